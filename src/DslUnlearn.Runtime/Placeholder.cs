@@ -1,0 +1,2 @@
+namespace DslUnlearn;
+internal static class Placeholder { }
