@@ -1,2 +1,0 @@
-namespace DslUnlearn;
-internal static class Placeholder { }
