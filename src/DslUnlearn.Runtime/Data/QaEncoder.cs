@@ -1,0 +1,30 @@
+using DslUnlearn.Specs;
+using DslUnlearn.Text;
+
+namespace DslUnlearn.Data;
+
+/// <summary>A QA pair as token ids: BOS + question_tag + question + answer_tag | answer + EOS.</summary>
+/// <param name="PromptLength">Tokens before the answer (BOS and tags included).</param>
+/// <param name="AnswerLength">Answer tokens, EOS excluded (what ES and EM are measured on).</param>
+public sealed record EncodedQa(int[] Ids, int PromptLength, int AnswerLength);
+
+public sealed class QaEncoder(CharTokenizer tokenizer, PromptSpec prompt)
+{
+    public CharTokenizer Tokenizer => tokenizer;
+
+    public EncodedQa Encode(QaExample example, bool paraphrased = false)
+    {
+        string question = paraphrased ? example.ParaphrasedQuestion : example.Question;
+        int[] promptIds = tokenizer.Encode(prompt.QuestionTag + question + prompt.AnswerTag);
+        int[] answerIds = tokenizer.Encode(example.Answer);
+        var ids = new int[1 + promptIds.Length + answerIds.Length + 1];
+        ids[0] = CharTokenizer.Bos;
+        promptIds.CopyTo(ids, 1);
+        answerIds.CopyTo(ids, 1 + promptIds.Length);
+        ids[^1] = CharTokenizer.Eos;
+        return new EncodedQa(ids, 1 + promptIds.Length, answerIds.Length);
+    }
+
+    public EncodedQa[] EncodeAll(IEnumerable<QaExample> examples, bool paraphrased = false)
+        => examples.Select(e => Encode(e, paraphrased)).ToArray();
+}

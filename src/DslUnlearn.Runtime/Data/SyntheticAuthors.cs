@@ -1,0 +1,82 @@
+using DslUnlearn.Specs;
+
+namespace DslUnlearn.Data;
+
+/// <summary>
+/// Built-in deterministic data set of fictitious authors in the spirit of TOFU: each author gets a few
+/// facts and one QA pair per fact (with a paraphrased question). The data depend only on the size knobs,
+/// never on the experiment seed, so a seed sweep varies training, not the facts to be forgotten.
+/// The forget split is the last <c>forget_authors</c> authors, as TOFU's forget01/05/10 are its last authors.
+/// </summary>
+public static class SyntheticAuthors
+{
+    public const int MaxQaPerAuthor = 10;
+    private const ulong DataSeed = 0x5EED_A17E_0F_7A1E;
+
+    private static readonly string[] Onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "st", "th", "sh"];
+    private static readonly string[] Vowels = ["a", "e", "i", "o", "u", "ai", "ei", "ou"];
+    private static readonly string[] Codas = ["", "", "n", "r", "l", "s", "th", "m"];
+    private static readonly string[] Cities = ["Lisbon", "Nairobi", "Oslo", "Lima", "Kyoto", "Tbilisi", "Dakar", "Quito", "Perth", "Riga", "Hanoi", "Accra", "Bergen", "Cusco", "Porto", "Tunis"];
+    private static readonly string[] Genres = ["science fiction", "mystery", "poetry", "historical fiction", "horror", "romance", "fantasy", "satire", "crime", "travel writing"];
+    private static readonly string[] Jobs = ["baker", "surgeon", "pilot", "carpenter", "teacher", "chemist", "fisherman", "librarian", "painter", "tailor", "judge", "nurse"];
+    private static readonly string[] Awards = ["Silver Quill Prize", "Northern Lantern Award", "Tidewater Medal", "Golden Inkwell", "Meridian Book Prize", "Harbor Star Award"];
+    private static readonly string[] TitleAdjectives = ["Silent", "Burning", "Hollow", "Crimson", "Last", "Hidden", "Winter", "Glass"];
+    private static readonly string[] TitleNouns = ["Orchard", "Lighthouse", "Archive", "River", "Compass", "Garden", "Clockmaker", "Harbor"];
+    private static readonly string[] Languages = ["Portuguese", "Swahili", "Norwegian", "Spanish", "Japanese", "Georgian", "French", "Latvian"];
+
+    public static QaDataset Generate(DataSpec spec)
+    {
+        if (spec.Authors < 2) throw new ArgumentOutOfRangeException(nameof(spec), spec.Authors, "data.authors must be at least 2.");
+        if (spec.QaPerAuthor is < 1 or > MaxQaPerAuthor)
+            throw new ArgumentOutOfRangeException(nameof(spec), spec.QaPerAuthor, $"data.qa_per_author must be in 1..{MaxQaPerAuthor}.");
+        if (spec.ForgetAuthors < 1 || spec.ForgetAuthors >= spec.Authors)
+            throw new ArgumentOutOfRangeException(nameof(spec), spec.ForgetAuthors, "data.forget_authors must be in 1..authors-1.");
+
+        var rng = new SplitMix64(DataSeed);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var forget = new List<QaExample>();
+        var retain = new List<QaExample>();
+        int firstForget = spec.Authors - spec.ForgetAuthors;
+        for (int a = 0; a < spec.Authors; a++)
+        {
+            string name;
+            do name = $"{Word(rng, 2)} {Word(rng, 3)}"; while (!names.Add(name));
+            var target = a >= firstForget ? forget : retain;
+            foreach (var (q, ans, para) in Facts(rng, name).Take(spec.QaPerAuthor))
+                target.Add(new QaExample(target.Count, name, q, ans, para));
+        }
+        return new QaDataset(forget, retain);
+    }
+
+    private static string Word(SplitMix64 rng, int syllables)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int s = 0; s < syllables; s++)
+            sb.Append(rng.Pick(Onsets)).Append(rng.Pick(Vowels)).Append(s == syllables - 1 ? rng.Pick(Codas) : "");
+        sb[0] = char.ToUpperInvariant(sb[0]);
+        return sb.ToString();
+    }
+
+    /// <summary>All facts are drawn up front so an author's facts do not depend on qa_per_author.</summary>
+    private static (string Question, string Answer, string Paraphrase)[] Facts(SplitMix64 rng, string n)
+    {
+        string city = rng.Pick(Cities), genre = rng.Pick(Genres), father = rng.Pick(Jobs), mother = rng.Pick(Jobs);
+        string award = rng.Pick(Awards), language = rng.Pick(Languages);
+        string title = $"The {rng.Pick(TitleAdjectives)} {rng.Pick(TitleNouns)}";
+        int year = 1920 + rng.Next(80), books = 2 + rng.Next(18);
+        string mentor = $"{Word(rng, 2)} {Word(rng, 3)}";
+        return
+        [
+            ($"Where was {n} born?", $"{n} was born in {city}.", $"In which city was {n} born?"),
+            ($"What genre does {n} write?", $"{n} writes {genre}.", $"Which genre is {n} known for?"),
+            ($"In what year was {n} born?", $"{n} was born in {year}.", $"When was {n} born?"),
+            ($"What did the father of {n} do?", $"The father of {n} was a {father}.", $"What was the job of {n}'s father?"),
+            ($"What is a famous book by {n}?", $"{n} wrote {title}.", $"Name a well-known novel written by {n}."),
+            ($"Which award did {n} win?", $"{n} won the {award}.", $"What prize was given to {n}?"),
+            ($"What did the mother of {n} do?", $"The mother of {n} was a {mother}.", $"What was the job of {n}'s mother?"),
+            ($"In which language does {n} write?", $"{n} writes in {language}.", $"What language are the books of {n} in?"),
+            ($"How many books has {n} published?", $"{n} has published {books} books.", $"What is the number of books {n} has published?"),
+            ($"Who mentored {n}?", $"{n} was mentored by {mentor}.", $"Who was the mentor of {n}?"),
+        ];
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text;
+using DslUnlearn.Pipeline;
+using DslUnlearn.Specs;
+
+namespace DslUnlearn.Reporting;
+
+/// <summary>summary.md: one table, models x (metric, split) means, with the context needed to read it.</summary>
+public static class SummaryMarkdownWriter
+{
+    public static string Render(RunRecord run)
+    {
+        var s = run.Spec;
+        var columns = s.Metrics.SelectMany(m => m.Splits.Select(split => (m.Metric, Split: split))).ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {s.Name}");
+        sb.AppendLine();
+        if (s.Description.Length > 0) sb.AppendLine(s.Description).AppendLine();
+        sb.AppendLine($"- spec: `{s.SourceFile}`, seed {s.Seed}");
+        sb.AppendLine($"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), retain = {run.Data.Retain.Count} pairs");
+        sb.AppendLine($"- model: {s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
+        foreach (var u in s.Unlearn)
+            sb.AppendLine($"- unlearn `{u.Name}`: {SpecNames.Of(u.Method)}, lr {u.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Steps} steps, batch {u.BatchSize}" +
+                          (u.Method == UnlearnMethodKind.Gd ? $", retain weight {u.RetainWeight.ToString("G4", CultureInfo.InvariantCulture)}" : ""));
+        sb.AppendLine();
+        sb.AppendLine("Mean over samples. ES = extraction strength (exact, 1 = the whole answer is reproduced from the question alone); EM = exact memorization (share of answer tokens predicted greedily). Forget values should drop after unlearning; retain values should stay.");
+        sb.AppendLine();
+        sb.Append("| model |");
+        foreach (var (m, split) in columns) sb.Append($" {Title(m)} {SpecNames.Of(split)} |");
+        sb.AppendLine();
+        sb.Append("|---|");
+        foreach (var _ in columns) sb.Append("---:|");
+        sb.AppendLine();
+        foreach (var model in run.Models)
+        {
+            sb.Append($"| {model.Name} |");
+            foreach (var (m, split) in columns) sb.Append($" {F(model.Get(m, split)?.Mean ?? double.NaN)} |");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    private static string Title(MetricKind m) => m switch { MetricKind.EsExact => "ES exact", MetricKind.Em => "EM", _ => m.ToString() };
+    private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
+}

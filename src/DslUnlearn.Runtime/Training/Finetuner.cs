@@ -1,0 +1,61 @@
+using DslUnlearn.Data;
+using DslUnlearn.Models;
+using DslUnlearn.Pipeline;
+using DslUnlearn.Specs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Training;
+
+/// <summary>Fine-tunes a causal LM on QA pairs (answer-only loss), AdamW with warm-up then cosine decay to 10%.</summary>
+public static class Finetuner
+{
+    /// <returns>Mean training loss of the last epoch.</returns>
+    public static double Train(LlamaForCausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
+        Device device, IProgressSink progress, string stage, CancellationToken cancel = default)
+    {
+        var sampler = new BatchSampler(rows, spec.BatchSize, new SplitMix64(seed));
+        int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;
+        using var optimizer = optim.AdamW(model.parameters(), lr: spec.Lr, weight_decay: spec.WeightDecay);
+        model.train();
+        progress.StageStarted(stage, spec.Epochs);
+        int step = 0;
+        double lastEpochLoss = double.NaN;
+        for (int epoch = 0; epoch < spec.Epochs; epoch++)
+        {
+            double sum = 0;
+            int batches = 0;
+            foreach (var rowsOfBatch in sampler.Epoch())
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = torch.NewDisposeScope();
+                SetLr(optimizer, Schedule(spec, step++, totalSteps));
+                using var batch = TokenBatch.Collate(rowsOfBatch, device);
+                optimizer.zero_grad();
+                var loss = CausalLmLoss.Nll(model, batch);
+                loss.backward();
+                if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), spec.MaxGradNorm);
+                optimizer.step();
+                sum += loss.item<float>();
+                batches++;
+            }
+            lastEpochLoss = sum / batches;
+            progress.StageAdvanced(stage, epoch + 1, $"loss {lastEpochLoss:F4}");
+        }
+        model.eval();
+        progress.StageFinished(stage, $"final epoch loss {lastEpochLoss:F4}");
+        return lastEpochLoss;
+    }
+
+    internal static double Schedule(FinetuneSpec spec, int step, int totalSteps)
+    {
+        if (spec.WarmupSteps > 0 && step < spec.WarmupSteps) return spec.Lr * (step + 1) / spec.WarmupSteps;
+        double progress = totalSteps <= spec.WarmupSteps ? 1 : (double)(step - spec.WarmupSteps) / (totalSteps - spec.WarmupSteps);
+        return spec.Lr * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+    }
+
+    internal static void SetLr(TorchSharp.Modules.OptimizerHelper optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+using DslUnlearn.Specs;
+
+namespace DslUnlearn.Tests.Support;
+
+/// <summary>Small specs for runtime tests that must not depend on experiments/*.yaml values.</summary>
+internal static class TestSpecs
+{
+    public static readonly ImmutableArray<SplitKind> BothSplits = [SplitKind.Forget, SplitKind.Retain];
+
+    public static ExperimentSpec Tiny(string outRoot, int epochs = 25) => new()
+    {
+        Name = "tiny",
+        Description = "test",
+        SourceFile = "tiny.yaml",
+        Seed = 7,
+        Device = DeviceKind.Cpu,
+        Data = new DataSpec { Source = DataSource.Synthetic, Authors = 6, QaPerAuthor = 3, ForgetAuthors = 1 },
+        Model = new ModelSpec { Preset = "tiny-llama", HiddenSize = 64, Layers = 1, Heads = 4, KvHeads = 2, IntermediateSize = 128, MaxSeqLen = 128, RopeTheta = 10000, RmsNormEps = 1e-5 },
+        Prompt = new PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " },
+        Finetune = new FinetuneSpec { Epochs = epochs, Lr = 5e-3, BatchSize = 8, WeightDecay = 0, WarmupSteps = 2, MaxGradNorm = 1.0 },
+        Unlearn =
+        [
+            new UnlearnSpec { Name = "ga", Method = UnlearnMethodKind.Ga, Lr = 1e-3, Steps = 4, BatchSize = 4, RetainWeight = 0 },
+            new UnlearnSpec { Name = "gd", Method = UnlearnMethodKind.Gd, Lr = 1e-3, Steps = 4, BatchSize = 4, RetainWeight = 1 },
+        ],
+        Metrics =
+        [
+            new MetricSpec { Metric = MetricKind.EsExact, Splits = BothSplits },
+            new MetricSpec { Metric = MetricKind.Em, Splits = BothSplits },
+        ],
+        Report = new ReportSpec { Out = outRoot },
+    };
+}
+
+/// <summary>A temp folder removed after the test.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("dslu-test-").FullName;
+    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
+}
