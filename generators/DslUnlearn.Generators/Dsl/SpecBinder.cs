@@ -1,0 +1,599 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>
+/// Binds a <see cref="YamlNode"/> tree to the <see cref="SpecSchema"/> table: checks keys, types, ranges, component
+/// names and cross-key rules, resolves every default, and builds the <see cref="SpecObject"/> of the spec. Keeps going
+/// after an error so that all problems of a file are reported at once.
+/// </summary>
+internal sealed class SpecBinder
+{
+    private readonly SpecSchema _schema;
+    private readonly string _path;
+    private readonly string _relativePath;
+    private readonly List<SpecDiagnostic> _diagnostics;
+
+    public SpecBinder(SpecSchema schema, string path, string relativePath, List<SpecDiagnostic> diagnostics)
+    {
+        _schema = schema;
+        _path = path;
+        _relativePath = relativePath;
+        _diagnostics = diagnostics;
+    }
+
+    private int ErrorCount => _diagnostics.Count(d => d.Severity == SpecSeverity.Error);
+
+    /// <summary>Returns the model, or null when the spec has errors (they are reported).</summary>
+    public ExperimentModel? Bind(YamlNode? root)
+    {
+        if (root is null)
+        {
+            Report(SpecDiagnosticIds.MissingRequired, SourceSpan.FileStart,
+                "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')");
+            return null;
+        }
+
+        if (root is YamlInvalid)
+        {
+            return null;
+        }
+
+        if (root is not YamlMapping map)
+        {
+            Report(SpecDiagnosticIds.WrongType, root.Span,
+                $"a spec must be a mapping at the top level (experiment:, data:, model:, ...), got {root.Describe()}");
+            return null;
+        }
+
+        var errorsBefore = ErrorCount;
+        var owner = map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span;
+        var bound = BindSection(_schema.Root, map, owner);
+        if (bound.Object is not { } spec || ErrorCount > errorsBefore)
+        {
+            return null;
+        }
+
+        var name = ((SpecString)spec.Get("Name")!).Value;
+        var description = ((SpecString)spec.Get("Description")!).Value;
+        var nameSpan = bound.Values["experiment"].Span;
+        return new ExperimentModel(name, SpecCompiler.ClassNameOf(name), _relativePath, description,
+            new SpecLocation(_path, nameSpan), spec);
+    }
+
+    private BoundSection BindSection(SpecSection section, YamlMapping map, SourceSpan ownerSpan)
+    {
+        var entries = new Dictionary<string, YamlEntry>(StringComparer.Ordinal);
+        foreach (var entry in map.Entries)
+        {
+            entries[entry.Key.Value] = entry;
+        }
+
+        var values = new Dictionary<string, Bound>(StringComparer.Ordinal);
+        var failed = false;
+
+        // The discriminator (method) decides which options apply, so it goes first.
+        string? discriminator = null;
+        SpecKey? discriminatorKey = section.Discriminator is { } dk ? section.Find(dk) : null;
+        if (discriminatorKey is not null)
+        {
+            var b = BindKey(section, discriminatorKey, entries, ownerSpan, values, null);
+            values[discriminatorKey.Name] = b;
+            discriminator = b.Value switch
+            {
+                SpecEnum e => e.Name,
+                SpecString s => s.Value,
+                _ => null,
+            };
+        }
+
+        foreach (var entry in map.Entries)
+        {
+            var key = section.Find(entry.Key.Value);
+            if (key is null)
+            {
+                ReportUnknownKey(section, entry.Key, discriminatorKey, discriminator);
+                failed = true;
+            }
+            else if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
+            {
+                var kind = discriminatorKey!.Components?.Kind ?? discriminatorKey.Name;
+                Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                    $"'{key.Name}' is not an option of {kind} '{discriminator}' (only of {kind} {string.Join(", ", only.Select(o => $"'{o}'"))}). " +
+                    $"Valid keys for {kind} '{discriminator}': {string.Join(", ", section.UserKeys(discriminator).Select(k => k.Name))}");
+                failed = true;
+            }
+        }
+
+        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFromKey is null))
+        {
+            values[key.Name] = BindKey(section, key, entries, ownerSpan, values, discriminator);
+        }
+
+        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFromKey is not null))
+        {
+            values[key.Name] = BindKey(section, key, entries, ownerSpan, values, discriminator);
+        }
+
+        var properties = new List<SpecProperty>();
+        foreach (var key in section.Keys)
+        {
+            if (values[key.Name].Value is { } value)
+            {
+                properties.Add(new SpecProperty(key.Property, value));
+            }
+            else
+            {
+                failed = true;
+            }
+        }
+
+        foreach (var check in section.Checks)
+        {
+            if (!check.Keys.All(k => values.TryGetValue(k, out var v) && v.Value is not null))
+            {
+                continue;
+            }
+
+            var checkValues = new SpecCheckValues(check.Keys.ToDictionary(k => k, k => values[k].Value!, StringComparer.Ordinal));
+            if (check.Validate(checkValues) is { } message)
+            {
+                var at = check.ReportAt.Select(k => values.TryGetValue(k, out var v) ? v : null)
+                    .FirstOrDefault(v => v is { Explicit: true });
+                Report(SpecDiagnosticIds.OutOfRange, at?.Span ?? ownerSpan, message);
+                failed = true;
+            }
+        }
+
+        return new BoundSection(failed ? null : new SpecObject(section.CSharpType, properties.ToEquatableArray()), values);
+    }
+
+    private Bound BindKey(SpecSection section, SpecKey key, Dictionary<string, YamlEntry> entries, SourceSpan ownerSpan,
+        Dictionary<string, Bound> bound, string? discriminator)
+    {
+        if (key.Kind == SpecValueKind.SourceFile)
+        {
+            return new Bound(new SpecString(_relativePath), ownerSpan, false);
+        }
+
+        entries.TryGetValue(key.Name, out var entry);
+        if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
+        {
+            // Not an option of this method (reported above if written): the runtime gets the neutral value.
+            return BindDefault(key, key.InapplicableValue ?? key.Default, ownerSpan);
+        }
+
+        if (entry is null)
+        {
+            if (key.Required)
+            {
+                Report(SpecDiagnosticIds.MissingRequired, ownerSpan,
+                    $"missing required key '{key.Name}' in {section.DisplayName}; add '{key.Name}: {Example(key)}'");
+                return Bound.Failed(ownerSpan);
+            }
+
+            if (key.DefaultFromKey is { } from)
+            {
+                if (!bound.TryGetValue(from, out var source) || source.Value is null)
+                {
+                    return Bound.Failed(ownerSpan);
+                }
+
+                SpecValue derived = key.Kind == SpecValueKind.String && source.Value is SpecEnum e ? new SpecString(e.Name) : source.Value;
+                return new Bound(derived, source.Span, false);
+            }
+
+            return BindDefault(key, key.Default, ownerSpan);
+        }
+
+        var node = entry.Value;
+        if (node is YamlScalar { IsNull: true } empty)
+        {
+            var span = empty.Span.StartOffset == empty.Span.EndOffset ? entry.Key.Span : empty.Span;
+            if (key.Required)
+            {
+                Report(SpecDiagnosticIds.MissingRequired, span,
+                    $"'{key.Name}' has no value but is required; write '{key.Name}: {Example(key)}'");
+            }
+            else
+            {
+                Report(SpecDiagnosticIds.WrongType, span,
+                    $"'{key.Name}' expects {key.Expected}, got null; write a value or remove the key to use the default{DefaultNote(key)}");
+            }
+
+            return Bound.Failed(span);
+        }
+
+        return BindValue(key, node, $"'{key.Name}'");
+    }
+
+    private Bound BindDefault(SpecKey key, string? yaml, SourceSpan ownerSpan)
+    {
+        var diagnostics = new List<SpecDiagnostic>();
+        var node = YamlReader.Read(yaml ?? string.Empty, "<default>", diagnostics, out _);
+        if (node is null || diagnostics.Count > 0)
+        {
+            throw new InvalidOperationException($"the schema default of '{key.Name}' is not valid YAML: {yaml}");
+        }
+
+        var errorsBefore = _diagnostics.Count;
+        var bound = BindValue(key, node, $"'{key.Name}'");
+        if (_diagnostics.Count > errorsBefore || bound.Value is null)
+        {
+            throw new InvalidOperationException($"the schema default of '{key.Name}' does not bind: {yaml}");
+        }
+
+        return new Bound(bound.Value, ownerSpan, false);
+    }
+
+    private Bound BindValue(SpecKey key, YamlNode node, string label)
+    {
+        if (node is YamlInvalid)
+        {
+            return Bound.Failed(node.Span);
+        }
+
+        switch (key.Kind)
+        {
+            case SpecValueKind.Integer:
+            {
+                if (node is not YamlScalar { IsPlain: true } s || !ScalarSyntax.IsInteger(s.Value))
+                {
+                    return WrongType(key, node, label);
+                }
+
+                if (!int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, node.Span,
+                        $"{label} must be a 32-bit integer ({int.MinValue}..{int.MaxValue}), got {s.Value}; use a value {key.Range?.Describe() ?? "in that range"}{DefaultNote(key)}");
+                    return Bound.Failed(node.Span);
+                }
+
+                return CheckRange(key, node, label, value, s.Value) ? new Bound(new SpecInt(value), node.Span, true) : Bound.Failed(node.Span);
+            }
+
+            case SpecValueKind.Number:
+            {
+                if (node is not YamlScalar { IsPlain: true } s || !ScalarSyntax.IsNumber(s.Value))
+                {
+                    return WrongType(key, node, label);
+                }
+
+                var value = double.Parse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+                if (double.IsInfinity(value) || double.IsNaN(value))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, node.Span,
+                        $"{label} is too large to be a double, got {s.Value}; use a value {key.Range?.Describe() ?? "of reasonable size"}{DefaultNote(key)}");
+                    return Bound.Failed(node.Span);
+                }
+
+                return CheckRange(key, node, label, value, s.Value) ? new Bound(new SpecNumber(value), node.Span, true) : Bound.Failed(node.Span);
+            }
+
+            case SpecValueKind.String:
+            {
+                if (node is not YamlScalar s || s.IsNull)
+                {
+                    return WrongType(key, node, label);
+                }
+
+                if (key.Pattern is { } pattern && !Regex.IsMatch(s.Value, pattern, RegexOptions.CultureInvariant))
+                {
+                    var slug = Slugify(s.Value);
+                    var example = Regex.IsMatch(slug, pattern, RegexOptions.CultureInvariant) ? $", e.g. '{slug}'" : string.Empty;
+                    Report(SpecDiagnosticIds.OutOfRange, node.Span,
+                        $"{label} value '{s.Value}' is not valid: use {key.PatternHelp ?? "a value"} (pattern {pattern}){example}");
+                    return Bound.Failed(node.Span);
+                }
+
+                return new Bound(new SpecString(s.Value), node.Span, true);
+            }
+
+            case SpecValueKind.Component:
+            {
+                var set = key.Components!;
+                if (node is not YamlScalar s || s.IsNull)
+                {
+                    return WrongType(key, node, label);
+                }
+
+                if (set.Find(s.Value) is not { } component)
+                {
+                    var suggestion = DidYouMean(s.Value,
+                        set.Members.SelectMany(m => new[] { (m.Name, m.Name) }.Concat(m.Aliases.Select(a => (a, m.Name)))));
+                    Report(SpecDiagnosticIds.UnknownComponent, node.Span,
+                        $"unknown {set.Kind} '{s.Value}'.{suggestion} Valid {set.Kind}s: {set.ValidNames}");
+                    return Bound.Failed(node.Span);
+                }
+
+                SpecValue value = set.EnumType is { } enumType
+                    ? new SpecEnum(enumType, component.Member, component.Name)
+                    : new SpecString(component.Name);
+                return new Bound(value, node.Span, true);
+            }
+
+            case SpecValueKind.Mapping:
+            {
+                if (node is not YamlMapping map)
+                {
+                    return WrongType(key, node, label);
+                }
+
+                var owner = map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span;
+                var section = BindSection(key.Section!, map, owner);
+                return section.Object is { } obj ? new Bound(obj, node.Span, true) : Bound.Failed(node.Span);
+            }
+
+            case SpecValueKind.List:
+                return BindList(key, node, label);
+
+            default:
+                throw new InvalidOperationException($"unexpected kind {key.Kind} of '{key.Name}'");
+        }
+    }
+
+    private Bound BindList(SpecKey key, YamlNode node, string label)
+    {
+        if (node is not YamlSequence seq)
+        {
+            return WrongType(key, node, label);
+        }
+
+        var failed = false;
+        if (key.NonEmpty && seq.Items.Count == 0)
+        {
+            var choices = key.Item?.Components is { } set ? $"; list at least one of: {set.ValidNames}" : string.Empty;
+            Report(SpecDiagnosticIds.OutOfRange, node.Span, $"{label} must not be empty{choices}{DefaultNote(key)}");
+            failed = true;
+        }
+
+        var items = new List<SpecValue>();
+        var seenValues = new Dictionary<string, SourceSpan>(StringComparer.Ordinal);
+        var seenNames = new Dictionary<string, SourceSpan>(StringComparer.Ordinal);
+        foreach (var item in seq.Items)
+        {
+            if (key.Section is { } section)
+            {
+                if (item is YamlInvalid)
+                {
+                    failed = true;
+                    continue;
+                }
+
+                if (item is not YamlMapping map)
+                {
+                    Report(SpecDiagnosticIds.WrongType, item.Span,
+                        $"each item of {label} expects a mapping (e.g. '- {(section.Keys.FirstOrDefault(k => k.Required) ?? section.Keys.First(k => k.IsUserKey)).Name}: ...'), got {item.Describe()}");
+                    failed = true;
+                    continue;
+                }
+
+                var owner = map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span;
+                var bound = BindSection(section, map, owner);
+                if (section.UniqueKey is { } unique && bound.Values.TryGetValue(unique, out var u) && u.Value is SpecString name)
+                {
+                    if (seenNames.TryGetValue(name.Value, out var first))
+                    {
+                        Report(SpecDiagnosticIds.OutOfRange, u.Span,
+                            $"two items of {label} are named '{name.Value}' (the other at line {first.StartLine}); " +
+                            $"names must be unique: give this one a distinct '{unique}:' such as '{name.Value}-2'");
+                        failed = true;
+                    }
+                    else
+                    {
+                        seenNames.Add(name.Value, u.Span);
+                    }
+                }
+
+                if (bound.Object is { } obj)
+                {
+                    items.Add(obj);
+                }
+                else
+                {
+                    failed = true;
+                }
+            }
+            else
+            {
+                var itemKey = key.Item!;
+                var bound = BindValue(itemKey, item, $"each item of {label}");
+                if (bound.Value is not { } value)
+                {
+                    failed = true;
+                    continue;
+                }
+
+                var text = value is SpecEnum e ? e.Name : value.ToString();
+                if (key.Distinct && seenValues.TryGetValue(text, out var first))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, item.Span,
+                        $"'{text}' is listed twice in {label} (first at line {first.StartLine}, column {first.StartColumn}); list each value once");
+                    failed = true;
+                    continue;
+                }
+
+                seenValues[text] = item.Span;
+                items.Add(value);
+            }
+        }
+
+        if (failed)
+        {
+            return Bound.Failed(node.Span);
+        }
+
+        var elementType = key.Section?.CSharpType ?? key.Item?.Components?.EnumType ?? "string";
+        return new Bound(new SpecList(elementType, items.ToEquatableArray()), node.Span, true);
+    }
+
+    private bool CheckRange(SpecKey key, YamlNode node, string label, double value, string text)
+    {
+        if (key.Range is not { } range || range.Contains(value))
+        {
+            return true;
+        }
+
+        Report(SpecDiagnosticIds.OutOfRange, node.Span,
+            $"{label} must be {range.Describe()}, got {text}; set it to a value {range.Describe()}{DefaultNote(key)}");
+        return false;
+    }
+
+    private Bound WrongType(SpecKey key, YamlNode node, string label)
+    {
+        var hint = string.Empty;
+        if (node is YamlScalar s)
+        {
+            if (!s.IsPlain && (key.Kind is SpecValueKind.Integer or SpecValueKind.Number) && ScalarSyntax.IsNumber(s.Value))
+            {
+                hint = "; remove the quotes: quoted values are strings";
+            }
+            else if (key.Kind == SpecValueKind.Integer && s.IsPlain && ScalarSyntax.IsNumber(s.Value))
+            {
+                hint = "; use a whole number";
+            }
+        }
+        else if (node is YamlSequence && key.Kind == SpecValueKind.Mapping)
+        {
+            hint = $"; write its keys indented under '{key.Name}:' without '-'";
+        }
+        else if (node is YamlMapping && key.Kind == SpecValueKind.List)
+        {
+            hint = "; start each item with '- '";
+        }
+
+        Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects {key.Expected}, got {node.Describe()}{hint}");
+        return Bound.Failed(node.Span);
+    }
+
+    private void ReportUnknownKey(SpecSection section, YamlScalar keyNode, SpecKey? discriminatorKey, string? discriminator)
+    {
+        var valid = section.UserKeys(discriminator).ToList();
+        var suggestion = DidYouMean(keyNode.Value,
+            valid.SelectMany(k => new[] { (k.Name, k.Name) }.Concat(k.Aliases.Select(a => (a, k.Name)))));
+        var scope = discriminator is not null && discriminatorKey is not null && section.Keys.Any(k => k.OnlyFor is not null)
+            ? $" for {discriminatorKey.Components?.Kind ?? discriminatorKey.Name} '{discriminator}'"
+            : string.Empty;
+        var name = keyNode.IsPlain || keyNode.Value.Length > 0 ? keyNode.Value : "\"\"";
+        Report(SpecDiagnosticIds.UnknownKey, keyNode.Span,
+            $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys{scope}: {string.Join(", ", valid.Select(k => k.Name))}");
+    }
+
+    /// <summary>" Did you mean 'lr'?" for the closest candidate by edit distance, or "".</summary>
+    internal static string DidYouMean(string input, IEnumerable<(string Candidate, string Suggestion)> candidates)
+    {
+        var text = input.ToLowerInvariant();
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var (candidate, suggestion) in candidates)
+        {
+            var c = candidate.ToLowerInvariant();
+            var distance = EditDistance(text, c);
+            if (text.Length >= 3 && c.StartsWith(text, StringComparison.Ordinal))
+            {
+                distance = Math.Min(distance, 1);
+            }
+
+            var threshold = Math.Max(1, c.Length / 3);
+            if (distance <= threshold && distance < bestDistance)
+            {
+                best = suggestion;
+                bestDistance = distance;
+            }
+        }
+
+        return best is null ? string.Empty : $" Did you mean '{best}'?";
+    }
+
+    /// <summary>Optimal-string-alignment distance (Levenshtein plus adjacent transpositions).</summary>
+    internal static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    private static string Example(SpecKey key) => key.Kind switch
+    {
+        SpecValueKind.Component when key.Components is { } set => $"<one of {set.ValidNames}>",
+        SpecValueKind.String when key.Pattern is not null => "my-experiment",
+        _ => $"<{key.Expected.Substring(key.Expected.IndexOf(' ') + 1)}>",
+    };
+
+    private static string DefaultNote(SpecKey key) => key.Default is { Length: > 0 } d && d != "{}" && d != "\"\"" ? $" (default {d})" : string.Empty;
+
+    private static string Slugify(string value)
+    {
+        var sb = new StringBuilder();
+        foreach (var ch in value.Trim().ToLowerInvariant())
+        {
+            sb.Append(ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-' ? ch : '-');
+        }
+
+        var slug = Regex.Replace(sb.ToString(), "-{2,}", "-").Trim('-');
+        return slug.Length > 0 && slug[0] is >= 'a' and <= 'z' ? slug : "exp-" + slug;
+    }
+
+    private void Report(string id, SourceSpan span, string message) => _diagnostics.Add(SpecDiagnostic.Create(id, _path, span, message));
+
+    private sealed class Bound
+    {
+        public Bound(SpecValue? value, SourceSpan span, bool isExplicit)
+        {
+            Value = value;
+            Span = span;
+            Explicit = isExplicit;
+        }
+
+        /// <summary>Null when binding failed (already reported).</summary>
+        public SpecValue? Value { get; }
+
+        /// <summary>Where the value was written (or the owner, for defaults).</summary>
+        public SourceSpan Span { get; }
+
+        /// <summary>Written in the file (not a default).</summary>
+        public bool Explicit { get; }
+
+        public static Bound Failed(SourceSpan span) => new(null, span, true);
+    }
+
+    private sealed class BoundSection
+    {
+        public BoundSection(SpecObject? obj, Dictionary<string, Bound> values)
+        {
+            Object = obj;
+            Values = values;
+        }
+
+        public SpecObject? Object { get; }
+
+        public Dictionary<string, Bound> Values { get; }
+    }
+}

@@ -1,0 +1,491 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>What a key holds.</summary>
+internal enum SpecValueKind
+{
+    /// <summary>A plain scalar parsed as a 32-bit integer (invariant culture).</summary>
+    Integer,
+
+    /// <summary>A plain integer or floating-point scalar (1e-4, 3.0e-3, .5).</summary>
+    Number,
+
+    /// <summary>Any scalar; quoted scalars are always strings.</summary>
+    String,
+
+    /// <summary>A name from a <see cref="SpecComponentSet"/> (method, metric, split, device, preset, data source).</summary>
+    Component,
+
+    /// <summary>A nested section (<see cref="SpecKey.Section"/>).</summary>
+    Mapping,
+
+    /// <summary>A list of sections (<see cref="SpecKey.Section"/>) or of values (<see cref="SpecKey.Item"/>).</summary>
+    List,
+
+    /// <summary>Not written in YAML: the spec file's path relative to the project.</summary>
+    SourceFile,
+}
+
+/// <summary>An allowed numeric range.</summary>
+internal sealed record SpecRange(double? Min, bool MinExclusive, double? Max)
+{
+    public static SpecRange AtLeast(double min) => new(min, false, null);
+
+    public static SpecRange Positive { get; } = new(0, true, null);
+
+    public static SpecRange Between(double min, double max) => new(min, false, max);
+
+    public bool Contains(double value)
+        => (Min is not { } min || (MinExclusive ? value > min : value >= min)) && (Max is not { } max || value <= max);
+
+    /// <summary>"in 2..1000", "&gt;= 1", "&gt; 0".</summary>
+    public string Describe()
+    {
+        if (Min is { } min && Max is { } max)
+        {
+            return $"in {Format(min)}..{Format(max)}";
+        }
+
+        if (Min is { } lo)
+        {
+            return (MinExclusive ? "> " : ">= ") + Format(lo);
+        }
+
+        return Max is { } hi ? "<= " + Format(hi) : "any value";
+    }
+
+    private static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One named component, e.g. the unlearning method <c>ga</c> (C# member <c>Ga</c>).</summary>
+internal sealed class SpecComponent
+{
+    public SpecComponent(string name, string member, string help, params string[] aliases)
+    {
+        Name = name;
+        Member = member;
+        Help = help;
+        Aliases = aliases;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The enum member (ignored for string-backed components).</summary>
+    public string Member { get; }
+
+    public string Help { get; }
+
+    /// <summary>Other spellings people use; they only feed "did you mean".</summary>
+    public IReadOnlyList<string> Aliases { get; }
+}
+
+/// <summary>The valid names of one kind of component. A later version discovers these from runtime attributes.</summary>
+internal sealed class SpecComponentSet
+{
+    public SpecComponentSet(string kind, string? enumType, params SpecComponent[] members)
+    {
+        Kind = kind;
+        EnumType = enumType;
+        Members = members;
+    }
+
+    /// <summary>"method", "metric", "split", "device", "preset", "data source".</summary>
+    public string Kind { get; }
+
+    /// <summary>The C# enum the names map to (fully qualified with global::); null for string-backed names.</summary>
+    public string? EnumType { get; }
+
+    public IReadOnlyList<SpecComponent> Members { get; }
+
+    public SpecComponent? Find(string name) => Members.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal));
+
+    public string ValidNames => string.Join(", ", Members.Select(m => m.Name));
+}
+
+/// <summary>The component names known to the spec language.</summary>
+internal sealed class SpecComponents
+{
+    private const string Specs = "global::DslUnlearn.Specs.";
+
+    public SpecComponents(SpecComponentSet device, SpecComponentSet dataSource, SpecComponentSet preset,
+        SpecComponentSet method, SpecComponentSet metric, SpecComponentSet split)
+    {
+        Device = device;
+        DataSource = dataSource;
+        Preset = preset;
+        Method = method;
+        Metric = metric;
+        Split = split;
+    }
+
+    public SpecComponentSet Device { get; }
+
+    public SpecComponentSet DataSource { get; }
+
+    public SpecComponentSet Preset { get; }
+
+    public SpecComponentSet Method { get; }
+
+    public SpecComponentSet Metric { get; }
+
+    public SpecComponentSet Split { get; }
+
+    /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, UnlearnMethodKind, MetricKind, SplitKind).</summary>
+    public static SpecComponents BuiltIn { get; } = new(
+        new SpecComponentSet("device", Specs + "DeviceKind",
+            new SpecComponent("auto", "Auto", "CUDA when available, else CPU"),
+            new SpecComponent("cpu", "Cpu", "always the CPU"),
+            new SpecComponent("cuda", "Cuda", "the first CUDA GPU", "gpu")),
+        new SpecComponentSet("data source", Specs + "DataSource",
+            new SpecComponent("synthetic", "Synthetic", "built-in fictitious authors with QA pairs", "tofu")),
+        new SpecComponentSet("preset", null,
+            new SpecComponent("tiny-llama", "TinyLlama", "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", "llama", "tiny_llama")),
+        new SpecComponentSet("method", Specs + "UnlearnMethodKind",
+            new SpecComponent("ga", "Ga", "gradient ascent on the forget split", "gradient_ascent"),
+            new SpecComponent("gd", "Gd", "gradient difference: ascent on forget, descent on retain", "gradient_difference")),
+        new SpecComponentSet("metric", Specs + "MetricKind",
+            new SpecComponent("es_exact", "EsExact", "extraction strength (exact prefix search)", "es", "extraction_strength"),
+            new SpecComponent("em", "Em", "exact memorization (token accuracy under teacher forcing)", "exact_memorization", "exact_match")),
+        new SpecComponentSet("split", Specs + "SplitKind",
+            new SpecComponent("forget", "Forget", "the authors to unlearn"),
+            new SpecComponent("retain", "Retain", "the authors to keep")));
+}
+
+/// <summary>One key of a section: its YAML name, the C# property it sets, its type, default, range and help.</summary>
+internal sealed class SpecKey
+{
+    public string Name { get; init; } = "";
+
+    public string Property { get; init; } = "";
+
+    public SpecValueKind Kind { get; init; }
+
+    public string Help { get; init; } = "";
+
+    public bool Required { get; init; }
+
+    /// <summary>The default, written as YAML (bound exactly like user input). Null when required or derived.</summary>
+    public string? Default { get; init; }
+
+    /// <summary>Defaults to the value of this other key of the same section (kv_heads = heads, name = method).</summary>
+    public string? DefaultFromKey { get; init; }
+
+    public SpecRange? Range { get; init; }
+
+    /// <summary>A regular expression a string must match, and the rule in words.</summary>
+    public string? Pattern { get; init; }
+
+    public string? PatternHelp { get; init; }
+
+    public SpecComponentSet? Components { get; init; }
+
+    /// <summary>The nested section of a mapping key, or the item section of a list of mappings.</summary>
+    public SpecSection? Section { get; init; }
+
+    /// <summary>The item of a list of values.</summary>
+    public SpecKey? Item { get; init; }
+
+    public bool NonEmpty { get; init; }
+
+    /// <summary>Items of a list of values must not repeat.</summary>
+    public bool Distinct { get; init; }
+
+    /// <summary>Other spellings people use (learning_rate for lr); they only feed "did you mean".</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = Array.Empty<string>();
+
+    /// <summary>The key is an option of these values of the section's discriminator only (retain_weight: gd).</summary>
+    public IReadOnlyList<string>? OnlyFor { get; init; }
+
+    /// <summary>The value emitted (YAML) where <see cref="OnlyFor"/> excludes the key.</summary>
+    public string? InapplicableValue { get; init; }
+
+    /// <summary>Whether users write this key (false for <see cref="SpecValueKind.SourceFile"/>).</summary>
+    public bool IsUserKey => Kind != SpecValueKind.SourceFile;
+
+    /// <summary>"an integer", "a number", "a method name"...</summary>
+    public string Expected => Kind switch
+    {
+        SpecValueKind.Integer => "an integer",
+        SpecValueKind.Number => "a number",
+        SpecValueKind.String => "a string",
+        SpecValueKind.Component => $"a {Components?.Kind ?? "component"} name",
+        SpecValueKind.Mapping => "a mapping",
+        SpecValueKind.List => "a list",
+        _ => "a value",
+    };
+}
+
+/// <summary>A cross-key rule of a section: runs when all <see cref="Keys"/> bound without error.</summary>
+internal sealed class SpecCheck
+{
+    public SpecCheck(IReadOnlyList<string> keys, IReadOnlyList<string> reportAt, Func<SpecCheckValues, string?> validate)
+    {
+        Keys = keys;
+        ReportAt = reportAt;
+        Validate = validate;
+    }
+
+    public IReadOnlyList<string> Keys { get; }
+
+    /// <summary>Where to report, by preference: the first of these keys written in the file, else the section.</summary>
+    public IReadOnlyList<string> ReportAt { get; }
+
+    /// <summary>Returns the message (with the fix) when the rule is broken, else null.</summary>
+    public Func<SpecCheckValues, string?> Validate { get; }
+}
+
+/// <summary>The bound values of a section, for <see cref="SpecCheck"/>s.</summary>
+internal sealed class SpecCheckValues
+{
+    private readonly IReadOnlyDictionary<string, SpecValue> _values;
+
+    public SpecCheckValues(IReadOnlyDictionary<string, SpecValue> values) => _values = values;
+
+    public int Int(string key) => ((SpecInt)_values[key]).Value;
+
+    public double Number(string key) => ((SpecNumber)_values[key]).Value;
+}
+
+/// <summary>A mapping of the spec: its keys in C# declaration order, and its rules.</summary>
+internal sealed class SpecSection
+{
+    /// <summary>How messages name it: "the top level", "'data'", "an 'unlearn' item".</summary>
+    public string DisplayName { get; init; } = "";
+
+    /// <summary>The record it becomes, fully qualified with global::.</summary>
+    public string CSharpType { get; init; } = "";
+
+    public IReadOnlyList<SpecKey> Keys { get; init; } = Array.Empty<SpecKey>();
+
+    public IReadOnlyList<SpecCheck> Checks { get; init; } = Array.Empty<SpecCheck>();
+
+    /// <summary>The component key that selects which <see cref="SpecKey.OnlyFor"/> options apply (method).</summary>
+    public string? Discriminator { get; init; }
+
+    /// <summary>For list items: this key's value must be unique within the list (unlearn names).</summary>
+    public string? UniqueKey { get; init; }
+
+    public SpecKey? Find(string name) => Keys.FirstOrDefault(k => k.IsUserKey && string.Equals(k.Name, name, StringComparison.Ordinal));
+
+    /// <summary>The keys users may write here, given the discriminator value (null = all).</summary>
+    public IEnumerable<SpecKey> UserKeys(string? discriminatorValue)
+        => Keys.Where(k => k.IsUserKey && (k.OnlyFor is null || discriminatorValue is null || k.OnlyFor.Contains(discriminatorValue)));
+}
+
+/// <summary>The schema of a spec file, as a table. Built from a set of component names.</summary>
+internal sealed class SpecSchema
+{
+    private const string Specs = "global::DslUnlearn.Specs.";
+
+    /// <summary>experiment names: a lowercase letter, then lowercase letters, digits, '-' or '_'.</summary>
+    public const string ExperimentNamePattern = "^[a-z][a-z0-9_-]*$";
+
+    private SpecSchema(SpecSection root, SpecComponents components)
+    {
+        Root = root;
+        Components = components;
+    }
+
+    public static SpecSchema Default { get; } = Create(SpecComponents.BuiltIn);
+
+    public SpecSection Root { get; }
+
+    public SpecComponents Components { get; }
+
+    public static SpecSchema Create(SpecComponents c)
+    {
+        var data = new SpecSection
+        {
+            DisplayName = "'data'",
+            CSharpType = Specs + "DataSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "source", Property = "Source", Kind = SpecValueKind.Component, Components = c.DataSource, Default = "synthetic", Help = "where the QA data comes from" },
+                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", Help = "number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
+                new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", Help = "QA pairs per author", Aliases = new[] { "questions_per_author" } },
+                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", Help = "authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
+            },
+            Checks = new[]
+            {
+                new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
+                {
+                    int authors = v.Int("authors"), forget = v.Int("forget_authors");
+                    return forget < authors
+                        ? null
+                        : $"forget_authors ({forget}) must be less than authors ({authors}): at least one author has to stay in the retain split; " +
+                          $"use forget_authors in 1..{authors - 1} or raise authors";
+                }),
+            },
+        };
+
+        var model = new SpecSection
+        {
+            DisplayName = "'model'",
+            CSharpType = Specs + "ModelSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "preset", Property = "Preset", Kind = SpecValueKind.Component, Components = c.Preset, Default = "tiny-llama", Help = "model architecture" },
+                new SpecKey { Name = "hidden_size", Property = "HiddenSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(8), Default = "128", Help = "width of the residual stream", Aliases = new[] { "d_model", "hidden", "dim" } },
+                new SpecKey { Name = "layers", Property = "Layers", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 64), Default = "2", Help = "decoder layers", Aliases = new[] { "num_layers", "n_layers", "num_hidden_layers" } },
+                new SpecKey { Name = "heads", Property = "Heads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "4", Help = "attention heads; hidden_size / heads must be even", Aliases = new[] { "num_heads", "n_heads", "num_attention_heads" } },
+                new SpecKey { Name = "kv_heads", Property = "KvHeads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), DefaultFromKey = "heads", Help = "key/value heads (grouped-query attention); divides heads; default = heads", Aliases = new[] { "num_kv_heads", "n_kv_heads", "num_key_value_heads" } },
+                new SpecKey { Name = "intermediate_size", Property = "IntermediateSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "256", Help = "SwiGLU hidden width", Aliases = new[] { "ffn_size", "mlp_size", "d_ff" } },
+                new SpecKey { Name = "max_seq_len", Property = "MaxSeqLen", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(16), Default = "256", Help = "longest sequence in tokens", Aliases = new[] { "max_length", "context_length", "max_position_embeddings" } },
+                new SpecKey { Name = "rope_theta", Property = "RopeTheta", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "10000", Help = "RoPE base frequency", Aliases = new[] { "rope_base" } },
+                new SpecKey { Name = "rms_norm_eps", Property = "RmsNormEps", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "1e-5", Help = "RMSNorm epsilon", Aliases = new[] { "norm_eps", "eps" } },
+            },
+            Checks = new[]
+            {
+                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v =>
+                {
+                    int hidden = v.Int("hidden_size"), heads = v.Int("heads");
+                    return hidden % heads == 0
+                        ? null
+                        : $"hidden_size ({hidden}) must be divisible by heads ({heads}); {ValidHeads(hidden)}";
+                }),
+                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v =>
+                {
+                    int hidden = v.Int("hidden_size"), heads = v.Int("heads");
+                    return hidden % heads != 0 || (hidden / heads) % 2 == 0
+                        ? null
+                        : $"the head dimension hidden_size / heads = {hidden}/{heads} = {hidden / heads} must be even for rotary position embeddings (RoPE); {ValidHeads(hidden)}";
+                }),
+                new SpecCheck(new[] { "heads", "kv_heads" }, new[] { "kv_heads", "heads" }, v =>
+                {
+                    int heads = v.Int("heads"), kv = v.Int("kv_heads");
+                    return heads % kv == 0
+                        ? null
+                        : $"heads ({heads}) must be divisible by kv_heads ({kv}) for grouped-query attention; valid kv_heads for {heads} heads: {string.Join(", ", Divisors(heads))}";
+                }),
+            },
+        };
+
+        var prompt = new SpecSection
+        {
+            DisplayName = "'prompt'",
+            CSharpType = Specs + "PromptSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "question_tag", Property = "QuestionTag", Kind = SpecValueKind.String, Default = "\"Question: \"", Help = "text before each question" },
+                new SpecKey { Name = "answer_tag", Property = "AnswerTag", Kind = SpecValueKind.String, Default = "\"\\nAnswer: \"", Help = "text between question and answer" },
+            },
+        };
+
+        var finetune = new SpecSection
+        {
+            DisplayName = "'finetune'",
+            CSharpType = Specs + "FinetuneSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "epochs", Property = "Epochs", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "40", Help = "passes over all data", Aliases = new[] { "num_epochs", "n_epochs", "num_train_epochs" } },
+                new SpecKey { Name = "lr", Property = "Lr", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "3e-3", Help = "AdamW learning rate", Aliases = new[] { "learning_rate" } },
+                new SpecKey { Name = "batch_size", Property = "BatchSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "16", Help = "QA pairs per step", Aliases = new[] { "bs", "batch" } },
+                new SpecKey { Name = "weight_decay", Property = "WeightDecay", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "0", Help = "AdamW weight decay", Aliases = new[] { "wd" } },
+                new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps", Aliases = new[] { "warmup" } },
+                new SpecKey { Name = "max_grad_norm", Property = "MaxGradNorm", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = new[] { "grad_clip", "clip_grad_norm", "gradient_clipping" } },
+            },
+        };
+
+        var unlearnItem = new SpecSection
+        {
+            DisplayName = "an 'unlearn' item",
+            CSharpType = Specs + "UnlearnSpec",
+            Discriminator = "method",
+            UniqueKey = "name",
+            Keys = new[]
+            {
+                new SpecKey { Name = "name", Property = "Name", Kind = SpecValueKind.String, DefaultFromKey = "method", Help = "label in tables; unique in the list; default = the method name", Aliases = new[] { "label" } },
+                new SpecKey { Name = "method", Property = "Method", Kind = SpecValueKind.Component, Components = c.Method, Required = true, Help = "unlearning method", Aliases = new[] { "algorithm", "type" } },
+                new SpecKey { Name = "lr", Property = "Lr", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "1e-4", Help = "learning rate", Aliases = new[] { "learning_rate" } },
+                new SpecKey { Name = "steps", Property = "Steps", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "10", Help = "optimizer steps", Aliases = new[] { "max_steps", "num_steps", "epochs" } },
+                new SpecKey { Name = "batch_size", Property = "BatchSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "16", Help = "QA pairs per step", Aliases = new[] { "bs", "batch" } },
+                new SpecKey { Name = "retain_weight", Property = "RetainWeight", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", OnlyFor = new[] { "gd" }, InapplicableValue = "0", Help = "weight of the retain NLL term (gd only)", Aliases = new[] { "retain_coef", "alpha" } },
+            },
+        };
+
+        var metricItem = new SpecSection
+        {
+            DisplayName = "a 'metrics' item",
+            CSharpType = Specs + "MetricSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "metric", Property = "Metric", Kind = SpecValueKind.Component, Components = c.Metric, Required = true, Help = "what to measure", Aliases = new[] { "name", "type" } },
+                new SpecKey
+                {
+                    Name = "splits", Property = "Splits", Kind = SpecValueKind.List, NonEmpty = true, Distinct = true, Default = "[forget, retain]", Help = "splits to measure on",
+                    Item = new SpecKey { Name = "split", Kind = SpecValueKind.Component, Components = c.Split },
+                    Aliases = new[] { "split", "on" },
+                },
+            },
+        };
+
+        var report = new SpecSection
+        {
+            DisplayName = "'report'",
+            CSharpType = Specs + "ReportSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "out", Property = "Out", Kind = SpecValueKind.String, Default = "artifacts", Help = "root folder; results go to <out>/<experiment>/", Aliases = new[] { "output", "output_dir", "out_dir" } },
+            },
+        };
+
+        var root = new SpecSection
+        {
+            DisplayName = "the top level",
+            CSharpType = Specs + "ExperimentSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "experiment", Property = "Name", Kind = SpecValueKind.String, Required = true, Pattern = ExperimentNamePattern, PatternHelp = "a lowercase letter, then lowercase letters, digits, '-' or '_'", Help = "unique experiment name", Aliases = new[] { "name", "experiment_name" } },
+                new SpecKey { Name = "description", Property = "Description", Kind = SpecValueKind.String, Default = "\"\"", Help = "one line about the experiment", Aliases = new[] { "desc" } },
+                new SpecKey { Name = "", Property = "SourceFile", Kind = SpecValueKind.SourceFile },
+                new SpecKey { Name = "seed", Property = "Seed", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(0), Default = "0", Help = "random seed", Aliases = new[] { "random_seed" } },
+                new SpecKey { Name = "device", Property = "Device", Kind = SpecValueKind.Component, Components = c.Device, Default = "auto", Help = "where to run" },
+                new SpecKey { Name = "data", Property = "Data", Kind = SpecValueKind.Mapping, Section = data, Default = "{}", Help = "the data set", Aliases = new[] { "dataset" } },
+                new SpecKey { Name = "model", Property = "Model", Kind = SpecValueKind.Mapping, Section = model, Default = "{}", Help = "the model" },
+                new SpecKey { Name = "prompt", Property = "Prompt", Kind = SpecValueKind.Mapping, Section = prompt, Default = "{}", Help = "how QA pairs become text", Aliases = new[] { "template" } },
+                new SpecKey { Name = "finetune", Property = "Finetune", Kind = SpecValueKind.Mapping, Section = finetune, Default = "{}", Help = "fine-tuning of the target model", Aliases = new[] { "train", "training", "fine_tune" } },
+                new SpecKey { Name = "unlearn", Property = "Unlearn", Kind = SpecValueKind.List, Section = unlearnItem, Default = "[]", Help = "unlearning runs", Aliases = new[] { "unlearning", "methods" } },
+                new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.List, Section = metricItem, Default = "[{metric: es_exact}, {metric: em}]", Help = "what to measure", Aliases = new[] { "metric", "eval", "evaluation" } },
+                new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
+            },
+        };
+
+        return new SpecSchema(root, c);
+    }
+
+    private static IEnumerable<int> Divisors(int n)
+    {
+        var small = new List<int>();
+        var large = new List<int>();
+        for (long d = 1; d * d <= n; d++)
+        {
+            if (n % d == 0)
+            {
+                small.Add((int)d);
+                if (d * d != n)
+                {
+                    large.Add((int)(n / d));
+                }
+            }
+        }
+
+        large.Reverse();
+        return small.Concat(large);
+    }
+
+    private static string ValidHeads(int hidden)
+    {
+        var valid = Divisors(hidden).Where(h => (hidden / h) % 2 == 0).ToList();
+        if (valid.Count == 0)
+        {
+            return $"no head count works for hidden_size {hidden}: use an even hidden_size";
+        }
+
+        var shown = valid.Count > 12 ? string.Join(", ", valid.Take(12)) + ", ..." : string.Join(", ", valid);
+        return $"valid heads for hidden_size {hidden}: {shown}";
+    }
+}

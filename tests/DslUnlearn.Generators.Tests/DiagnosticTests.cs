@@ -1,0 +1,221 @@
+using DslUnlearn.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace DslUnlearn.Generators.Tests;
+
+/// <summary>Each diagnostic of the catalog, with its exact 1-based line and column (as dotnet build prints them).</summary>
+public sealed class DiagnosticTests
+{
+    private static GeneratorRun Run(string yaml) => GeneratorHarness.Run(("spec.yaml", yaml));
+
+    private static Diagnostic Only(GeneratorRun run, string expectedPosition)
+    {
+        Assert.Equal(new[] { expectedPosition }, run.Positions);
+        var diagnostic = run.Diagnostics.Single();
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(GeneratorHarness.PathOf("spec.yaml"), diagnostic.Location.GetLineSpan().Path);
+        Assert.Null(run.Single.Exception);
+        Assert.Equal(new[] { "ExperimentCatalog.g.cs" }, run.HintNames);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void DSLU0001_unclosed_flow_sequence()
+    {
+        var d = Only(Run("experiment: t\nunlearn: [ga, gd\n"), "DSLU0001@3,1");
+        Assert.StartsWith("YAML syntax error", d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0001_bad_indentation()
+    {
+        var d = Only(Run("experiment: t\nmodel:\n  layers: 2\n heads: 4\n"), "DSLU0001@4,2");
+        Assert.StartsWith("YAML syntax error", d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0001_two_documents()
+    {
+        var d = Only(Run("experiment: t\n---\nexperiment: u\n"), "DSLU0001@2,1");
+        Assert.Contains("exactly one YAML document", d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0002_duplicate_key_never_last_wins()
+    {
+        var d = Only(Run("experiment: t\nseed: 1\nfinetune:\n  lr: 1e-3\n  lr: 2e-3\n"), "DSLU0002@5,3");
+        Assert.Equal("duplicate key 'lr' (first defined at line 4, column 3); a key may appear only once in a mapping, remove one of them", d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0003_unknown_key_with_did_you_mean_and_valid_keys()
+    {
+        var d = Only(Run("experiment: t\nfinetune:\n  epochs: 3\n  lrr: 0.1\n"), "DSLU0003@4,3");
+        Assert.Equal(
+            "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm",
+            d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0003_misspelled_alias_suggests_the_real_key()
+    {
+        var d = Only(Run("experiment: t\nunlearn:\n  - method: ga\n    lerning_rate: 1e-4\n"), "DSLU0003@4,5");
+        Assert.Equal(
+            "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, batch_size",
+            d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0003_unknown_top_level_key_without_suggestion()
+    {
+        var d = Only(Run("experiment: t\nzzz: 1\n"), "DSLU0003@2,1");
+        Assert.Equal(
+            "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, metrics, report",
+            d.GetMessage());
+    }
+
+    [Fact]
+    public void DSLU0003_retain_weight_is_not_an_option_of_ga()
+    {
+        var d = Only(Run("experiment: t\nunlearn:\n  - method: ga\n    retain_weight: 1.0\n"), "DSLU0003@4,5");
+        Assert.StartsWith("'retain_weight' is not an option of method 'ga'", d.GetMessage());
+        Assert.Contains("Valid keys for method 'ga': name, method, lr, steps, batch_size", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("experiment: t\nseed: \"5\"\n", "DSLU0004@2,7", "'seed' expects an integer, got quoted string \"5\"; remove the quotes: quoted values are strings")]
+    [InlineData("experiment: t\nseed: 1.5\n", "DSLU0004@2,7", "'seed' expects an integer, got number 1.5; use a whole number")]
+    [InlineData("experiment: t\ndata:\n  authors: many\n", "DSLU0004@3,12", "'authors' expects an integer, got string 'many'")]
+    [InlineData("experiment: t\nfinetune:\n  lr: [1]\n", "DSLU0004@3,7", "'lr' expects a number, got list")]
+    [InlineData("experiment: t\nmodel: [1, 2]\n", "DSLU0004@2,8", "'model' expects a mapping, got list; write its keys indented under 'model:' without '-'")]
+    [InlineData("experiment: t\nunlearn:\n  method: ga\n", "DSLU0004@3,3", "'unlearn' expects a list, got mapping; start each item with '- '")]
+    [InlineData("experiment: t\nunlearn:\n  - ga\n", "DSLU0004@3,5", "each item of 'unlearn' expects a mapping (e.g. '- method: ...'), got string 'ga'")]
+    [InlineData("experiment: t\nseed:\n", "DSLU0004@2,1", "'seed' expects an integer, got null; write a value or remove the key to use the default (default 0)")]
+    [InlineData("experiment: t\nreport:\n  out: {a: 1}\n", "DSLU0004@3,8", "'out' expects a string, got mapping")]
+    [InlineData("- experiment: t\n", "DSLU0004@1,1", "a spec must be a mapping at the top level (experiment:, data:, model:, ...), got list")]
+    public void DSLU0004_wrong_type(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    [Theory]
+    [InlineData("experiment: t\ndata:\n  authors: 1\n", "DSLU0005@3,12", "'authors' must be in 2..1000, got 1; set it to a value in 2..1000 (default 20)")]
+    [InlineData("experiment: t\nfinetune:\n  lr: 0\n", "DSLU0005@3,7", "'lr' must be > 0, got 0; set it to a value > 0 (default 3e-3)")]
+    [InlineData("experiment: t\nseed: 99999999999\n", "DSLU0005@2,7", "'seed' must be a 32-bit integer (-2147483648..2147483647), got 99999999999; use a value >= 0 (default 0)")]
+    [InlineData("experiment: Quick Start\n", "DSLU0005@1,13", "'experiment' value 'Quick Start' is not valid: use a lowercase letter, then lowercase letters, digits, '-' or '_' (pattern ^[a-z][a-z0-9_-]*$), e.g. 'quick-start'")]
+    [InlineData("experiment: t\ndata:\n  authors: 5\n  forget_authors: 5\n", "DSLU0005@4,19", "forget_authors (5) must be less than authors (5): at least one author has to stay in the retain split; use forget_authors in 1..4 or raise authors")]
+    [InlineData("experiment: t\ndata:\n  authors: 2\n", "DSLU0005@3,12", "forget_authors (2) must be less than authors (2): at least one author has to stay in the retain split; use forget_authors in 1..1 or raise authors")]
+    [InlineData("experiment: t\nmodel:\n  hidden_size: 128\n  heads: 3\n", "DSLU0005@4,10", "hidden_size (128) must be divisible by heads (3); valid heads for hidden_size 128: 1, 2, 4, 8, 16, 32, 64")]
+    [InlineData("experiment: t\nmodel:\n  hidden_size: 24\n  heads: 8\n", "DSLU0005@4,10", "the head dimension hidden_size / heads = 24/8 = 3 must be even for rotary position embeddings (RoPE); valid heads for hidden_size 24: 1, 2, 3, 4, 6, 12")]
+    [InlineData("experiment: t\nmodel:\n  hidden_size: 100\n", "DSLU0005@3,16", "the head dimension hidden_size / heads = 100/4 = 25 must be even for rotary position embeddings (RoPE); valid heads for hidden_size 100: 1, 2, 5, 10, 25, 50")]
+    [InlineData("experiment: t\nmodel:\n  heads: 4\n  kv_heads: 3\n", "DSLU0005@4,13", "heads (4) must be divisible by kv_heads (3) for grouped-query attention; valid kv_heads for 4 heads: 1, 2, 4")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n  - method: ga\n    lr: 1e-3\n", "DSLU0005@4,13", "two items of 'unlearn' are named 'ga' (the other at line 3); names must be unique: give this one a distinct 'name:' such as 'ga-2'")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: []\n", "DSLU0005@4,13", "'splits' must not be empty; list at least one of: forget, retain (default [forget, retain])")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forget, forget]\n", "DSLU0005@4,22", "'forget' is listed twice in 'splits' (first at line 4, column 14); list each value once")]
+    public void DSLU0005_out_of_range(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    [Theory]
+    [InlineData("experiment: t\nunlearn:\n  - method: gx\n", "DSLU0006@3,13", "unknown method 'gx'. Did you mean 'ga'? Valid methods: ga, gd")]
+    [InlineData("experiment: t\nunlearn:\n  - method: gradient_ascent\n", "DSLU0006@3,13", "unknown method 'gradient_ascent'. Did you mean 'ga'? Valid methods: ga, gd")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: es_exakt\n", "DSLU0006@3,13", "unknown metric 'es_exakt'. Did you mean 'es_exact'? Valid metrics: es_exact, em")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forgot]\n", "DSLU0006@4,14", "unknown split 'forgot'. Did you mean 'forget'? Valid splits: forget, retain")]
+    [InlineData("experiment: t\ndevice: gpu\n", "DSLU0006@2,9", "unknown device 'gpu'. Did you mean 'cuda'? Valid devices: auto, cpu, cuda")]
+    [InlineData("experiment: t\nmodel:\n  preset: llama-7b\n", "DSLU0006@3,11", "unknown preset 'llama-7b'. Valid presets: tiny-llama")]
+    [InlineData("experiment: t\ndata:\n  source: tofu\n", "DSLU0006@3,11", "unknown data source 'tofu'. Did you mean 'synthetic'? Valid data sources: synthetic")]
+    public void DSLU0006_unknown_component(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    [Theory]
+    [InlineData("description: no name\nseed: 1\n", "DSLU0007@1,1", "missing required key 'experiment' in the top level; add 'experiment: my-experiment'")]
+    [InlineData("experiment:\nseed: 1\n", "DSLU0007@1,1", "'experiment' has no value but is required; write 'experiment: my-experiment'")]
+    [InlineData("experiment: t\nunlearn:\n  - lr: 0.1\n", "DSLU0007@3,5", "missing required key 'method' in an 'unlearn' item; add 'method: <one of ga, gd>'")]
+    [InlineData("experiment: t\nmetrics:\n  - splits: [forget]\n", "DSLU0007@3,5", "missing required key 'metric' in a 'metrics' item; add 'metric: <one of es_exact, em>'")]
+    [InlineData("", "DSLU0007@1,1", "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')")]
+    [InlineData("# only a comment\n", "DSLU0007@1,1", "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')")]
+    public void DSLU0007_missing_required(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    [Fact]
+    public void DSLU0008_two_specs_with_the_same_experiment_name()
+    {
+        var run = GeneratorHarness.Run(("a.yaml", "experiment: same\n"), ("b.yaml", "# second\nexperiment: same\n"), ("c.yaml", "experiment: other\n"));
+        var d = Assert.Single(run.Diagnostics);
+        Assert.Equal("DSLU0008@2,13", DiagnosticTests.Position(d));
+        Assert.Equal(GeneratorHarness.PathOf("b.yaml"), d.Location.GetLineSpan().Path);
+        Assert.Equal("experiment name 'same' is already used by 'a.yaml' (line 1); experiment names must be unique across the project: rename one of them", d.GetMessage());
+        Assert.Equal(new[] { "ExperimentCatalog.g.cs", "other.g.cs", "same.g.cs" }, run.HintNames.OrderBy(h => h, StringComparer.Ordinal));
+        Assert.Contains("SourceFile = \"a.yaml\"", run.Source("same.g.cs"));
+        Assert.Empty(run.Output.GetDiagnostics().Where(x => x.Severity == DiagnosticSeverity.Error).Select(x => x.ToString()));
+    }
+
+    [Fact]
+    public void DSLU0008_names_that_map_to_the_same_class()
+    {
+        var run = GeneratorHarness.Run(("a.yaml", "experiment: my-exp\n"), ("b.yaml", "experiment: my_exp\n"));
+        Assert.Equal(new[] { "DSLU0008@1,13" }, run.Positions);
+        Assert.Contains("maps to class 'MyExpExperiment'", run.Diagnostics[0].GetMessage());
+        Assert.Empty(run.Output.GetDiagnostics().Where(x => x.Severity == DiagnosticSeverity.Error).Select(x => x.ToString()));
+    }
+
+    [Fact]
+    public void All_errors_of_a_file_are_reported_at_once()
+    {
+        const string yaml =
+            "experiment: multi\n" +       // 1
+            "seed: lots\n" +              // 2  DSLU0004
+            "device: gpu\n" +             // 3  DSLU0006
+            "data:\n" +                   // 4
+            "  authors: 1\n" +            // 5  DSLU0005
+            "  qa_per_author: 3\n" +      // 6
+            "  qa_per_author: 4\n" +      // 7  DSLU0002
+            "finetune:\n" +               // 8
+            "  lrr: 0.1\n" +              // 9  DSLU0003
+            "  epochs: 0\n" +             // 10 DSLU0005
+            "unlearn:\n" +                // 11
+            "  - method: gx\n" +          // 12 DSLU0006
+            "  - lr: 1e-3\n" +            // 13 DSLU0007
+            "  - method: ga\n" +          // 14
+            "    retain_weight: 2\n" +    // 15 DSLU0003
+            "metrics:\n" +                // 16
+            "  - metric: em\n" +          // 17
+            "    splits: forget\n";       // 18 DSLU0004
+        var run = Run(yaml);
+        Assert.Equal(
+            new[]
+            {
+                "DSLU0004@2,7", "DSLU0006@3,9", "DSLU0005@5,12", "DSLU0002@7,3", "DSLU0003@9,3", "DSLU0005@10,11",
+                "DSLU0006@12,13", "DSLU0007@13,5", "DSLU0003@15,5", "DSLU0004@18,13",
+            },
+            run.Positions);
+        Assert.Equal(new[] { "ExperimentCatalog.g.cs" }, run.HintNames);
+    }
+
+    [Fact]
+    public void Diagnostics_span_the_offending_text()
+    {
+        var run = Run("experiment: t\nfinetune:\n  lerning_rate: 0.1\n");
+        var span = run.Diagnostics.Single().Location.GetLineSpan();
+        Assert.Equal((2, 2), (span.StartLinePosition.Line, span.StartLinePosition.Character));
+        Assert.Equal((2, 14), (span.EndLinePosition.Line, span.EndLinePosition.Character));
+        var source = run.Diagnostics.Single().Location.SourceSpan;
+        Assert.Equal("lerning_rate", "experiment: t\nfinetune:\n  lerning_rate: 0.1\n".Substring(source.Start, source.Length));
+    }
+
+    [Fact]
+    public void Descriptors_cover_the_catalog()
+    {
+        foreach (var info in DslUnlearn.Generators.Dsl.SpecDiagnosticIds.All)
+        {
+            var descriptor = DiagnosticDescriptors.For(info.Id);
+            Assert.Equal(info.Id, descriptor.Id);
+            Assert.Equal("DslUnlearn", descriptor.Category);
+        }
+
+        var shipped = File.ReadAllText(Path.Combine(RepoPaths.Root, "generators", "DslUnlearn.Generators", "AnalyzerReleases.Shipped.md"));
+        foreach (var info in DslUnlearn.Generators.Dsl.SpecDiagnosticIds.All)
+        {
+            Assert.Contains(info.Id + " | DslUnlearn | Error |", shipped);
+        }
+    }
+
+    private static string Position(Diagnostic d) => GeneratorRun.Format(d);
+}

@@ -1,0 +1,142 @@
+using System.Collections.Immutable;
+using DslUnlearn.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace DslUnlearn.Generators.Tests.Infrastructure;
+
+/// <summary>An additional file held in memory.</summary>
+internal sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+{
+    private readonly SourceText _text = SourceText.From(text);
+
+    public override string Path { get; } = path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+}
+
+/// <summary>Analyzer config options with only global (build_property.*) values.</summary>
+internal sealed class TestOptionsProvider(IReadOnlyDictionary<string, string> global) : AnalyzerConfigOptionsProvider
+{
+    public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(global);
+
+    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
+
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+
+    private sealed class Options(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public static readonly Options Empty = new(new Dictionary<string, string>());
+
+        public override bool TryGetValue(string key, out string value)
+        {
+            if (values.TryGetValue(key, out var v))
+            {
+                value = v;
+                return true;
+            }
+
+            value = string.Empty;
+            return false;
+        }
+    }
+}
+
+/// <summary>Drives <see cref="DslUnlearnGenerator"/> through <see cref="CSharpGeneratorDriver"/> with step tracking on.</summary>
+internal static class GeneratorHarness
+{
+    /// <summary>The project directory the in-memory specs live in.</summary>
+    public const string ProjectDirectory = "/project/experiments";
+
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
+
+    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
+
+    public static string PathOf(string fileName) => ProjectDirectory + "/" + fileName;
+
+    public static CSharpCompilation CreateCompilation(params string[] sources)
+        => CSharpCompilation.Create(
+            "DslUnlearn.Experiments.Tests",
+            sources.Select(s => CSharpSyntaxTree.ParseText(s, ParseOptions)),
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> texts, string? projectDirectory = ProjectDirectory)
+    {
+        var global = new Dictionary<string, string>();
+        if (projectDirectory is not null)
+        {
+            global[DslUnlearnGenerator.ProjectDirectoryOption] = projectDirectory;
+        }
+
+        return CSharpGeneratorDriver.Create(
+            new[] { new DslUnlearnGenerator().AsSourceGenerator() },
+            texts,
+            ParseOptions,
+            new TestOptionsProvider(global),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+    }
+
+    /// <summary>Runs the generator on in-memory YAML files (file name -> text) in <see cref="ProjectDirectory"/>.</summary>
+    public static GeneratorRun Run(params (string FileName, string Text)[] files)
+        => Run(files.Select(f => (AdditionalText)new InMemoryAdditionalText(PathOf(f.FileName), f.Text)).ToArray());
+
+    public static GeneratorRun Run(AdditionalText[] texts, string? projectDirectory = ProjectDirectory)
+    {
+        var compilation = CreateCompilation();
+        var driver = CreateDriver(texts, projectDirectory)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var driverDiagnostics);
+        var result = driver.GetRunResult();
+        return new GeneratorRun(driver, result, output, driverDiagnostics);
+    }
+
+    private static ImmutableArray<MetadataReference> LoadReferences()
+    {
+        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var tpa = (string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty;
+        foreach (var path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            byName.TryAdd(Path.GetFileNameWithoutExtension(path), path);
+        }
+
+        var runtime = typeof(DslUnlearn.Specs.ExperimentSpec).Assembly.Location;
+        byName[Path.GetFileNameWithoutExtension(runtime)] = runtime;
+        var torch = Path.Combine(AppContext.BaseDirectory, "TorchSharp.dll");
+        if (File.Exists(torch))
+        {
+            byName["TorchSharp"] = torch;
+        }
+
+        return byName.Values.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    }
+}
+
+/// <summary>One generator run.</summary>
+internal sealed record GeneratorRun(
+    GeneratorDriver Driver,
+    GeneratorDriverRunResult Result,
+    Compilation Output,
+    ImmutableArray<Diagnostic> DriverDiagnostics)
+{
+    public GeneratorRunResult Single => Result.Results.Single();
+
+    public ImmutableArray<Diagnostic> Diagnostics => Single.Diagnostics;
+
+    public string? Source(string hintName)
+        => Single.GeneratedSources.FirstOrDefault(s => s.HintName == hintName).SourceText?.ToString();
+
+    public IReadOnlyList<string> HintNames => Single.GeneratedSources.Select(s => s.HintName).ToList();
+
+    /// <summary>"DSLU0003@12,5" (1-based, as dotnet build prints) for each diagnostic, in order.</summary>
+    public IReadOnlyList<string> Positions => Diagnostics.Select(Format).ToList();
+
+    public static string Format(Diagnostic d)
+    {
+        var start = d.Location.GetLineSpan().StartLinePosition;
+        return $"{d.Id}@{start.Line + 1},{start.Character + 1}";
+    }
+}

@@ -1,0 +1,144 @@
+using DslUnlearn.Generators.Dsl;
+using DslUnlearn.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace DslUnlearn.Generators.Tests;
+
+/// <summary>The generated source of every spec in experiments/ equals its approved snapshot, and compiles.</summary>
+public sealed class SnapshotTests
+{
+    public static TheoryData<string> Specs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var path in RepoPaths.ExperimentSpecs())
+        {
+            data.Add(Path.GetRelativePath(RepoPaths.Experiments, path).Replace('\\', '/'));
+        }
+
+        return data;
+    }
+
+    private static GeneratorRun RunOnExperiments()
+    {
+        var texts = RepoPaths.ExperimentSpecs()
+            .Select(p => (AdditionalText)new InMemoryAdditionalText(p, File.ReadAllText(p)))
+            .ToArray();
+        return GeneratorHarness.Run(texts, RepoPaths.Experiments);
+    }
+
+    [Fact]
+    public void Experiments_folder_has_specs()
+        => Assert.NotEmpty(RepoPaths.ExperimentSpecs());
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Generated_spec_matches_snapshot(string relativePath)
+    {
+        var path = Path.Combine(RepoPaths.Experiments, relativePath);
+        var compiled = SpecCompiler.Compile(path, File.ReadAllText(path), relativePath);
+        Assert.Empty(compiled.Diagnostics.Select(d => d.ToString()));
+        var model = Assert.IsType<ExperimentModel>(compiled.Model);
+        Assert.Equal(relativePath, model.SourceFile);
+
+        var run = RunOnExperiments();
+        var source = run.Source(model.HintName);
+        Assert.NotNull(source);
+        var stem = Path.GetFileNameWithoutExtension(relativePath);
+        Approvals.Verify(source!, Path.Combine(RepoPaths.Snapshots, stem + ".g.cs.approved"));
+    }
+
+    [Fact]
+    public void Catalog_matches_snapshot()
+    {
+        var run = RunOnExperiments();
+        var source = run.Source(Emitter.CatalogHintName);
+        Assert.NotNull(source);
+        Approvals.Verify(source!, Path.Combine(RepoPaths.Snapshots, "ExperimentCatalog.g.cs.approved"));
+    }
+
+    [Fact]
+    public void Experiments_generate_without_diagnostics_and_compile_against_the_runtime()
+    {
+        var run = RunOnExperiments();
+        Assert.Empty(run.DriverDiagnostics);
+        Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
+        Assert.Null(run.Single.Exception);
+        Assert.Equal(RepoPaths.ExperimentSpecs().Count + 1, run.Single.GeneratedSources.Length);
+
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString());
+        Assert.Empty(errors);
+        var warnings = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Warning).Select(d => d.ToString());
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
+    public void Source_file_is_relative_to_the_project_never_absolute()
+    {
+        var run = RunOnExperiments();
+        foreach (var tree in run.Single.GeneratedSources)
+        {
+            Assert.DoesNotContain(RepoPaths.Root, tree.SourceText.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Generated_code_compiles_with_defaults_escapes_and_several_specs()
+    {
+        var run = GeneratorHarness.Run(
+            ("minimal.yaml", "experiment: minimal\n"),
+            ("sub/tricky.yaml",
+                "experiment: tricky_one-2\n" +
+                "description: 'quotes \" and backslash \\ and tab'\n" +
+                "prompt:\n  question_tag: \"Q:\\t\\\"x\\\"\\u00e9\\n\"\n  answer_tag: |\n    A:\n" +
+                "model:\n  rope_theta: 500000\n  rms_norm_eps: .5e-6\n  heads: 8\n  kv_heads: 2\n  hidden_size: 64\n" +
+                "unlearn:\n  - method: gd\n  - method: gd\n    name: gd-strong\n    retain_weight: 2\n" +
+                "metrics:\n  - metric: em\n    splits: [retain]\n"));
+        Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
+        Assert.Equal(new[] { "ExperimentCatalog.g.cs", "minimal.g.cs", "tricky_one-2.g.cs" }, run.HintNames.OrderBy(h => h, StringComparer.Ordinal));
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+
+        var minimal = run.Source("minimal.g.cs")!;
+        Assert.Contains("SourceFile = \"minimal.yaml\",", minimal);
+        Assert.Contains("Unlearn = global::System.Collections.Immutable.ImmutableArray.Create<global::DslUnlearn.Specs.UnlearnSpec>(),", minimal);
+        Assert.Contains("Metric = global::DslUnlearn.Specs.MetricKind.EsExact,", minimal);
+        Assert.Contains("Device = global::DslUnlearn.Specs.DeviceKind.Auto,", minimal);
+        Assert.Contains("KvHeads = 4,", minimal);
+        Assert.Contains("RmsNormEps = 1E-05,", minimal);
+        Assert.Contains("RopeTheta = 10000.0,", minimal);
+        Assert.Contains("AnswerTag = \"\\nAnswer: \",", minimal);
+
+        var tricky = run.Source("tricky_one-2.g.cs")!;
+        Assert.Contains("public sealed partial class TrickyOne2Experiment", tricky);
+        Assert.Contains("SourceFile = \"sub/tricky.yaml\",", tricky);
+        Assert.Contains("Description = \"quotes \\\" and backslash \\\\ and tab\",", tricky);
+        Assert.Contains("QuestionTag = \"Q:\\t\\\"x\\\"\u00e9\\n\",", tricky);
+        Assert.Contains("AnswerTag = \"A:\\n\",", tricky);
+        Assert.Contains("RopeTheta = 500000.0,", tricky);
+        Assert.Contains("RmsNormEps = 5E-07,", tricky);
+        Assert.Contains("KvHeads = 2,", tricky);
+        Assert.Contains("Name = \"gd-strong\",", tricky);
+        Assert.Contains("RetainWeight = 2.0,", tricky);
+        Assert.Contains("ImmutableArray.Create<global::DslUnlearn.Specs.SplitKind>(global::DslUnlearn.Specs.SplitKind.Retain)", tricky);
+
+        var catalog = run.Source(Emitter.CatalogHintName)!;
+        Assert.True(catalog.IndexOf("MinimalExperiment", StringComparison.Ordinal) < catalog.IndexOf("TrickyOne2Experiment", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Specs_with_errors_are_left_out_of_code_but_the_catalog_is_still_emitted()
+    {
+        var run = GeneratorHarness.Run(("good.yaml", "experiment: good\n"), ("bad.yaml", "experiment: bad\nseed: -1\n"));
+        Assert.Equal(new[] { "DSLU0005@2,7" }, run.Positions);
+        Assert.Equal(new[] { "ExperimentCatalog.g.cs", "good.g.cs" }, run.HintNames.OrderBy(h => h, StringComparer.Ordinal));
+        Assert.DoesNotContain("BadExperiment", run.Source(Emitter.CatalogHintName)!);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
+    }
+
+    [Fact]
+    public void No_specs_still_gives_an_empty_catalog_that_compiles()
+    {
+        var run = GeneratorHarness.Run(Array.Empty<AdditionalText>());
+        Assert.Equal(new[] { "ExperimentCatalog.g.cs" }, run.HintNames);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
+    }
+}
