@@ -8,21 +8,22 @@ namespace DslUnlearn.Data;
 /// <param name="AnswerLength">Answer tokens, EOS excluded (what ES and EM are measured on).</param>
 public sealed record EncodedQa(int[] Ids, int PromptLength, int AnswerLength);
 
-public sealed class QaEncoder(CharTokenizer tokenizer, PromptSpec prompt)
+public sealed class QaEncoder(ITokenizer tokenizer, PromptSpec prompt)
 {
-    public CharTokenizer Tokenizer => tokenizer;
+    public ITokenizer Tokenizer => tokenizer;
 
     public EncodedQa Encode(QaExample example, bool paraphrased = false)
     {
         string question = paraphrased ? example.ParaphrasedQuestion : example.Question;
         int[] promptIds = tokenizer.Encode(prompt.QuestionTag + question + prompt.AnswerTag);
         int[] answerIds = tokenizer.Encode(example.Answer);
-        var ids = new int[1 + promptIds.Length + answerIds.Length + 1];
-        ids[0] = CharTokenizer.Bos;
-        promptIds.CopyTo(ids, 1);
-        answerIds.CopyTo(ids, 1 + promptIds.Length);
-        ids[^1] = CharTokenizer.Eos;
-        return new EncodedQa(ids, 1 + promptIds.Length, answerIds.Length);
+        int bos = tokenizer.BosId is null ? 0 : 1;
+        var ids = new int[bos + promptIds.Length + answerIds.Length + 1];
+        if (tokenizer.BosId is { } b) ids[0] = b;
+        promptIds.CopyTo(ids, bos);
+        answerIds.CopyTo(ids, bos + promptIds.Length);
+        ids[^1] = tokenizer.EosId;
+        return new EncodedQa(ids, bos + promptIds.Length, answerIds.Length);
     }
 
     public EncodedQa[] EncodeAll(IEnumerable<QaExample> examples, bool paraphrased = false)

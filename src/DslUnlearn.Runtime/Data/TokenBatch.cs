@@ -27,13 +27,13 @@ public sealed class TokenBatch : IDisposable
         AnswerLengths = answerLengths;
     }
 
-    public static TokenBatch Collate(IReadOnlyList<EncodedQa> rows, Device device)
+    public static TokenBatch Collate(IReadOnlyList<EncodedQa> rows, Device device, int padId = CharTokenizer.Pad)
     {
         if (rows.Count == 0) throw new ArgumentException("A batch needs at least one example.", nameof(rows));
         int width = rows.Max(r => r.Ids.Length) - 1;
         var inputs = new long[rows.Count * width];
         var labels = new long[rows.Count * width];
-        Array.Fill(inputs, CharTokenizer.Pad);
+        Array.Fill(inputs, (long)padId);
         Array.Fill(labels, IgnoreIndex);
         for (int r = 0; r < rows.Count; r++)
         {

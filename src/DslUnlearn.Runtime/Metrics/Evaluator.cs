@@ -10,25 +10,26 @@ public static class Evaluator
 {
     public sealed record Scores(double[] EsExact, double[] Em);
 
-    public static Scores Evaluate(LlamaForCausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device)
+    public static Scores Evaluate(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId)
     {
         var es = new List<double>(rows.Count);
         var em = new List<double>(rows.Count);
-        bool wasTraining = model.training;
-        model.eval();
+        var module = model.Module;
+        bool wasTraining = module.training;
+        module.eval();
         using (torch.no_grad())
         {
             for (int i = 0; i < rows.Count; i += batchSize)
             {
                 using var scope = torch.NewDisposeScope();
-                using var batch = TokenBatch.Collate(rows.Skip(i).Take(batchSize).ToArray(), device);
-                var logits = model.forward(batch.InputIds);
+                using var batch = TokenBatch.Collate(rows.Skip(i).Take(batchSize).ToArray(), device, padId);
+                var logits = model.Logits(batch.InputIds);
                 var (bEs, bEm) = ExtractionStrength.FromLogits(logits, batch.Labels, batch.AnswerLengths);
                 es.AddRange(bEs);
                 em.AddRange(bEm);
             }
         }
-        if (wasTraining) model.train();
+        if (wasTraining) module.train();
         return new Scores(es.ToArray(), em.ToArray());
     }
 }

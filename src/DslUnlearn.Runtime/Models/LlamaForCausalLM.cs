@@ -31,10 +31,23 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         foreach (var layer in layers) h = layer.forward(h, cos, sin);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Pre-norm hidden states: embeddings, then the output of each layer (NumLayers + 1 tensors).</summary>
+    public List<Tensor> HiddenStates(Tensor inputIds)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (cos, sin) = Rotary.Tables(inputIds.shape[1], _config.HeadDim, _config.RopeTheta, inputIds.device);
+        var states = new List<Tensor> { embed_tokens.forward(inputIds) };
+        foreach (var layer in layers) states.Add(layer.forward(states[^1], cos, sin));
+        foreach (var s in states) s.MoveToOuterDisposeScope();
+        return states;
+    }
+
+    public Tensor Norm(Tensor hidden) => norm.forward(hidden);
 }
 
 /// <summary>Llama-style causal language model: model + untied lm_head. State-dict keys match Hugging Face.</summary>
-public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
+public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>, ICausalLM
 {
     private readonly LlamaModel model;
     private readonly Linear lm_head;
@@ -56,6 +69,41 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         CheckInput(inputIds);
         using var scope = torch.NewDisposeScope();
         return lm_head.forward(model.forward(inputIds)).MoveToOuterDisposeScope();
+    }
+
+    public string Family => "llama";
+    public int VocabSize => Config.VocabSize;
+    public int HiddenSize => Config.HiddenSize;
+    public int NumLayers => Config.NumHiddenLayers;
+    public int MaxPositions => Config.MaxPositionEmbeddings;
+    public nn.Module Module => this;
+
+    public Tensor Logits(Tensor inputIds) => forward(inputIds);
+
+    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates)
+    {
+        if (!outputHiddenStates) return new CausalLMOutput(forward(inputIds), null);
+        CheckInput(inputIds);
+        using var scope = torch.NewDisposeScope();
+        var states = model.HiddenStates(inputIds);
+        var logits = ReadOut(states[^1]);
+        return new CausalLMOutput(logits, states).MoveToOuterDisposeScope();
+    }
+
+    public Tensor ReadOut(Tensor hidden)
+    {
+        using var scope = torch.NewDisposeScope();
+        return lm_head.forward(model.Norm(hidden)).MoveToOuterDisposeScope();
+    }
+
+    public ICausalLM Clone()
+    {
+        var copy = new LlamaForCausalLM(Config);
+        var device = parameters().First().device;
+        copy.to(device);
+        copy.load_state_dict(state_dict());
+        copy.train(training);
+        return copy;
     }
 
     /// <summary>Rejects inputs libtorch would fail on with an unhelpful (or fatal) native error.</summary>

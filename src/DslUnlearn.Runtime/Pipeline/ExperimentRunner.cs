@@ -51,21 +51,19 @@ public static class ExperimentRunner
         long parameters = target.parameters().Sum(p => p.numel());
         progress.Message($"Model: {spec.Model.Preset}, {parameters:N0} parameters.");
 
-        var models = new List<ModelEvaluation> { Evaluate("untrained", "untrained", null, target, spec, forget, retain, device, progress) };
+        int padId = encoder.Tokenizer.PadId;
+        var models = new List<ModelEvaluation> { Evaluate("untrained", "untrained", null, target, spec, data, encoder, device, progress) };
 
-        double finalLoss = Finetuner.Train(target, all, spec.Finetune, seed, device, progress, "finetune target", cancel);
-        models.Add(Evaluate("target", "target", null, target, spec, forget, retain, device, progress));
+        double finalLoss = Finetuner.Train(target, all, spec.Finetune, seed, device, progress, "finetune target", padId, cancel);
+        models.Add(Evaluate("target", "target", null, target, spec, data, encoder, device, progress));
 
-        var logs = new Dictionary<string, IReadOnlyList<Unlearner.StepLog>>();
-        var targetState = target.state_dict();
+        var logs = new Dictionary<string, IReadOnlyList<UnlearningLoop.StepLog>>();
         foreach (var u in spec.Unlearn)
         {
-            using var model = new LlamaForCausalLM(config);
-            model.to(device);
-            model.load_state_dict(targetState);
+            using var model = target.Clone();
             // Every method gets the same batch order for a given seed, so differences come from the method.
-            logs[u.Name] = Unlearner.Run(model, forget, retain, u, seed + 1, device, progress, $"unlearn {u.Name}", cancel);
-            models.Add(Evaluate(u.Name, "unlearned", SpecNames.Of(u.Method), model, spec, forget, retain, device, progress));
+            logs[u.Name] = UnlearningLoop.Run(model, MethodFor(u), forget, retain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel);
+            models.Add(Evaluate(u.Name, "unlearned", SpecNames.Of(u.Method), model, spec, data, encoder, device, progress));
         }
 
         var run = new RunRecord(spec, data, parameters, finalLoss, models, logs);
@@ -77,21 +75,30 @@ public static class ExperimentRunner
         return new ExperimentResult(outDir, resultsPath, summaryPath, run);
     }
 
-    private static ModelEvaluation Evaluate(string name, string kind, string? method, LlamaForCausalLM model, ExperimentSpec spec,
-        EncodedQa[] forget, EncodedQa[] retain, Device device, IProgressSink progress)
+    private static IUnlearningMethod MethodFor(UnlearnSpec u) => u.Method switch
+    {
+        UnlearnMethodKind.Ga => new GradientAscent(new GaOptions { Name = u.Name, Lr = u.Lr, Steps = u.Steps, BatchSize = u.BatchSize }),
+        UnlearnMethodKind.Gd => new GradientDifference(new GdOptions { Name = u.Name, Lr = u.Lr, Steps = u.Steps, BatchSize = u.BatchSize, RetainWeight = u.RetainWeight }),
+        _ => throw new NotSupportedException($"unlearning method {u.Method} is not supported."),
+    };
+
+    private static IMetric MetricFor(MetricKind m) => m switch
+    {
+        MetricKind.EsExact => new EsExactMetric(new NoOptions()),
+        MetricKind.Em => new ExactMemorizationMetric(new NoOptions()),
+        _ => throw new NotSupportedException($"metric {m} is not supported."),
+    };
+
+    private static ModelEvaluation Evaluate(string name, string kind, string? method, ICausalLM model, ExperimentSpec spec,
+        QaDataset data, QaEncoder encoder, Device device, IProgressSink progress)
     {
         var values = new List<MetricValues>();
-        foreach (var split in spec.Metrics.SelectMany(m => m.Splits).Distinct().Order())
-        {
-            var scores = Evaluator.Evaluate(model, split == SplitKind.Forget ? forget : retain, EvalBatchSize, device);
-            foreach (var metric in spec.Metrics.Where(m => m.Splits.Contains(split)).Select(m => m.Metric).Distinct())
-                values.Add(new MetricValues(metric, split, metric switch
-                {
-                    MetricKind.EsExact => scores.EsExact,
-                    MetricKind.Em => scores.Em,
-                    _ => throw new NotSupportedException($"metric {metric} is not supported."),
-                }));
-        }
+        foreach (var m in spec.Metrics)
+            foreach (var split in m.Splits)
+            {
+                var result = MetricFor(m.Metric).Compute(new MetricContext(model, encoder, data.Split(split), SpecNames.Of(split), device, EvalBatchSize));
+                values.Add(new MetricValues(m.Metric, split, result.ValueByIndex ?? []));
+            }
         var eval = new ModelEvaluation(name, kind, method, values);
         progress.Message($"  {name,-10} " + string.Join("  ", values.Select(v => $"{SpecNames.Of(v.Metric)}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
         return eval;

@@ -37,6 +37,7 @@ public static class ResultsJsonWriter
                 {
                     w.WriteStartObject();
                     w.WriteNumber("step", s.Step);
+                    w.WriteNumber("loss", s.Loss);
                     w.WriteNumber("forget_nll", s.ForgetNll);
                     if (!double.IsNaN(s.RetainNll)) w.WriteNumber("retain_nll", s.RetainNll);
                     w.WriteEndObject();

@@ -11,4 +11,4 @@ public sealed record RunRecord(
     long ParameterCount,
     double FinetuneFinalLoss,
     IReadOnlyList<ModelEvaluation> Models,
-    IReadOnlyDictionary<string, IReadOnlyList<Methods.Unlearner.StepLog>> UnlearnLogs);
+    IReadOnlyDictionary<string, IReadOnlyList<Methods.UnlearningLoop.StepLog>> UnlearnLogs);

@@ -5,7 +5,7 @@ namespace DslUnlearn.Text;
 /// ASCII by construction, a character vocabulary needs no vocabulary file, and a 100-token vocabulary
 /// keeps the tiny quickstart model small. Real checkpoints bring their own tokenizer files instead.
 /// </summary>
-public sealed class CharTokenizer
+public sealed class CharTokenizer : ITokenizer
 {
     public const int Pad = 0, Bos = 1, Eos = 2, Unk = 3;
     private const int FirstChar = 4;
@@ -13,6 +13,9 @@ public sealed class CharTokenizer
 
     /// <summary>4 special tokens + '\n' + printable ASCII 32..126.</summary>
     public int VocabSize => FirstChar + 1 + (126 - 32 + 1);
+    public int? BosId => Bos;
+    public int EosId => Eos;
+    public int PadId => Pad;
 
     public int[] Encode(string text)
     {

@@ -8,10 +8,10 @@ namespace DslUnlearn.Training;
 public static class CausalLmLoss
 {
     /// <summary>Mean next-token NLL over the labelled (answer + EOS) tokens of the batch.</summary>
-    public static Tensor Nll(LlamaForCausalLM model, TokenBatch batch)
+    public static Tensor Nll(ICausalLM model, TokenBatch batch)
     {
         using var scope = torch.NewDisposeScope();
-        var logits = model.forward(batch.InputIds);
+        var logits = model.Logits(batch.InputIds);
         long vocab = logits.shape[^1];
         var loss = nn.functional.cross_entropy(logits.view(-1, vocab), batch.Labels.view(-1), ignore_index: TokenBatch.IgnoreIndex);
         return loss.MoveToOuterDisposeScope();

@@ -11,13 +11,13 @@ namespace DslUnlearn.Training;
 public static class Finetuner
 {
     /// <returns>Mean training loss of the last epoch.</returns>
-    public static double Train(LlamaForCausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
-        Device device, IProgressSink progress, string stage, CancellationToken cancel = default)
+    public static double Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
+        Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default)
     {
         var sampler = new BatchSampler(rows, spec.BatchSize, new SplitMix64(seed));
         int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;
-        using var optimizer = optim.AdamW(model.parameters(), lr: spec.Lr, weight_decay: spec.WeightDecay);
-        model.train();
+        using var optimizer = optim.AdamW(model.Module.parameters(), lr: spec.Lr, weight_decay: spec.WeightDecay);
+        model.Module.train();
         progress.StageStarted(stage, spec.Epochs);
         int step = 0;
         double lastEpochLoss = double.NaN;
@@ -30,11 +30,11 @@ public static class Finetuner
                 cancel.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 SetLr(optimizer, Schedule(spec, step++, totalSteps));
-                using var batch = TokenBatch.Collate(rowsOfBatch, device);
+                using var batch = TokenBatch.Collate(rowsOfBatch, device, padId);
                 optimizer.zero_grad();
                 var loss = CausalLmLoss.Nll(model, batch);
                 loss.backward();
-                if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), spec.MaxGradNorm);
+                if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), spec.MaxGradNorm);
                 optimizer.step();
                 sum += loss.item<float>();
                 batches++;
@@ -42,7 +42,7 @@ public static class Finetuner
             lastEpochLoss = sum / batches;
             progress.StageAdvanced(stage, epoch + 1, $"loss {lastEpochLoss:F4}");
         }
-        model.eval();
+        model.Module.eval();
         progress.StageFinished(stage, $"final epoch loss {lastEpochLoss:F4}");
         return lastEpochLoss;
     }

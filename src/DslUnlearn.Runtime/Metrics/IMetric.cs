@@ -1,0 +1,40 @@
+using DslUnlearn.Data;
+using DslUnlearn.Models;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Metrics;
+
+/// <summary>An evaluation metric: per-sample values (when it has them) and one aggregate.</summary>
+public interface IMetric
+{
+    MetricResult Compute(MetricContext context);
+}
+
+/// <summary>
+/// What a metric sees. <see cref="InputTransform"/> is how prompt-side attacks (jail-breaking, token
+/// noising) reach every metric without each metric knowing about attacks.
+/// </summary>
+/// <param name="Split">Split name as in YAML ("forget", "retain", ...).</param>
+/// <param name="Reference">A reference model where the metric needs one (e.g. the retain-only oracle).</param>
+/// <param name="Holdout">Examples never trained on, for membership-inference metrics.</param>
+public sealed record MetricContext(
+    ICausalLM Model,
+    QaEncoder Encoder,
+    IReadOnlyList<QaExample> Examples,
+    string Split,
+    Device Device,
+    int BatchSize = 32,
+    ICausalLM? Reference = null,
+    IReadOnlyList<QaExample>? Holdout = null,
+    Func<QaExample, QaExample>? InputTransform = null)
+{
+    /// <summary>The examples after the input transform, if any.</summary>
+    public IReadOnlyList<QaExample> Inputs => InputTransform is null ? Examples : Examples.Select(InputTransform).ToArray();
+}
+
+/// <summary>OpenUnlearning's shape: agg_value plus value_by_index (null for aggregate-only metrics such as AUC).</summary>
+public sealed record MetricResult(double AggValue, IReadOnlyList<double>? ValueByIndex)
+{
+    public static MetricResult FromValues(IReadOnlyList<double> values)
+        => new(values.Count == 0 ? double.NaN : values.Average(), values);
+}

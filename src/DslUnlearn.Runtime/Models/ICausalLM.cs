@@ -1,0 +1,55 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Models;
+
+/// <summary>Logits plus, on request, the hidden states (Hugging Face convention: index 0 = embeddings,
+/// index i = output of decoder layer i, the last one before the final norm).</summary>
+public sealed class CausalLMOutput(Tensor logits, IReadOnlyList<Tensor>? hiddenStates) : IDisposable
+{
+    public Tensor Logits { get; } = logits;
+    public IReadOnlyList<Tensor>? HiddenStates { get; } = hiddenStates;
+
+    /// <summary>Moves every tensor to the enclosing dispose scope (call inside a scope, like MoveToOuterDisposeScope).</summary>
+    public CausalLMOutput MoveToOuterDisposeScope()
+    {
+        Logits.MoveToOuterDisposeScope();
+        if (HiddenStates is not null) foreach (var h in HiddenStates) h.MoveToOuterDisposeScope();
+        return this;
+    }
+
+    public void Dispose()
+    {
+        Logits.Dispose();
+        if (HiddenStates is not null) foreach (var h in HiddenStates) h.Dispose();
+    }
+}
+
+/// <summary>
+/// A decoder-only causal language model, whatever its family (Llama, GPT-2, Phi). Methods, metrics,
+/// attacks and calibration are written against this, never against a concrete family.
+/// </summary>
+public interface ICausalLM : IDisposable
+{
+    /// <summary>Family name as in Hugging Face's model_type ("llama", "gpt2", "phi").</summary>
+    string Family { get; }
+    int VocabSize { get; }
+    int HiddenSize { get; }
+    int NumLayers { get; }
+    int MaxPositions { get; }
+
+    /// <summary>The TorchSharp module (parameters, state_dict, train/eval, to(device)).</summary>
+    nn.Module Module { get; }
+
+    /// <summary>input_ids [batch, seq] int64 -> logits [batch, seq, vocab]. Inputs are validated first.</summary>
+    Tensor Logits(Tensor inputIds);
+
+    /// <summary>Logits and, when <paramref name="outputHiddenStates"/>, the NumLayers + 1 hidden states.</summary>
+    CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates);
+
+    /// <summary>Final norm + LM head applied to a hidden state [.., hidden] (the logit lens).</summary>
+    Tensor ReadOut(Tensor hidden);
+
+    /// <summary>A new model with the same architecture and a copy of the weights, on the same device.</summary>
+    ICausalLM Clone();
+}
