@@ -31,11 +31,11 @@ public sealed record UnlearnStep(ICausalLM Model, ICausalLM? Reference, TokenBat
     public ITokenizer? Tokenizer { get; init; }
 }
 
-/// <summary>Optimizer of the unlearning loop.</summary>
+/// <summary>Optimizer of the unlearning loop. Member names are spelled so that their snake_case is the YAML value (adamw, sgd).</summary>
 public enum OptimizerKind
 {
-    /// <summary>AdamW (decoupled weight decay).</summary>
-    AdamW,
+    /// <summary>AdamW (decoupled weight decay); YAML <c>adamw</c>.</summary>
+    Adamw,
     /// <summary>Plain SGD (no momentum), weight decay as L2.</summary>
     Sgd,
 }
@@ -75,7 +75,7 @@ public record UnlearnOptions
     [Components.Option(Min = 0)]
     public double MaxGradNorm { get; init; }
     /// <summary>Optimizer: adamw or sgd.</summary>
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adamw;
     /// <summary>Added to the run's seed for this method's batch order (0: every method sees the same batches).</summary>
     [Components.Option(Min = 0)]
     public int SeedOffset { get; init; }

@@ -53,7 +53,7 @@ public static class Losses
         var key = t.Nll.detach().masked_fill(counted.logical_not(), double.PositiveInfinity);
         var order = key.argsort(1);
         var rank = order.argsort(1);
-        long[] n = t.Mask.sum(1).to_type(ScalarType.Int64).data<long>().ToArray();
+        long[] n = t.Mask.sum(1).to_type(ScalarType.Int64).cpu().data<long>().ToArray();
         var k = n.Select(c => c == 0 ? 0L : Math.Max(1L, (long)Math.Ceiling(q * c - 1e-9))).ToArray();
         var kTensor = torch.tensor(k, dtype: ScalarType.Int64, device: t.Mask.device).unsqueeze(1);
         var mask = (rank.lt(kTensor).logical_and(counted)).to_type(ScalarType.Float32);
