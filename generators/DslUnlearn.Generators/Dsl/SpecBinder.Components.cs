@@ -380,7 +380,8 @@ internal sealed partial class SpecBinder
         // Fixed keys other than the selector, 'sweep' and 'chain' (name, splits).
         foreach (var key in section.Keys.Where(k => k.Name != selector && k.Name is not ("sweep" or "chain")))
         {
-            if (!entries.ContainsKey(key.Name) && key.Default is null && !key.Required)
+            if ((!entries.ContainsKey(key.Name) && key.Default is null && !key.Required) ||
+                (entries.TryGetValue(key.Name, out var both) && both.Value is YamlSequence && component.Find(key.Name) is not null))
             {
                 continue;
             }

@@ -184,6 +184,12 @@ internal sealed partial class SpecBinder
         }
 
         entries.TryGetValue(key.Name, out var entry);
+        if (key.OnlyFor is not null && discriminator is null && section.Discriminator is not null)
+        {
+            // The discriminator itself is wrong (reported): which keys apply is unknown.
+            return Bound.Failed(ownerSpan);
+        }
+
         if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
         {
             // Not an option of this method (reported above if written): the runtime gets the neutral value.
@@ -478,6 +484,14 @@ internal sealed partial class SpecBinder
 
     private Bound WrongType(SpecKey key, YamlNode node, string label)
     {
+        if (node is YamlSequence && key.Kind is SpecValueKind.Integer or SpecValueKind.Number or SpecValueKind.String or SpecValueKind.Component or SpecValueKind.Path
+            && !label.StartsWith("each item", StringComparison.Ordinal))
+        {
+            Report(SpecDiagnosticIds.NotSweepable, node.Span,
+                $"{label} expects {key.Expected}, got a list: it cannot be swept (sweeps apply to the options of 'unlearn' and 'attacks' items); give one value");
+            return Bound.Failed(node.Span);
+        }
+
         var hint = string.Empty;
         if (node is YamlScalar s)
         {
@@ -494,7 +508,7 @@ internal sealed partial class SpecBinder
         {
             hint = $"; write its keys indented under '{key.Name}:' without '-'";
         }
-        else if (node is YamlMapping && key.Kind == SpecValueKind.List)
+        else if (node is YamlMapping && key.Kind is SpecValueKind.List or SpecValueKind.Components)
         {
             hint = "; start each item with '- '";
         }

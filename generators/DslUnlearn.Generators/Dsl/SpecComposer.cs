@@ -305,6 +305,9 @@ internal sealed class SpecComposer
             {
                 null => new YamlInvalid(scalar.Span),
                 YamlScalar s => new YamlScalar(s.Value, s.IsPlain, scalar.Span),
+                // The top node takes the place (and position) of the reference; its children keep theirs.
+                YamlMapping m => new YamlMapping(m.Entries, scalar.Span),
+                YamlSequence q => new YamlSequence(q.Items, scalar.Span),
                 _ => target,
             };
         }

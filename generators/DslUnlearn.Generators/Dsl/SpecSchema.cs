@@ -494,9 +494,6 @@ internal sealed class SpecSchema
             CSharpType = Specs + "ExperimentSpec",
             Keys = new[]
             {
-                new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
-                new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },
-                new SpecKey { Name = "fragments", Kind = SpecValueKind.Composition, Help = "named mappings merged into any mapping with 'use: name'", Aliases = new[] { "templates" } },
                 new SpecKey { Name = "experiment", Property = "Name", Kind = SpecValueKind.String, Required = true, Pattern = ExperimentNamePattern, PatternHelp = "a lowercase letter, then lowercase letters, digits, '-' or '_'", Help = "unique experiment name", Aliases = new[] { "name", "experiment_name" } },
                 new SpecKey { Name = "description", Property = "Description", Kind = SpecValueKind.String, Default = "\"\"", Help = "one line about the experiment", Aliases = new[] { "desc" } },
                 new SpecKey { Name = "", Property = "SourceFile", Kind = SpecValueKind.SourceFile },
@@ -511,6 +508,9 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Metric, Section = metricItem, Default = DefaultMetrics(catalog), Help = "what to measure, and on which splits", Aliases = new[] { "metric", "eval", "evaluation" } },
                 new SpecKey { Name = "calibration", Property = "Calibration", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Calibrator, Section = calibration, Nullable = true, Default = "~", Help = "the calibration procedure (default none)", Aliases = new[] { "calibrate", "control" } },
                 new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
+                new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
+                new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },
+                new SpecKey { Name = "fragments", Kind = SpecValueKind.Composition, Help = "named mappings merged into any mapping with 'use: name'", Aliases = new[] { "templates" } },
             },
         };
 
