@@ -234,7 +234,18 @@ internal sealed class SpecComposer
                     accumulated = accumulated is null ? expanded : Merge(accumulated, expanded);
                 }
 
-                return accumulated is null ? children : Merge(accumulated, children);
+                if (accumulated is null)
+                {
+                    return children;
+                }
+
+                // A key swept here replaces the fragment's single value.
+                if (Find(children, "sweep")?.Value is YamlMapping swept)
+                {
+                    accumulated = Without(accumulated, swept.Entries.Select(e => e.Key.Value).ToArray());
+                }
+
+                return Merge(accumulated, children);
             }
 
             default:
