@@ -9,7 +9,7 @@ namespace DslUnlearn.Generators.Tests;
 /// <summary>The pipeline caches: same input -> every tracked step Cached/Unchanged; outputs hold no Roslyn objects.</summary>
 public sealed class CacheabilityTests
 {
-    private static readonly string[] TrackedSteps = { "ProjectDirectory", "YamlFiles", "Specs", "AllSpecs" };
+    private static readonly string[] TrackedSteps = { "ProjectDirectory", "YamlFiles", "YamlFileSet", "Catalog", "Specs", "AllSpecs" };
 
     private const string SpecA = "experiment: alpha\nunlearn:\n  - method: ga\n";
     private const string SpecB = "experiment: beta\nfinetune:\n  lr: 1e-3\n";
@@ -72,6 +72,24 @@ public sealed class CacheabilityTests
         }
 
         Assert.Contains("Lr = 0.002,", result.GeneratedSources.Single(s => s.HintName == "beta.g.cs").SourceText.ToString());
+    }
+
+    [Fact]
+    public void Editing_a_base_changes_only_the_specs_that_extend_it()
+    {
+        var baseFile = new InMemoryAdditionalText(GeneratorHarness.PathOf("base/b.yaml"), "finetune:\n  epochs: 2\n");
+        var child = new InMemoryAdditionalText(GeneratorHarness.PathOf("child.yaml"), "experiment: child\nextends: base/b.yaml\n");
+        var other = new InMemoryAdditionalText(GeneratorHarness.PathOf("other.yaml"), SpecB);
+        var compilation = GeneratorHarness.CreateCompilation();
+        var driver = GeneratorHarness.CreateDriver(new AdditionalText[] { baseFile, child, other }).RunGenerators(compilation);
+
+        driver = driver.ReplaceAdditionalText(baseFile, new InMemoryAdditionalText(baseFile.Path, "finetune:\n  epochs: 3\n")).RunGenerators(compilation.Clone());
+        var result = driver.GetRunResult().Results.Single();
+        var specs = result.TrackedSteps["Specs"].SelectMany(s => s.Outputs).ToList();
+        var modified = specs.Where(o => o.Reason == IncrementalStepRunReason.Modified).Select(o => ((SpecFileResult)o.Value).Model?.Name).ToList();
+        Assert.Equal(new[] { "child" }, modified);
+        Assert.Equal(2, specs.Count(o => o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached));
+        Assert.Contains("Epochs = 3,", result.GeneratedSources.Single(s => s.HintName == "child.g.cs").SourceText.ToString());
     }
 
     [Fact]

@@ -71,6 +71,9 @@ public static class ExperimentRunner
             models.Add(Evaluate(u.Name, "unlearned", u.MethodName, model, spec, data, encoder, device, progress));
         }
 
+        if (spec.Attacks.Length > 0 || spec.Calibration is not null)
+            progress.Message($"Note: the spec's {spec.Attacks.Length} attack pipeline(s){(spec.Calibration is null ? "" : " and calibration")} are validated but not run yet.");
+
         var run = new RunRecord(spec, data, parameters, finalLoss, models, logs);
         string resultsPath = Path.Combine(outDir, "results.json");
         string summaryPath = Path.Combine(outDir, "summary.md");
