@@ -16,11 +16,17 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownComponent = Create(SpecDiagnosticIds.UnknownComponent);
     public static readonly DiagnosticDescriptor MissingRequired = Create(SpecDiagnosticIds.MissingRequired);
     public static readonly DiagnosticDescriptor DuplicateExperiment = Create(SpecDiagnosticIds.DuplicateExperiment);
+    public static readonly DiagnosticDescriptor NotSweepable = Create(SpecDiagnosticIds.NotSweepable);
+    public static readonly DiagnosticDescriptor ExtendsProblem = Create(SpecDiagnosticIds.ExtendsProblem);
+    public static readonly DiagnosticDescriptor PathOutsideRoots = Create(SpecDiagnosticIds.PathOutsideRoots);
+    public static readonly DiagnosticDescriptor UnknownReference = Create(SpecDiagnosticIds.UnknownReference);
+    public static readonly DiagnosticDescriptor InvalidComponent = Create(SpecDiagnosticIds.InvalidComponent);
     public static readonly DiagnosticDescriptor InternalError = Create(SpecDiagnosticIds.InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
     {
-        SyntaxError, DuplicateKey, UnknownKey, WrongType, OutOfRange, UnknownComponent, MissingRequired, DuplicateExperiment, InternalError,
+        SyntaxError, DuplicateKey, UnknownKey, WrongType, OutOfRange, UnknownComponent, MissingRequired, DuplicateExperiment,
+        NotSweepable, ExtendsProblem, PathOutsideRoots, UnknownReference, InvalidComponent, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor For(string id) => ById.TryGetValue(id, out var d) ? d : InternalError;

@@ -19,11 +19,15 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
     /// <summary>MSBuild property made visible with &lt;CompilerVisibleProperty Include="MSBuildProjectDirectory" /&gt;.</summary>
     public const string ProjectDirectoryOption = "build_property.MSBuildProjectDirectory";
 
+    /// <summary>Semicolon-separated extra data roots (&lt;DslUnlearnDataRoots&gt;; relative ones are relative to the repository root).</summary>
+    public const string DataRootsOption = "build_property.DslUnlearnDataRoots";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var projectDirectory = context.AnalyzerConfigOptionsProvider
-            .Select(static (options, _) =>
-                options.GlobalOptions.TryGetValue(ProjectDirectoryOption, out var dir) ? dir : string.Empty)
+        var settings = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => new GeneratorSettings(
+                options.GlobalOptions.TryGetValue(ProjectDirectoryOption, out var dir) ? dir : string.Empty,
+                options.GlobalOptions.TryGetValue(DataRootsOption, out var roots) ? roots : string.Empty))
             .WithTrackingName(TrackingNames.ProjectDirectory);
 
         var files = context.AdditionalTextsProvider
@@ -31,21 +35,56 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
             .Select(static (text, ct) => new YamlFile(text.Path, text.GetText(ct)?.ToString()))
             .WithTrackingName(TrackingNames.YamlFiles);
 
+        // Every file's text, for extends: (a spec's result depends on its bases; unchanged results stay Unchanged).
+        var fileSet = files.Collect()
+            .Select(static (all, _) => all.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.YamlFileSet);
+
+        // Components ([UnlearningMethod], [Metric], ...) from the referenced assemblies, as plain data.
+        var catalog = context.CompilationProvider
+            .Select(static (compilation, ct) => ComponentReader.Read(compilation, ct))
+            .WithTrackingName(TrackingNames.Catalog);
+
         var specs = files
-            .Combine(projectDirectory)
-            .Select(static (pair, _) =>
-                SpecCompiler.Compile(pair.Left.Path, pair.Left.Text, SpecCompiler.MakeRelative(pair.Right, pair.Left.Path)))
+            .Combine(fileSet)
+            .Combine(settings)
+            .Combine(catalog)
+            .Select(static (input, _) =>
+            {
+                var (((file, set), options), components) = input;
+                var specContext = new SpecContext(options.ProjectDirectory, options.DataRoots.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries),
+                    path => Lookup(set, path));
+                return SpecCompiler.Compile(file.Path, file.Text, SpecCompiler.MakeRelative(options.ProjectDirectory, file.Path), specContext, components);
+            })
             .WithTrackingName(TrackingNames.Specs);
 
-        var all = specs.Collect().WithTrackingName(TrackingNames.AllSpecs);
+        var all = specs.Collect().Combine(catalog).WithTrackingName(TrackingNames.AllSpecs);
 
-        context.RegisterSourceOutput(all, static (spc, results) => Execute(spc, results));
+        context.RegisterSourceOutput(all, static (spc, input) => Execute(spc, input.Left, input.Right));
     }
 
-    private static void Execute(SourceProductionContext context, ImmutableArray<SpecFileResult> results)
+    private static string? Lookup(EquatableArray<YamlFile> files, string path)
+    {
+        foreach (var file in files)
+        {
+            if (string.Equals(PathText.Normalize(file.Path), path, StringComparison.Ordinal))
+            {
+                return file.Text;
+            }
+        }
+
+        return null;
+    }
+
+    private static void Execute(SourceProductionContext context, ImmutableArray<SpecFileResult> results, ComponentCatalog catalog)
     {
         try
         {
+            foreach (var problem in catalog.Problems)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(SpecDiagnosticIds.InvalidComponent), Location.None, problem));
+            }
+
             foreach (var result in results)
             {
                 foreach (var diagnostic in result.Diagnostics)
@@ -94,11 +133,16 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
 /// <summary>The text of one YAML additional file (null when unreadable).</summary>
 internal sealed record YamlFile(string Path, string? Text);
 
+/// <summary>The MSBuild properties the generator reads.</summary>
+internal sealed record GeneratorSettings(string ProjectDirectory, string DataRoots);
+
 /// <summary>Names of the tracked pipeline steps (tests assert their caching).</summary>
 internal static class TrackingNames
 {
     public const string ProjectDirectory = nameof(ProjectDirectory);
     public const string YamlFiles = nameof(YamlFiles);
+    public const string YamlFileSet = nameof(YamlFileSet);
+    public const string Catalog = nameof(Catalog);
     public const string Specs = nameof(Specs);
     public const string AllSpecs = nameof(AllSpecs);
 }

@@ -9,7 +9,7 @@ namespace DslUnlearn.Generators.Tests;
 /// <summary>The pipeline caches: same input -> every tracked step Cached/Unchanged; outputs hold no Roslyn objects.</summary>
 public sealed class CacheabilityTests
 {
-    private static readonly string[] TrackedSteps = { "ProjectDirectory", "YamlFiles", "Specs", "AllSpecs" };
+    private static readonly string[] TrackedSteps = { "ProjectDirectory", "YamlFiles", "YamlFileSet", "Catalog", "Specs", "AllSpecs" };
 
     private const string SpecA = "experiment: alpha\nunlearn:\n  - method: ga\n";
     private const string SpecB = "experiment: beta\nfinetune:\n  lr: 1e-3\n";
@@ -75,6 +75,24 @@ public sealed class CacheabilityTests
     }
 
     [Fact]
+    public void Editing_a_base_changes_only_the_specs_that_extend_it()
+    {
+        var baseFile = new InMemoryAdditionalText(GeneratorHarness.PathOf("base/b.yaml"), "finetune:\n  epochs: 2\n");
+        var child = new InMemoryAdditionalText(GeneratorHarness.PathOf("child.yaml"), "experiment: child\nextends: base/b.yaml\n");
+        var other = new InMemoryAdditionalText(GeneratorHarness.PathOf("other.yaml"), SpecB);
+        var compilation = GeneratorHarness.CreateCompilation();
+        var driver = GeneratorHarness.CreateDriver(new AdditionalText[] { baseFile, child, other }).RunGenerators(compilation);
+
+        driver = driver.ReplaceAdditionalText(baseFile, new InMemoryAdditionalText(baseFile.Path, "finetune:\n  epochs: 3\n")).RunGenerators(compilation.Clone());
+        var result = driver.GetRunResult().Results.Single();
+        var specs = result.TrackedSteps["Specs"].SelectMany(s => s.Outputs).ToList();
+        var modified = specs.Where(o => o.Reason == IncrementalStepRunReason.Modified).Select(o => ((SpecFileResult)o.Value).Model?.Name).ToList();
+        Assert.Equal(new[] { "child" }, modified);
+        Assert.Equal(2, specs.Count(o => o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached));
+        Assert.Contains("Epochs = 3,", result.GeneratedSources.Single(s => s.HintName == "child.g.cs").SourceText.ToString());
+    }
+
+    [Fact]
     public void A_change_that_keeps_the_model_skips_emission()
     {
         var a = new InMemoryAdditionalText(GeneratorHarness.PathOf("a.yaml"), SpecA);
@@ -99,16 +117,16 @@ public sealed class CacheabilityTests
     [Fact]
     public void Same_text_gives_equal_models()
     {
-        var first = SpecCompiler.Compile("/p/a.yaml", SpecA, "a.yaml");
-        var second = SpecCompiler.Compile("/p/a.yaml", new string(SpecA.ToCharArray()), "a.yaml");
+        var first = GeneratorHarness.Compile("/p/a.yaml", SpecA, "a.yaml");
+        var second = GeneratorHarness.Compile("/p/a.yaml", new string(SpecA.ToCharArray()), "a.yaml");
         Assert.NotNull(first.Model);
         Assert.Equal(first, second);
         Assert.Equal(first.GetHashCode(), second.GetHashCode());
 
-        var bad1 = SpecCompiler.Compile("/p/a.yaml", "experiment: t\nseed: x\n", "a.yaml");
-        var bad2 = SpecCompiler.Compile("/p/a.yaml", "experiment: t\nseed: x\n", "a.yaml");
+        var bad1 = GeneratorHarness.Compile("/p/a.yaml", "experiment: t\nseed: x\n", "a.yaml");
+        var bad2 = GeneratorHarness.Compile("/p/a.yaml", "experiment: t\nseed: x\n", "a.yaml");
         Assert.Equal(bad1, bad2);
-        Assert.NotEqual(first, SpecCompiler.Compile("/p/a.yaml", SpecA.Replace("ga", "gd"), "a.yaml"));
+        Assert.NotEqual(first, GeneratorHarness.Compile("/p/a.yaml", SpecA.Replace("ga", "gd"), "a.yaml"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using DslUnlearn.Generators.Dsl;
+using DslUnlearn.Generators.Tests.Infrastructure;
 
 namespace DslUnlearn.Generators.Tests;
 
@@ -43,7 +44,7 @@ public sealed class CoreTests
     [Fact]
     public void Diagnostics_print_like_msbuild()
     {
-        var result = SpecCompiler.Compile("/p/x.yaml", "experiment: t\nfinetune:\n  lrr: 1\n", "x.yaml");
+        var result = GeneratorHarness.Compile("/p/x.yaml", "experiment: t\nfinetune:\n  lrr: 1\n", "x.yaml");
         var d = Assert.Single(result.Diagnostics);
         Assert.StartsWith("/p/x.yaml(3,3): error DSLU0003: unknown key 'lrr'", d.ToString());
         Assert.Equal((3, 3, 3, 6), (d.StartLine, d.StartColumn, d.EndLine, d.EndColumn));
@@ -52,7 +53,7 @@ public sealed class CoreTests
     [Fact]
     public void Every_spec_property_is_set_explicitly_from_the_schema()
     {
-        var result = SpecCompiler.Compile("/p/x.yaml", "experiment: t\n", "x.yaml");
+        var result = GeneratorHarness.Compile("/p/x.yaml", "experiment: t\n", "x.yaml");
         var spec = Assert.IsType<ExperimentModel>(result.Model).Spec;
         var expected = typeof(DslUnlearn.Specs.ExperimentSpec).GetProperties().Select(p => p.Name).Where(n => n != "EqualityContract");
         Assert.Equal(expected.OrderBy(x => x), spec.Properties.Select(p => p.Name).OrderBy(x => x));
@@ -70,10 +71,12 @@ public sealed class CoreTests
             Assert.Equal(type.GetProperties().Select(p => p.Name).OrderBy(x => x), obj.Properties.Select(p => p.Name).OrderBy(x => x));
         }
 
-        var unlearn = SpecCompiler.Compile("/p/x.yaml", "experiment: t\nunlearn:\n  - method: ga\n", "x.yaml").Model!;
+        var unlearn = GeneratorHarness.Compile("/p/x.yaml", "experiment: t\nunlearn:\n  - method: ga\n", "x.yaml").Model!;
         var item = (SpecObject)((SpecList)unlearn.Spec.Get("Unlearn")!).Items[0];
         Assert.Equal(typeof(DslUnlearn.Specs.UnlearnSpec).GetProperties().Select(p => p.Name).OrderBy(x => x), item.Properties.Select(p => p.Name).OrderBy(x => x));
-        Assert.Equal(new SpecNumber(0), item.Get("RetainWeight"));
         Assert.Equal(new SpecString("ga"), item.Get("Name"));
+        Assert.Equal(new SpecString("ga"), item.Get("MethodName"));
+        Assert.Equal("global::DslUnlearn.Methods.GradientAscent", Assert.IsType<SpecNew>(item.Get("Method")).Type);
+        Assert.Equal(SpecNull.Instance, item.Get("Cell"));
     }
 }

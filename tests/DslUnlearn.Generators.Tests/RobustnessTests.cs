@@ -82,7 +82,7 @@ public sealed class RobustnessTests
                 text = sb.ToString();
             }
 
-            var result = SpecCompiler.Compile("/p/fuzz.yaml", text, "fuzz.yaml");
+            var result = GeneratorHarness.Compile("/p/fuzz.yaml", text, "fuzz.yaml");
             Assert.DoesNotContain(result.Diagnostics, d => d.Id == SpecDiagnosticIds.InternalError);
             Assert.True(result.Model is not null || result.Diagnostics.Count > 0, $"no model and no diagnostic for: {text}");
             foreach (var d in result.Diagnostics)
@@ -100,7 +100,7 @@ public sealed class RobustnessTests
     [Fact]
     public void Unreadable_file_is_reported_not_thrown()
     {
-        var result = SpecCompiler.Compile("/p/x.yaml", null, "x.yaml");
+        var result = GeneratorHarness.Compile("/p/x.yaml", null, "x.yaml");
         Assert.Null(result.Model);
         Assert.Equal("DSLU0001", Assert.Single(result.Diagnostics).Id);
     }

@@ -18,13 +18,26 @@ public sealed class SnapshotTests
         return data;
     }
 
-    private static GeneratorRun RunOnExperiments()
+    private static readonly Lazy<GeneratorRun> LazyRun = new(() =>
     {
-        var texts = RepoPaths.ExperimentSpecs()
+        var texts = RepoPaths.AllYaml()
             .Select(p => (AdditionalText)new InMemoryAdditionalText(p, File.ReadAllText(p)))
             .ToArray();
         return GeneratorHarness.Run(texts, RepoPaths.Experiments);
-    }
+    });
+
+    private static readonly Lazy<System.Reflection.Assembly> LazyAssembly = new(() =>
+    {
+        using var stream = new MemoryStream();
+        var emit = RunOnExperiments().Output.Emit(stream);
+        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+        return System.Reflection.Assembly.Load(stream.ToArray());
+    });
+
+    private static GeneratorRun RunOnExperiments() => LazyRun.Value;
+
+    private static SpecContext ExperimentsContext()
+        => new(RepoPaths.Experiments, null, p => File.Exists(p) ? File.ReadAllText(p) : null);
 
     [Fact]
     public void Experiments_folder_has_specs()
@@ -35,7 +48,7 @@ public sealed class SnapshotTests
     public void Generated_spec_matches_snapshot(string relativePath)
     {
         var path = Path.Combine(RepoPaths.Experiments, relativePath);
-        var compiled = SpecCompiler.Compile(path, File.ReadAllText(path), relativePath);
+        var compiled = GeneratorHarness.Compile(path, File.ReadAllText(path), relativePath, ExperimentsContext());
         Assert.Empty(compiled.Diagnostics.Select(d => d.ToString()));
         var model = Assert.IsType<ExperimentModel>(compiled.Model);
         Assert.Equal(relativePath, model.SourceFile);
@@ -45,6 +58,31 @@ public sealed class SnapshotTests
         Assert.NotNull(source);
         var stem = Path.GetFileNameWithoutExtension(relativePath);
         Approvals.Verify(source!, Path.Combine(RepoPaths.Snapshots, stem + ".g.cs.approved"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Specs))]
+    public void Resolved_spec_matches_snapshot(string relativePath)
+    {
+        var path = Path.Combine(RepoPaths.Experiments, relativePath);
+        var model = GeneratorHarness.Compile(path, File.ReadAllText(path), relativePath, ExperimentsContext()).Model;
+        Assert.NotNull(model);
+        var type = LazyAssembly.Value.GetType($"{Emitter.Namespace}.{model!.ClassName}", throwOnError: true)!;
+        var spec = type.GetProperty("Spec")!.GetValue(null);
+        var stem = Path.GetFileNameWithoutExtension(relativePath);
+        Approvals.Verify(SpecJson.Serialize(spec), Path.Combine(RepoPaths.Snapshots, stem + ".spec.json.approved"));
+    }
+
+    [Fact]
+    public void Every_approved_snapshot_belongs_to_a_spec()
+    {
+        var stems = RepoPaths.ExperimentSpecs().Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
+        var orphans = Directory.EnumerateFiles(RepoPaths.Snapshots, "*.approved")
+            .Select(Path.GetFileName)
+            .Where(f => f != "ExperimentCatalog.g.cs.approved")
+            .Where(f => !stems.Contains(f!.Split('.')[0]))
+            .ToList();
+        Assert.Empty(orphans);
     }
 
     [Fact]
@@ -100,7 +138,8 @@ public sealed class SnapshotTests
         var minimal = run.Source("minimal.g.cs")!;
         Assert.Contains("SourceFile = \"minimal.yaml\",", minimal);
         Assert.Contains("Unlearn = global::System.Collections.Immutable.ImmutableArray.Create<global::DslUnlearn.Specs.UnlearnSpec>(),", minimal);
-        Assert.Contains("Metric = global::DslUnlearn.Specs.MetricKind.EsExact,", minimal);
+        Assert.Contains("Metric = new global::DslUnlearn.Metrics.EsExactMetric(new global::DslUnlearn.Metrics.NoOptions()),", minimal);
+        Assert.Contains("Calibration = null,", minimal);
         Assert.Contains("Device = global::DslUnlearn.Specs.DeviceKind.Auto,", minimal);
         Assert.Contains("KvHeads = 4,", minimal);
         Assert.Contains("RmsNormEps = 1E-05,", minimal);
@@ -117,7 +156,7 @@ public sealed class SnapshotTests
         Assert.Contains("RmsNormEps = 5E-07,", tricky);
         Assert.Contains("KvHeads = 2,", tricky);
         Assert.Contains("Name = \"gd-strong\",", tricky);
-        Assert.Contains("RetainWeight = 2.0,", tricky);
+        Assert.Contains("new global::DslUnlearn.Methods.GradientDifference(new global::DslUnlearn.Methods.GdOptions { Name = \"gd-strong\", RetainWeight = 2.0 })", tricky);
         Assert.Contains("ImmutableArray.Create<global::DslUnlearn.Specs.SplitKind>(global::DslUnlearn.Specs.SplitKind.Retain)", tricky);
 
         var catalog = run.Source(Emitter.CatalogHintName)!;

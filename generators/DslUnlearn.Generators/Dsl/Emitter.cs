@@ -159,7 +159,11 @@ internal static class Emitter
         SpecNumber n => DoubleLiteral(n.Value),
         SpecString s => Literal(s.Value),
         SpecEnum e => $"{e.EnumType}.{e.Member}",
+        SpecBool b => b.Value ? "true" : "false",
+        SpecNull => "null",
+        SpecNew n => $"new {n.Type}({string.Join(", ", n.Arguments.Select(Expression))})",
         SpecList l => $"{ImmutableArray}.Create<{l.ElementType}>({string.Join(", ", l.Items.Select(Expression))})",
+        SpecObject o when o.Properties.Count == 0 => $"new {o.Type}()",
         SpecObject o => $"new {o.Type} {{ {string.Join(", ", o.Properties.Select(p => $"{p.Name} = {Expression(p.Value)}"))} }}",
         _ => throw new InvalidOperationException($"cannot emit {value.GetType().Name}"),
     };

@@ -63,3 +63,14 @@ internal sealed record SpecProperty(string Name, SpecValue Value);
 
 /// <summary>An <c>ImmutableArray&lt;ElementType&gt;</c>.</summary>
 internal sealed record SpecList(string ElementType, EquatableArray<SpecValue> Items) : SpecValue;
+
+internal sealed record SpecBool(bool Value) : SpecValue;
+
+/// <summary>The C# <c>null</c> (no calibration, no checkpoint, a nullable option set to null).</summary>
+internal sealed record SpecNull : SpecValue
+{
+    public static SpecNull Instance { get; } = new();
+}
+
+/// <summary><c>new Type(arguments)</c>: a component constructed with its options record.</summary>
+internal sealed record SpecNew(string Type, EquatableArray<SpecValue> Arguments) : SpecValue;

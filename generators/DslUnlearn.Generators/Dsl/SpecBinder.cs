@@ -12,19 +12,21 @@ namespace DslUnlearn.Generators.Dsl;
 /// names and cross-key rules, resolves every default, and builds the <see cref="SpecObject"/> of the spec. Keeps going
 /// after an error so that all problems of a file are reported at once.
 /// </summary>
-internal sealed class SpecBinder
+internal sealed partial class SpecBinder
 {
     private readonly SpecSchema _schema;
     private readonly string _path;
     private readonly string _relativePath;
     private readonly List<SpecDiagnostic> _diagnostics;
+    private readonly SpecContext _context;
 
-    public SpecBinder(SpecSchema schema, string path, string relativePath, List<SpecDiagnostic> diagnostics)
+    public SpecBinder(SpecSchema schema, string path, string relativePath, List<SpecDiagnostic> diagnostics, SpecContext? context = null)
     {
         _schema = schema;
         _path = path;
         _relativePath = relativePath;
         _diagnostics = diagnostics;
+        _context = context ?? SpecContext.None;
     }
 
     private int ErrorCount => _diagnostics.Count(d => d.Severity == SpecSeverity.Error);
@@ -52,6 +54,7 @@ internal sealed class SpecBinder
         }
 
         var errorsBefore = ErrorCount;
+        map = new SpecComposer(_context, _path, _diagnostics).Compose(map);
         var owner = map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span;
         var bound = BindSection(_schema.Root, map, owner);
         if (bound.Object is not { } spec || ErrorCount > errorsBefore)
@@ -63,7 +66,7 @@ internal sealed class SpecBinder
         var description = ((SpecString)spec.Get("Description")!).Value;
         var nameSpan = bound.Values["experiment"].Span;
         return new ExperimentModel(name, SpecCompiler.ClassNameOf(name), _relativePath, description,
-            new SpecLocation(_path, nameSpan), spec);
+            new SpecLocation(nameSpan.File ?? _path, nameSpan), spec);
     }
 
     private BoundSection BindSection(SpecSection section, YamlMapping map, SourceSpan ownerSpan)
@@ -95,7 +98,13 @@ internal sealed class SpecBinder
         foreach (var entry in map.Entries)
         {
             var key = section.Find(entry.Key.Value);
-            if (key is null)
+            if (key is { Kind: SpecValueKind.Composition })
+            {
+                Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                    $"'{key.Name}' is only valid at the top level of a spec; move it there");
+                failed = true;
+            }
+            else if (key is null)
             {
                 ReportUnknownKey(section, entry.Key, discriminatorKey, discriminator);
                 failed = true;
@@ -110,7 +119,7 @@ internal sealed class SpecBinder
             }
         }
 
-        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFromKey is null))
+        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFromKey is null && k.IsProperty))
         {
             values[key.Name] = BindKey(section, key, entries, ownerSpan, values, discriminator);
         }
@@ -120,8 +129,21 @@ internal sealed class SpecBinder
             values[key.Name] = BindKey(section, key, entries, ownerSpan, values, discriminator);
         }
 
+        foreach (var key in section.Keys.Where(k => k.Excludes is not null && values.TryGetValue(k.Name, out var v) && v.Explicit))
+        {
+            foreach (var other in key.Excludes!)
+            {
+                if (entries.TryGetValue(other, out var clash))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, clash.Key.Span,
+                        $"'{other}' cannot be set together with '{key.Name}' in {section.DisplayName} ({key.Help}); remove '{other}'");
+                    failed = true;
+                }
+            }
+        }
+
         var properties = new List<SpecProperty>();
-        foreach (var key in section.Keys)
+        foreach (var key in section.Keys.Where(k => k.IsProperty))
         {
             if (values[key.Name].Value is { } value)
             {
@@ -162,6 +184,12 @@ internal sealed class SpecBinder
         }
 
         entries.TryGetValue(key.Name, out var entry);
+        if (key.OnlyFor is not null && discriminator is null && section.Discriminator is not null)
+        {
+            // The discriminator itself is wrong (reported): which keys apply is unknown.
+            return Bound.Failed(ownerSpan);
+        }
+
         if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
         {
             // Not an option of this method (reported above if written): the runtime gets the neutral value.
@@ -214,6 +242,11 @@ internal sealed class SpecBinder
 
     private Bound BindDefault(SpecKey key, string? yaml, SourceSpan ownerSpan)
     {
+        if (key.Nullable && (yaml is null || yaml == "~"))
+        {
+            return new Bound(SpecNull.Instance, ownerSpan, false);
+        }
+
         var diagnostics = new List<SpecDiagnostic>();
         var node = YamlReader.Read(yaml ?? string.Empty, "<default>", diagnostics, out _);
         if (node is null || diagnostics.Count > 0)
@@ -259,12 +292,11 @@ internal sealed class SpecBinder
 
             case SpecValueKind.Number:
             {
-                if (node is not YamlScalar { IsPlain: true } s || !ScalarSyntax.IsNumber(s.Value))
+                if (node is not YamlScalar { IsPlain: true } s || !ScalarSyntax.TryParseNumber(s.Value, out var value))
                 {
                     return WrongType(key, node, label);
                 }
 
-                var value = double.Parse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture);
                 if (double.IsInfinity(value) || double.IsNaN(value))
                 {
                     Report(SpecDiagnosticIds.OutOfRange, node.Span,
@@ -331,6 +363,12 @@ internal sealed class SpecBinder
 
             case SpecValueKind.List:
                 return BindList(key, node, label);
+
+            case SpecValueKind.Path:
+                return BindPath(key, node, label);
+
+            case SpecValueKind.Components:
+                return BindComponents(key, node, label);
 
             default:
                 throw new InvalidOperationException($"unexpected kind {key.Kind} of '{key.Name}'");
@@ -446,6 +484,14 @@ internal sealed class SpecBinder
 
     private Bound WrongType(SpecKey key, YamlNode node, string label)
     {
+        if (node is YamlSequence && key.Kind is SpecValueKind.Integer or SpecValueKind.Number or SpecValueKind.String or SpecValueKind.Component or SpecValueKind.Path
+            && !label.StartsWith("each item", StringComparison.Ordinal))
+        {
+            Report(SpecDiagnosticIds.NotSweepable, node.Span,
+                $"{label} expects {key.Expected}, got a list: it cannot be swept (sweeps apply to the options of 'unlearn' and 'attacks' items); give one value");
+            return Bound.Failed(node.Span);
+        }
+
         var hint = string.Empty;
         if (node is YamlScalar s)
         {
@@ -462,7 +508,7 @@ internal sealed class SpecBinder
         {
             hint = $"; write its keys indented under '{key.Name}:' without '-'";
         }
-        else if (node is YamlMapping && key.Kind == SpecValueKind.List)
+        else if (node is YamlMapping && key.Kind is SpecValueKind.List or SpecValueKind.Components)
         {
             hint = "; start each item with '- '";
         }

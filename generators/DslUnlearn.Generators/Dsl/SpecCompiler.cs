@@ -15,9 +15,20 @@ internal static class SpecCompiler
     /// <param name="path">The file path diagnostics point at (absolute in builds).</param>
     /// <param name="text">The file's text; null when it could not be read.</param>
     /// <param name="relativePath">The path relative to the project, written into the spec's SourceFile.</param>
-    /// <param name="schema">The schema; <see cref="SpecSchema.Default"/> when null.</param>
-    public static SpecFileResult Compile(string path, string? text, string relativePath, SpecSchema? schema = null)
+    /// <param name="context">The project, allowed roots and file reader (for extends); <see cref="SpecContext.None"/> when null.</param>
+    /// <param name="catalog">The discovered components; none when null.</param>
+    public static SpecFileResult Compile(string path, string? text, string relativePath, SpecContext? context = null, ComponentCatalog? catalog = null)
+        => Compile(path, text, relativePath, context, SpecSchema.Create(catalog ?? ComponentCatalog.Empty));
+
+    /// <summary>As above, with a prebuilt schema.</summary>
+    public static SpecFileResult Compile(string path, string? text, string relativePath, SpecContext? context, SpecSchema schema)
     {
+        if (context is not null && context.IsBaseFile(path))
+        {
+            // A base (under base/): merged into the specs that extend it, never an experiment of its own.
+            return new SpecFileResult(null, EquatableArray<SpecDiagnostic>.Empty);
+        }
+
         var diagnostics = new List<SpecDiagnostic>();
         ExperimentModel? model = null;
         try
@@ -32,7 +43,7 @@ internal static class SpecCompiler
                 var root = YamlReader.Read(text, path, diagnostics, out var syntaxError);
                 if (!syntaxError)
                 {
-                    model = new SpecBinder(schema ?? SpecSchema.Default, path, relativePath, diagnostics).Bind(root);
+                    model = new SpecBinder(schema, path, relativePath, diagnostics, context).Bind(root);
                 }
             }
         }
@@ -48,7 +59,9 @@ internal static class SpecCompiler
             model = null;
         }
 
-        var sorted = diagnostics.OrderBy(d => d.StartLine).ThenBy(d => d.StartColumn);
+        // This file's diagnostics first, by position; then those inside base files it extends.
+        var sorted = diagnostics.OrderBy(d => d.FilePath == path ? 0 : 1).ThenBy(d => d.FilePath, StringComparer.Ordinal)
+            .ThenBy(d => d.StartLine).ThenBy(d => d.StartColumn);
         return new SpecFileResult(model, sorted.ToEquatableArray());
     }
 

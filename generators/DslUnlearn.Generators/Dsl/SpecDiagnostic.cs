@@ -18,6 +18,9 @@ internal sealed record SourceSpan(int StartLine, int StartColumn, int EndLine, i
 {
     public static readonly SourceSpan FileStart = new(1, 1, 1, 1, 0, 0);
 
+    /// <summary>The file the span is in, when it is not the spec being compiled (a base file of <c>extends:</c>).</summary>
+    public string? File { get; init; }
+
     public override string ToString() => $"({StartLine},{StartColumn})-({EndLine},{EndColumn})";
 }
 
@@ -37,11 +40,11 @@ internal sealed record SpecDiagnostic(
     public static SpecDiagnostic Create(string id, string filePath, SourceSpan? span, string message)
     {
         var s = span ?? SourceSpan.FileStart;
-        return new SpecDiagnostic(id, SpecDiagnosticIds.SeverityOf(id), message, filePath,
+        return new SpecDiagnostic(id, SpecDiagnosticIds.SeverityOf(id), message, s.File ?? filePath,
             s.StartLine, s.StartColumn, s.EndLine, s.EndColumn, s.StartOffset, s.EndOffset);
     }
 
-    public SourceSpan Span => new(StartLine, StartColumn, EndLine, EndColumn, StartOffset, EndOffset);
+    public SourceSpan Span => new(StartLine, StartColumn, EndLine, EndColumn, StartOffset, EndOffset) { File = FilePath };
 
     /// <summary>MSBuild-style text: <c>path(line,col): error DSLU0003: message</c>.</summary>
     public override string ToString()
@@ -64,6 +67,11 @@ internal static class SpecDiagnosticIds
     public const string UnknownComponent = "DSLU0006";
     public const string MissingRequired = "DSLU0007";
     public const string DuplicateExperiment = "DSLU0008";
+    public const string NotSweepable = "DSLU0009";
+    public const string ExtendsProblem = "DSLU0010";
+    public const string PathOutsideRoots = "DSLU0011";
+    public const string UnknownReference = "DSLU0012";
+    public const string InvalidComponent = "DSLU0013";
     public const string InternalError = "DSLU0099";
 
     public static IReadOnlyList<SpecDiagnosticInfo> All { get; } = new[]
@@ -84,6 +92,16 @@ internal static class SpecDiagnosticIds
             "A required key is absent or empty."),
         new SpecDiagnosticInfo(DuplicateExperiment, "Duplicate experiment name", SpecSeverity.Error,
             "Two spec files declare the same experiment name (or names that map to the same class)."),
+        new SpecDiagnosticInfo(NotSweepable, "Sweep over a non-sweepable key", SpecSeverity.Error,
+            "A list value or a 'sweep:' block is given for a key that cannot be swept, or the sweep block is malformed."),
+        new SpecDiagnosticInfo(ExtendsProblem, "Bad extends", SpecSeverity.Error,
+            "The file named by 'extends:' does not exist in the project, is not a mapping, or the extends chain is a cycle."),
+        new SpecDiagnosticInfo(PathOutsideRoots, "Path outside the allowed roots", SpecSeverity.Error,
+            "A path (relative to the spec file) leaves the repository and every declared data root."),
+        new SpecDiagnosticInfo(UnknownReference, "Unknown reference or fragment", SpecSeverity.Error,
+            "A ${section.key} reference or a 'use:' fragment name does not resolve, or references form a cycle."),
+        new SpecDiagnosticInfo(InvalidComponent, "Invalid component", SpecSeverity.Error,
+            "A runtime class marked as a component breaks the attribute contract (or two components share a name)."),
         new SpecDiagnosticInfo(InternalError, "Internal error in the spec compiler", SpecSeverity.Error,
             "The spec compiler failed unexpectedly; please report it with the YAML file."),
     };

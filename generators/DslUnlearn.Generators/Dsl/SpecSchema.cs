@@ -28,6 +28,15 @@ internal enum SpecValueKind
 
     /// <summary>Not written in YAML: the spec file's path relative to the project.</summary>
     SourceFile,
+
+    /// <summary>A path relative to the spec file that must stay inside the allowed roots; emitted relative to the repository root.</summary>
+    Path,
+
+    /// <summary>A list of component items (unlearn, metrics, attacks) or one component mapping (calibration); see <see cref="SpecKey.ComponentItems"/>.</summary>
+    Components,
+
+    /// <summary>extends, vars, fragments: consumed by <see cref="SpecComposer"/> before binding.</summary>
+    Composition,
 }
 
 /// <summary>An allowed numeric range.</summary>
@@ -106,20 +115,18 @@ internal sealed class SpecComponentSet
     public string ValidNames => string.Join(", ", Members.Select(m => m.Name));
 }
 
-/// <summary>The component names known to the spec language.</summary>
+/// <summary>The built-in names of the spec language (components with code live in the <see cref="ComponentCatalog"/>).</summary>
 internal sealed class SpecComponents
 {
     private const string Specs = "global::DslUnlearn.Specs.";
 
-    public SpecComponents(SpecComponentSet device, SpecComponentSet dataSource, SpecComponentSet preset,
-        SpecComponentSet method, SpecComponentSet metric, SpecComponentSet split)
+    public SpecComponents(SpecComponentSet device, SpecComponentSet dataSource, SpecComponentSet preset, SpecComponentSet split, SpecComponentSet tofuSplit)
     {
         Device = device;
         DataSource = dataSource;
         Preset = preset;
-        Method = method;
-        Metric = metric;
         Split = split;
+        TofuSplit = tofuSplit;
     }
 
     public SpecComponentSet Device { get; }
@@ -128,31 +135,28 @@ internal sealed class SpecComponents
 
     public SpecComponentSet Preset { get; }
 
-    public SpecComponentSet Method { get; }
-
-    public SpecComponentSet Metric { get; }
-
     public SpecComponentSet Split { get; }
 
-    /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, UnlearnMethodKind, MetricKind, SplitKind).</summary>
+    public SpecComponentSet TofuSplit { get; }
+
+    /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, SplitKind) and strings.</summary>
     public static SpecComponents BuiltIn { get; } = new(
         new SpecComponentSet("device", Specs + "DeviceKind",
             new SpecComponent("auto", "Auto", "CUDA when available, else CPU"),
             new SpecComponent("cpu", "Cpu", "always the CPU"),
             new SpecComponent("cuda", "Cuda", "the first CUDA GPU", "gpu")),
         new SpecComponentSet("data source", Specs + "DataSource",
-            new SpecComponent("synthetic", "Synthetic", "built-in fictitious authors with QA pairs", "tofu")),
+            new SpecComponent("synthetic", "Synthetic", "built-in fictitious authors with QA pairs"),
+            new SpecComponent("tofu", "Tofu", "TOFU from a local folder (data.path, data.split)")),
         new SpecComponentSet("preset", null,
             new SpecComponent("tiny-llama", "TinyLlama", "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", "llama", "tiny_llama")),
-        new SpecComponentSet("method", Specs + "UnlearnMethodKind",
-            new SpecComponent("ga", "Ga", "gradient ascent on the forget split", "gradient_ascent"),
-            new SpecComponent("gd", "Gd", "gradient difference: ascent on forget, descent on retain", "gradient_difference")),
-        new SpecComponentSet("metric", Specs + "MetricKind",
-            new SpecComponent("es_exact", "EsExact", "extraction strength (exact prefix search)", "es", "extraction_strength"),
-            new SpecComponent("em", "Em", "exact memorization (token accuracy under teacher forcing)", "exact_memorization", "exact_match")),
         new SpecComponentSet("split", Specs + "SplitKind",
             new SpecComponent("forget", "Forget", "the authors to unlearn"),
-            new SpecComponent("retain", "Retain", "the authors to keep")));
+            new SpecComponent("retain", "Retain", "the authors to keep")),
+        new SpecComponentSet("TOFU split", null,
+            new SpecComponent("forget01", "Forget01", "forget 1% of the authors", "forget1", "forget_01"),
+            new SpecComponent("forget05", "Forget05", "forget 5% of the authors", "forget5", "forget_05"),
+            new SpecComponent("forget10", "Forget10", "forget 10% of the authors", "forget_10")));
 }
 
 /// <summary>One key of a section: its YAML name, the C# property it sets, its type, default, range and help.</summary>
@@ -191,6 +195,15 @@ internal sealed class SpecKey
 
     public bool NonEmpty { get; init; }
 
+    /// <summary>Keys of the same section that may not be written together with this one.</summary>
+    public IReadOnlyList<string>? Excludes { get; init; }
+
+    /// <summary>For <see cref="SpecValueKind.Components"/>: the kind of component its items construct.</summary>
+    public ComponentKind? ComponentItems { get; init; }
+
+    /// <summary>Whether the C# property is nullable: a YAML default of "~" emits null.</summary>
+    public bool Nullable { get; init; }
+
     /// <summary>Items of a list of values must not repeat.</summary>
     public bool Distinct { get; init; }
 
@@ -206,6 +219,9 @@ internal sealed class SpecKey
     /// <summary>Whether users write this key (false for <see cref="SpecValueKind.SourceFile"/>).</summary>
     public bool IsUserKey => Kind != SpecValueKind.SourceFile;
 
+    /// <summary>Whether the key becomes a property of the spec record.</summary>
+    public bool IsProperty => Kind != SpecValueKind.Composition;
+
     /// <summary>"an integer", "a number", "a method name"...</summary>
     public string Expected => Kind switch
     {
@@ -215,6 +231,8 @@ internal sealed class SpecKey
         SpecValueKind.Component => $"a {Components?.Kind ?? "component"} name",
         SpecValueKind.Mapping => "a mapping",
         SpecValueKind.List => "a list",
+        SpecValueKind.Path => "a path",
+        SpecValueKind.Components => ComponentItems == ComponentKind.Calibrator ? "a mapping" : "a list",
         _ => "a value",
     };
 }
@@ -284,30 +302,50 @@ internal sealed class SpecSchema
     /// <summary>experiment names: a lowercase letter, then lowercase letters, digits, '-' or '_'.</summary>
     public const string ExperimentNamePattern = "^[a-z][a-z0-9_-]*$";
 
-    private SpecSchema(SpecSection root, SpecComponents components)
+    private SpecSchema(SpecSection root, SpecComponents components, ComponentCatalog catalog)
     {
         Root = root;
         Components = components;
+        Catalog = catalog;
     }
 
-    public static SpecSchema Default { get; } = Create(SpecComponents.BuiltIn);
+    /// <summary>The schema without any discovered component (methods, metrics... are then all unknown).</summary>
+    public static SpecSchema Default { get; } = Create(ComponentCatalog.Empty);
 
     public SpecSection Root { get; }
 
     public SpecComponents Components { get; }
 
-    public static SpecSchema Create(SpecComponents c)
+    public ComponentCatalog Catalog { get; }
+
+    /// <summary>Item sections of the component lists: the keys that are not component options.</summary>
+    public SpecSection UnlearnItem { get; private set; } = new();
+
+    public SpecSection MetricItem { get; private set; } = new();
+
+    public SpecSection AttackItem { get; private set; } = new();
+
+    public SpecSection AttackStep { get; private set; } = new();
+
+    public SpecSection CalibrationSection { get; private set; } = new();
+
+    public static SpecSchema Create(ComponentCatalog catalog) => Create(SpecComponents.BuiltIn, catalog);
+
+    public static SpecSchema Create(SpecComponents c, ComponentCatalog catalog)
     {
         var data = new SpecSection
         {
             DisplayName = "'data'",
             CSharpType = Specs + "DataSpec",
+            Discriminator = "source",
             Keys = new[]
             {
                 new SpecKey { Name = "source", Property = "Source", Kind = SpecValueKind.Component, Components = c.DataSource, Default = "synthetic", Help = "where the QA data comes from" },
-                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", Help = "number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
-                new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", Help = "QA pairs per author", Aliases = new[] { "questions_per_author" } },
-                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", Help = "authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
+                new SpecKey { Name = "path", Property = "Path", Kind = SpecValueKind.Path, Required = true, Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the TOFU folder (relative to the spec file)", Aliases = new[] { "dir", "folder", "data_dir" } },
+                new SpecKey { Name = "split", Property = "Split", Kind = SpecValueKind.Component, Components = c.TofuSplit, Default = "forget10", Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the forget split", Aliases = new[] { "forget_split" } },
+                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", OnlyFor = new[] { "synthetic" }, Help = "synthetic: number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
+                new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", OnlyFor = new[] { "synthetic" }, Help = "synthetic: QA pairs per author", Aliases = new[] { "questions_per_author" } },
+                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", OnlyFor = new[] { "synthetic" }, Help = "synthetic: authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
             },
             Checks = new[]
             {
@@ -329,6 +367,7 @@ internal sealed class SpecSchema
             Keys = new[]
             {
                 new SpecKey { Name = "preset", Property = "Preset", Kind = SpecValueKind.Component, Components = c.Preset, Default = "tiny-llama", Help = "model architecture" },
+                new SpecKey { Name = "checkpoint", Property = "Checkpoint", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a local Hugging Face checkpoint folder instead of a preset (relative to the spec file); the architecture keys then come from its config.json", Aliases = new[] { "path", "hf_path", "model_path", "pretrained" }, Excludes = new[] { "preset", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "rope_theta", "rms_norm_eps" } },
                 new SpecKey { Name = "hidden_size", Property = "HiddenSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(8), Default = "128", Help = "width of the residual stream", Aliases = new[] { "d_model", "hidden", "dim" } },
                 new SpecKey { Name = "layers", Property = "Layers", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 64), Default = "2", Help = "decoder layers", Aliases = new[] { "num_layers", "n_layers", "num_hidden_layers" } },
                 new SpecKey { Name = "heads", Property = "Heads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "4", Help = "attention heads; hidden_size / heads must be even", Aliases = new[] { "num_heads", "n_heads", "num_attention_heads" } },
@@ -390,37 +429,53 @@ internal sealed class SpecSchema
             },
         };
 
+        var splitsKey = new SpecKey
+        {
+            Name = "splits", Property = "Splits", Kind = SpecValueKind.List, NonEmpty = true, Distinct = true, Default = "[forget, retain]", Help = "splits to measure on",
+            Item = new SpecKey { Name = "split", Kind = SpecValueKind.Component, Components = c.Split },
+            Aliases = new[] { "split", "on" },
+        };
+        var nameKey = new SpecKey { Name = "name", Property = "Name", Kind = SpecValueKind.String, Help = "label in tables; unique in the list; default = the component name (+ the sweep cell)", Aliases = new[] { "label" } };
         var unlearnItem = new SpecSection
         {
             DisplayName = "an 'unlearn' item",
             CSharpType = Specs + "UnlearnSpec",
             Discriminator = "method",
-            UniqueKey = "name",
-            Keys = new[]
-            {
-                new SpecKey { Name = "name", Property = "Name", Kind = SpecValueKind.String, DefaultFromKey = "method", Help = "label in tables; unique in the list; default = the method name", Aliases = new[] { "label" } },
-                new SpecKey { Name = "method", Property = "Method", Kind = SpecValueKind.Component, Components = c.Method, Required = true, Help = "unlearning method", Aliases = new[] { "algorithm", "type" } },
-                new SpecKey { Name = "lr", Property = "Lr", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "1e-4", Help = "learning rate", Aliases = new[] { "learning_rate" } },
-                new SpecKey { Name = "steps", Property = "Steps", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "10", Help = "optimizer steps", Aliases = new[] { "max_steps", "num_steps", "epochs" } },
-                new SpecKey { Name = "batch_size", Property = "BatchSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "16", Help = "QA pairs per step", Aliases = new[] { "bs", "batch" } },
-                new SpecKey { Name = "retain_weight", Property = "RetainWeight", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", OnlyFor = new[] { "gd" }, InapplicableValue = "0", Help = "weight of the retain NLL term (gd only)", Aliases = new[] { "retain_coef", "alpha" } },
-            },
+            Keys = new[] { nameKey, new SpecKey { Name = "method", Kind = SpecValueKind.String, Required = true, Help = "the unlearning method", Aliases = new[] { "algorithm", "type" } }, SweepKey() },
         };
-
         var metricItem = new SpecSection
         {
             DisplayName = "a 'metrics' item",
             CSharpType = Specs + "MetricSpec",
+            Discriminator = "metric",
+            Keys = new[] { new SpecKey { Name = "metric", Kind = SpecValueKind.String, Required = true, Help = "what to measure", Aliases = new[] { "name", "type" } }, splitsKey },
+        };
+        var attackStep = new SpecSection
+        {
+            DisplayName = "a 'chain' item",
+            CSharpType = Specs + "AttackStep",
+            Discriminator = "attack",
+            Keys = new[] { new SpecKey { Name = "attack", Kind = SpecValueKind.String, Required = true, Help = "the attack", Aliases = new[] { "type" } } },
+        };
+        var attackItem = new SpecSection
+        {
+            DisplayName = "an 'attacks' item",
+            CSharpType = Specs + "AttackSpec",
+            Discriminator = "attack",
             Keys = new[]
             {
-                new SpecKey { Name = "metric", Property = "Metric", Kind = SpecValueKind.Component, Components = c.Metric, Required = true, Help = "what to measure", Aliases = new[] { "name", "type" } },
-                new SpecKey
-                {
-                    Name = "splits", Property = "Splits", Kind = SpecValueKind.List, NonEmpty = true, Distinct = true, Default = "[forget, retain]", Help = "splits to measure on",
-                    Item = new SpecKey { Name = "split", Kind = SpecValueKind.Component, Components = c.Split },
-                    Aliases = new[] { "split", "on" },
-                },
+                nameKey,
+                new SpecKey { Name = "attack", Kind = SpecValueKind.String, Help = "one attack (or use 'chain:')", Aliases = new[] { "type" } },
+                new SpecKey { Name = "chain", Kind = SpecValueKind.List, Section = attackStep, Help = "attacks applied in order, each to the output of the previous one", Aliases = new[] { "pipeline", "steps" } },
+                SweepKey(),
             },
+        };
+        var calibration = new SpecSection
+        {
+            DisplayName = "'calibration'",
+            CSharpType = Specs + "CalibrationSpec",
+            Discriminator = "calibrator",
+            Keys = new[] { new SpecKey { Name = "calibrator", Kind = SpecValueKind.String, Required = true, Help = "the calibration procedure", Aliases = new[] { "method", "type" } } },
         };
 
         var report = new SpecSection
@@ -448,13 +503,39 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "model", Property = "Model", Kind = SpecValueKind.Mapping, Section = model, Default = "{}", Help = "the model" },
                 new SpecKey { Name = "prompt", Property = "Prompt", Kind = SpecValueKind.Mapping, Section = prompt, Default = "{}", Help = "how QA pairs become text", Aliases = new[] { "template" } },
                 new SpecKey { Name = "finetune", Property = "Finetune", Kind = SpecValueKind.Mapping, Section = finetune, Default = "{}", Help = "fine-tuning of the target model", Aliases = new[] { "train", "training", "fine_tune" } },
-                new SpecKey { Name = "unlearn", Property = "Unlearn", Kind = SpecValueKind.List, Section = unlearnItem, Default = "[]", Help = "unlearning runs", Aliases = new[] { "unlearning", "methods" } },
-                new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.List, Section = metricItem, Default = "[{metric: es_exact}, {metric: em}]", Help = "what to measure", Aliases = new[] { "metric", "eval", "evaluation" } },
+                new SpecKey { Name = "unlearn", Property = "Unlearn", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Method, Section = unlearnItem, Default = "[]", Help = "unlearning runs, each from the target model; list values or 'sweep:' give one run per cell", Aliases = new[] { "unlearning", "methods" } },
+                new SpecKey { Name = "attacks", Property = "Attacks", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Attack, Section = attackItem, Default = "[]", Help = "red-teaming pipelines (one attack or a 'chain:')", Aliases = new[] { "attack", "red_teaming" } },
+                new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Metric, Section = metricItem, Default = DefaultMetrics(catalog), Help = "what to measure, and on which splits", Aliases = new[] { "metric", "eval", "evaluation" } },
+                new SpecKey { Name = "calibration", Property = "Calibration", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Calibrator, Section = calibration, Nullable = true, Default = "~", Help = "the calibration procedure (default none)", Aliases = new[] { "calibrate", "control" } },
                 new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
+                new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
+                new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },
+                new SpecKey { Name = "fragments", Kind = SpecValueKind.Composition, Help = "named mappings merged into any mapping with 'use: name'", Aliases = new[] { "templates" } },
             },
         };
 
-        return new SpecSchema(root, c);
+        return new SpecSchema(root, c, catalog)
+        {
+            UnlearnItem = unlearnItem,
+            MetricItem = metricItem,
+            AttackItem = attackItem,
+            AttackStep = attackStep,
+            CalibrationSection = calibration,
+        };
+    }
+
+    private static SpecKey SweepKey() => new()
+    {
+        Name = "sweep", Kind = SpecValueKind.Mapping,
+        Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together",
+        Aliases = new[] { "grid", "sweeps" },
+    };
+
+    /// <summary>es_exact and em when the catalog has them.</summary>
+    private static string DefaultMetrics(ComponentCatalog catalog)
+    {
+        var names = new[] { "es_exact", "em" }.Where(n => catalog.Find(ComponentKind.Metric, n) is not null).Select(n => $"{{metric: {n}}}");
+        return "[" + string.Join(", ", names) + "]";
     }
 
     private static IEnumerable<int> Divisors(int n)

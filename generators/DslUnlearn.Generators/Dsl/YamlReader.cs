@@ -212,9 +212,9 @@ internal sealed class YamlReader
     private void Report(string id, SourceSpan span, string message)
         => _diagnostics.Add(SpecDiagnostic.Create(id, _path, span, message));
 
-    private static SourceSpan SpanOf(ParsingEvent e) => SpanOf(e.Start, e.End);
+    private SourceSpan SpanOf(ParsingEvent e) => SpanOf(e.Start, e.End);
 
-    private static SourceSpan SpanOf(Mark start, Mark end)
+    private SourceSpan SpanOf(Mark start, Mark end)
     {
         var startLine = Math.Max(1, (int)start.Line);
         var startColumn = Math.Max(1, (int)start.Column);
@@ -222,7 +222,7 @@ internal sealed class YamlReader
         var endColumn = endLine == startLine ? Math.Max(startColumn, (int)end.Column) : Math.Max(1, (int)end.Column);
         var startOffset = Math.Max(0, (int)start.Index);
         var endOffset = Math.Max(startOffset, (int)end.Index);
-        return new SourceSpan(startLine, startColumn, endLine, endColumn, startOffset, endOffset);
+        return new SourceSpan(startLine, startColumn, endLine, endColumn, startOffset, endOffset) { File = _path };
     }
 
     private static string Clean(string message)
@@ -245,4 +245,24 @@ internal static class ScalarSyntax
     public static bool IsInteger(string s) => Integer.IsMatch(s);
 
     public static bool IsNumber(string s) => Number.IsMatch(s);
+
+    /// <summary>A number, or a percentage ("5%" = 0.05).</summary>
+    public static bool TryParseNumber(string s, out double value)
+    {
+        value = 0;
+        var percent = s.EndsWith("%", StringComparison.Ordinal);
+        var text = percent ? s.Substring(0, s.Length - 1).TrimEnd() : s;
+        if (!Number.IsMatch(text))
+        {
+            return false;
+        }
+
+        value = double.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+        if (percent)
+        {
+            value /= 100.0;
+        }
+
+        return true;
+    }
 }

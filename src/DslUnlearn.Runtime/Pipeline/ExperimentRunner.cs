@@ -14,7 +14,9 @@ namespace DslUnlearn.Pipeline;
 
 /// <summary>
 /// Runs a resolved spec end to end: data -> untrained baseline -> fine-tuned target -> one unlearned
-/// model per unlearn entry (each started from the target) -> ES/EM on the requested splits -> results.
+/// model per unlearn entry (each started from the target; a swept YAML item gives one entry per cell) -> the
+/// spec's metrics on their splits -> results. Methods and metrics are the components the generated code constructed.
+/// Attacks and calibration are carried in the spec but not run yet.
 /// </summary>
 public static class ExperimentRunner
 {
@@ -28,9 +30,12 @@ public static class ExperimentRunner
         string outDir = Path.Combine(options.OutputRoot ?? spec.Report.Out, spec.Name);
         progress.Message($"Experiment '{spec.Name}' from {spec.SourceFile}: seed {spec.Seed}, device {device.type.ToString().ToLowerInvariant()}, output {outDir}");
 
+        if (spec.Model.Checkpoint is { } checkpoint)
+            throw new NotSupportedException($"{spec.SourceFile}: model.checkpoint ({checkpoint}): loading Hugging Face checkpoints is not implemented yet; use a model preset.");
         var data = spec.Data.Source switch
         {
             DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
+            DataSource.Tofu => throw new NotSupportedException($"{spec.SourceFile}: TOFU loading is not implemented yet; use data.source: synthetic."),
             _ => throw new NotSupportedException($"data.source {spec.Data.Source} is not supported."),
         };
         var encoder = new QaEncoder(new CharTokenizer(), spec.Prompt);
@@ -62,9 +67,12 @@ public static class ExperimentRunner
         {
             using var model = target.Clone();
             // Every method gets the same batch order for a given seed, so differences come from the method.
-            logs[u.Name] = UnlearningLoop.Run(model, MethodFor(u), forget, retain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel, encoder.Tokenizer);
-            models.Add(Evaluate(u.Name, "unlearned", SpecNames.Of(u.Method), model, spec, data, encoder, device, progress));
+            logs[u.Name] = UnlearningLoop.Run(model, u.Method, forget, retain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel, encoder.Tokenizer);
+            models.Add(Evaluate(u.Name, "unlearned", u.MethodName, model, spec, data, encoder, device, progress));
         }
+
+        if (spec.Attacks.Length > 0 || spec.Calibration is not null)
+            progress.Message($"Note: the spec's {spec.Attacks.Length} attack pipeline(s){(spec.Calibration is null ? "" : " and calibration")} are validated but not run yet.");
 
         var run = new RunRecord(spec, data, parameters, finalLoss, models, logs);
         string resultsPath = Path.Combine(outDir, "results.json");
@@ -75,20 +83,6 @@ public static class ExperimentRunner
         return new ExperimentResult(outDir, resultsPath, summaryPath, run);
     }
 
-    private static IUnlearningMethod MethodFor(UnlearnSpec u) => u.Method switch
-    {
-        UnlearnMethodKind.Ga => new GradientAscent(new GaOptions { Name = u.Name, Lr = u.Lr, Steps = u.Steps, BatchSize = u.BatchSize }),
-        UnlearnMethodKind.Gd => new GradientDifference(new GdOptions { Name = u.Name, Lr = u.Lr, Steps = u.Steps, BatchSize = u.BatchSize, RetainWeight = u.RetainWeight }),
-        _ => throw new NotSupportedException($"unlearning method {u.Method} is not supported."),
-    };
-
-    private static IMetric MetricFor(MetricKind m) => m switch
-    {
-        MetricKind.EsExact => new EsExactMetric(new NoOptions()),
-        MetricKind.Em => new ExactMemorizationMetric(new NoOptions()),
-        _ => throw new NotSupportedException($"metric {m} is not supported."),
-    };
-
     private static ModelEvaluation Evaluate(string name, string kind, string? method, ICausalLM model, ExperimentSpec spec,
         QaDataset data, QaEncoder encoder, Device device, IProgressSink progress)
     {
@@ -96,11 +90,11 @@ public static class ExperimentRunner
         foreach (var m in spec.Metrics)
             foreach (var split in m.Splits)
             {
-                var result = MetricFor(m.Metric).Compute(new MetricContext(model, encoder, data.Split(split), SpecNames.Of(split), device, EvalBatchSize));
-                values.Add(new MetricValues(m.Metric, split, result.ValueByIndex ?? []));
+                var result = m.Metric.Compute(new MetricContext(model, encoder, data.Split(split), SpecNames.Of(split), device, EvalBatchSize));
+                values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? []));
             }
         var eval = new ModelEvaluation(name, kind, method, values);
-        progress.Message($"  {name,-10} " + string.Join("  ", values.Select(v => $"{SpecNames.Of(v.Metric)}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
+        progress.Message($"  {name,-10} " + string.Join("  ", values.Select(v => $"{v.Metric}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
         return eval;
     }
 }

@@ -3,7 +3,8 @@ using DslUnlearn.Specs;
 namespace DslUnlearn.Pipeline;
 
 /// <summary>Per-sample values of one metric on one split of one model.</summary>
-public sealed record MetricValues(MetricKind Metric, SplitKind Split, IReadOnlyList<double> Values)
+/// <param name="Metric">The metric's YAML name.</param>
+public sealed record MetricValues(string Metric, SplitKind Split, IReadOnlyList<double> Values)
 {
     public double Mean => Values.Count == 0 ? double.NaN : Values.Average();
 }
@@ -13,5 +14,5 @@ public sealed record MetricValues(MetricKind Metric, SplitKind Split, IReadOnlyL
 /// <param name="Method">The unlearning method (yaml name) for unlearned models.</param>
 public sealed record ModelEvaluation(string Name, string Kind, string? Method, IReadOnlyList<MetricValues> Metrics)
 {
-    public MetricValues? Get(MetricKind metric, SplitKind split) => Metrics.FirstOrDefault(m => m.Metric == metric && m.Split == split);
+    public MetricValues? Get(string metric, SplitKind split) => Metrics.FirstOrDefault(m => m.Metric == metric && m.Split == split);
 }

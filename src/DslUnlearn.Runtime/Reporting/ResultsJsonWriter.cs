@@ -60,7 +60,7 @@ public static class ResultsJsonWriter
         if (model.Method is not null) w.WriteString("method", model.Method);
         foreach (var byMetric in model.Metrics.GroupBy(m => m.Metric))
         {
-            w.WriteStartObject(SpecNames.Of(byMetric.Key));
+            w.WriteStartObject(byMetric.Key);
             foreach (var values in byMetric)
             {
                 w.WriteStartObject(SpecNames.Of(values.Split));

@@ -11,7 +11,7 @@ public static class SummaryMarkdownWriter
     public static string Render(RunRecord run)
     {
         var s = run.Spec;
-        var columns = s.Metrics.SelectMany(m => m.Splits.Select(split => (m.Metric, Split: split))).ToList();
+        var columns = s.Metrics.SelectMany(m => m.Splits.Select(split => (Metric: m.Name, Split: split))).ToList();
         var sb = new StringBuilder();
         sb.AppendLine($"# {s.Name}");
         sb.AppendLine();
@@ -20,8 +20,8 @@ public static class SummaryMarkdownWriter
         sb.AppendLine($"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), retain = {run.Data.Retain.Count} pairs");
         sb.AppendLine($"- model: {s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
         foreach (var u in s.Unlearn)
-            sb.AppendLine($"- unlearn `{u.Name}`: {SpecNames.Of(u.Method)}, lr {u.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Steps} steps, batch {u.BatchSize}" +
-                          (u.Method == UnlearnMethodKind.Gd ? $", retain weight {u.RetainWeight.ToString("G4", CultureInfo.InvariantCulture)}" : ""));
+            sb.AppendLine($"- unlearn `{u.Name}`: {u.MethodName}, lr {u.Method.Options.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Method.Options.Steps} steps, batch {u.Method.Options.BatchSize}" +
+                          (u.Method.Options is Methods.GdOptions gd ? $", retain weight {gd.RetainWeight.ToString("G4", CultureInfo.InvariantCulture)}" : ""));
         sb.AppendLine();
         sb.AppendLine("Mean over samples. ES = extraction strength (exact, 1 = the whole answer is reproduced from the question alone); EM = exact memorization (share of answer tokens predicted greedily). Forget values should drop after unlearning; retain values should stay.");
         sb.AppendLine();
@@ -40,6 +40,6 @@ public static class SummaryMarkdownWriter
         return sb.ToString();
     }
 
-    private static string Title(MetricKind m) => m switch { MetricKind.EsExact => "ES exact", MetricKind.Em => "EM", _ => m.ToString() };
+    private static string Title(string m) => m switch { "es_exact" => "ES exact", "em" => "EM", _ => m };
     private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,8 @@
 using System.Collections.Immutable;
+using DslUnlearn.Attacks;
+using DslUnlearn.Calibration;
+using DslUnlearn.Methods;
+using DslUnlearn.Metrics;
 
 namespace DslUnlearn.Specs;
 
@@ -19,17 +23,26 @@ public sealed record ExperimentSpec
     public required ModelSpec Model { get; init; }
     public required PromptSpec Prompt { get; init; }
     public required FinetuneSpec Finetune { get; init; }
+    /// <summary>Unlearning runs, each started from the fine-tuned target; a swept YAML item gives one entry per cell.</summary>
     public required ImmutableArray<UnlearnSpec> Unlearn { get; init; }
+    /// <summary>Red-teaming pipelines applied to every unlearned model (carried in the spec; the runner does not run them yet).</summary>
+    public ImmutableArray<AttackSpec> Attacks { get; init; } = ImmutableArray<AttackSpec>.Empty;
     public required ImmutableArray<MetricSpec> Metrics { get; init; }
+    /// <summary>The calibration procedure, or null for none (carried in the spec; the runner does not run it yet).</summary>
+    public CalibrationSpec? Calibration { get; init; }
     public required ReportSpec Report { get; init; }
 }
 
 public enum DeviceKind { Auto, Cpu, Cuda }
 
-/// <summary>The built-in synthetic fictitious-authors data set.</summary>
+/// <summary>The QA data: the built-in synthetic fictitious authors, or TOFU from a local folder.</summary>
 public sealed record DataSpec
 {
     public required DataSource Source { get; init; }
+    /// <summary>TOFU only: the data folder, relative to the repository root ('/' separators); null for synthetic data.</summary>
+    public string? Path { get; init; }
+    /// <summary>TOFU only: the forget split (forget01, forget05 or forget10); null for synthetic data.</summary>
+    public string? Split { get; init; }
     /// <summary>Number of fictitious authors (>= 2).</summary>
     public required int Authors { get; init; }
     /// <summary>QA pairs per author (1..10).</summary>
@@ -38,12 +51,14 @@ public sealed record DataSpec
     public required int ForgetAuthors { get; init; }
 }
 
-public enum DataSource { Synthetic }
+public enum DataSource { Synthetic, Tofu }
 
 /// <summary>Tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU).</summary>
 public sealed record ModelSpec
 {
     public required string Preset { get; init; }
+    /// <summary>A local Hugging Face checkpoint folder (config.json + safetensors), relative to the repository root; null = build the preset.</summary>
+    public string? Checkpoint { get; init; }
     public required int HiddenSize { get; init; }
     public required int Layers { get; init; }
     public required int Heads { get; init; }
@@ -72,29 +87,54 @@ public sealed record FinetuneSpec
     public required double MaxGradNorm { get; init; }
 }
 
-public enum UnlearnMethodKind { Ga, Gd }
-
 /// <summary>One unlearning run, started from the fine-tuned target model.</summary>
 public sealed record UnlearnSpec
 {
-    /// <summary>Label in tables (defaults to the method name).</summary>
+    /// <summary>Label in tables, unique in the spec: the item's name (default the method name), plus the cell id for sweeps, e.g. <c>gd[lr=1e-4]</c>.</summary>
     public required string Name { get; init; }
-    public required UnlearnMethodKind Method { get; init; }
-    public required double Lr { get; init; }
-    public required int Steps { get; init; }
-    public required int BatchSize { get; init; }
-    /// <summary>Weight of the retain NLL term (GD only; ignored by GA).</summary>
-    public required double RetainWeight { get; init; }
+    /// <summary>The method's YAML name (e.g. "gd").</summary>
+    public required string MethodName { get; init; }
+    /// <summary>The constructed method with its options.</summary>
+    public required IUnlearningMethod Method { get; init; }
+    /// <summary>The sweep cell (e.g. <c>lr=1e-4,retain_weight=2</c>), or null when the item is not swept.</summary>
+    public string? Cell { get; init; }
 }
-
-public enum MetricKind { EsExact, Em }
 
 public enum SplitKind { Forget, Retain }
 
+/// <summary>A metric and the splits it runs on.</summary>
 public sealed record MetricSpec
 {
-    public required MetricKind Metric { get; init; }
+    /// <summary>The metric's YAML name (e.g. "es_exact"); the key in results.</summary>
+    public required string Name { get; init; }
+    public required IMetric Metric { get; init; }
     public required ImmutableArray<SplitKind> Splits { get; init; }
+}
+
+/// <summary>One red-teaming pipeline: a single attack or a chain (the output of one is the input of the next).</summary>
+public sealed record AttackSpec
+{
+    /// <summary>Label in tables, unique in the spec (default: the attack names joined by '+', plus the cell id for sweeps).</summary>
+    public required string Name { get; init; }
+    public required ImmutableArray<AttackStep> Chain { get; init; }
+    /// <summary>The sweep cell, or null when the item is not swept.</summary>
+    public string? Cell { get; init; }
+}
+
+/// <summary>One attack of a pipeline.</summary>
+public sealed record AttackStep
+{
+    /// <summary>The attack's YAML name.</summary>
+    public required string Name { get; init; }
+    public required IAttack Attack { get; init; }
+}
+
+/// <summary>The calibration procedure.</summary>
+public sealed record CalibrationSpec
+{
+    /// <summary>The calibrator's YAML name.</summary>
+    public required string Name { get; init; }
+    public required ICalibrator Calibrator { get; init; }
 }
 
 public sealed record ReportSpec

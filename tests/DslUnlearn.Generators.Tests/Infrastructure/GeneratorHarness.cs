@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DslUnlearn.Generators;
+using DslUnlearn.Generators.Dsl;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -52,17 +53,36 @@ internal static class GeneratorHarness
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(() => LoadReferences(false));
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferencesWithTestComponents = new(() => LoadReferences(true));
+    private static readonly Lazy<ComponentCatalog> LazyRuntimeCatalog = new(() => ComponentReader.Read(CreateCompilation(), CancellationToken.None));
 
+    /// <summary>The framework and the runtime (its components), not this test assembly.</summary>
     public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
+
+    /// <summary>As <see cref="References"/>, plus this test assembly with its test-only components.</summary>
+    public static ImmutableArray<MetadataReference> ReferencesWithTestComponents => LazyReferencesWithTestComponents.Value;
+
+    /// <summary>The catalog the generator reads from the runtime assembly.</summary>
+    public static ComponentCatalog RuntimeCatalog => LazyRuntimeCatalog.Value;
+
+    /// <summary>The context of a spec in <see cref="ProjectDirectory"/> whose other files are <paramref name="files"/> (name -> text).</summary>
+    public static SpecContext Context(params (string FileName, string Text)[] files)
+        => new(ProjectDirectory, null, path => files.Where(f => PathOf(f.FileName) == path).Select(f => f.Text).FirstOrDefault());
+
+    /// <summary>SpecCompiler.Compile with the runtime's components.</summary>
+    public static SpecFileResult Compile(string path, string? text, string relativePath, SpecContext? context = null)
+        => SpecCompiler.Compile(path, text, relativePath, context, RuntimeCatalog);
 
     public static string PathOf(string fileName) => ProjectDirectory + "/" + fileName;
 
-    public static CSharpCompilation CreateCompilation(params string[] sources)
+    public static CSharpCompilation CreateCompilation(params string[] sources) => CreateCompilation(false, sources);
+
+    public static CSharpCompilation CreateCompilation(bool withTestComponents, params string[] sources)
         => CSharpCompilation.Create(
             "DslUnlearn.Experiments.Tests",
             sources.Select(s => CSharpSyntaxTree.ParseText(s, ParseOptions)),
-            References,
+            withTestComponents ? ReferencesWithTestComponents : References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> texts, string? projectDirectory = ProjectDirectory)
@@ -85,16 +105,16 @@ internal static class GeneratorHarness
     public static GeneratorRun Run(params (string FileName, string Text)[] files)
         => Run(files.Select(f => (AdditionalText)new InMemoryAdditionalText(PathOf(f.FileName), f.Text)).ToArray());
 
-    public static GeneratorRun Run(AdditionalText[] texts, string? projectDirectory = ProjectDirectory)
+    public static GeneratorRun Run(AdditionalText[] texts, string? projectDirectory = ProjectDirectory, bool withTestComponents = false)
     {
-        var compilation = CreateCompilation();
+        var compilation = CreateCompilation(withTestComponents);
         var driver = CreateDriver(texts, projectDirectory)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var driverDiagnostics);
         var result = driver.GetRunResult();
         return new GeneratorRun(driver, result, output, driverDiagnostics);
     }
 
-    private static ImmutableArray<MetadataReference> LoadReferences()
+    private static ImmutableArray<MetadataReference> LoadReferences(bool withTestComponents)
     {
         var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var tpa = (string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty;
@@ -111,7 +131,26 @@ internal static class GeneratorHarness
             byName["TorchSharp"] = torch;
         }
 
-        return byName.Values.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+        var self = typeof(GeneratorHarness).Assembly.Location;
+        if (withTestComponents)
+        {
+            byName[Path.GetFileNameWithoutExtension(self)] = self;
+        }
+        else
+        {
+            byName.Remove(Path.GetFileNameWithoutExtension(self));
+        }
+
+        return byName.Values.Select(Reference).ToImmutableArray();
+    }
+
+    /// <summary>A reference with its XML documentation when the .xml file sits beside it (as the compiler does in builds).</summary>
+    private static MetadataReference Reference(string path)
+    {
+        var xml = Path.ChangeExtension(path, ".xml");
+        return File.Exists(xml) && !path.Contains("/dotnet/shared/", StringComparison.Ordinal) && !path.Contains("/packs/", StringComparison.Ordinal)
+            ? MetadataReference.CreateFromFile(path, documentation: new XmlDocs(xml))
+            : MetadataReference.CreateFromFile(path);
     }
 }
 

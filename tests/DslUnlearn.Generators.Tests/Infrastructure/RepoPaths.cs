@@ -22,8 +22,12 @@ internal static class RepoPaths
 
     public static string Snapshots => Path.Combine(Root, "tests", "DslUnlearn.Generators.Tests", "Snapshots");
 
-    /// <summary>Every spec of the experiments project (as its &lt;AdditionalFiles Include="**/*.yaml" Exclude="bin/**;obj/**"/&gt; sees them).</summary>
+    /// <summary>The experiments: every YAML file of the project except the bases under base/.</summary>
     public static IReadOnlyList<string> ExperimentSpecs()
+        => AllYaml().Where(p => !Path.GetRelativePath(Experiments, p).Replace('\\', '/').StartsWith("base/", StringComparison.Ordinal)).ToList();
+
+    /// <summary>Every YAML file of the experiments project (as its &lt;AdditionalFiles Include="**/*.yaml" Exclude="bin/**;obj/**"/&gt; sees them).</summary>
+    public static IReadOnlyList<string> AllYaml()
         => Directory.EnumerateFiles(Experiments, "*.yaml", SearchOption.AllDirectories)
             .Where(p =>
             {

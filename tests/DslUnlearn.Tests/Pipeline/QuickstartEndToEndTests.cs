@@ -50,7 +50,7 @@ public class QuickstartEndToEndTests
         Assert.True(Es("ga", "forget") < Es("target", "forget") - 0.3, $"ga forget ES {Es("ga", "forget")}");
 
         Assert.Equal(6, root.GetProperty("examples").GetProperty("forget").GetArrayLength());
-        Assert.Equal(spec.Unlearn[0].Steps, root.GetProperty("unlearning_curves").GetProperty("ga").GetArrayLength());
+        Assert.Equal(spec.Unlearn[0].Method.Options.Steps, root.GetProperty("unlearning_curves").GetProperty("ga").GetArrayLength());
         string summary = File.ReadAllText(result.SummaryPath);
         Assert.Contains("| model | ES exact forget | ES exact retain | EM forget | EM retain |", summary);
         Assert.Contains("| target |", summary);

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using DslUnlearn.Methods;
+using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Tests.Support;
@@ -21,13 +23,13 @@ internal static class TestSpecs
         Finetune = new FinetuneSpec { Epochs = epochs, Lr = 5e-3, BatchSize = 8, WeightDecay = 0, WarmupSteps = 2, MaxGradNorm = 1.0 },
         Unlearn =
         [
-            new UnlearnSpec { Name = "ga", Method = UnlearnMethodKind.Ga, Lr = 1e-3, Steps = 4, BatchSize = 4, RetainWeight = 0 },
-            new UnlearnSpec { Name = "gd", Method = UnlearnMethodKind.Gd, Lr = 1e-3, Steps = 4, BatchSize = 4, RetainWeight = 1 },
+            new UnlearnSpec { Name = "ga", MethodName = "ga", Method = new GradientAscent(new GaOptions { Lr = 1e-3, Steps = 4, BatchSize = 4 }) },
+            new UnlearnSpec { Name = "gd", MethodName = "gd", Method = new GradientDifference(new GdOptions { Lr = 1e-3, Steps = 4, BatchSize = 4, RetainWeight = 1 }) },
         ],
         Metrics =
         [
-            new MetricSpec { Metric = MetricKind.EsExact, Splits = BothSplits },
-            new MetricSpec { Metric = MetricKind.Em, Splits = BothSplits },
+            new MetricSpec { Name = "es_exact", Metric = new EsExactMetric(new NoOptions()), Splits = BothSplits },
+            new MetricSpec { Name = "em", Metric = new ExactMemorizationMetric(new NoOptions()), Splits = BothSplits },
         ],
         Report = new ReportSpec { Out = outRoot },
     };

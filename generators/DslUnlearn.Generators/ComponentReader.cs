@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using DslUnlearn.Generators.Dsl;
+using Microsoft.CodeAnalysis;
+
+namespace DslUnlearn.Generators;
+
+/// <summary>
+/// Reads the component catalog from a compilation's references. ForAttributeWithMetadataName only sees source, and
+/// components live in referenced assemblies, so this walks the types of the assemblies that can hold components:
+/// the one defining <c>ComponentAttribute</c> and those that reference it (never the framework). The result is plain
+/// data (no symbols), so it compares by value and downstream steps stay cached when references do not change.
+/// </summary>
+internal static class ComponentReader
+{
+    public static ComponentCatalog Read(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var attribute = compilation.GetTypeByMetadataName(ComponentCatalog.ComponentAttribute);
+        if (attribute is null)
+        {
+            return ComponentCatalog.Empty;
+        }
+
+        var option = compilation.GetTypeByMetadataName(ComponentCatalog.OptionAttribute);
+        var home = attribute.ContainingAssembly;
+        var components = new List<ComponentInfo>();
+        var problems = new List<string>();
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!SymbolEqualityComparer.Default.Equals(assembly, home) &&
+                !assembly.Modules.Any(m => m.ReferencedAssemblySymbols.Any(r => r.Identity.Name == home.Identity.Name)))
+            {
+                continue;
+            }
+
+            foreach (var type in Types(assembly.GlobalNamespace))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var data in type.GetAttributes())
+                {
+                    if (data.AttributeClass is not { } cls || !DerivesFrom(cls, attribute) ||
+                        ComponentCatalog.KindOfAttribute(cls.Name) is not { } kind ||
+                        data.ConstructorArguments.Length != 1 || data.ConstructorArguments[0].Value is not string name)
+                    {
+                        continue;
+                    }
+
+                    if (ReadComponent(compilation, type, kind, name, option, problems) is { } info)
+                    {
+                        components.Add(info);
+                    }
+                }
+            }
+        }
+
+        return ComponentCatalog.Create(components, problems);
+    }
+
+    private static ComponentInfo? ReadComponent(Compilation compilation, INamedTypeSymbol type, ComponentKind kind, string name,
+        INamedTypeSymbol? optionAttribute, List<string> problems)
+    {
+        var display = type.ToDisplayString();
+        var noun = ComponentCatalog.Noun(kind);
+        var iface = compilation.GetTypeByMetadataName(ComponentCatalog.InterfaceOf(kind));
+        if (type.DeclaredAccessibility != Accessibility.Public || type.IsAbstract || type.IsGenericType)
+        {
+            problems.Add($"{noun} '{name}' ({display}) must be a public, non-abstract, non-generic class");
+            return null;
+        }
+
+        if (iface is not null && !type.AllInterfaces.Contains(iface, SymbolEqualityComparer.Default))
+        {
+            problems.Add($"{noun} '{name}' ({display}) must implement {iface.ToDisplayString()}");
+            return null;
+        }
+
+        var ctors = type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
+        if (ctors.Count != 1 || ctors[0].Parameters.Length != 1 || ctors[0].Parameters[0].Type is not INamedTypeSymbol optionsType)
+        {
+            problems.Add($"{noun} '{name}' ({display}) must have exactly one public constructor taking its options record");
+            return null;
+        }
+
+        var options = new List<ComponentOption>();
+        var chain = new List<INamedTypeSymbol>();
+        for (var t = optionsType; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
+        {
+            chain.Add(t);
+        }
+
+        chain.Reverse();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in chain)
+        {
+            foreach (var property in t.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (property.IsStatic || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public ||
+                    property.SetMethod is not { DeclaredAccessibility: Accessibility.Public } || property.Name == "EqualityContract" ||
+                    !seen.Add(property.Name))
+                {
+                    continue;
+                }
+
+                options.Add(ReadOption(property, optionAttribute));
+            }
+        }
+
+        var keys = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (keys.Count > 0)
+        {
+            problems.Add($"{noun} '{name}' ({display}): options {string.Join(", ", keys)} map to the same YAML key; set [Option(Key = ...)]");
+            return null;
+        }
+
+        return new ComponentInfo(kind, name, Global(type), Global(optionsType), ComponentCatalog.SummaryOf(type.GetDocumentationCommentXml()),
+            options.ToEquatableArray());
+    }
+
+    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute)
+    {
+        string? key = null, help = null;
+        double? min = null, max = null;
+        bool minExclusive = false, sweepable = true, required = false;
+        var data = property.GetAttributes().FirstOrDefault(a => optionAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute));
+        if (data is not null)
+        {
+            foreach (var named in data.NamedArguments)
+            {
+                var v = named.Value.Value;
+                switch (named.Key)
+                {
+                    case "Key": key = v as string; break;
+                    case "Help": help = v as string; break;
+                    case "Min" when v is double d && !double.IsNaN(d): min = d; break;
+                    case "Max" when v is double d && !double.IsNaN(d): max = d; break;
+                    case "MinExclusive" when v is bool b: minExclusive = b; break;
+                    case "Sweepable" when v is bool b: sweepable = b; break;
+                    case "Required" when v is bool b: required = b; break;
+                }
+            }
+        }
+
+        var type = property.Type;
+        var nullable = false;
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n)
+        {
+            type = n.TypeArguments[0];
+            nullable = true;
+        }
+        else if (type.IsReferenceType && property.NullableAnnotation == NullableAnnotation.Annotated)
+        {
+            nullable = true;
+        }
+
+        OptionValueKind kind;
+        string csharp;
+        var members = new List<EnumMemberInfo>();
+        if (type.TypeKind == TypeKind.Enum)
+        {
+            kind = OptionValueKind.Enum;
+            csharp = Global(type);
+            foreach (var f in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst))
+            {
+                members.Add(new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name));
+            }
+        }
+        else
+        {
+            var metadata = type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
+            kind = ComponentCatalog.KindOfType(metadata);
+            csharp = kind == OptionValueKind.Unsupported ? type.ToDisplayString() : ComponentCatalog.CSharpTypeOf(metadata);
+        }
+
+        var doc = ComponentCatalog.SummaryOf(property.GetDocumentationCommentXml());
+        return new ComponentOption(
+            key ?? ComponentCatalog.SnakeCase(property.Name), property.Name, kind, csharp, nullable, min, minExclusive, max,
+            required, sweepable, doc.Length > 0 ? doc : help ?? string.Empty, members.ToEquatableArray());
+    }
+
+    private static string Global(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<INamedTypeSymbol> Types(INamespaceSymbol ns)
+    {
+        foreach (var member in ns.GetMembers())
+        {
+            if (member is INamespaceSymbol child)
+            {
+                foreach (var t in Types(child))
+                {
+                    yield return t;
+                }
+            }
+            else if (member is INamedTypeSymbol type && type.TypeKind == TypeKind.Class)
+            {
+                yield return type;
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>The kinds of runtime components the spec language constructs.</summary>
+internal enum ComponentKind
+{
+    /// <summary>[UnlearningMethod("x")] : IUnlearningMethod, in 'unlearn' items (key 'method').</summary>
+    Method,
+
+    /// <summary>[Metric("x")] : IMetric, in 'metrics' items (key 'metric').</summary>
+    Metric,
+
+    /// <summary>[Attack("x")] : IAttack, in 'attacks' items (key 'attack').</summary>
+    Attack,
+
+    /// <summary>[Calibrator("x")] : ICalibrator, in 'calibration' (key 'calibrator').</summary>
+    Calibrator,
+}
+
+/// <summary>What an option property holds, as YAML sees it.</summary>
+internal enum OptionValueKind
+{
+    Integer,
+    Number,
+    Boolean,
+    String,
+    Enum,
+
+    /// <summary>A property type the spec language cannot write (a list, a record...): YAML may not set it.</summary>
+    Unsupported,
+}
+
+/// <summary>A member of an enum-typed option: its YAML name (snake_case) and its C# member.</summary>
+internal sealed record EnumMemberInfo(string Name, string Member);
+
+/// <summary>
+/// One option of a component: a public settable property of its options type. All values are plain data so the
+/// catalog is equatable and the incremental generator can cache it.
+/// </summary>
+internal sealed record ComponentOption(
+    string Key,
+    string Property,
+    OptionValueKind Kind,
+    string CSharpType,
+    bool Nullable,
+    double? Min,
+    bool MinExclusive,
+    double? Max,
+    bool Required,
+    bool Sweepable,
+    string Help,
+    EquatableArray<EnumMemberInfo> EnumMembers)
+{
+    public string Expected => Kind switch
+    {
+        OptionValueKind.Integer => "an integer",
+        OptionValueKind.Number => "a number",
+        OptionValueKind.Boolean => "a boolean (true or false)",
+        OptionValueKind.String => "a string",
+        OptionValueKind.Enum => $"one of {string.Join(", ", EnumMembers.Select(m => m.Name))}",
+        _ => $"a value the spec language cannot write ({CSharpType})",
+    };
+
+    public SpecRange? Range => Min is null && Max is null ? null : new SpecRange(Min, MinExclusive, Max);
+}
+
+/// <summary>One runtime component: its YAML name, kind, C# type, options type and options.</summary>
+internal sealed record ComponentInfo(
+    ComponentKind Kind,
+    string Name,
+    string TypeName,
+    string OptionsType,
+    string Help,
+    EquatableArray<ComponentOption> Options)
+{
+    public ComponentOption? Find(string key)
+    {
+        foreach (var option in Options)
+        {
+            if (string.Equals(option.Key, key, StringComparison.Ordinal))
+            {
+                return option;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// The components available to specs, read from the compilation's references (generator) or by reflection over
+/// the runtime assembly (CLI). <see cref="Problems"/> lists components that break the attribute contract.
+/// </summary>
+internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components, EquatableArray<string> Problems)
+{
+    public const string AttributeNamespace = "DslUnlearn.Components";
+    public const string ComponentAttribute = AttributeNamespace + ".ComponentAttribute";
+    public const string OptionAttribute = AttributeNamespace + ".OptionAttribute";
+
+    public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
+
+    /// <summary>The attribute class name of each kind (in <see cref="AttributeNamespace"/>).</summary>
+    public static ComponentKind? KindOfAttribute(string attributeName) => attributeName switch
+    {
+        "UnlearningMethodAttribute" => ComponentKind.Method,
+        "MetricAttribute" => ComponentKind.Metric,
+        "AttackAttribute" => ComponentKind.Attack,
+        "CalibratorAttribute" => ComponentKind.Calibrator,
+        _ => null,
+    };
+
+    /// <summary>The interface a component of this kind implements (full metadata name).</summary>
+    public static string InterfaceOf(ComponentKind kind) => kind switch
+    {
+        ComponentKind.Method => "DslUnlearn.Methods.IUnlearningMethod",
+        ComponentKind.Metric => "DslUnlearn.Metrics.IMetric",
+        ComponentKind.Attack => "DslUnlearn.Attacks.IAttack",
+        _ => "DslUnlearn.Calibration.ICalibrator",
+    };
+
+    /// <summary>"method", "metric", "attack", "calibrator": how messages name the kind.</summary>
+    public static string Noun(ComponentKind kind) => kind switch
+    {
+        ComponentKind.Method => "method",
+        ComponentKind.Metric => "metric",
+        ComponentKind.Attack => "attack",
+        _ => "calibrator",
+    };
+
+    public IEnumerable<ComponentInfo> OfKind(ComponentKind kind) => Components.Where(c => c.Kind == kind);
+
+    public ComponentInfo? Find(ComponentKind kind, string name)
+        => Components.FirstOrDefault(c => c.Kind == kind && string.Equals(c.Name, name, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Sorts components (kind, then name) and drops every component whose name is taken by an earlier one of the
+    /// same kind, recording the clash in <see cref="Problems"/>.
+    /// </summary>
+    public static ComponentCatalog Create(IEnumerable<ComponentInfo> components, IEnumerable<string> problems)
+    {
+        var list = new List<ComponentInfo>();
+        var allProblems = problems.ToList();
+        foreach (var group in components.GroupBy(c => (c.Kind, c.Name)).OrderBy(g => g.Key.Kind).ThenBy(g => g.Key.Name, StringComparer.Ordinal))
+        {
+            var ordered = group.OrderBy(c => c.TypeName, StringComparer.Ordinal).ToList();
+            list.Add(ordered[0]);
+            if (ordered.Count > 1)
+            {
+                allProblems.Add($"two {Noun(group.Key.Kind)}s are named '{group.Key.Name}': {string.Join(", ", ordered.Select(c => c.TypeName))}; " +
+                                $"'{group.Key.Name}' means {ordered[0].TypeName}; rename the others in their attribute");
+            }
+        }
+
+        return new ComponentCatalog(list.ToEquatableArray(), allProblems.OrderBy(p => p, StringComparer.Ordinal).ToEquatableArray());
+    }
+
+    /// <summary>"RetainWeight" -> "retain_weight", "LR2Scale" -> "lr2_scale", "KLBeta" -> "kl_beta".</summary>
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                var prevLowerOrDigit = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
+                var nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
+                var prevUpper = i > 0 && char.IsUpper(name[i - 1]);
+                if (i > 0 && name[i - 1] != '_' && (prevLowerOrDigit || (prevUpper && nextLower)))
+                {
+                    sb.Append('_');
+                }
+
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The option kind of a property type given by its full metadata name ("System.Double"); enums are decided by the
+    /// caller. Returns <see cref="OptionValueKind.Unsupported"/> for anything else.
+    /// </summary>
+    public static OptionValueKind KindOfType(string metadataName) => metadataName switch
+    {
+        "System.Int32" or "System.Int64" or "System.Int16" => OptionValueKind.Integer,
+        "System.Double" or "System.Single" => OptionValueKind.Number,
+        "System.Boolean" => OptionValueKind.Boolean,
+        "System.String" => OptionValueKind.String,
+        _ => OptionValueKind.Unsupported,
+    };
+
+    /// <summary>The C# keyword of a supported primitive metadata name, else the global:: qualified name.</summary>
+    public static string CSharpTypeOf(string metadataName) => metadataName switch
+    {
+        "System.Int32" => "int",
+        "System.Int64" => "long",
+        "System.Int16" => "short",
+        "System.Double" => "double",
+        "System.Single" => "float",
+        "System.Boolean" => "bool",
+        "System.String" => "string",
+        _ => "global::" + metadataName.Replace('+', '.'),
+    };
+
+    /// <summary>The text of the &lt;summary&gt; of an XML doc comment, whitespace collapsed, tags reduced to their text.</summary>
+    public static string SummaryOf(string? xml)
+    {
+        if (string.IsNullOrWhiteSpace(xml))
+        {
+            return string.Empty;
+        }
+
+        var start = xml!.IndexOf("<summary>", StringComparison.Ordinal);
+        var end = xml.IndexOf("</summary>", StringComparison.Ordinal);
+        if (start < 0 || end < start)
+        {
+            return string.Empty;
+        }
+
+        var inner = xml.Substring(start + 9, end - start - 9);
+        inner = System.Text.RegularExpressions.Regex.Replace(inner, "<(see|paramref|typeparamref)\\s+(cref|name|langword)=\"(?:[A-Z]:)?([^\"]*)\"\\s*/>", m =>
+        {
+            var v = m.Groups[3].Value;
+            var dot = v.LastIndexOf('.');
+            return dot >= 0 ? v.Substring(dot + 1) : v;
+        });
+        inner = System.Text.RegularExpressions.Regex.Replace(inner, "<[^>]+>", string.Empty);
+        inner = inner.Replace("&lt;", "<").Replace("&gt;", ">").Replace("&amp;", "&");
+        return System.Text.RegularExpressions.Regex.Replace(inner, "\\s+", " ").Trim();
+    }
+}

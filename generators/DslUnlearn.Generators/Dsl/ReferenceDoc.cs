@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>
+/// The language reference as Markdown, generated from the schema table and the component catalog (the README's
+/// reference section is this text; a test keeps them equal).
+/// </summary>
+internal static class ReferenceDoc
+{
+    public static string Render(SpecSchema schema)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| section | key | type | default | help |");
+        sb.AppendLine("|---|---|---|---|---|");
+        WriteSection(sb, "top level", schema.Root);
+        foreach (var key in schema.Root.Keys.Where(k => k.Kind == SpecValueKind.Mapping && k.Section is not null))
+        {
+            WriteSection(sb, "`" + key.Name + "`", key.Section!);
+        }
+
+        foreach (var (name, section) in new[]
+                 {
+                     ("`unlearn` items", schema.UnlearnItem), ("`attacks` items", schema.AttackItem), ("`chain` items", schema.AttackStep),
+                     ("`metrics` items", schema.MetricItem), ("`calibration`", schema.CalibrationSection),
+                 })
+        {
+            WriteSection(sb, name, section);
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("Components (discovered from the runtime; their options are the keys of the item that names them):");
+        sb.AppendLine();
+        sb.AppendLine("| kind | name | class | option | type | range | sweepable | help |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var kind in new[] { ComponentKind.Method, ComponentKind.Metric, ComponentKind.Attack, ComponentKind.Calibrator })
+        {
+            var components = schema.Catalog.OfKind(kind).ToList();
+            if (components.Count == 0)
+            {
+                sb.AppendLine($"| {ComponentCatalog.Noun(kind)} | (none in this build) | | | | | | |");
+                continue;
+            }
+
+            foreach (var c in components)
+            {
+                var type = c.TypeName.Replace("global::", string.Empty);
+                if (c.Options.Count == 0)
+                {
+                    sb.AppendLine($"| {ComponentCatalog.Noun(kind)} | `{c.Name}` | `{type}` | (no options) | | | | {Cell(c.Help)} |");
+                }
+
+                foreach (var o in c.Options)
+                {
+                    var typeText = o.Kind == OptionValueKind.Enum ? string.Join(" \\| ", o.EnumMembers.Select(m => m.Name)) : o.Kind.ToString().ToLowerInvariant();
+                    var range = o.Range?.Describe() ?? string.Empty;
+                    sb.AppendLine($"| {ComponentCatalog.Noun(kind)} | `{c.Name}` | `{type}` | `{o.Key}`{(o.Required ? " (required)" : string.Empty)} | {typeText}{(o.Nullable ? "?" : string.Empty)} | {range} | {(o.Sweepable ? "yes" : "no")} | {Cell(o.Help)} |");
+                }
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static void WriteSection(StringBuilder sb, string name, SpecSection section)
+    {
+        foreach (var key in section.Keys.Where(k => k.IsUserKey))
+        {
+            var type = key.Kind switch
+            {
+                SpecValueKind.Component => string.Join(" \\| ", key.Components!.Members.Select(m => m.Name)),
+                SpecValueKind.List when key.Item?.Components is { } set => "list of " + string.Join(" \\| ", set.Members.Select(m => m.Name)),
+                SpecValueKind.Components => key.ComponentItems == ComponentKind.Calibrator ? "calibrator mapping" : $"list of {ComponentCatalog.Noun(key.ComponentItems!.Value)} items",
+                SpecValueKind.Composition => "composition",
+                _ => key.Kind.ToString().ToLowerInvariant(),
+            };
+            if (key.Range is { } range)
+            {
+                type += ", " + range.Describe();
+            }
+
+            if (key.OnlyFor is { } only)
+            {
+                type += $" ({string.Join(", ", only)} only)";
+            }
+
+            var def = key.Required ? "required" : key.DefaultFromKey is { } from ? $"= {from}" : key.Default is { } d ? $"`{d.Replace("|", "\\|")}`" : string.Empty;
+            if (def == "`~`")
+            {
+                def = "none";
+            }
+
+            sb.AppendLine($"| {name} | `{key.Name}` | {type} | {def} | {Cell(key.Help)} |");
+        }
+    }
+
+    private static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ");
+}

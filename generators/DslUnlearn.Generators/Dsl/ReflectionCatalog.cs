@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>
+/// The component catalog read by reflection from loaded assemblies, with the same attribute contract and the same
+/// result as the generator's <c>ComponentReader</c> over metadata: the CLI's <c>validate</c> knows the components of
+/// its own build this way. Matches attributes by name, so this code does not reference the runtime.
+/// </summary>
+internal static class ReflectionCatalog
+{
+    /// <param name="assemblies">Assemblies to scan (those that may hold components).</param>
+    /// <param name="documentation">XML doc comment of a member id ("P:Ns.Type.Prop", "T:Ns.Type"), or null.</param>
+    public static ComponentCatalog Build(IEnumerable<Assembly> assemblies, Func<string, string?> documentation)
+    {
+        var components = new List<ComponentInfo>();
+        var problems = new List<string>();
+        foreach (var assembly in assemblies.Distinct())
+        {
+            Type[] types;
+            try
+            {
+                types = assembly.GetTypes();
+            }
+            catch (ReflectionTypeLoadException ex)
+            {
+                types = ex.Types.Where(t => t is not null).ToArray()!;
+            }
+
+            foreach (var type in types.Where(t => t.IsClass).OrderBy(t => t.FullName, StringComparer.Ordinal))
+            {
+                foreach (var data in type.GetCustomAttributesData())
+                {
+                    if (!IsComponentAttribute(data.AttributeType) || ComponentCatalog.KindOfAttribute(data.AttributeType.Name) is not { } kind ||
+                        data.ConstructorArguments.Count != 1 || data.ConstructorArguments[0].Value is not string name)
+                    {
+                        continue;
+                    }
+
+                    if (Read(type, kind, name, documentation, problems) is { } info)
+                    {
+                        components.Add(info);
+                    }
+                }
+            }
+        }
+
+        return ComponentCatalog.Create(components, problems);
+    }
+
+    private static bool IsComponentAttribute(Type type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.FullName == ComponentCatalog.ComponentAttribute)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ComponentInfo? Read(Type type, ComponentKind kind, string name, Func<string, string?> documentation, List<string> problems)
+    {
+        var display = type.FullName!.Replace('+', '.');
+        var noun = ComponentCatalog.Noun(kind);
+        if (!type.IsPublic && !type.IsNestedPublic || type.IsAbstract || type.IsGenericTypeDefinition)
+        {
+            problems.Add($"{noun} '{name}' ({display}) must be a public, non-abstract, non-generic class");
+            return null;
+        }
+
+        var iface = ComponentCatalog.InterfaceOf(kind);
+        if (type.GetInterfaces().All(i => i.FullName != iface))
+        {
+            problems.Add($"{noun} '{name}' ({display}) must implement {iface}");
+            return null;
+        }
+
+        var ctors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
+        if (ctors.Length != 1 || ctors[0].GetParameters().Length != 1)
+        {
+            problems.Add($"{noun} '{name}' ({display}) must have exactly one public constructor taking its options record");
+            return null;
+        }
+
+        var optionsType = ctors[0].GetParameters()[0].ParameterType;
+        var chain = new List<Type>();
+        for (var t = optionsType; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            chain.Insert(0, t);
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var options = new List<ComponentOption>();
+        foreach (var t in chain)
+        {
+            foreach (var property in t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly).OrderBy(p => p.MetadataToken))
+            {
+                if (property.GetIndexParameters().Length > 0 || property.SetMethod is not { IsPublic: true } || !seen.Add(property.Name))
+                {
+                    continue;
+                }
+
+                options.Add(ReadOption(property, documentation));
+            }
+        }
+
+        var clashes = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (clashes.Count > 0)
+        {
+            problems.Add($"{noun} '{name}' ({display}): options {string.Join(", ", clashes)} map to the same YAML key; set [Option(Key = ...)]");
+            return null;
+        }
+
+        return new ComponentInfo(kind, name, "global::" + display, "global::" + optionsType.FullName!.Replace('+', '.'),
+            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options.ToEquatableArray());
+    }
+
+    private static ComponentOption ReadOption(PropertyInfo property, Func<string, string?> documentation)
+    {
+        string? key = null, help = null;
+        double? min = null, max = null;
+        bool minExclusive = false, sweepable = true, required = false;
+        var data = property.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.FullName == ComponentCatalog.OptionAttribute);
+        if (data is not null)
+        {
+            foreach (var named in data.NamedArguments)
+            {
+                var v = named.TypedValue.Value;
+                switch (named.MemberName)
+                {
+                    case "Key": key = v as string; break;
+                    case "Help": help = v as string; break;
+                    case "Min" when v is double d && !double.IsNaN(d): min = d; break;
+                    case "Max" when v is double d && !double.IsNaN(d): max = d; break;
+                    case "MinExclusive" when v is bool b: minExclusive = b; break;
+                    case "Sweepable" when v is bool b: sweepable = b; break;
+                    case "Required" when v is bool b: required = b; break;
+                }
+            }
+        }
+
+        var type = property.PropertyType;
+        var nullable = false;
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            type = underlying;
+            nullable = true;
+        }
+        else if (!type.IsValueType && IsAnnotatedNullable(property))
+        {
+            nullable = true;
+        }
+
+        OptionValueKind kind;
+        string csharp;
+        var members = new List<EnumMemberInfo>();
+        if (type.IsEnum)
+        {
+            kind = OptionValueKind.Enum;
+            csharp = "global::" + type.FullName!.Replace('+', '.');
+            foreach (var f in type.GetFields(BindingFlags.Public | BindingFlags.Static).OrderBy(f => f.MetadataToken))
+            {
+                members.Add(new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name));
+            }
+        }
+        else
+        {
+            kind = ComponentCatalog.KindOfType(type.FullName ?? type.Name);
+            csharp = kind == OptionValueKind.Unsupported ? type.FullName ?? type.Name : ComponentCatalog.CSharpTypeOf(type.FullName!);
+        }
+
+        var doc = ComponentCatalog.SummaryOf(documentation($"P:{property.DeclaringType!.FullName}.{property.Name}"));
+        return new ComponentOption(key ?? ComponentCatalog.SnakeCase(property.Name), property.Name, kind, csharp, nullable, min, minExclusive, max,
+            required, sweepable, doc.Length > 0 ? doc : help ?? string.Empty, members.ToEquatableArray());
+    }
+
+    /// <summary>Reads the compiler's [Nullable] metadata (1 = not annotated, 2 = annotated) without NullabilityInfoContext (not in netstandard2.0).</summary>
+    private static bool IsAnnotatedNullable(PropertyInfo property)
+    {
+        static byte? Flag(IEnumerable<CustomAttributeData> attributes, string name)
+        {
+            var a = attributes.FirstOrDefault(x => x.AttributeType.FullName == name);
+            if (a is null || a.ConstructorArguments.Count != 1)
+            {
+                return null;
+            }
+
+            var arg = a.ConstructorArguments[0];
+            return arg.Value switch
+            {
+                byte b => b,
+                IReadOnlyCollection<CustomAttributeTypedArgument> list when list.Count > 0 && list.First().Value is byte first => first,
+                _ => null,
+            };
+        }
+
+        var own = Flag(property.GetCustomAttributesData(), "System.Runtime.CompilerServices.NullableAttribute");
+        if (own is { } o)
+        {
+            return o == 2;
+        }
+
+        var context = Flag(property.DeclaringType!.GetCustomAttributesData(), "System.Runtime.CompilerServices.NullableContextAttribute");
+        return context == 2;
+    }
+}

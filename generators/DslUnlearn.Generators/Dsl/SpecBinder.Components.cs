@@ -1,0 +1,824 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>
+/// Binding of the component sections (unlearn, attacks, metrics, calibration) against the discovered
+/// <see cref="ComponentCatalog"/>, sweeps, and paths.
+/// </summary>
+internal sealed partial class SpecBinder
+{
+    /// <summary>More cells than this in one item is almost certainly a mistake.</summary>
+    public const int MaxCells = 1000;
+
+    private const string Specs = "global::DslUnlearn.Specs.";
+
+    /// <summary>Spellings people use for common option keys; they only feed "did you mean".</summary>
+    private static readonly Dictionary<string, string[]> OptionAliases = new(StringComparer.Ordinal)
+    {
+        ["lr"] = new[] { "learning_rate", "lr_rate" },
+        ["steps"] = new[] { "max_steps", "num_steps", "epochs", "n_steps" },
+        ["batch_size"] = new[] { "bs", "batch" },
+        ["retain_weight"] = new[] { "retain_coef", "alpha", "gamma" },
+        ["beta"] = new[] { "b" },
+    };
+
+    private Bound BindPath(SpecKey key, YamlNode node, string label)
+    {
+        if (node is not YamlScalar s || s.IsNull || s.Value.Trim().Length == 0)
+        {
+            return WrongType(key, node, label);
+        }
+
+        var written = s.Value.Trim();
+        if (_context.ProjectDirectory.Length == 0)
+        {
+            return new Bound(new SpecString(written.Replace('\\', '/')), node.Span, true);
+        }
+
+        // Relative to the file the value is written in (a base file's paths are relative to the base).
+        var file = node.Span.File ?? _path;
+        var full = PathText.Combine(PathText.Parent(PathText.Normalize(file)), written);
+        if (!_context.AllowedRoots.Any(r => PathText.IsInside(full, r)))
+        {
+            Report(SpecDiagnosticIds.PathOutsideRoots, node.Span,
+                $"{label} '{written}' resolves to {full}, outside the allowed roots ({string.Join(", ", _context.AllowedRoots)}); " +
+                "paths are relative to the spec file and must stay inside the repository or a declared data root (MSBuild property DslUnlearnDataRoots)");
+            return Bound.Failed(node.Span);
+        }
+
+        return new Bound(new SpecString(PathText.Relative(_context.RepositoryRoot, full)), node.Span, true);
+    }
+
+    private Bound BindComponents(SpecKey key, YamlNode node, string label)
+    {
+        var kind = key.ComponentItems!.Value;
+        if (kind == ComponentKind.Calibrator)
+        {
+            if (node is YamlScalar { IsNull: true } || node is YamlScalar { IsPlain: true, Value: "none" })
+            {
+                return new Bound(SpecNull.Instance, node.Span, true);
+            }
+
+            if (node is not YamlMapping calibration)
+            {
+                Report(SpecDiagnosticIds.WrongType, node.Span,
+                    $"{label} expects a mapping ('calibrator: <name>' and its options) or 'none', got {node.Describe()}");
+                return Bound.Failed(node.Span);
+            }
+
+            var item = BindComponentItem(_schema.CalibrationSection, kind, calibration, null, out var component, out _);
+            if (item is null || component is null)
+            {
+                return Bound.Failed(node.Span);
+            }
+
+            return new Bound(new SpecObject(Specs + "CalibrationSpec", new[]
+            {
+                new SpecProperty("Name", new SpecString(component.Name)),
+                new SpecProperty("Calibrator", item[0].Construct),
+            }.ToEquatableArray()), node.Span, true);
+        }
+
+        if (node is not YamlSequence seq)
+        {
+            return WrongType(key, node, label);
+        }
+
+        var items = new List<SpecValue>();
+        var failed = false;
+        var names = new Dictionary<string, SourceSpan>(StringComparer.Ordinal);
+        foreach (var itemNode in seq.Items)
+        {
+            if (itemNode is YamlInvalid)
+            {
+                failed = true;
+                continue;
+            }
+
+            if (itemNode is not YamlMapping map)
+            {
+                Report(SpecDiagnosticIds.WrongType, itemNode.Span,
+                    $"each item of {label} expects a mapping (e.g. '- {key.Section!.Discriminator}: ...'), got {itemNode.Describe()}");
+                failed = true;
+                continue;
+            }
+
+            var produced = kind switch
+            {
+                ComponentKind.Method => BindUnlearnItem(map),
+                ComponentKind.Metric => BindMetricItem(map),
+                _ => BindAttackItem(map),
+            };
+            if (produced is null)
+            {
+                failed = true;
+                continue;
+            }
+
+            foreach (var (value, name, span) in produced)
+            {
+                if (names.TryGetValue(name, out var first))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, span, kind == ComponentKind.Metric
+                        ? $"metric '{name}' is listed twice in {label} (the other at line {first.StartLine}); list each metric once, with all its splits"
+                        : $"two items of {label} are named '{name}' (the other at line {first.StartLine}); names must be unique: give this one a distinct 'name:' such as '{name}-2'");
+                    failed = true;
+                    continue;
+                }
+
+                names.Add(name, span);
+                items.Add(value);
+            }
+        }
+
+        if (failed)
+        {
+            return Bound.Failed(node.Span);
+        }
+
+        return new Bound(new SpecList(key.Section!.CSharpType, items.ToEquatableArray()), node.Span, true);
+    }
+
+    private List<(SpecValue Value, string Name, SourceSpan Span)>? BindUnlearnItem(YamlMapping map)
+    {
+        var section = _schema.UnlearnItem;
+        var cells = BindComponentItem(section, ComponentKind.Method, map, "", out var component, out var fixedValues);
+        if (cells is null || component is null)
+        {
+            return null;
+        }
+
+        var nameBound = fixedValues.TryGetValue("name", out var nb) && nb.Value is SpecString ns ? (ns.Value, nb.Span) : ((string, SourceSpan)?)null;
+        var label = nameBound?.Item1 ?? component.Name;
+        var labelSpan = nameBound?.Item2 ?? fixedValues["method"].Span;
+        return cells.Select(cell => ((SpecValue)new SpecObject(section.CSharpType, new[]
+        {
+            new SpecProperty("Name", new SpecString(cell.Id is null ? label : $"{label}[{cell.Id}]")),
+            new SpecProperty("MethodName", new SpecString(component.Name)),
+            new SpecProperty("Method", cell.Construct),
+            new SpecProperty("Cell", cell.Id is null ? SpecNull.Instance : new SpecString(cell.Id)),
+        }.ToEquatableArray()), cell.Id is null ? label : $"{label}[{cell.Id}]", labelSpan)).ToList();
+    }
+
+    private List<(SpecValue Value, string Name, SourceSpan Span)>? BindMetricItem(YamlMapping map)
+    {
+        var section = _schema.MetricItem;
+        var cells = BindComponentItem(section, ComponentKind.Metric, map, "; list the splits under 'splits:' instead", out var component, out var fixedValues);
+        if (cells is null || component is null || fixedValues["splits"].Value is not { } splits)
+        {
+            return null;
+        }
+
+        var value = new SpecObject(section.CSharpType, new[]
+        {
+            new SpecProperty("Name", new SpecString(component.Name)),
+            new SpecProperty("Metric", cells[0].Construct),
+            new SpecProperty("Splits", splits),
+        }.ToEquatableArray());
+        return new List<(SpecValue, string, SourceSpan)> { (value, component.Name, fixedValues["metric"].Span) };
+    }
+
+    private List<(SpecValue Value, string Name, SourceSpan Span)>? BindAttackItem(YamlMapping map)
+    {
+        var section = _schema.AttackItem;
+        var chainEntry = map.Entries.FirstOrDefault(e => e.Key.Value == "chain");
+        var attackEntry = map.Entries.FirstOrDefault(e => e.Key.Value == "attack");
+        var nameEntry = map.Entries.FirstOrDefault(e => e.Key.Value == "name");
+        string? explicitName = null;
+        if (nameEntry is not null)
+        {
+            var bound = BindValue(section.Find("name")!, nameEntry.Value, "'name'");
+            if (bound.Value is not SpecString named)
+            {
+                return null;
+            }
+
+            explicitName = named.Value;
+        }
+
+        if (chainEntry is null)
+        {
+            if (attackEntry is null)
+            {
+                Report(SpecDiagnosticIds.MissingRequired, map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span,
+                    $"an 'attacks' item needs 'attack: <name>' or 'chain: [...]'; valid attacks: {ValidNames(ComponentKind.Attack)}");
+                return null;
+            }
+
+            var cells = BindComponentItem(section, ComponentKind.Attack, map, "", out var component, out var fixedValues);
+            if (cells is null || component is null)
+            {
+                return null;
+            }
+
+            var label = explicitName ?? component.Name;
+            return cells.Select(cell =>
+            {
+                var name = cell.Id is null ? label : $"{label}[{cell.Id}]";
+                var step = new SpecObject(Specs + "AttackStep", new[]
+                {
+                    new SpecProperty("Name", new SpecString(component.Name)),
+                    new SpecProperty("Attack", cell.Construct),
+                }.ToEquatableArray());
+                return ((SpecValue)Pipeline(name, new SpecValue[] { step }, cell.Id), name, fixedValues["attack"].Span);
+            }).ToList();
+        }
+
+        var failed = false;
+        foreach (var entry in map.Entries.Where(e => e.Key.Value is not ("chain" or "name")))
+        {
+            Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span, entry.Key.Value == "attack"
+                ? "an 'attacks' item has either 'attack:' (one attack) or 'chain:' (several in order), not both; move this attack into the chain"
+                : $"'{entry.Key.Value}' is not valid beside 'chain:'; valid keys: name, chain (options go on each chain item)");
+            failed = true;
+        }
+
+        if (chainEntry.Value is not YamlSequence { Items.Count: > 0 } chain)
+        {
+            Report(SpecDiagnosticIds.WrongType, chainEntry.Value.Span,
+                $"'chain' expects a non-empty list of attacks (e.g. '- attack: ...'), got {chainEntry.Value.Describe()}");
+            return null;
+        }
+
+        var steps = new List<SpecValue>();
+        var stepNames = new List<string>();
+        foreach (var item in chain.Items)
+        {
+            if (item is not YamlMapping stepMap)
+            {
+                if (item is not YamlInvalid)
+                {
+                    Report(SpecDiagnosticIds.WrongType, item.Span, $"each item of 'chain' expects a mapping (e.g. '- attack: ...'), got {item.Describe()}");
+                }
+
+                failed = true;
+                continue;
+            }
+
+            var cells = BindComponentItem(_schema.AttackStep, ComponentKind.Attack, stepMap, "; sweep the whole pipeline by listing it several times", out var component, out _);
+            if (cells is null || component is null)
+            {
+                failed = true;
+                continue;
+            }
+
+            stepNames.Add(component.Name);
+            steps.Add(new SpecObject(Specs + "AttackStep", new[]
+            {
+                new SpecProperty("Name", new SpecString(component.Name)),
+                new SpecProperty("Attack", cells[0].Construct),
+            }.ToEquatableArray()));
+        }
+
+        if (failed)
+        {
+            return null;
+        }
+
+        var pipelineName = explicitName ?? string.Join("+", stepNames);
+        return new List<(SpecValue, string, SourceSpan)> { (Pipeline(pipelineName, steps, null), pipelineName, nameEntry?.Value.Span ?? chainEntry.Key.Span) };
+    }
+
+    private static SpecObject Pipeline(string name, IEnumerable<SpecValue> steps, string? cell) => new(Specs + "AttackSpec", new[]
+    {
+        new SpecProperty("Name", new SpecString(name)),
+        new SpecProperty("Chain", new SpecList(Specs + "AttackStep", steps.ToEquatableArray())),
+        new SpecProperty("Cell", cell is null ? SpecNull.Instance : new SpecString(cell)),
+    }.ToEquatableArray());
+
+    private string ValidNames(ComponentKind kind)
+    {
+        var names = _schema.Catalog.OfKind(kind).Select(c => c.Name).ToList();
+        return names.Count == 0 ? "none in this build" : string.Join(", ", names);
+    }
+
+    /// <summary>One constructed component of a cell, and the cell id (null when the item is not swept).</summary>
+    private sealed class ComponentCell
+    {
+        public ComponentCell(string? id, SpecValue construct)
+        {
+            Id = id;
+            Construct = construct;
+        }
+
+        public string? Id { get; }
+
+        public SpecValue Construct { get; }
+    }
+
+    /// <summary>
+    /// Binds one item of a component section: the selector key (section.Discriminator), the section's fixed keys
+    /// (returned in <paramref name="fixedValues"/>), and the component's options, with sweeps (list values or a
+    /// 'sweep:' block) when the section has a 'sweep' key; <paramref name="noSweepNote"/> completes the message
+    /// where it does not. Returns one cell per combination, or null when there are errors (reported).
+    /// </summary>
+    private List<ComponentCell>? BindComponentItem(SpecSection section, ComponentKind kind, YamlMapping map, string? noSweepNote,
+        out ComponentInfo? component, out Dictionary<string, Bound> fixedValues)
+    {
+        component = null;
+        fixedValues = new Dictionary<string, Bound>(StringComparer.Ordinal);
+        var noun = ComponentCatalog.Noun(kind);
+        var selector = section.Discriminator!;
+        var ownerSpan = map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span;
+        var entries = new Dictionary<string, YamlEntry>(StringComparer.Ordinal);
+        foreach (var entry in map.Entries)
+        {
+            entries[entry.Key.Value] = entry;
+        }
+
+        // The selector.
+        if (!entries.TryGetValue(selector, out var selectorEntry) || selectorEntry.Value is YamlScalar { IsNull: true })
+        {
+            var span = selectorEntry?.Key.Span ?? ownerSpan;
+            var names = _schema.Catalog.OfKind(kind).Select(c => c.Name).ToList();
+            Report(SpecDiagnosticIds.MissingRequired, span, selectorEntry is null
+                ? $"missing required key '{selector}' in {section.DisplayName}; add '{selector}: <one of {(names.Count == 0 ? "(no " + noun + "s in this build)" : string.Join(", ", names))}>'"
+                : $"'{selector}' has no value but is required; write '{selector}: <one of {string.Join(", ", names)}>'");
+            return null;
+        }
+
+        if (selectorEntry.Value is YamlInvalid)
+        {
+            return null;
+        }
+
+        if (selectorEntry.Value is not YamlScalar selectorScalar)
+        {
+            Report(SpecDiagnosticIds.WrongType, selectorEntry.Value.Span, $"'{selector}' expects a {noun} name, got {selectorEntry.Value.Describe()}");
+            return null;
+        }
+
+        component = _schema.Catalog.Find(kind, selectorScalar.Value);
+        if (component is null)
+        {
+            var candidates = _schema.Catalog.OfKind(kind).ToList();
+            if (candidates.Count == 0)
+            {
+                Report(SpecDiagnosticIds.UnknownComponent, selectorScalar.Span,
+                    $"unknown {noun} '{selectorScalar.Value}': no {noun}s are available in this build; a {noun} is a public class marked " +
+                    $"[{AttributeName(kind)}(\"{selectorScalar.Value}\")] in an assembly the experiments project references");
+            }
+            else
+            {
+                var suggestion = DidYouMean(selectorScalar.Value,
+                    candidates.SelectMany(c => new[] { (c.Name, c.Name), (TypeAlias(c), c.Name) }));
+                Report(SpecDiagnosticIds.UnknownComponent, selectorScalar.Span,
+                    $"unknown {noun} '{selectorScalar.Value}'.{suggestion} Valid {noun}s: {string.Join(", ", candidates.Select(c => c.Name))}");
+            }
+
+            return null;
+        }
+
+        fixedValues[selector] = new Bound(new SpecString(component.Name), selectorScalar.Span, true);
+        var failed = false;
+        var sweepsAllowed = section.Find("sweep") is not null;
+
+        // Fixed keys other than the selector, 'sweep' and 'chain' (name, splits).
+        foreach (var key in section.Keys.Where(k => k.Name != selector && k.Name is not ("sweep" or "chain")))
+        {
+            if ((!entries.ContainsKey(key.Name) && key.Default is null && !key.Required) ||
+                (entries.TryGetValue(key.Name, out var both) && both.Value is YamlSequence && component.Find(key.Name) is not null))
+            {
+                continue;
+            }
+
+            var bound = BindKey(section, key, entries, ownerSpan, fixedValues, null);
+            fixedValues[key.Name] = bound;
+            failed |= bound.Value is null && (entries.ContainsKey(key.Name) || key.Default is not null || key.Required);
+        }
+
+        var set = new Dictionary<string, (SpecValue Value, SourceSpan Span)>(StringComparer.Ordinal);
+        var axes = new List<(string Key, List<(SpecValue Value, string Text)> Values, SourceSpan Span)>();
+        YamlEntry? sweepEntry = null;
+        var info = component;
+        string ValidKeys() => string.Join(", ", section.Keys.Where(k => k.Name is not ("sweep" or "chain")).Select(k => k.Name)
+            .Concat(info.Options.Select(o => o.Key)).Concat(sweepsAllowed ? new[] { "sweep" } : Array.Empty<string>()).Distinct());
+
+        foreach (var entry in map.Entries)
+        {
+            var name = entry.Key.Value;
+            if (name == selector)
+            {
+                continue;
+            }
+
+            if (name == "sweep" && sweepsAllowed)
+            {
+                sweepEntry = entry;
+                continue;
+            }
+
+            var option = component.Find(name);
+            var isFixed = section.Find(name) is { } fk && fk.Name is not ("sweep" or "chain");
+            if (option is null)
+            {
+                if (isFixed)
+                {
+                    continue;
+                }
+
+                if (name == "sweep")
+                {
+                    Report(SpecDiagnosticIds.NotSweepable, entry.Key.Span, $"sweeps are not supported in {section.DisplayName}{noSweepNote}");
+                    failed = true;
+                    continue;
+                }
+
+                var owners = _schema.Catalog.OfKind(kind).Where(c => c.Find(name) is not null).Select(c => $"'{c.Name}'").ToList();
+                if (owners.Count > 0)
+                {
+                    Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                        $"'{name}' is not an option of {noun} '{component.Name}' (only of {noun} {string.Join(", ", owners)}). Valid keys for {noun} '{component.Name}': {ValidKeys()}");
+                }
+                else
+                {
+                    var suggestion = DidYouMean(name, section.Keys.Where(k => k.Name is not ("sweep" or "chain")).SelectMany(k => new[] { (k.Name, k.Name) }.Concat(k.Aliases.Select(a => (a, k.Name))))
+                        .Concat(component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o.Key).Select(a => (a, o.Key))))));
+                    Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                        $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys for {noun} '{component.Name}': {ValidKeys()}");
+                }
+
+                failed = true;
+                continue;
+            }
+
+            if (entry.Value is YamlSequence values)
+            {
+                var axis = BindAxis(option, values, entry.Key.Span, sweepsAllowed, section, noSweepNote);
+                if (axis is null)
+                {
+                    failed = true;
+                }
+                else
+                {
+                    axes.Add((option.Key, axis, entry.Key.Span));
+                }
+
+                continue;
+            }
+
+            var single = BindOption(option, entry.Value);
+            if (single is null)
+            {
+                failed = true;
+            }
+            else
+            {
+                set[option.Key] = (single, entry.Value.Span);
+            }
+        }
+
+        // The sweep block: key -> list, plus an optional zip: [keys] that vary together.
+        var zip = new List<string>();
+        SourceSpan zipSpan = map.Span;
+        if (sweepEntry is not null)
+        {
+            if (sweepEntry.Value is not YamlMapping sweep)
+            {
+                Report(SpecDiagnosticIds.NotSweepable, sweepEntry.Value.Span,
+                    $"'sweep' expects a mapping of option -> list of values (e.g. 'sweep: {{ lr: [1e-4, 2e-4] }}'), got {sweepEntry.Value.Describe()}");
+                failed = true;
+            }
+            else
+            {
+                foreach (var entry in sweep.Entries)
+                {
+                    if (entry.Key.Value == "zip")
+                    {
+                        zipSpan = entry.Value.Span;
+                        if (entry.Value is YamlSequence zipList && zipList.Items.All(i => i is YamlScalar))
+                        {
+                            zip.AddRange(zipList.Items.Cast<YamlScalar>().Select(i => i.Value));
+                        }
+                        else
+                        {
+                            Report(SpecDiagnosticIds.NotSweepable, entry.Value.Span, $"'zip' expects a list of swept keys that vary together (e.g. 'zip: [lr, steps]'), got {entry.Value.Describe()}");
+                            failed = true;
+                        }
+
+                        continue;
+                    }
+
+                    var option = component.Find(entry.Key.Value);
+                    if (option is null)
+                    {
+                        var suggestion = DidYouMean(entry.Key.Value, component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o.Key).Select(a => (a, o.Key)))));
+                        Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                            $"unknown key '{entry.Key.Value}' in 'sweep'.{suggestion} Options of {noun} '{component.Name}': {string.Join(", ", component.Options.Select(o => o.Key))}; and 'zip'");
+                        failed = true;
+                        continue;
+                    }
+
+                    if (set.ContainsKey(option.Key) || axes.Any(a => a.Key == option.Key))
+                    {
+                        Report(SpecDiagnosticIds.NotSweepable, entry.Key.Span, $"'{option.Key}' is set both in the item and in 'sweep'; keep one");
+                        failed = true;
+                        continue;
+                    }
+
+                    if (entry.Value is not YamlSequence values)
+                    {
+                        Report(SpecDiagnosticIds.NotSweepable, entry.Value.Span,
+                            $"'{option.Key}' in 'sweep' expects a list of values (e.g. '{option.Key}: [a, b]'), got {entry.Value.Describe()}; a single value goes in the item itself");
+                        failed = true;
+                        continue;
+                    }
+
+                    var axis = BindAxis(option, values, entry.Key.Span, true, section, noSweepNote);
+                    if (axis is null)
+                    {
+                        failed = true;
+                    }
+                    else
+                    {
+                        axes.Add((option.Key, axis, entry.Key.Span));
+                    }
+                }
+            }
+        }
+
+        foreach (var option in component.Options.Where(o => o.Required && !set.ContainsKey(o.Key) && axes.All(a => a.Key != o.Key)))
+        {
+            Report(SpecDiagnosticIds.MissingRequired, selectorScalar.Span,
+                $"{noun} '{component.Name}' needs '{option.Key}' ({option.Expected}{(option.Help.Length > 0 ? ": " + option.Help : string.Empty)}); add '{option.Key}: ...'");
+            failed = true;
+        }
+
+        // Zip groups become one axis, at the position of their first key.
+        if (zip.Count > 0 && !failed)
+        {
+            var unknown = zip.Where(z => axes.All(a => a.Key != z)).ToList();
+            if (unknown.Count > 0)
+            {
+                Report(SpecDiagnosticIds.NotSweepable, zipSpan, $"'zip' names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {(unknown.Count == 1 ? "is" : "are")} not swept here; list keys that have a list of values");
+                failed = true;
+            }
+            else
+            {
+                var lengths = zip.Select(z => axes.First(a => a.Key == z).Values.Count).Distinct().ToList();
+                if (lengths.Count > 1)
+                {
+                    Report(SpecDiagnosticIds.NotSweepable, zipSpan,
+                        $"zipped keys need lists of the same length: {string.Join(", ", zip.Select(z => $"{z} has {axes.First(a => a.Key == z).Values.Count}"))}");
+                    failed = true;
+                }
+            }
+        }
+
+        if (failed)
+        {
+            return null;
+        }
+
+        // Grid over the axes (a zip group counts once), in the order the keys are written.
+        var groups = new List<List<int>>();
+        for (var i = 0; i < axes.Count; i++)
+        {
+            if (zip.Contains(axes[i].Key))
+            {
+                var existing = groups.FirstOrDefault(g => zip.Contains(axes[g[0]].Key));
+                if (existing is not null)
+                {
+                    existing.Add(i);
+                    continue;
+                }
+            }
+
+            groups.Add(new List<int> { i });
+        }
+
+        long count = 1;
+        foreach (var g in groups)
+        {
+            count *= axes[g[0]].Values.Count;
+            if (count > MaxCells)
+            {
+                Report(SpecDiagnosticIds.OutOfRange, axes[g[0]].Span,
+                    $"this sweep has more than {MaxCells} cells; sweep fewer values (or zip keys that vary together)");
+                return null;
+            }
+        }
+
+        var cells = new List<ComponentCell>();
+        var choice = new int[groups.Count];
+        for (var n = 0; n < count; n++)
+        {
+            var rest = n;
+            for (var g = groups.Count - 1; g >= 0; g--)
+            {
+                var size = axes[groups[g][0]].Values.Count;
+                choice[g] = rest % size;
+                rest /= size;
+            }
+
+            var values = set.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
+            var id = new List<string>();
+            for (var g = 0; g < groups.Count; g++)
+            {
+                foreach (var a in groups[g])
+                {
+                    var (value, text) = axes[a].Values[choice[g]];
+                    values[axes[a].Key] = value;
+                    id.Add($"{axes[a].Key}={text}");
+                }
+            }
+
+            // Order the cell id as the keys are written (zip partners stay next to each other).
+            cells.Add(new ComponentCell(groups.Count == 0 ? null : string.Join(",", id), Construct(component, values)));
+        }
+
+        return cells;
+    }
+
+    private static SpecValue Construct(ComponentInfo component, Dictionary<string, SpecValue> values)
+    {
+        var properties = component.Options.Where(o => values.ContainsKey(o.Key)).Select(o => new SpecProperty(o.Property, values[o.Key])).ToEquatableArray();
+        return new SpecNew(component.TypeName, new SpecValue[] { new SpecObject(component.OptionsType, properties) }.ToEquatableArray());
+    }
+
+    private List<(SpecValue Value, string Text)>? BindAxis(ComponentOption option, YamlSequence values, SourceSpan keySpan, bool sweepsAllowed,
+        SpecSection section, string? noSweepNote)
+    {
+        if (!sweepsAllowed)
+        {
+            Report(SpecDiagnosticIds.NotSweepable, values.Span,
+                $"'{option.Key}' has a list of values, but sweeps are not supported in {section.DisplayName}{noSweepNote}; give one value");
+            return null;
+        }
+
+        if (!option.Sweepable)
+        {
+            Report(SpecDiagnosticIds.NotSweepable, values.Span,
+                $"'{option.Key}' cannot be swept (its option is marked Sweepable = false); give one value");
+            return null;
+        }
+
+        if (values.Items.Count == 0)
+        {
+            Report(SpecDiagnosticIds.NotSweepable, values.Span, $"the sweep of '{option.Key}' has no values; list at least one");
+            return null;
+        }
+
+        var result = new List<(SpecValue, string)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var ok = true;
+        foreach (var item in values.Items)
+        {
+            if (item is YamlSequence or YamlMapping)
+            {
+                Report(SpecDiagnosticIds.WrongType, item.Span, $"each value of the sweep of '{option.Key}' expects {option.Expected}, got {item.Describe()}");
+                ok = false;
+                continue;
+            }
+
+            var value = BindOption(option, item);
+            if (value is null)
+            {
+                ok = false;
+                continue;
+            }
+
+            var text = item is YamlScalar s ? s.Value : value.ToString();
+            if (!seen.Add(text))
+            {
+                Report(SpecDiagnosticIds.OutOfRange, item.Span, $"'{text}' is listed twice in the sweep of '{option.Key}'; list each value once");
+                ok = false;
+                continue;
+            }
+
+            result.Add((value, text));
+        }
+
+        return ok ? result : null;
+    }
+
+    /// <summary>One value of a component option, checked against its type and range; null when reported.</summary>
+    private SpecValue? BindOption(ComponentOption option, YamlNode node)
+    {
+        var label = $"'{option.Key}'";
+        if (node is YamlInvalid)
+        {
+            return null;
+        }
+
+        if (node is YamlScalar { IsNull: true } && option.Nullable)
+        {
+            return SpecNull.Instance;
+        }
+
+        var s = node as YamlScalar;
+        string Got() => node.Describe();
+        switch (option.Kind)
+        {
+            case OptionValueKind.Integer:
+                if (s is not { IsPlain: true } || !ScalarSyntax.IsInteger(s.Value))
+                {
+                    var hint = s is { IsPlain: false } && ScalarSyntax.IsNumber(s.Value) ? "; remove the quotes: quoted values are strings"
+                        : s is { IsPlain: true } && ScalarSyntax.IsNumber(s.Value) ? "; use a whole number" : string.Empty;
+                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects an integer, got {Got()}{hint}");
+                    return null;
+                }
+
+                if (!int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, node.Span, $"{label} must be a 32-bit integer, got {s.Value}");
+                    return null;
+                }
+
+                return CheckOptionRange(option, node, i, s.Value) ? new SpecInt(i) : null;
+
+            case OptionValueKind.Number:
+                if (s is not { IsPlain: true } || !ScalarSyntax.TryParseNumber(s.Value, out var d))
+                {
+                    var hint = s is { IsPlain: false } && ScalarSyntax.IsNumber(s.Value) ? "; remove the quotes: quoted values are strings" : string.Empty;
+                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects a number (or a percentage such as 5%), got {Got()}{hint}");
+                    return null;
+                }
+
+                if (double.IsInfinity(d) || double.IsNaN(d))
+                {
+                    Report(SpecDiagnosticIds.OutOfRange, node.Span, $"{label} is too large to be a double, got {s.Value}");
+                    return null;
+                }
+
+                return CheckOptionRange(option, node, d, s.Value) ? new SpecNumber(d) : null;
+
+            case OptionValueKind.Boolean:
+                if (s is not { IsBoolean: true })
+                {
+                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects true or false, got {Got()}");
+                    return null;
+                }
+
+                return new SpecBool(s.Value.Equals("true", StringComparison.OrdinalIgnoreCase));
+
+            case OptionValueKind.String:
+                if (s is null || s.IsNull)
+                {
+                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects a string, got {Got()}");
+                    return null;
+                }
+
+                return new SpecString(s.Value);
+
+            case OptionValueKind.Enum:
+            {
+                var member = s is { IsNull: false } ? option.EnumMembers.FirstOrDefault(m => m.Name == s.Value || m.Member == s.Value) : null;
+                if (member is null)
+                {
+                    var suggestion = s is null ? string.Empty : DidYouMean(s.Value, option.EnumMembers.Select(m => (m.Name, m.Name)));
+                    Report(SpecDiagnosticIds.UnknownComponent, node.Span,
+                        $"{label} expects {option.Expected}, got {Got()}.{suggestion}");
+                    return null;
+                }
+
+                return new SpecEnum(option.CSharpType, member.Member, member.Name);
+            }
+
+            default:
+                Report(SpecDiagnosticIds.WrongType, node.Span,
+                    $"{label} cannot be set from YAML: its type {option.CSharpType} is not one the spec language writes (integer, number, boolean, string, enum)");
+                return null;
+        }
+    }
+
+    private bool CheckOptionRange(ComponentOption option, YamlNode node, double value, string text)
+    {
+        if (option.Range is not { } range || range.Contains(value))
+        {
+            return true;
+        }
+
+        Report(SpecDiagnosticIds.OutOfRange, node.Span, $"'{option.Key}' must be {range.Describe()}, got {text}; set it to a value {range.Describe()}");
+        return false;
+    }
+
+    private static IEnumerable<string> Aliases(string key) => OptionAliases.TryGetValue(key, out var a) ? a : Array.Empty<string>();
+
+    /// <summary>GradientAscent -> gradient_ascent, EsExactMetric -> es_exact: the class name as a did-you-mean alias.</summary>
+    private static string TypeAlias(ComponentInfo c)
+    {
+        var name = c.TypeName.Substring(c.TypeName.LastIndexOf('.') + 1);
+        foreach (var suffix in new[] { "Method", "Metric", "Attack", "Calibrator" })
+        {
+            if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                name = name.Substring(0, name.Length - suffix.Length);
+            }
+        }
+
+        return ComponentCatalog.SnakeCase(name);
+    }
+
+    private static string AttributeName(ComponentKind kind) => kind switch
+    {
+        ComponentKind.Method => "UnlearningMethod",
+        ComponentKind.Metric => "Metric",
+        ComponentKind.Attack => "Attack",
+        _ => "Calibrator",
+    };
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Xml.Linq;
+using DslUnlearn.Generators.Dsl;
+
+namespace DslUnlearn.Cli;
+
+/// <summary>
+/// `dslunlearn validate &lt;file|dir&gt;`: the build's spec diagnostics without building. It compiles the same
+/// Dsl/ sources as the source generator (linked into this project), against the component catalog of this build
+/// (read by reflection with the generator's attribute contract), and prints `path(line,col): error DSLUxxxx: message`.
+/// Exit codes: 0 clean, 1 any error, 2 usage error.
+/// </summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string?>("path") { Description = "A spec file, or a folder whose *.yaml specs are checked (bin/ and obj/ skipped).", Arity = ArgumentArity.ZeroOrOne };
+        var dataRoots = new Option<string[]>("--data-root") { Description = "An extra folder data/model paths may point into (repeatable; default: the repository and ../shared/data)." };
+        var command = new Command("validate", "Check YAML specs and print their diagnostics, exactly as the build reports them.") { path, dataRoots };
+        command.SetAction(parse => Run(parse.GetValue(path), parse.GetValue(dataRoots) ?? [], Console.Out, Console.Error));
+        return command;
+    }
+
+    public static int Run(string? target, IReadOnlyList<string> dataRoots, TextWriter output, TextWriter error)
+    {
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            error.WriteLine("usage: dslunlearn validate <file.yaml|folder> [--data-root DIR]...");
+            return Commands.Usage;
+        }
+
+        var full = Path.GetFullPath(target);
+        List<string> files;
+        string start;
+        if (File.Exists(full))
+        {
+            files = [full];
+            start = Path.GetDirectoryName(full)!;
+        }
+        else if (Directory.Exists(full))
+        {
+            files = SpecFiles(full).ToList();
+            start = full;
+        }
+        else
+        {
+            error.WriteLine($"error: '{target}' is neither a spec file nor a folder.");
+            return Commands.Usage;
+        }
+
+        var project = ProjectDirectory(start);
+        var context = new SpecContext(project, dataRoots, p => ReadProjectYaml(project, p));
+        var catalog = Catalog();
+        var diagnostics = new List<SpecDiagnostic>();
+        var models = new List<ExperimentModel>();
+        int checkedSpecs = 0, bases = 0;
+        foreach (var file in files)
+        {
+            if (context.IsBaseFile(file))
+            {
+                bases++;
+                continue;
+            }
+
+            checkedSpecs++;
+            string? text = null;
+            try { text = File.ReadAllText(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            var result = SpecCompiler.Compile(file, text, SpecCompiler.MakeRelative(project, file), context, catalog);
+            diagnostics.AddRange(result.Diagnostics);
+            if (result.Model is { } model) models.Add(model);
+        }
+
+        diagnostics.AddRange(SpecCompiler.CheckUniqueNames(models).Diagnostics);
+        foreach (var problem in catalog.Problems)
+            output.WriteLine($"dslunlearn: error {SpecDiagnosticIds.InvalidComponent}: {problem}");
+        foreach (var d in diagnostics)
+            output.WriteLine((d with { FilePath = Display(d.FilePath) }).ToString());
+
+        int errors = diagnostics.Count(d => d.Severity == SpecSeverity.Error) + catalog.Problems.Count;
+        var note = bases > 0 ? $" ({bases} base file(s) under base/ checked through the specs that extend them)" : "";
+        error.WriteLine($"{checkedSpecs} spec(s) checked{note}: {(errors == 0 ? "no errors" : $"{errors} error(s)")}.");
+        return errors == 0 ? Commands.Ok : Commands.Failed;
+    }
+
+    /// <summary>The components of this build: the runtime and every loaded assembly that references it.</summary>
+    internal static ComponentCatalog Catalog()
+    {
+        var runtime = typeof(DslUnlearn.Components.ComponentAttribute).Assembly;
+        var assemblies = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(a => a == runtime || a.GetReferencedAssemblies().Any(r => r.Name == runtime.GetName().Name))
+            .OrderBy(a => a.FullName, StringComparer.Ordinal)
+            .ToList();
+        var docs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var assembly in assemblies)
+        {
+            var xml = string.IsNullOrEmpty(assembly.Location) ? null : Path.ChangeExtension(assembly.Location, ".xml");
+            if (xml is null || !File.Exists(xml)) continue;
+            foreach (var member in XDocument.Load(xml).Descendants("member"))
+                if (member.Attribute("name")?.Value is { } id) docs.TryAdd(id, member.ToString());
+        }
+
+        return ReflectionCatalog.Build(assemblies, id => docs.TryGetValue(id, out var x) ? x : null);
+    }
+
+    /// <summary>The nearest folder holding a .csproj (the experiments project), else the start folder.</summary>
+    private static string ProjectDirectory(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (dir.EnumerateFiles("*.csproj").Any()) return dir.FullName;
+        return start;
+    }
+
+    /// <summary>What the generator sees of other files: the project's *.yaml outside bin/ and obj/.</summary>
+    private static string? ReadProjectYaml(string project, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(project, full).Replace('\\', '/');
+        if (relative.StartsWith("../", StringComparison.Ordinal) || relative.StartsWith("bin/", StringComparison.Ordinal) ||
+            relative.StartsWith("obj/", StringComparison.Ordinal) || !full.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || !File.Exists(full))
+            return null;
+        return File.ReadAllText(full);
+    }
+
+    private static IEnumerable<string> SpecFiles(string folder)
+        => Directory.EnumerateFiles(folder, "*.yaml", SearchOption.AllDirectories)
+            .Where(p => !Path.GetRelativePath(folder, p).Replace('\\', '/').Split('/').Any(s => s is "bin" or "obj"))
+            .OrderBy(p => p, StringComparer.Ordinal);
+
+    private static string Display(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+}

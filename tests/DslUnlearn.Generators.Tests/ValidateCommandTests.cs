@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using DslUnlearn.Generators.Dsl;
+using DslUnlearn.Generators.Tests.Infrastructure;
+
+namespace DslUnlearn.Generators.Tests;
+
+/// <summary>`dslunlearn validate` shares the parser and binder with the generator, and its catalog with the build.</summary>
+public sealed class ValidateCommandTests
+{
+    [Fact]
+    public void Reflection_catalog_equals_the_generator_catalog()
+    {
+        var assemblies = new[] { typeof(DslUnlearn.Components.ComponentAttribute).Assembly, typeof(ValidateCommandTests).Assembly };
+        var docs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var assembly in assemblies)
+        {
+            var xml = Path.ChangeExtension(assembly.Location, ".xml");
+            foreach (var member in System.Xml.Linq.XDocument.Load(xml).Descendants("member"))
+            {
+                docs.TryAdd(member.Attribute("name")!.Value, member.ToString());
+            }
+        }
+
+        var reflected = ReflectionCatalog.Build(assemblies, id => docs.TryGetValue(id, out var x) ? x : null);
+        var roslyn = ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None);
+        Assert.Equal(roslyn.Components.Select(c => c.Name), reflected.Components.Select(c => c.Name));
+        foreach (var (a, b) in roslyn.Components.Zip(reflected.Components))
+        {
+            Assert.Equal(a.Options.ToArray(), b.Options.ToArray());
+            Assert.Equal(a, b);
+        }
+
+        Assert.Equal(roslyn, reflected);
+    }
+
+    [Fact]
+    public void Validate_prints_the_build_diagnostics_and_exits_1_0_or_2()
+    {
+        using var dir = new TempFolder();
+        var project = Path.Combine(dir.Path, "experiments");
+        Directory.CreateDirectory(Path.Combine(project, "base"));
+        File.WriteAllText(Path.Combine(project, "x.csproj"), "<Project />");
+        File.WriteAllText(Path.Combine(project, "base", "b.yaml"), "finetune:\n  epochs: 2\n");
+        File.WriteAllText(Path.Combine(project, "good.yaml"), "experiment: good\nextends: base/b.yaml\nunlearn:\n  - method: gd\n    lr: [1e-4, 2e-4]\n");
+        const string Bad = "experiment: bad\nseed: x\nunlearn:\n  - method: gx\nextends: base/none.yaml\n";
+        File.WriteAllText(Path.Combine(project, "bad.yaml"), Bad);
+
+        var (code, output) = Cli("validate", Path.Combine(project, "good.yaml"));
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, output.Trim());
+
+        (code, output) = Cli("validate", project);
+        Assert.Equal(1, code);
+        var path = Path.Combine(project, "bad.yaml");
+        var expected = GeneratorHarness.Compile(path, Bad, "bad.yaml", new SpecContext(project, null, p => File.Exists(p) ? File.ReadAllText(p) : null))
+            .Diagnostics.Select(d => d.ToString()).ToList();
+        Assert.Equal(3, expected.Count);
+        Assert.Equal(expected, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith(path + "(2,7): error DSLU0004: 'seed' expects an integer", output);
+
+        Assert.Equal(2, Cli("validate").Code);
+        Assert.Equal(2, Cli("validate", Path.Combine(project, "missing.yaml")).Code);
+    }
+
+    private static (int Code, string Output) Cli(params string[] args)
+    {
+        var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Config>/net10.0
+        var dll = Path.Combine(RepoPaths.Root, "src", "DslUnlearn.Cli", "bin", config, "net10.0", "dslunlearn.dll");
+        Assert.True(File.Exists(dll), $"build the CLI first: {dll}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "dslunlearn validate did not finish");
+        _ = stderr.Result;
+        return (process.ExitCode, stdout.Result.Replace("\r\n", "\n"));
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("dslu-validate-").FullName;
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
