@@ -17,6 +17,7 @@ internal static class Commands
         var root = new RootCommand("DslUnlearn: LLM-unlearning experiments compiled from YAML (Unlearning with Control, Wang et al., ICLR 2025).");
         root.Subcommands.Add(ListCommand());
         root.Subcommands.Add(RunCommand());
+        root.Subcommands.Add(BenchCommand.Build());
         return root;
     }
 
