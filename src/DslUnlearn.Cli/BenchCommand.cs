@@ -30,7 +30,8 @@ internal static class BenchCommand
         var options = (quick ? BenchOptions.Quick : new BenchOptions()) with { TofuFolder = tofu };
         try
         {
-            var result = BenchRunner.Run(options, line => Console.WriteLine(line));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = BenchRunner.Run(options, line => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {line}"));
             BenchRunner.Write(output, result);
             foreach (var key in new[] { "train_tokens_per_s", "forward_tokens_per_s", "es_exact_samples_per_s", "es_bisection_samples_per_s",
                          "es_exact_speedup_over_bisection", "es_exact_time_over_forward", "generate_uncached_tokens_per_s", "generate_cached_tokens_per_s", "matmul_gflops" })

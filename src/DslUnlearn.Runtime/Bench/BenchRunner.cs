@@ -202,8 +202,17 @@ public static class BenchRunner
                 cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
         }
         catch (IOException) { }
+        double? load = null;
+        try
+        {
+            if (File.Exists("/proc/loadavg"))
+                load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException) { }
         return new JsonObject
         {
+            // Other processes competing for the cores slow every figure alike; read the numbers with this in mind.
+            ["load_average_1min_at_start"] = load,
             ["logical_cores"] = Environment.ProcessorCount,
             ["torch_threads"] = torch.get_num_threads(),
             ["cpu"] = cpu,
