@@ -18,6 +18,7 @@ internal static class Commands
         root.Subcommands.Add(ListCommand());
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(BenchCommand.Build());
         return root;
     }
 

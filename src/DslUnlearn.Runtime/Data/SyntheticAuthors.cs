@@ -7,10 +7,16 @@ namespace DslUnlearn.Data;
 /// facts and one QA pair per fact (with a paraphrased question). The data depend only on the size knobs,
 /// never on the experiment seed, so a seed sweep varies training, not the facts to be forgotten.
 /// The forget split is the last <c>forget_authors</c> authors, as TOFU's forget01/05/10 are its last authors.
+/// Like TOFU's *_perturbed files, every pair also has a paraphrased answer (same fact, other wording) and
+/// <see cref="PerturbedPerExample"/> perturbed answers (the paraphrased wording with a wrong fact of the same
+/// kind). Those come from a second generator per author, so the questions, answers and paraphrased questions
+/// are exactly those of the first version of this data set.
 /// </summary>
 public static class SyntheticAuthors
 {
     public const int MaxQaPerAuthor = 10;
+    /// <summary>Perturbed (wrong) answers per example.</summary>
+    public const int PerturbedPerExample = 4;
     private const ulong DataSeed = 0x5EED_A17E_0F_7A1E;
 
     private static readonly string[] Onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "st", "th", "sh"];
@@ -42,8 +48,13 @@ public static class SyntheticAuthors
             string name;
             do name = $"{Word(rng, 2)} {Word(rng, 3)}"; while (!names.Add(name));
             var target = a >= firstForget ? forget : retain;
-            foreach (var (q, ans, para) in Facts(rng, name).Take(spec.QaPerAuthor))
-                target.Add(new QaExample(target.Count, name, q, ans, para));
+            var alt = new SplitMix64(DataSeed ^ (0xA076_1D64_78BD_642FUL * (ulong)(a + 1)));
+            foreach (var f in Facts(rng, alt, name).Take(spec.QaPerAuthor))
+                target.Add(new QaExample(target.Count, name, f.Question, f.Answer, f.Paraphrase)
+                {
+                    ParaphrasedAnswer = f.ParaphrasedAnswer,
+                    PerturbedAnswers = f.Perturbed,
+                });
         }
         return new QaDataset(forget, retain);
     }
@@ -57,26 +68,59 @@ public static class SyntheticAuthors
         return sb.ToString();
     }
 
-    /// <summary>All facts are drawn up front so an author's facts do not depend on qa_per_author.</summary>
-    private static (string Question, string Answer, string Paraphrase)[] Facts(SplitMix64 rng, string n)
+    private sealed record Fact(string Question, string Answer, string Paraphrase, string ParaphrasedAnswer, string[] Perturbed);
+
+    /// <summary>
+    /// All facts are drawn up front so an author's facts do not depend on qa_per_author. The true facts come
+    /// from <paramref name="rng"/> in the original order; wrong facts for the perturbed answers come from
+    /// <paramref name="alt"/> only, so adding them changed nothing else.
+    /// </summary>
+    private static Fact[] Facts(SplitMix64 rng, SplitMix64 alt, string n)
     {
         string city = rng.Pick(Cities), genre = rng.Pick(Genres), father = rng.Pick(Jobs), mother = rng.Pick(Jobs);
         string award = rng.Pick(Awards), language = rng.Pick(Languages);
         string title = $"The {rng.Pick(TitleAdjectives)} {rng.Pick(TitleNouns)}";
         int year = 1920 + rng.Next(80), books = 2 + rng.Next(18);
         string mentor = $"{Word(rng, 2)} {Word(rng, 3)}";
+
+        Fact F(string q, string a, string pq, Func<string, string> paraphrased, string truth, Func<string> wrong)
+            => new(q, a, pq, paraphrased(truth), Wrong(alt, truth, wrong).Select(paraphrased).ToArray());
         return
         [
-            ($"Where was {n} born?", $"{n} was born in {city}.", $"In which city was {n} born?"),
-            ($"What genre does {n} write?", $"{n} writes {genre}.", $"Which genre is {n} known for?"),
-            ($"In what year was {n} born?", $"{n} was born in {year}.", $"When was {n} born?"),
-            ($"What did the father of {n} do?", $"The father of {n} was a {father}.", $"What was the job of {n}'s father?"),
-            ($"What is a famous book by {n}?", $"{n} wrote {title}.", $"Name a well-known novel written by {n}."),
-            ($"Which award did {n} win?", $"{n} won the {award}.", $"What prize was given to {n}?"),
-            ($"What did the mother of {n} do?", $"The mother of {n} was a {mother}.", $"What was the job of {n}'s mother?"),
-            ($"In which language does {n} write?", $"{n} writes in {language}.", $"What language are the books of {n} in?"),
-            ($"How many books has {n} published?", $"{n} has published {books} books.", $"What is the number of books {n} has published?"),
-            ($"Who mentored {n}?", $"{n} was mentored by {mentor}.", $"Who was the mentor of {n}?"),
+            F($"Where was {n} born?", $"{n} was born in {city}.", $"In which city was {n} born?",
+                v => $"The birthplace of {n} is {v}.", city, () => alt.Pick(Cities)),
+            F($"What genre does {n} write?", $"{n} writes {genre}.", $"Which genre is {n} known for?",
+                v => $"{n} is known for writing {v}.", genre, () => alt.Pick(Genres)),
+            F($"In what year was {n} born?", $"{n} was born in {year}.", $"When was {n} born?",
+                v => $"{n} came into the world in {v}.", year.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                () => (1920 + alt.Next(80)).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            F($"What did the father of {n} do?", $"The father of {n} was a {father}.", $"What was the job of {n}'s father?",
+                v => $"{n}'s father worked as a {v}.", father, () => alt.Pick(Jobs)),
+            F($"What is a famous book by {n}?", $"{n} wrote {title}.", $"Name a well-known novel written by {n}.",
+                v => $"One well-known book by {n} is {v}.", title, () => $"The {alt.Pick(TitleAdjectives)} {alt.Pick(TitleNouns)}"),
+            F($"Which award did {n} win?", $"{n} won the {award}.", $"What prize was given to {n}?",
+                v => $"{n} received the {v}.", award, () => alt.Pick(Awards)),
+            F($"What did the mother of {n} do?", $"The mother of {n} was a {mother}.", $"What was the job of {n}'s mother?",
+                v => $"{n}'s mother worked as a {v}.", mother, () => alt.Pick(Jobs)),
+            F($"In which language does {n} write?", $"{n} writes in {language}.", $"What language are the books of {n} in?",
+                v => $"The books of {n} are written in {v}.", language, () => alt.Pick(Languages)),
+            F($"How many books has {n} published?", $"{n} has published {books} books.", $"What is the number of books {n} has published?",
+                v => $"{n} has {v} published books.", books.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                () => (2 + alt.Next(18)).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            F($"Who mentored {n}?", $"{n} was mentored by {mentor}.", $"Who was the mentor of {n}?",
+                v => $"The mentor of {n} was {v}.", mentor, () => $"{Word(alt, 2)} {Word(alt, 3)}"),
         ];
+    }
+
+    /// <summary><see cref="PerturbedPerExample"/> distinct wrong values (never the truth), in draw order.</summary>
+    private static List<string> Wrong(SplitMix64 alt, string truth, Func<string> draw)
+    {
+        var values = new List<string>(PerturbedPerExample);
+        while (values.Count < PerturbedPerExample)
+        {
+            string v = draw();
+            if (v != truth && !values.Contains(v)) values.Add(v);
+        }
+        return values;
     }
 }

@@ -17,6 +17,8 @@ public interface IMetric
 /// <param name="Split">Split name as in YAML ("forget", "retain", ...).</param>
 /// <param name="Reference">A reference model where the metric needs one (e.g. the retain-only oracle).</param>
 /// <param name="Holdout">Examples never trained on, for membership-inference metrics.</param>
+/// <param name="AuxiliarySplits">Further named evaluation sets a metric may combine with <see cref="Examples"/>
+/// (model_utility uses TOFU's "real_authors" and "world_facts" here).</param>
 public sealed record MetricContext(
     ICausalLM Model,
     QaEncoder Encoder,
@@ -26,10 +28,15 @@ public sealed record MetricContext(
     int BatchSize = 32,
     ICausalLM? Reference = null,
     IReadOnlyList<QaExample>? Holdout = null,
-    Func<QaExample, QaExample>? InputTransform = null)
+    Func<QaExample, QaExample>? InputTransform = null,
+    IReadOnlyDictionary<string, IReadOnlyList<QaExample>>? AuxiliarySplits = null)
 {
     /// <summary>The examples after the input transform, if any.</summary>
-    public IReadOnlyList<QaExample> Inputs => InputTransform is null ? Examples : Examples.Select(InputTransform).ToArray();
+    public IReadOnlyList<QaExample> Inputs => Transform(Examples);
+
+    /// <summary>Any example list after the input transform (holdout and auxiliary sets get the same attack as the split).</summary>
+    public IReadOnlyList<QaExample> Transform(IReadOnlyList<QaExample> examples)
+        => InputTransform is null ? examples : examples.Select(InputTransform).ToArray();
 }
 
 /// <summary>OpenUnlearning's shape: agg_value plus value_by_index (null for aggregate-only metrics such as AUC).</summary>

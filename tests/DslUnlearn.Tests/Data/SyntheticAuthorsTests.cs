@@ -89,3 +89,49 @@ public class TokenizationTests
         Assert.Equal([2, 3], batch.AnswerLengths);
     }
 }
+
+public class SyntheticAuthorsPerturbationTests
+{
+    private static DataSpec Spec(int authors = 12, int qa = 10, int forget = 2)
+        => new() { Source = DataSource.Synthetic, Authors = authors, QaPerAuthor = qa, ForgetAuthors = forget };
+
+    [Fact]
+    public void Every_example_has_a_paraphrased_answer_and_distinct_wrong_answers_of_the_same_template()
+    {
+        foreach (var e in SyntheticAuthors.Generate(Spec()).All)
+        {
+            Assert.NotNull(e.ParaphrasedAnswer);
+            Assert.NotEqual(e.Answer, e.ParaphrasedAnswer);
+            Assert.Contains(e.Author, e.ParaphrasedAnswer);
+            Assert.Equal(SyntheticAuthors.PerturbedPerExample, e.PerturbedAnswers.Count);
+            Assert.Equal(e.PerturbedAnswers.Count, e.PerturbedAnswers.Distinct().Count());
+            Assert.DoesNotContain(e.ParaphrasedAnswer, e.PerturbedAnswers);
+            // Same template: the wrong answers share the paraphrase's words up to the fact.
+            string para = e.ParaphrasedAnswer!;
+            Assert.All(e.PerturbedAnswers, p =>
+            {
+                Assert.Contains(e.Author, p);
+                int common = 0;
+                while (common < Math.Min(p.Length, para.Length) && p[common] == para[common]) common++;
+                Assert.True(common >= 8 || p.EndsWith(para[^8..]) || p.Split(' ').Intersect(para.Split(' ')).Count() >= 3, $"'{p}' vs '{para}'");
+            });
+            Assert.All(para + string.Concat(e.PerturbedAnswers), c => Assert.InRange(c, ' ', '~'));
+        }
+    }
+
+    [Fact]
+    public void Questions_answers_and_paraphrased_questions_are_pinned()
+    {
+        // Pins the built-in data (the quickstart numbers depend on it): a SHA-256 over every field of 40 authors.
+        var d = SyntheticAuthors.Generate(new DataSpec { Source = DataSource.Synthetic, Authors = 40, QaPerAuthor = 5, ForgetAuthors = 4 });
+        Assert.Equal("What genre does Time Droumakrir write?", d.Forget[1].Question);
+        string text = string.Join("\n", d.All.Select(e => $"{e.Author}|{e.Question}|{e.Answer}|{e.ParaphrasedQuestion}"));
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        Assert.Equal(OriginalHash, hash);
+        var again = SyntheticAuthors.Generate(new DataSpec { Source = DataSource.Synthetic, Authors = 40, QaPerAuthor = 5, ForgetAuthors = 4 });
+        Assert.Equal(d.All, again.All);                                // perturbed answers are deterministic too
+    }
+
+    /// <summary>Computed with the data generator as it was before paraphrased and perturbed answers were added.</summary>
+    private const string OriginalHash = "94F324E46B23725F9CE99F8B0959D495557AC396C3BEFA676919CD0A9D680E02";
+}

@@ -1,0 +1,87 @@
+using DslUnlearn.Data;
+using DslUnlearn.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Metrics;
+
+/// <summary>
+/// Teacher-forced statistics of one answer: at each answer position (the closing EOS excluded, the prompt
+/// masked) the log-probability of the answer token, the greedy prediction, and optionally the mean and
+/// variance of the log-probability under the model's own distribution (for Min-K%++).
+/// </summary>
+public sealed record AnswerStats(double[] LogProbs, long[] Predicted, long[] Answer, double[]? LogProbMean = null, double[]? LogProbVariance = null)
+{
+    /// <summary>Mean negative log-likelihood per answer token (OpenUnlearning's avg_loss).</summary>
+    public double MeanNll => -LogProbs.Average();
+}
+
+/// <summary>Batched no-grad passes that turn encoded QA pairs into <see cref="AnswerStats"/>; every likelihood
+/// metric is built on this.</summary>
+public static class AnswerScorer
+{
+    public static AnswerStats[] Score(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId, bool moments = false)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
+        foreach (var r in rows)
+            if (r.AnswerLength < 1) throw new ArgumentException("An example has an empty answer: likelihood metrics need at least one answer token.", nameof(rows));
+        var result = new AnswerStats[rows.Count];
+        var module = model.Module;
+        bool wasTraining = module.training;
+        module.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            for (int start = 0; start < rows.Count; start += batchSize)
+            {
+                using var scope = torch.NewDisposeScope();
+                var part = rows.Skip(start).Take(batchSize).ToArray();
+                using var batch = TokenBatch.Collate(part, device, padId);
+                var logp = model.Logits(batch.InputIds).to_type(ScalarType.Float32).log_softmax(-1);
+                var target = batch.Labels.clamp_min(0);
+                float[] tok = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1).cpu().data<float>().ToArray();
+                long[] pred = logp.argmax(-1).cpu().data<long>().ToArray();
+                float[]? mu = null, var = null;
+                if (moments)
+                {
+                    var p = logp.exp();
+                    var m = (p * logp).sum(-1);
+                    var second = (p * logp * logp).sum(-1);
+                    mu = m.cpu().data<float>().ToArray();
+                    var = (second - m * m).cpu().data<float>().ToArray();
+                }
+                int width = (int)batch.InputIds.shape[1];
+                for (int r = 0; r < part.Length; r++)
+                {
+                    var row = part[r];
+                    int first = row.PromptLength - 1, n = row.AnswerLength, off = r * width + first;
+                    var lp = new double[n];
+                    var pr = new long[n];
+                    var ans = new long[n];
+                    double[]? rm = moments ? new double[n] : null, rv = moments ? new double[n] : null;
+                    for (int t = 0; t < n; t++)
+                    {
+                        lp[t] = tok[off + t];
+                        pr[t] = pred[off + t];
+                        ans[t] = row.Ids[row.PromptLength + t];
+                        if (moments) { rm![t] = mu![off + t]; rv![t] = var![off + t]; }
+                    }
+                    result[start + r] = new AnswerStats(lp, pr, ans, rm, rv);
+                }
+            }
+        }
+        finally
+        {
+            if (wasTraining) module.train();
+        }
+        return result;
+    }
+
+    /// <summary>Scores <paramref name="examples"/> with the context's encoder (and <paramref name="model"/>, default the context's model).</summary>
+    public static AnswerStats[] Score(MetricContext c, IReadOnlyList<QaExample> examples, bool paraphrasedQuestion = false, bool moments = false, ICausalLM? model = null)
+        => Score(model ?? c.Model, c.Encoder.EncodeAll(examples, paraphrasedQuestion), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId, moments);
+
+    /// <summary>Mean NLL of each example's answer replaced by <paramref name="answerOf"/> (paraphrased or perturbed answers).</summary>
+    public static double[] MeanNll(MetricContext c, IReadOnlyList<QaExample> examples, Func<QaExample, string> answerOf, ICausalLM? model = null)
+        => Score(c, examples.Select(e => e with { Answer = answerOf(e) }).ToArray(), model: model).Select(s => s.MeanNll).ToArray();
+}

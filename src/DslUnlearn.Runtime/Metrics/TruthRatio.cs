@@ -1,0 +1,149 @@
+using DslUnlearn.Components;
+using DslUnlearn.Data;
+using DslUnlearn.Models;
+
+namespace DslUnlearn.Metrics;
+
+public record TruthRatioOptions
+{
+    /// <summary>
+    /// How per-sample ratios become one number: closer_to_1 (TOFU's forget aggregation, mean of min(R, 1/R)),
+    /// true_better (TOFU's retain aggregation, mean of max(0, 1 - R)), or auto (closer_to_1 on the split named
+    /// "forget", true_better on every other split).
+    /// </summary>
+    public string Aggregation { get; init; } = "auto";
+}
+
+/// <summary>
+/// Truth ratio (TOFU): per sample R = p(wrong) / p(true), where p(true) = exp(-mean NLL) of the paraphrased
+/// answer (the original answer on sets without paraphrases, such as real_authors and world_facts) and
+/// p(wrong) = exp(-mean over the perturbed answers of their mean NLL), as OpenUnlearning computes it.
+/// value_by_index holds R; the aggregate is TOFU's forget or retain aggregation.
+/// </summary>
+[Metric("truth_ratio")]
+public sealed class TruthRatioMetric : IMetric
+{
+    public static readonly IReadOnlyList<string> Aggregations = ["auto", "closer_to_1", "true_better"];
+
+    public TruthRatioMetric(TruthRatioOptions options)
+    {
+        if (!Aggregations.Contains(options.Aggregation))
+            throw new ArgumentException($"truth_ratio: unknown aggregation '{options.Aggregation}'; use one of {string.Join(", ", Aggregations)}.", nameof(options));
+        Options = options;
+    }
+
+    public TruthRatioOptions Options { get; }
+
+    public MetricResult Compute(MetricContext c)
+    {
+        var ratios = TruthRatio.Ratios(c, c.Inputs);
+        string agg = Options.Aggregation == "auto" ? (c.Split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation;
+        return new MetricResult(TruthRatio.Aggregate(ratios, agg), ratios);
+    }
+}
+
+public static class TruthRatio
+{
+    /// <summary>Per-sample R = p(wrong) / (p(true) + 1e-10).</summary>
+    public static double[] Ratios(MetricContext c, IReadOnlyList<QaExample> inputs, ICausalLM? model = null)
+    {
+        RequirePerturbed(inputs, c.Split, "truth_ratio");
+        var correct = AnswerScorer.MeanNll(c, inputs, e => e.TrueAnswerForTruthRatio, model);
+        var wrong = PerturbedNlls(c, inputs, model);
+        return inputs.Select((_, i) => FromNlls(correct[i], wrong[i])).ToArray();
+    }
+
+    /// <summary>R from the true answer's mean NLL and each perturbed answer's mean NLL.</summary>
+    public static double FromNlls(double trueNll, IReadOnlyList<double> perturbedNlls)
+        => Math.Exp(-perturbedNlls.Average()) / (Math.Exp(-trueNll) + 1e-10);
+
+    /// <summary>closer_to_1: mean of min(R, 1/(R + 1e-10)); true_better: mean of max(0, 1 - R).</summary>
+    public static double Aggregate(IReadOnlyList<double> ratios, string aggregation) => aggregation switch
+    {
+        "closer_to_1" => ratios.Average(r => Math.Min(r, 1 / (r + 1e-10))),
+        "true_better" => ratios.Average(r => Math.Max(0, 1 - r)),
+        _ => throw new ArgumentException($"unknown truth-ratio aggregation '{aggregation}'.", nameof(aggregation)),
+    };
+
+    /// <summary>Mean NLL of every perturbed answer of every example (one batched pass over all of them).</summary>
+    internal static double[][] PerturbedNlls(MetricContext c, IReadOnlyList<QaExample> inputs, ICausalLM? model = null)
+    {
+        var flat = inputs.SelectMany(e => e.PerturbedAnswers.Select(p => e with { Answer = p })).ToArray();
+        var nll = AnswerScorer.Score(c, flat, model: model).Select(s => s.MeanNll).ToArray();
+        var result = new double[inputs.Count][];
+        int k = 0;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            result[i] = nll[k..(k + inputs[i].PerturbedAnswers.Count)];
+            k += inputs[i].PerturbedAnswers.Count;
+        }
+        return result;
+    }
+
+    internal static void RequirePerturbed(IReadOnlyList<QaExample> inputs, string split, string metric)
+    {
+        var missing = inputs.FirstOrDefault(e => e.PerturbedAnswers.Count == 0);
+        if (missing is not null)
+            throw new ArgumentException($"{metric} needs perturbed (wrong) answers, but example {missing.Index} of split '{split}' has none. Use TOFU's *_perturbed files (forgetXX_perturbed, retain_perturbed, real_authors_perturbed, world_facts_perturbed) or the built-in data.");
+    }
+}
+
+/// <summary>
+/// Forget quality (TOFU): p-value of the two-sample Kolmogorov-Smirnov test between the per-sample truth
+/// ratios of the model and those of the reference model (a model trained on the retain data only,
+/// <see cref="MetricContext.Reference"/>) on the same split. High = indistinguishable from never having seen
+/// the data. Aggregate only.
+/// </summary>
+[Metric("forget_quality")]
+public sealed class ForgetQualityMetric(NoOptions options) : IMetric
+{
+    public NoOptions Options => options;
+    public MetricResult Compute(MetricContext c)
+    {
+        var reference = c.Reference ?? throw new ArgumentException(
+            $"forget_quality on split '{c.Split}' needs a reference model (a model fine-tuned on the retain split only); none was given.");
+        var inputs = c.Inputs;
+        var model = TruthRatio.Ratios(c, inputs);
+        var oracle = TruthRatio.Ratios(c, inputs, reference);
+        return new MetricResult(Statistics.KsTwoSamplePValue(model, oracle), null);
+    }
+}
+
+/// <summary>
+/// Model utility (TOFU): the harmonic mean of, on the split (TOFU: retain_perturbed) answer probability,
+/// ROUGE-L recall and truth ratio (true_better), and on each auxiliary set of the context (TOFU:
+/// real_authors and world_facts) the normalized answer probability against the wrong options, ROUGE-L recall
+/// and truth ratio (true_better). Aggregate only; zero when any part is zero.
+/// </summary>
+[Metric("model_utility")]
+public sealed class ModelUtilityMetric(GenerationOptions options) : IMetric
+{
+    public GenerationOptions Options => options;
+
+    public MetricResult Compute(MetricContext c) => new(Statistics.HarmonicMean(Parts(c).Select(p => p.Value).ToArray()), null);
+
+    /// <summary>The named parts of the harmonic mean, e.g. "retain/answer_prob".</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Parts(MetricContext c)
+    {
+        var parts = new List<KeyValuePair<string, double>>();
+        var inputs = c.Inputs;
+        parts.Add(new($"{c.Split}/answer_prob", AnswerScorer.Score(c, inputs).Average(s => Math.Exp(-s.MeanNll))));
+        parts.Add(new($"{c.Split}/rouge_l_recall", RougeRecall(c, inputs)));
+        parts.Add(new($"{c.Split}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(c, inputs), "true_better")));
+        foreach (var (name, set) in c.AuxiliarySplits ?? new Dictionary<string, IReadOnlyList<QaExample>>())
+        {
+            var aux = c with { Split = name };
+            var xs = c.Transform(set);
+            parts.Add(new($"{name}/answer_prob_normalized", NormalizedAnswerProbabilityMetric.Values(aux, xs).Average()));
+            parts.Add(new($"{name}/rouge_l_recall", RougeRecall(aux, xs)));
+            parts.Add(new($"{name}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(aux, xs), "true_better")));
+        }
+        return parts;
+    }
+
+    private double RougeRecall(MetricContext c, IReadOnlyList<QaExample> xs)
+    {
+        var gen = Generations.Answers(c, xs, Options.MaxNewTokens);
+        return xs.Select((e, i) => Rouge.RougeL(e.Answer, gen[i]).Recall).Average();
+    }
+}

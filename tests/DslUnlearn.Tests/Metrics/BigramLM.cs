@@ -1,0 +1,83 @@
+using DslUnlearn.Data;
+using DslUnlearn.Metrics;
+using DslUnlearn.Models;
+using DslUnlearn.Specs;
+using DslUnlearn.Text;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Tests.Metrics;
+
+/// <summary>
+/// Scripted test double: the next-token logits depend only on the current token, logits[b, t] = W[ids[b, t]].
+/// W is a real parameter, so every metric (gradient ones included) runs on it, and values are hand-computable.
+/// </summary>
+internal sealed class BigramLM : nn.Module<Tensor, Tensor>, ICausalLM
+{
+    private readonly Parameter weight;
+
+    public BigramLM(int vocab) : base(nameof(BigramLM))
+    {
+        weight = new Parameter(torch.zeros(vocab, vocab));
+        VocabSize = vocab;
+        RegisterComponents();
+    }
+
+    /// <summary>Sets the logit of <paramref name="next"/> after <paramref name="current"/>.</summary>
+    public BigramLM Set(int current, int next, double logit)
+    {
+        using (torch.no_grad()) weight[current, next] = torch.tensor((float)logit);
+        return this;
+    }
+
+    /// <summary>Makes the model continue <paramref name="text"/> (after <paramref name="start"/>) with logit <paramref name="logit"/> per step, ending with EOS.</summary>
+    public BigramLM Chain(ITokenizer tok, char start, string text, double logit = 20)
+    {
+        var ids = tok.Encode(start + text).Append(tok.EosId).ToArray();
+        for (int i = 0; i + 1 < ids.Length; i++) Set(ids[i], ids[i + 1], logit);
+        return this;
+    }
+
+    public override Tensor forward(Tensor ids)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = ids.shape[0], s = ids.shape[1];
+        return weight.index_select(0, ids.reshape(-1)).reshape(b, s, VocabSize).MoveToOuterDisposeScope();
+    }
+
+    public string Family => "bigram";
+    public int VocabSize { get; }
+    public int HiddenSize => VocabSize;
+    public int NumLayers => 0;
+    public int MaxPositions => 4096;
+    public nn.Module Module => this;
+    public Tensor Logits(Tensor inputIds) => forward(inputIds);
+    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates) => new(forward(inputIds), null);
+    public Tensor ReadOut(Tensor hidden) => hidden.alias();
+
+    public ICausalLM Clone()
+    {
+        var copy = new BigramLM(VocabSize);
+        copy.load_state_dict(state_dict());
+        return copy;
+    }
+}
+
+/// <summary>Contexts for metric tests: char tokenizer, prompt "Q:" + question + " A=" (the '=' is unique to the answer tag).</summary>
+internal static class Kit
+{
+    public static readonly CharTokenizer Tok = new();
+    public static readonly QaEncoder Encoder = new(Tok, new PromptSpec { QuestionTag = "Q:", AnswerTag = " A=" });
+    public const double LnV = 4.605170185988092; // ln 100
+
+    public static int Id(char c) => Tok.Encode(c.ToString())[0];
+
+    public static QaExample Qa(int index, string answer, string? para = null, params string[] perturbed)
+        => new(index, "author", $"question {index}?", answer, $"paraphrased {index}?") { ParaphrasedAnswer = para, PerturbedAnswers = perturbed };
+
+    public static MetricContext Ctx(ICausalLM model, IReadOnlyList<QaExample> examples, string split = "forget",
+        ICausalLM? reference = null, IReadOnlyList<QaExample>? holdout = null,
+        IReadOnlyDictionary<string, IReadOnlyList<QaExample>>? aux = null)
+        => new(model, Encoder, examples, split, CPU, BatchSize: 3, Reference: reference, Holdout: holdout, AuxiliarySplits: aux);
+}

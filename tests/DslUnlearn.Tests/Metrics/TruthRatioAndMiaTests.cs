@@ -1,0 +1,194 @@
+using DslUnlearn.Data;
+using DslUnlearn.Metrics;
+using static DslUnlearn.Tests.Metrics.Kit;
+
+namespace DslUnlearn.Tests.Metrics;
+
+public class TruthRatioAndMiaTests
+{
+    /// <summary>After '=': logits ln 6 on 'p', ln 4 on 'x', ln 2 on 'u', ln 3 on 'v', 0 elsewhere: Z = 6+4+2+3+96 = 111.</summary>
+    private static BigramLM Designed()
+        => new BigramLM(Tok.VocabSize).Set(Id('='), Id('p'), Math.Log(6)).Set(Id('='), Id('x'), Math.Log(4))
+            .Set(Id('='), Id('u'), Math.Log(2)).Set(Id('='), Id('v'), Math.Log(3));
+
+    [Fact]
+    public void Truth_ratio_is_wrong_over_true_with_tofu_aggregations()
+    {
+        using var model = Designed();
+        var examples = new[] { Qa(0, "x", "p", "u", "v") };
+        // p(true) = 6/111 (paraphrased answer 'p'); p(wrong) = exp(mean(ln 2/111, ln 3/111)) = sqrt(6)/111.
+        double r = Math.Sqrt(6) / 6;
+        var forget = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, examples, split: "forget"));
+        Assert.Equal(r, forget.ValueByIndex![0], 5);
+        Assert.Equal(r, forget.AggValue, 5);                           // min(R, 1/R)
+        var retain = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, examples, split: "retain"));
+        Assert.Equal(1 - r, retain.AggValue, 5);                        // max(0, 1 - R)
+        var forced = new TruthRatioMetric(new TruthRatioOptions { Aggregation = "true_better" }).Compute(Ctx(model, examples, split: "forget"));
+        Assert.Equal(1 - r, forced.AggValue, 5);
+        Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { Aggregation = "closest" }));
+    }
+
+    [Fact]
+    public void Truth_ratio_uses_the_original_answer_when_there_is_no_paraphrase_and_needs_perturbed_answers()
+    {
+        using var model = Designed();
+        // real_authors-style: true answer 'x' (4/111), wrong 'u' (2/111) -> R = 1/2.
+        var tr = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(0, "x", null, "u")], split: "real_authors"));
+        Assert.Equal(0.5, tr.ValueByIndex![0], 5);
+        var e = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(3, "x", "p")])));
+        Assert.Contains("example 3", e.Message);
+        Assert.Contains("_perturbed", e.Message);
+    }
+
+    [Fact]
+    public void Normalized_answer_probability_divides_by_the_options()
+    {
+        using var model = Designed();
+        var v = new NormalizedAnswerProbabilityMetric(new NoOptions()).Compute(Ctx(model, [Qa(0, "x", null, "u", "v")]));
+        Assert.Equal(4.0 / 9, v.AggValue, 5);                          // 4 / (4 + 2 + 3)
+    }
+
+    [Fact]
+    public void Forget_quality_is_one_against_an_identical_reference_and_needs_a_reference()
+    {
+        using var model = Designed();
+        using var other = new BigramLM(Tok.VocabSize);
+        var examples = Enumerable.Range(0, 5).Select(i => Qa(i, i % 2 == 0 ? "x" : "p", i % 3 == 0 ? "p" : "x", "u", "v")).ToArray();
+        Assert.Equal(1.0, new ForgetQualityMetric(new NoOptions()).Compute(Ctx(model, examples, reference: model.Clone())).AggValue);
+        Assert.Null(new ForgetQualityMetric(new NoOptions()).Compute(Ctx(model, examples, reference: other)).ValueByIndex);
+        var e = Assert.Throws<ArgumentException>(() => new ForgetQualityMetric(new NoOptions()).Compute(Ctx(model, examples)));
+        Assert.Contains("reference model", e.Message);
+    }
+
+    [Fact]
+    public void Model_utility_is_the_harmonic_mean_of_its_nine_tofu_parts()
+    {
+        using var model = Designed().Chain(Tok, '=', "p");                  // greedy answer "p"
+        var retain = new[] { Qa(0, "p", "p", "u", "v"), Qa(1, "x", "p", "u") };
+        var aux = new Dictionary<string, IReadOnlyList<QaExample>>
+        {
+            ["real_authors"] = [Qa(0, "p", null, "u", "v")],
+            ["world_facts"] = [Qa(0, "p", null, "x")],
+        };
+        var metric = new ModelUtilityMetric(new GenerationOptions { MaxNewTokens = 4 });
+        var c = Ctx(model, retain, split: "retain", aux: aux);
+        var parts = metric.Parts(c);
+        Assert.Equal(9, parts.Count);
+        Assert.Equal("retain/answer_prob", parts[0].Key);
+        Assert.Equal("real_authors/answer_prob_normalized", parts[3].Key);
+        Assert.Equal(0.5, parts[1].Value, 12);                              // ROUGE recall: "p" right for 0, wrong for 1
+        Assert.Equal(1.0, parts[4].Value, 12);
+        double hm = parts.Count / parts.Sum(p => 1 / p.Value);
+        Assert.Equal(hm, metric.Compute(c).AggValue, 12);
+    }
+
+    [Fact]
+    public void Statistics_hand_values()
+    {
+        Assert.Equal(0.5, Statistics.Auc([1, 2, 3], [1, 2, 3]), 12);
+        Assert.Equal(1.0, Statistics.Auc([1, 2], [3, 4]));
+        Assert.Equal(0.0, Statistics.Auc([3, 4], [1, 2]));
+        Assert.Equal(3.5 / 4, Statistics.Auc([1, 2], [2, 3]), 12);         // one tie counts 1/2
+        Assert.Equal(1.0, Statistics.KsTwoSamplePValue([1, 2, 3], [1, 2, 3]));
+        Assert.Equal(0.1, Statistics.KsTwoSamplePValue([1, 2, 3], [4, 5, 6]), 12);   // 2 of C(6,3) orderings
+        Assert.Equal(2.0 / 3, Statistics.KsTwoSamplePValue([1, 2], [3]), 12);
+        Assert.Equal(1.0, Statistics.KsTwoSamplePValue([1, 3], [2, 4]), 12);
+        Assert.Equal(2.0 / 3, Statistics.HarmonicMean([1, 0.5]), 12);
+        Assert.Equal(0.0, Statistics.HarmonicMean([1, 0]));
+    }
+
+    [Fact]
+    public void Ks_p_value_equals_brute_force_enumeration_of_orderings()
+    {
+        var rng = new SplitMix64(5);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            int n1 = 1 + rng.Next(6), n2 = 1 + rng.Next(6);
+            var x = Enumerable.Range(0, n1).Select(_ => (double)rng.Next(8)).ToArray();
+            var y = Enumerable.Range(0, n2).Select(_ => (double)rng.Next(8)).ToArray();
+            long observed = Statistics.KsStatisticScaled(x, y);
+            // Every ordering of n1 x's and n2 y's (distinct values) is equally likely under the null.
+            int hits = 0, total = 0;
+            for (int mask = 0; mask < 1 << (n1 + n2); mask++)
+            {
+                if (System.Numerics.BitOperations.PopCount((uint)mask) != n1) continue;
+                total++;
+                long i = 0, j = 0, d = 0;
+                for (int b = 0; b < n1 + n2; b++)
+                {
+                    if ((mask >> b & 1) == 1) i++; else j++;
+                    d = Math.Max(d, Math.Abs(i * n2 - j * n1));
+                }
+                if (d >= observed) hits++;
+            }
+            double expected = observed == 0 ? 1.0 : (double)hits / total;
+            Assert.Equal(expected, Statistics.KsTwoSamplePValue(x, y), 10);
+        }
+    }
+
+    [Fact]
+    public void Mia_scores_match_hand_computed_values()
+    {
+        // p('x' | '=') = 1/2, p('y' | 'x') = 3/4 (see the NLL test).
+        using var model = new BigramLM(Tok.VocabSize);
+        model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
+        var c = Ctx(model, [Qa(0, "xy")]);
+        double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
+        Assert.Equal(nll, new MiaLossMetric(new NoOptions()).Compute(c).AggValue, 5);
+        Assert.Equal(nll / 10, new MiaZlibMetric(new NoOptions()).Compute(c).AggValue, 5);     // zlib("xy") = 10 bytes
+        Assert.Equal(-Math.Log(0.5), new MiaMinKMetric(new MinKOptions { K = 0.4 }).Compute(c).AggValue, 5); // max(1, int(0.8)) = 1 token
+        Assert.Equal(nll, new MiaMinKMetric(new MinKOptions { K = 1 }).Compute(c).AggValue, 5);
+        using var uniform = new BigramLM(Tok.VocabSize);
+        Assert.Equal(nll - LnV, new MiaReferenceMetric(new NoOptions()).Compute(Ctx(model, [Qa(0, "xy")], reference: uniform)).AggValue, 5);
+
+        // Min-K%++ at '=': p(x) = 1/2 and 99 tokens at 1/198: mu = E[log p], var = E[log^2 p] - mu^2.
+        double a = Math.Log(0.5), b = Math.Log(0.5 / 99);
+        double mu = 0.5 * a + 0.5 * b, var = 0.5 * a * a + 0.5 * b * b - mu * mu;
+        using var one = new BigramLM(Tok.VocabSize);
+        one.Set(Id('='), Id('x'), Math.Log(99));
+        Assert.Equal(-(a - mu) / Math.Sqrt(var), new MiaMinKPlusPlusMetric(new MinKOptions()).Compute(Ctx(one, [Qa(0, "x")])).AggValue, 4);
+        // Uniform: log p = mu exactly in exact arithmetic; float32 leaves ~5e-7, divided by the clamped sigma 1e-3.
+        Assert.InRange(new MiaMinKPlusPlusMetric(new MinKOptions()).Compute(Ctx(uniform, [Qa(0, "x")])).AggValue, -1e-3, 1e-3);
+    }
+
+    [Fact]
+    public void Gradnorm_of_a_uniform_bigram_is_the_norm_of_softmax_minus_one_hot()
+    {
+        // d(-log softmax(w)[y]) / dw = softmax(w) - onehot(y) on the one row used: L2 norm sqrt((V-1)/V).
+        using var model = new BigramLM(Tok.VocabSize);
+        var c = Ctx(model, [Qa(0, "x"), Qa(1, "y")]);
+        var r = new MiaGradNormMetric(new GradNormOptions()).Compute(c);
+        Assert.All(r.ValueByIndex!, v => Assert.Equal(Math.Sqrt(0.99), v, 5));
+        Assert.Equal(2 * 0.99, new MiaGradNormMetric(new GradNormOptions { Norm = "l1" }).Compute(c).AggValue, 5);
+        Assert.Equal(0.99, new MiaGradNormMetric(new GradNormOptions { Norm = "linf" }).Compute(c).AggValue, 5);
+        Assert.All(model.parameters(), p => Assert.True(p.grad is null || p.grad.abs().sum().item<float>() == 0));
+        Assert.Throws<ArgumentException>(() => new MiaGradNormMetric(new GradNormOptions { Norm = "l3" }));
+    }
+
+    [Fact]
+    public void Mia_auc_separates_memorized_from_holdout_and_privleak_compares_with_the_reference()
+    {
+        using var model = new BigramLM(Tok.VocabSize).Chain(Tok, '=', "xy", logit: 5);
+        var forget = new[] { Qa(0, "xy"), Qa(1, "xy"), Qa(2, "xy") };
+        var holdout = new[] { Qa(0, "zw"), Qa(1, "wz"), Qa(2, "zz") };
+        var c = Ctx(model, forget, holdout: holdout);
+        foreach (MiaMetric m in new MiaMetric[] { new MiaLossMetric(new()), new MiaZlibMetric(new()), new MiaMinKMetric(new()), new MiaMinKPlusPlusMetric(new()) })
+            Assert.Equal(1.0, m.Compute(c).AggValue);
+        Assert.Equal(0.5, new MiaLossMetric(new()).Compute(Ctx(model, forget, holdout: forget)).AggValue);
+        // AUC 1 vs the default reference AUC 0.5: ((1-1) - (1-0.5)) / 0.5 * 100 = -100; against itself: 0.
+        Assert.Equal(-100, new PrivLeakMetric(new PrivLeakOptions()).Compute(c).AggValue, 6);
+        Assert.Equal(0, new PrivLeakMetric(new PrivLeakOptions()).Compute(Ctx(model, forget, reference: model, holdout: holdout)).AggValue, 6);
+        var e = Assert.Throws<ArgumentException>(() => new PrivLeakMetric(new PrivLeakOptions()).Compute(Ctx(model, forget)));
+        Assert.Contains("holdout", e.Message);
+        Assert.Throws<ArgumentException>(() => new PrivLeakMetric(new PrivLeakOptions { Attack = "mia_lost" }));
+    }
+
+    [Fact]
+    public void Zlib_lengths_match_python_zlib_compress()
+    {
+        Assert.Equal(10, MiaZlibMetric.ZlibLength("xy"));
+        Assert.Equal(19, MiaZlibMetric.ZlibLength("Hello world"));
+        Assert.Equal(46, MiaZlibMetric.ZlibLength("The birthplace of Zou Brastel is Lima."));
+        Assert.Equal(12, MiaZlibMetric.ZlibLength(new string('a', 58)));
+    }
+}
