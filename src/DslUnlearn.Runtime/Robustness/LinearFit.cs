@@ -23,6 +23,10 @@ public static class LinearFit
             double dx = xs[i] - mx, dy = ys[i] - my;
             sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
         }
+        // A constant series is tested exactly: its mean may differ from its values in the last bit, which
+        // would leave a tiny nonzero spread and a meaningless r of 0 instead of "undefined".
+        if (Constant(xs)) sxx = 0;
+        if (Constant(ys)) { syy = 0; sxy = 0; }
         double slope = sxx > 0 ? sxy / sxx : double.NaN;
         double intercept = sxx > 0 ? my - slope * mx : double.NaN;
         double r = sxx > 0 && syy > 0 ? Math.Clamp(sxy / Math.Sqrt(sxx * syy), -1, 1) : double.NaN;
@@ -58,6 +62,8 @@ public static class LinearFit
         }
         return sxx > 0 && syy > 0 ? Math.Clamp(sxy / Math.Sqrt(sxx * syy), -1, 1) : double.NaN;
     }
+
+    private static bool Constant(double[] v) => v.All(x => x == v[0]);
 
     private static (double[] X, double[] Y) Finite(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {

@@ -36,6 +36,10 @@ public class RobustnessStudyTests
         var flat = LinearFit.Fit([1, 1, 1], [1, 2, 3]);
         Assert.True(double.IsNaN(flat.Slope) && double.IsNaN(flat.Pearson) && double.IsNaN(flat.Spearman));
         Assert.True(double.IsNaN(LinearFit.Fit([1], [2]).Pearson));
+        // A constant y whose mean is not exactly representable: r is undefined, not 0; the slope is exactly 0.
+        var flatY = LinearFit.Fit([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [0.024, 0.024, 0.024, 0.024, 0.024, 0.024, 0.024]);
+        Assert.True(double.IsNaN(flatY.Pearson));
+        Assert.Equal(0.0, flatY.Slope);
         var withNan = LinearFit.Fit([1, 2, double.NaN, 3], [2, 4, 5, 6]);
         Assert.Equal((3, 2.0), (withNan.N, withNan.Slope));
         Assert.Throws<ArgumentException>(() => LinearFit.Fit([1, 2], [1]));
