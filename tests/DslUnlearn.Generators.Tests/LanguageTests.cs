@@ -80,31 +80,32 @@ public sealed class LanguageTests
         var run = RunWithTestComponents(("s.yaml",
             "experiment: s\n" +
             "attacks:\n" +
-            "  - attack: relearn\n    lr: [1e-5, 1e-4]\n" +
-            "  - name: noisy-relearn\n    chain:\n      - attack: noise\n        tokens: 3\n      - attack: relearn\n" +
+            "  - attack: test_relearn\n    lr: [1e-5, 1e-4]\n" +
+            "  - name: noisy-relearn\n    chain:\n      - attack: noise\n        tokens: 3\n      - attack: test_relearn\n" +
             "calibration:\n  calibrator: mix\n  tau: 90%\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
         AssertCompiles(run);
         var source = run.Source("s.g.cs")!;
-        Assert.Contains("Name = \"relearn[lr=1e-5]\",", source);
-        Assert.Contains("Name = \"relearn[lr=1e-4]\",", source);
+        Assert.Contains("Name = \"test_relearn[lr=1e-5]\",", source);
+        Assert.Contains("Name = \"test_relearn[lr=1e-4]\",", source);
         Assert.Contains("Name = \"noisy-relearn\",", source);
         Assert.Contains("Attack = new global::DslUnlearn.Generators.Tests.TestComponents.NoiseAttack(new global::DslUnlearn.Generators.Tests.TestComponents.NoiseOptions { Tokens = 3 }),", source);
         Assert.Contains("Calibrator = new global::DslUnlearn.Generators.Tests.TestComponents.MixCalibrator(new global::DslUnlearn.Generators.Tests.TestComponents.MixOptions { Tau = 0.9 }),", source);
 
         var bad = RunWithTestComponents(("s.yaml",
-            "experiment: s\nattacks:\n  - attack: noise\n  - chain:\n      - attack: relearn\n        lr: [1, 2]\ncalibration:\n  calibrator: mix\n  tau: 2\n"));
+            "experiment: s\nattacks:\n  - attack: noise\n  - chain:\n      - attack: test_relearn\n        lr: [1, 2]\ncalibration:\n  calibrator: mix\n  tau: 2\n"));
         Assert.Equal(new[] { "DSLU0007@3,13", "DSLU0009@6,13", "DSLU0005@9,8" }, bad.Positions);
         Assert.StartsWith("attack 'noise' needs 'tokens' (an integer)", bad.Diagnostics[0].GetMessage());
     }
 
     [Fact]
-    public void Unknown_attack_in_a_build_without_attacks_says_how_to_add_one()
+    public void Unknown_attack_gets_did_you_mean_and_the_valid_names()
     {
-        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nattacks:\n  - attack: relearn\n"));
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nattacks:\n  - attack: relearnn\n"));
         Assert.Equal(new[] { "DSLU0006@3,13" }, run.Positions);
-        Assert.Equal("unknown attack 'relearn': no attacks are available in this build; a attack is a public class marked [Attack(\"relearn\")] in an assembly the experiments project references",
-            run.Diagnostics[0].GetMessage());
+        var message = run.Diagnostics[0].GetMessage();
+        Assert.StartsWith("unknown attack 'relearnn'. Did you mean 'relearn'?", message);
+        Assert.Contains("quantize", message);
     }
 
     // ---- sweeps ----

@@ -11,6 +11,8 @@ public sealed record EncodedQa(int[] Ids, int PromptLength, int AnswerLength);
 public sealed class QaEncoder(ITokenizer tokenizer, PromptSpec prompt)
 {
     public ITokenizer Tokenizer => tokenizer;
+    /// <summary>The question/answer tags (in-context attacks format their demonstrations with them).</summary>
+    public PromptSpec Prompt => prompt;
 
     public EncodedQa Encode(QaExample example, bool paraphrased = false)
     {

@@ -1,65 +1,136 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Text;
 using DslUnlearn.Training;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DslUnlearn.Methods;
 
 /// <summary>
 /// The one training loop all unlearning methods share: seeded batches from the forget (and retain)
-/// split, constant learning rate, AdamW without weight decay, one loss per step from the method.
+/// split, optional gradient accumulation, linear warm-up then a constant learning rate, AdamW or SGD,
+/// optional clipping, one loss per micro-batch from the method, and checkpoints handed to an observer.
+/// With default options it is the original loop: AdamW without weight decay, constant lr, no clipping.
 /// </summary>
 public static class UnlearningLoop
 {
     public sealed record StepLog(int Step, double Loss, double ForgetNll, double RetainNll);
 
+    /// <param name="seed">Batch-order seed; the method's <c>seed_offset</c> is added to it.</param>
+    /// <param name="tokenizer">The run's tokenizer; methods that substitute answers (IdK, DPO) need it.</param>
+    /// <param name="onCheckpoint">Called with (optimizer steps done, model) every <c>checkpoint_every</c> steps and
+    /// after the last step, outside any dispose scope of the loop and with the model in eval mode (training
+    /// resumes afterwards). The model keeps changing after the call: clone it to keep a copy. Never writes files.</param>
     public static IReadOnlyList<StepLog> Run(ICausalLM model, IUnlearningMethod method, IReadOnlyList<EncodedQa> forget,
         IReadOnlyList<EncodedQa> retain, ulong seed, Device device, IProgressSink progress, string stage, int padId,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, ITokenizer? tokenizer = null, Action<int, ICausalLM>? onCheckpoint = null)
     {
         var o = method.Options;
+        o.Validate(MethodName(method));
         if (forget.Count == 0) throw new ArgumentException("The forget split is empty: nothing to unlearn.", nameof(forget));
         if (method.NeedsRetain && retain.Count == 0) throw new ArgumentException("This method needs a retain split, and it is empty.", nameof(retain));
-        var forgetSampler = new BatchSampler(forget, o.BatchSize, new SplitMix64(seed));
-        var retainSampler = new BatchSampler(retain, o.BatchSize, new SplitMix64(seed ^ 0xA5A5A5A5UL));
+        ulong runSeed = seed + (ulong)o.SeedOffset;
+        var forgetSampler = new BatchSampler(forget, o.BatchSize, new SplitMix64(runSeed));
+        var retainSampler = new BatchSampler(retain, o.BatchSize, new SplitMix64(runSeed ^ 0xA5A5A5A5UL));
         using var reference = method.NeedsReference ? FrozenCopy(model) : null;
         var module = model.Module;
-        using var optimizer = optim.AdamW(module.parameters(), lr: o.Lr, weight_decay: 0);
+        var parameters = module.parameters().Where(p => p.requires_grad).ToArray();
+        using var optimizer = MakeOptimizer(o, parameters);
+        int steps = o.TotalSteps(forget.Count);
         module.train();
-        progress.StageStarted(stage, o.Steps);
-        var log = new List<StepLog>(o.Steps);
-        for (int step = 0; step < o.Steps; step++)
+        progress.StageStarted(stage, steps);
+        var log = new List<StepLog>(steps);
+        for (int step = 0; step < steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
-            using var scope = torch.NewDisposeScope();
-            optimizer.zero_grad();
-            using var forgetBatch = TokenBatch.Collate(forgetSampler.NextBatch(), device, padId);
-            using var retainBatch = method.NeedsRetain ? TokenBatch.Collate(retainSampler.NextBatch(), device, padId) : null;
-            var loss = method.Loss(new UnlearnStep(model, reference, forgetBatch, retainBatch, step));
-            loss.backward();
-            optimizer.step();
-            double forgetNll, retainNll = double.NaN;
-            using (torch.no_grad())
+            log.Add(OneStep(model, method, reference, forgetSampler, retainSampler, optimizer, parameters, step, device, padId, tokenizer));
+            progress.StageAdvanced(stage, step + 1, $"forget NLL {log[^1].ForgetNll:F3}");
+            if (onCheckpoint is not null && o.CheckpointEvery > 0 && ((step + 1) % o.CheckpointEvery == 0 || step + 1 == steps))
             {
-                // Post-update NLL on the same batch: one extra no-grad pass, method-independent.
-                forgetNll = CausalLmLoss.Nll(model, forgetBatch).item<float>();
-                if (retainBatch is not null) retainNll = CausalLmLoss.Nll(model, retainBatch).item<float>();
+                module.eval();
+                onCheckpoint(step + 1, model);
+                module.train();
             }
-            log.Add(new StepLog(step + 1, loss.item<float>(), forgetNll, retainNll));
-            progress.StageAdvanced(stage, step + 1, $"forget NLL {forgetNll:F3}");
         }
         module.eval();
         progress.StageFinished(stage, $"forget NLL {log[^1].ForgetNll:F3}");
         return log;
     }
 
-    private static ICausalLM FrozenCopy(ICausalLM model)
+    private static StepLog OneStep(ICausalLM model, IUnlearningMethod method, ICausalLM? reference, BatchSampler forgetSampler,
+        BatchSampler retainSampler, OptimizerHelper optimizer, Parameter[] parameters, int step, Device device, int padId, ITokenizer? tokenizer)
+    {
+        var o = method.Options;
+        using var scope = torch.NewDisposeScope();
+        if (o.WarmupSteps > 0) SetLr(optimizer, LearningRate(o, step));
+        optimizer.zero_grad();
+        double lossSum = 0;
+        TokenBatch? forgetBatch = null, retainBatch = null;
+        for (int micro = 0; micro < o.GradientAccumulation; micro++)
+        {
+            // Batches are created inside this step's scope, which disposes their tensors.
+            var rows = forgetSampler.NextBatch();
+            forgetBatch = TokenBatch.Collate(rows, device, padId);
+            retainBatch = method.NeedsRetain ? TokenBatch.Collate(retainSampler.NextBatch(), device, padId) : null;
+            var loss = method.Loss(new UnlearnStep(model, reference, forgetBatch, retainBatch, step) { ForgetRows = rows, Tokenizer = tokenizer });
+            if (loss.numel() != 1)
+                throw new InvalidOperationException($"Method '{MethodName(method)}' returned a loss of shape [{string.Join(", ", loss.shape)}]; a loss must be a scalar.");
+            (o.GradientAccumulation == 1 ? loss : loss / o.GradientAccumulation).backward();
+            lossSum += loss.item<float>();
+        }
+        if (o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, o.MaxGradNorm);
+        optimizer.step();
+        double forgetNll, retainNll = double.NaN;
+        using (torch.no_grad())
+        {
+            // Post-update NLL on the last micro-batch: one extra no-grad pass, method-independent.
+            forgetNll = CausalLmLoss.Nll(model, forgetBatch!).item<float>();
+            if (retainBatch is not null) retainNll = CausalLmLoss.Nll(model, retainBatch).item<float>();
+        }
+        return new StepLog(step + 1, lossSum / o.GradientAccumulation, forgetNll, retainNll);
+    }
+
+    /// <summary>Learning rate at optimizer step <paramref name="step"/> (0-based): linear warm-up over warmup_steps, then constant.</summary>
+    public static double LearningRate(UnlearnOptions o, int step)
+        => o.WarmupSteps > 0 && step < o.WarmupSteps ? o.Lr * (step + 1) / o.WarmupSteps : o.Lr;
+
+    private static OptimizerHelper MakeOptimizer(UnlearnOptions o, IEnumerable<Parameter> parameters) => o.Optimizer switch
+    {
+        OptimizerKind.Adamw => optim.AdamW(parameters, lr: o.Lr, weight_decay: o.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(parameters, o.Lr, weight_decay: o.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Optimizer, "optimizer must be adamw or sgd."),
+    };
+
+    private static void SetLr(OptimizerHelper optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+
+    /// <summary>The YAML name of a method (its [UnlearningMethod] attribute), or its type name.</summary>
+    public static string MethodName(IUnlearningMethod method)
+        => method.GetType().GetCustomAttributes(typeof(Components.UnlearningMethodAttribute), false)
+               .OfType<Components.UnlearningMethodAttribute>().FirstOrDefault()?.Name ?? method.GetType().Name;
+
+    /// <summary>
+    /// A frozen copy of <paramref name="model"/>: same weights, no parameter requires grad, eval mode. The
+    /// caller owns it and must dispose it (the loop does, with <c>using</c>, when the run ends or throws).
+    /// </summary>
+    public static ICausalLM FrozenCopy(ICausalLM model)
     {
         var copy = model.Clone();
-        foreach (var p in copy.Module.parameters()) p.requires_grad = false;
-        copy.Module.eval();
-        return copy;
+        try
+        {
+            foreach (var p in copy.Module.parameters()) p.requires_grad = false;
+            copy.Module.eval();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
     }
 }

@@ -67,7 +67,7 @@ public static class ExperimentRunner
         {
             using var model = target.Clone();
             // Every method gets the same batch order for a given seed, so differences come from the method.
-            logs[u.Name] = UnlearningLoop.Run(model, u.Method, forget, retain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel);
+            logs[u.Name] = UnlearningLoop.Run(model, u.Method, forget, retain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel, encoder.Tokenizer);
             models.Add(Evaluate(u.Name, "unlearned", u.MethodName, model, spec, data, encoder, device, progress));
         }
 

@@ -47,6 +47,18 @@ public static class Finetuner
         return lastEpochLoss;
     }
 
+    /// <summary>
+    /// The oracle (retain) model: the same fine-tuning, on the retain split only, so it never saw the forget
+    /// set. Start it from a freshly initialised model with the target's seed to compare like with like.
+    /// </summary>
+    /// <returns>Mean training loss of the last epoch.</returns>
+    public static double TrainOracle(ICausalLM model, IReadOnlyList<EncodedQa> retain, FinetuneSpec spec, ulong seed,
+        Device device, IProgressSink progress, int padId, string stage = "finetune oracle", CancellationToken cancel = default)
+    {
+        if (retain.Count == 0) throw new ArgumentException("The oracle model is fine-tuned on the retain split, and it is empty; give the data fewer forget authors.", nameof(retain));
+        return Train(model, retain, spec, seed, device, progress, stage, padId, cancel);
+    }
+
     internal static double Schedule(FinetuneSpec spec, int step, int totalSteps)
     {
         if (spec.WarmupSteps > 0 && step < spec.WarmupSteps) return spec.Lr * (step + 1) / spec.WarmupSteps;

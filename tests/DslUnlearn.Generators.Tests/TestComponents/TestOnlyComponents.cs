@@ -67,7 +67,7 @@ public record RelearnOptions
 }
 
 /// <summary>Test-only attack.</summary>
-[Attack("relearn")]
+[Attack("test_relearn")]
 public sealed class RelearnAttack(RelearnOptions options) : IAttack
 {
     public RelearnOptions Options => options;

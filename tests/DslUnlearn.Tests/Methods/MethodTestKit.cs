@@ -1,0 +1,124 @@
+using DslUnlearn.Data;
+using DslUnlearn.Methods;
+using DslUnlearn.Models;
+using DslUnlearn.Specs;
+using DslUnlearn.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Tests.Methods;
+
+/// <summary>
+/// Tiny models and batches, and an independent re-implementation of the loss formulas in plain C# doubles
+/// (log-softmax, NLL, KL, ...) from the logits the model returns, to check every method's loss by hand.
+/// </summary>
+internal static class Kit
+{
+    public static readonly CharTokenizer Tokenizer = new();
+    public static readonly PromptSpec Prompt = new() { QuestionTag = "Q: ", AnswerTag = "\nA: " };
+    public static readonly QaEncoder Encoder = new(Tokenizer, Prompt);
+
+    public static LlamaForCausalLM TinyModel(int seed = 3, int layers = 1, int hidden = 16)
+    {
+        torch.manual_seed(seed);
+        return new LlamaForCausalLM(new LlamaConfig(Tokenizer.VocabSize, hidden, layers, 2, 2, 32, 96));
+    }
+
+    public static EncodedQa Row(string question, string answer) => Encoder.Encode(new QaExample(0, "x", question, answer, question));
+
+    /// <summary>Two forget rows with answers of different lengths (padding is exercised).</summary>
+    public static EncodedQa[] ForgetRows() => [Row("Who wrote Ash?", "Bo Li."), Row("Born where?", "In Oslo, 1970.")];
+    public static EncodedQa[] RetainRows() => [Row("Genre?", "Poetry."), Row("Award?", "The Kell Prize.")];
+
+    public static TokenBatch Batch(IReadOnlyList<EncodedQa> rows) => TokenBatch.Collate(rows, CPU, Tokenizer.PadId);
+
+    /// <summary>Adds seeded noise to every weight (so a model differs from its reference).</summary>
+    public static void Perturb(ICausalLM model, double scale = 0.05, int seed = 11)
+    {
+        using var noGrad = torch.no_grad();
+        var gen = new Generator((ulong)seed);
+        foreach (var p in model.Module.parameters())
+        {
+            using var noise = torch.randn(p.shape, generator: gen) * scale;
+            p.add_(noise);
+        }
+    }
+
+    public static UnlearnStep Step(ICausalLM model, ICausalLM? reference, TokenBatch forget, TokenBatch? retain, IReadOnlyList<EncodedQa> forgetRows, int index = 0)
+        => new(model, reference, forget, retain, index) { ForgetRows = forgetRows, Tokenizer = Tokenizer };
+
+    public static double Item(Tensor t) { using (t) return t.item<float>(); }
+
+    // ---- the independent reference: doubles, loops, no torch ops besides reading the logits ----
+
+    /// <summary>logits as [batch][position][vocab] doubles.</summary>
+    public static double[][][] Logits(ICausalLM model, TokenBatch batch)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var l = model.Logits(batch.InputIds);
+        long b = l.shape[0], s = l.shape[1], v = l.shape[2];
+        var flat = l.data<float>().ToArray();
+        return Enumerable.Range(0, (int)b).Select(i => Enumerable.Range(0, (int)s)
+            .Select(p => Enumerable.Range(0, (int)v).Select(k => (double)flat[(i * s + p) * v + k]).ToArray()).ToArray()).ToArray();
+    }
+
+    public static long[][] Labels(TokenBatch batch)
+    {
+        long b = batch.Labels.shape[0], s = batch.Labels.shape[1];
+        var flat = batch.Labels.data<long>().ToArray();
+        return Enumerable.Range(0, (int)b).Select(i => flat.Skip((int)(i * s)).Take((int)s).ToArray()).ToArray();
+    }
+
+    public static double[] LogSoftmax(double[] z, double t = 1.0)
+    {
+        var s = z.Select(x => x / t).ToArray();
+        double m = s.Max();
+        double lse = m + Math.Log(s.Sum(x => Math.Exp(x - m)));
+        return s.Select(x => x - lse).ToArray();
+    }
+
+    /// <summary>Per row, the NLL of each labelled token in order (answer tokens then EOS).</summary>
+    public static List<double>[] TokenNll(double[][][] logits, long[][] labels, double t = 1.0)
+    {
+        var result = new List<double>[labels.Length];
+        for (int r = 0; r < labels.Length; r++)
+        {
+            result[r] = [];
+            for (int p = 0; p < labels[r].Length; p++)
+                if (labels[r][p] != TokenBatch.IgnoreIndex) result[r].Add(-LogSoftmax(logits[r][p], t)[labels[r][p]]);
+        }
+        return result;
+    }
+
+    /// <summary>Keeps the ceil(q n) lowest values of each row.</summary>
+    public static List<double>[] Lowest(List<double>[] rows, double q)
+        => rows.Select(r => r.OrderBy(x => x).Take((int)Math.Ceiling(q * r.Count - 1e-9)).ToList()).ToArray();
+
+    public static double MeanAll(List<double>[] rows) => rows.SelectMany(x => x).Average();
+
+    public static double LogSigmoid(double x) => x >= 0 ? -Math.Log(1 + Math.Exp(-x)) : x - Math.Log(1 + Math.Exp(x));
+
+    public static double Nll(ICausalLM model, TokenBatch batch, double t = 1.0) => MeanAll(TokenNll(Logits(model, batch), Labels(batch), t));
+
+    /// <summary>KL(p || q) per labelled position, averaged.</summary>
+    public static double Kl(ICausalLM p, ICausalLM q, TokenBatch batch)
+    {
+        var lp = Logits(p, batch);
+        var lq = Logits(q, batch);
+        var labels = Labels(batch);
+        var values = new List<double>();
+        for (int r = 0; r < labels.Length; r++)
+            for (int s = 0; s < labels[r].Length; s++)
+            {
+                if (labels[r][s] == TokenBatch.IgnoreIndex) continue;
+                var a = LogSoftmax(lp[r][s]);
+                var b = LogSoftmax(lq[r][s]);
+                values.Add(a.Select((x, k) => Math.Exp(x) * (x - b[k])).Sum());
+            }
+        return values.Average();
+    }
+
+    public static void Close(double expected, double actual, double tolerance = 2e-5)
+        => Assert.True(Math.Abs(expected - actual) <= tolerance * Math.Max(1, Math.Abs(expected)), $"expected {expected:R}, got {actual:R}");
+}
