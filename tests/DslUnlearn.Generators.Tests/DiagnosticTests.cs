@@ -1,3 +1,4 @@
+using DslUnlearn.Generators.Dsl;
 using DslUnlearn.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
@@ -17,6 +18,18 @@ public sealed class DiagnosticTests
         Assert.Null(run.Single.Exception);
         Assert.Equal(new[] { "ExperimentCatalog.g.cs" }, run.HintNames);
         return diagnostic;
+    }
+
+    /// <summary>
+    /// Replaces {methods} by every runtime method name in ordinal order, so that the lists in messages stay exact
+    /// as methods are added; The_catalog_reads_names_options_ranges_and_help_from_references pins the names themselves.
+    /// </summary>
+    private static string WithMethods(string message)
+    {
+        var names = GeneratorHarness.RuntimeCatalog.OfKind(ComponentKind.Method).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        Assert.Contains("ga", names);
+        Assert.Contains("gd", names);
+        return message.Replace("{methods}", string.Join(", ", names));
     }
 
     [Fact]
@@ -61,7 +74,7 @@ public sealed class DiagnosticTests
     {
         var d = Only(Run("experiment: t\nunlearn:\n  - method: ga\n    lerning_rate: 1e-4\n"), "DSLU0003@4,5");
         Assert.Equal(
-            "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, batch_size, sweep",
+            "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, sweep",
             d.GetMessage());
     }
 
@@ -78,8 +91,18 @@ public sealed class DiagnosticTests
     public void DSLU0003_retain_weight_is_not_an_option_of_ga()
     {
         var d = Only(Run("experiment: t\nunlearn:\n  - method: ga\n    retain_weight: 1.0\n"), "DSLU0003@4,5");
-        Assert.StartsWith("'retain_weight' is not an option of method 'ga'", d.GetMessage());
-        Assert.Contains("(only of method 'gd'). Valid keys for method 'ga': name, method, lr, steps, batch_size, sweep", d.GetMessage());
+        // The owners are every runtime method with a retain_weight option, in name order; ga, npo and rmu have none.
+        var owners = GeneratorHarness.RuntimeCatalog.OfKind(ComponentKind.Method).Where(c => c.Find("retain_weight") is not null)
+            .Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        Assert.Contains("gd", owners);
+        Assert.Contains("npo_gd", owners);
+        Assert.DoesNotContain("ga", owners);
+        Assert.DoesNotContain("npo", owners);
+        Assert.DoesNotContain("rmu", owners);
+        Assert.Equal(
+            "'retain_weight' is not an option of method 'ga' (only of methods " + string.Join(", ", owners.Select(o => $"'{o}'")) + "). " +
+            "Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, sweep",
+            d.GetMessage());
     }
 
     [Theory]
@@ -109,29 +132,38 @@ public sealed class DiagnosticTests
     [InlineData("experiment: t\nunlearn:\n  - method: ga\n  - method: ga\n    lr: 1e-3\n", "DSLU0005@4,13", "two items of 'unlearn' are named 'ga' (the other at line 3); names must be unique: give this one a distinct 'name:' such as 'ga-2'")]
     [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: []\n", "DSLU0005@4,13", "'splits' must not be empty; list at least one of: forget, retain (default [forget, retain])")]
     [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forget, forget]\n", "DSLU0005@4,22", "'forget' is listed twice in 'splits' (first at line 4, column 14); list each value once")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n    token_loss_fraction: 0\n", "DSLU0005@4,26", "'token_loss_fraction' must be > 0 and <= 1, got 0; set it to a value > 0 and <= 1")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n    token_loss_fraction: 1.5\n", "DSLU0005@4,26", "'token_loss_fraction' must be > 0 and <= 1, got 1.5; set it to a value > 0 and <= 1")]
     public void DSLU0005_out_of_range(string yaml, string position, string message)
         => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
 
     [Theory]
-    [InlineData("experiment: t\nunlearn:\n  - method: gx\n", "DSLU0006@3,13", "unknown method 'gx'. Did you mean 'ga'? Valid methods: ga, gd")]
-    [InlineData("experiment: t\nunlearn:\n  - method: gradient_ascent\n", "DSLU0006@3,13", "unknown method 'gradient_ascent'. Did you mean 'ga'? Valid methods: ga, gd")]
+    [InlineData("1")]
+    [InlineData("0.25")]
+    [InlineData("1e-3")]
+    public void An_exclusive_minimum_range_accepts_its_maximum_and_values_above_the_minimum(string value)
+        => Assert.Empty(Run("experiment: t\nunlearn:\n  - method: ga\n    token_loss_fraction: " + value + "\n").Diagnostics.Select(d => d.ToString()));
+
+    [Theory]
+    [InlineData("experiment: t\nunlearn:\n  - method: gx\n", "DSLU0006@3,13", "unknown method 'gx'. Did you mean 'ga'? Valid methods: {methods}")]
+    [InlineData("experiment: t\nunlearn:\n  - method: gradient_ascent\n", "DSLU0006@3,13", "unknown method 'gradient_ascent'. Did you mean 'ga'? Valid methods: {methods}")]
     [InlineData("experiment: t\nmetrics:\n  - metric: es_exakt\n", "DSLU0006@3,13", "unknown metric 'es_exakt'. Did you mean 'es_exact'? Valid metrics: em, es_exact")]
     [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forgot]\n", "DSLU0006@4,14", "unknown split 'forgot'. Did you mean 'forget'? Valid splits: forget, retain")]
     [InlineData("experiment: t\ndevice: gpu\n", "DSLU0006@2,9", "unknown device 'gpu'. Did you mean 'cuda'? Valid devices: auto, cpu, cuda")]
     [InlineData("experiment: t\nmodel:\n  preset: llama-7b\n", "DSLU0006@3,11", "unknown preset 'llama-7b'. Valid presets: tiny-llama")]
     [InlineData("experiment: t\ndata:\n  source: tofuu\n", "DSLU0006@3,11", "unknown data source 'tofuu'. Did you mean 'tofu'? Valid data sources: synthetic, tofu")]
     public void DSLU0006_unknown_component(string yaml, string position, string message)
-        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+        => Assert.Equal(WithMethods(message), Only(Run(yaml), position).GetMessage());
 
     [Theory]
     [InlineData("description: no name\nseed: 1\n", "DSLU0007@1,1", "missing required key 'experiment' in the top level; add 'experiment: my-experiment'")]
     [InlineData("experiment:\nseed: 1\n", "DSLU0007@1,1", "'experiment' has no value but is required; write 'experiment: my-experiment'")]
-    [InlineData("experiment: t\nunlearn:\n  - lr: 0.1\n", "DSLU0007@3,5", "missing required key 'method' in an 'unlearn' item; add 'method: <one of ga, gd>'")]
+    [InlineData("experiment: t\nunlearn:\n  - lr: 0.1\n", "DSLU0007@3,5", "missing required key 'method' in an 'unlearn' item; add 'method: <one of {methods}>'")]
     [InlineData("experiment: t\nmetrics:\n  - splits: [forget]\n", "DSLU0007@3,5", "missing required key 'metric' in a 'metrics' item; add 'metric: <one of em, es_exact>'")]
     [InlineData("", "DSLU0007@1,1", "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')")]
     [InlineData("# only a comment\n", "DSLU0007@1,1", "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')")]
     public void DSLU0007_missing_required(string yaml, string position, string message)
-        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+        => Assert.Equal(WithMethods(message), Only(Run(yaml), position).GetMessage());
 
     [Fact]
     public void DSLU0008_two_specs_with_the_same_experiment_name()

@@ -42,7 +42,7 @@ public sealed class LanguageTests
         Assert.Equal(new[] { "DSLU0005@4,18", "DSLU0006@5,22", "DSLU0004@6,11", "DSLU0003@7,5" }, bad.Positions);
         Assert.Equal("'temperature' must be > 0, got 0; set it to a value > 0", bad.Diagnostics[0].GetMessage());
         Assert.Equal("'token_selection' expects one of all, high_loss, got string 'hi_loss'. Did you mean 'high_loss'?", bad.Diagnostics[1].GetMessage());
-        Assert.StartsWith("unknown key 'temprature' in an 'unlearn' item. Did you mean 'temperature'? Valid keys for method 'scaled_ga': name, method, lr, steps, batch_size, temperature, token_selection, clip, shards, sweep",
+        Assert.StartsWith("unknown key 'temprature' in an 'unlearn' item. Did you mean 'temperature'? Valid keys for method 'scaled_ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, temperature, token_selection, clip, shards, sweep",
             bad.Diagnostics[3].GetMessage());
     }
 
@@ -53,15 +53,28 @@ public sealed class LanguageTests
         Assert.Empty(catalog.Problems);
         var scaled = catalog.Find(ComponentKind.Method, "scaled_ga")!;
         Assert.Equal("global::DslUnlearn.Generators.Tests.TestComponents.ScaledGradientAscent", scaled.TypeName);
-        Assert.Equal(new[] { "name", "lr", "steps", "batch_size", "temperature", "token_selection", "clip", "shards" }, scaled.Options.Select(o => o.Key));
+        Assert.Equal(
+            new[]
+            {
+                "name", "lr", "steps", "epochs", "batch_size", "gradient_accumulation", "warmup_steps", "weight_decay", "max_grad_norm", "optimizer",
+                "seed_offset", "checkpoint_every", "forget_temperature", "token_loss_fraction", // inherited from UnlearnOptions, base first
+                "temperature", "token_selection", "clip", "shards",
+            },
+            scaled.Options.Select(o => o.Key));
         var temperature = scaled.Find("temperature")!;
         Assert.Equal((OptionValueKind.Number, 0.0, true), (temperature.Kind, temperature.Min!.Value, temperature.MinExclusive));
         Assert.Equal("Temperature that divides the logits before the loss.", temperature.Help); // XML doc comment
         Assert.Equal("which answer tokens enter the loss", scaled.Find("token_selection")!.Help); // [Option(Help = ...)]
         Assert.False(scaled.Find("shards")!.Sweepable);
         Assert.True(catalog.Find(ComponentKind.Attack, "noise")!.Find("tokens")!.Required);
-        Assert.Equal(new[] { "ga", "gd", "scaled_ga" }, catalog.OfKind(ComponentKind.Method).Select(c => c.Name));
+        Assert.Equal(
+            new[] { "dpo", "ga", "gd", "idk_kl", "idk_po", "kl", "npo", "npo_gd", "npo_kl", "rmu", "scaled_ga", "simnpo", "wga" },
+            catalog.OfKind(ComponentKind.Method).Select(c => c.Name));
         Assert.Equal(new[] { "em", "es_exact" }, catalog.OfKind(ComponentKind.Metric).Select(c => c.Name));
+        Assert.Equal(
+            new[] { "jailbreak", "noise", "probe", "quantize", "relearn", "test_relearn", "token_noise" },
+            catalog.OfKind(ComponentKind.Attack).Select(c => c.Name));
+        Assert.Equal(new[] { "mix", "model_mixing" }, catalog.OfKind(ComponentKind.Calibrator).Select(c => c.Name));
 
         // Equal inputs give equal catalogs (the generator caches on this).
         Assert.Equal(catalog, ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None));

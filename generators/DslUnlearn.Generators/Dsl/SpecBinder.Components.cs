@@ -432,7 +432,7 @@ internal sealed partial class SpecBinder
                 if (owners.Count > 0)
                 {
                     Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
-                        $"'{name}' is not an option of {noun} '{component.Name}' (only of {noun} {string.Join(", ", owners)}). Valid keys for {noun} '{component.Name}': {ValidKeys()}");
+                        $"'{name}' is not an option of {noun} '{component.Name}' (only of {noun}{(owners.Count > 1 ? "s" : "")} {string.Join(", ", owners)}). Valid keys for {noun} '{component.Name}': {ValidKeys()}");
                 }
                 else
                 {

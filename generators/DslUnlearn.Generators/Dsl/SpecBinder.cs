@@ -113,7 +113,7 @@ internal sealed partial class SpecBinder
             {
                 var kind = discriminatorKey!.Components?.Kind ?? discriminatorKey.Name;
                 Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
-                    $"'{key.Name}' is not an option of {kind} '{discriminator}' (only of {kind} {string.Join(", ", only.Select(o => $"'{o}'"))}). " +
+                    $"'{key.Name}' is not an option of {kind} '{discriminator}' (only of {kind}{(only.Count > 1 ? "s" : "")} {string.Join(", ", only.Select(o => $"'{o}'"))}). " +
                     $"Valid keys for {kind} '{discriminator}': {string.Join(", ", section.UserKeys(discriminator).Select(k => k.Name))}");
                 failed = true;
             }

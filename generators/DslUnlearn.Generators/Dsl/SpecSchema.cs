@@ -51,12 +51,13 @@ internal sealed record SpecRange(double? Min, bool MinExclusive, double? Max)
     public bool Contains(double value)
         => (Min is not { } min || (MinExclusive ? value > min : value >= min)) && (Max is not { } max || value <= max);
 
-    /// <summary>"in 2..1000", "&gt;= 1", "&gt; 0".</summary>
+    /// <summary>"in 2..1000", "&gt; 0 and &lt;= 1" (exclusive minimum), "&gt;= 1", "&gt; 0".</summary>
     public string Describe()
     {
         if (Min is { } min && Max is { } max)
         {
-            return $"in {Format(min)}..{Format(max)}";
+            // "in 0..1" would read as if 0 were allowed.
+            return MinExclusive ? $"> {Format(min)} and <= {Format(max)}" : $"in {Format(min)}..{Format(max)}";
         }
 
         if (Min is { } lo)
