@@ -29,7 +29,10 @@ public sealed class DiagnosticTests
         var names = GeneratorHarness.RuntimeCatalog.OfKind(ComponentKind.Method).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
         Assert.Contains("ga", names);
         Assert.Contains("gd", names);
-        return message.Replace("{methods}", string.Join(", ", names));
+        var metrics = GeneratorHarness.RuntimeCatalog.OfKind(ComponentKind.Metric).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        Assert.Contains("es_exact", metrics);
+        Assert.Contains("em", metrics);
+        return message.Replace("{methods}", string.Join(", ", names)).Replace("{metrics}", string.Join(", ", metrics));
     }
 
     [Fact]
@@ -147,7 +150,7 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("experiment: t\nunlearn:\n  - method: gx\n", "DSLU0006@3,13", "unknown method 'gx'. Did you mean 'ga'? Valid methods: {methods}")]
     [InlineData("experiment: t\nunlearn:\n  - method: gradient_ascent\n", "DSLU0006@3,13", "unknown method 'gradient_ascent'. Did you mean 'ga'? Valid methods: {methods}")]
-    [InlineData("experiment: t\nmetrics:\n  - metric: es_exakt\n", "DSLU0006@3,13", "unknown metric 'es_exakt'. Did you mean 'es_exact'? Valid metrics: em, es_exact")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: es_exakt\n", "DSLU0006@3,13", "unknown metric 'es_exakt'. Did you mean 'es_exact'? Valid metrics: {metrics}")]
     [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forgot]\n", "DSLU0006@4,14", "unknown split 'forgot'. Did you mean 'forget'? Valid splits: forget, retain")]
     [InlineData("experiment: t\ndevice: gpu\n", "DSLU0006@2,9", "unknown device 'gpu'. Did you mean 'cuda'? Valid devices: auto, cpu, cuda")]
     [InlineData("experiment: t\nmodel:\n  preset: llama-7b\n", "DSLU0006@3,11", "unknown preset 'llama-7b'. Valid presets: tiny-llama")]
@@ -159,7 +162,7 @@ public sealed class DiagnosticTests
     [InlineData("description: no name\nseed: 1\n", "DSLU0007@1,1", "missing required key 'experiment' in the top level; add 'experiment: my-experiment'")]
     [InlineData("experiment:\nseed: 1\n", "DSLU0007@1,1", "'experiment' has no value but is required; write 'experiment: my-experiment'")]
     [InlineData("experiment: t\nunlearn:\n  - lr: 0.1\n", "DSLU0007@3,5", "missing required key 'method' in an 'unlearn' item; add 'method: <one of {methods}>'")]
-    [InlineData("experiment: t\nmetrics:\n  - splits: [forget]\n", "DSLU0007@3,5", "missing required key 'metric' in a 'metrics' item; add 'metric: <one of em, es_exact>'")]
+    [InlineData("experiment: t\nmetrics:\n  - splits: [forget]\n", "DSLU0007@3,5", "missing required key 'metric' in a 'metrics' item; add 'metric: <one of {metrics}>'")]
     [InlineData("", "DSLU0007@1,1", "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')")]
     [InlineData("# only a comment\n", "DSLU0007@1,1", "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')")]
     public void DSLU0007_missing_required(string yaml, string position, string message)
