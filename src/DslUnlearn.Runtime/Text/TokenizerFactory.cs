@@ -110,7 +110,7 @@ public static class TokenizerFactory
     private static HfTokenizer Tiktoken(TiktokenTokenizer tok, SpecialTokens special)
     {
         var specials = tok.SpecialTokens ?? new Dictionary<string, int>();
-        int vocabSize = Math.Max(tok.Vocabulary.Count == 0 ? 0 : tok.Vocabulary.Values.Max() + 1, specials.Count == 0 ? 0 : specials.Values.Max() + 1);
+        int vocabSize = Math.Max(tok.Decoder.Count == 0 ? 0 : tok.Decoder.Keys.Max() + 1, specials.Count == 0 ? 0 : specials.Values.Max() + 1);
         int eos = special.Id("eos", specials) ?? (specials.TryGetValue("<|endoftext|>", out int e0) ? e0 : vocabSize - 1);
         return new HfTokenizer(tok, "tiktoken", vocabSize, null, eos, special.Id("pad", specials) ?? eos);
     }
