@@ -110,7 +110,10 @@ public static class TokenizerFactory
     private static HfTokenizer Tiktoken(TiktokenTokenizer tok, SpecialTokens special)
     {
         var specials = tok.SpecialTokens ?? new Dictionary<string, int>();
-        int vocabSize = Math.Max(tok.Decoder.Count == 0 ? 0 : tok.Decoder.Keys.Max() + 1, specials.Count == 0 ? 0 : specials.Values.Max() + 1);
+        // The rank table is internal to Microsoft.ML.Tokenizers; every known encoding puts its special tokens
+        // after the last rank (gpt2: <|endoftext|> = 50256), so the vocabulary ends with them.
+        if (specials.Count == 0) throw new TokenizerLoadException("a tiktoken encoding without special tokens is not supported (its vocabulary size is unknown).");
+        int vocabSize = specials.Values.Max() + 1;
         int eos = special.Id("eos", specials) ?? (specials.TryGetValue("<|endoftext|>", out int e0) ? e0 : vocabSize - 1);
         return new HfTokenizer(tok, "tiktoken", vocabSize, null, eos, special.Id("pad", specials) ?? eos);
     }
