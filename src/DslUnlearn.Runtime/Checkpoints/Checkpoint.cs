@@ -148,7 +148,7 @@ public static class Checkpoint
                 using var scope = torch.NewDisposeScope();
                 var stored = Safetensors.ReadTensor(StreamOf(tied.Header), tied.Header, tied.Entry).to(float32);
                 var embedding = expected[based!.EmbeddingKey].to(float32).cpu();
-                if (!stored.equal(embedding).item<bool>())
+                if (!stored.shape.SequenceEqual(embedding.shape) || !stored.eq(embedding).all().item<bool>())
                     throw new CheckpointMismatchException(source, [], [],
                         [$"{tiedHead} differs from {based.EmbeddingKey}, but config.json says tie_word_embeddings = true; set it to false to load an untied head."]);
             }
