@@ -218,7 +218,9 @@ internal sealed record TokenizerJson(string Path, Dictionary<string, int> Vocab,
             UnknownToken = UnknownToken,
             PreTokenizer = ByteLevel
                 ? new RegexPreTokenizer(new Regex(TokenizerFactory.Gpt2Pattern, RegexOptions.Compiled), specialTokens)
-                : Metaspace ? null : PreTokenizer.CreateWhiteSpace(specialTokens),
+                // Metaspace: split before every U+2581, keeping it as the word's prefix (Hugging Face's "merged_with_next").
+                : Metaspace ? new RegexPreTokenizer(new Regex("\u2581[^\u2581]*|[^\u2581]+", RegexOptions.Compiled), specialTokens)
+                : PreTokenizer.CreateWhiteSpace(specialTokens),
             Normalizer = Metaspace ? new MetaspaceNormalizer() : null,
         };
         BpeTokenizer bpe;
