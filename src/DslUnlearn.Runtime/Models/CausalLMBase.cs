@@ -54,8 +54,8 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
 
     private CausalLMOutput Run(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool outputHiddenStates)
     {
-        CheckInput(inputIds, cache);
         using var scope = torch.NewDisposeScope();
+        CheckInput(inputIds, cache);
         var context = AttentionContext.Create(inputIds, attentionMask, cache);
         var states = Decode(inputIds, context, outputHiddenStates);
         var logits = ReadOut(states[^1]);
