@@ -43,9 +43,14 @@ public static class Safetensors
 
     public static ScalarType ScalarTypeOf(string dtype) => DTypes[dtype].Type;
 
-    /// <summary>Refuses pickle-based PyTorch files (by extension or by content) with the way to convert them.</summary>
+    /// <summary>
+    /// Refuses pickle-based PyTorch files (by extension or by content) with the way to convert them. A real
+    /// safetensors file is recognised first by the '{' that opens its JSON header at byte 8: its header
+    /// length may well start with the bytes of a pickle magic (0x80 0x02 is a length of 640 + ...).
+    /// </summary>
     public static void RefusePickle(string path, ReadOnlySpan<byte> head)
     {
+        if (head.Length >= 9 && head[8] == (byte)'{') return;
         string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
         bool pickleExt = ext is ".bin" or ".pt" or ".pth" or ".ckpt" or ".pkl";
         bool pickleMagic = head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5;
@@ -70,9 +75,10 @@ public static class Safetensors
     private static SafetensorsHeader ReadHeader(string path, FileStream stream)
     {
         long length = stream.Length;
-        Span<byte> prefix = stackalloc byte[8];
-        int got = stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false);
+        Span<byte> prefix = stackalloc byte[9];
+        int got = stream.ReadAtLeast(prefix, 9, throwOnEndOfStream: false);
         RefusePickle(path, prefix[..got]);
+        stream.Seek(8, SeekOrigin.Begin);
         if (got < 8)
             throw new CheckpointFormatException(path, 0, $"truncated: a safetensors file starts with an 8-byte header length, but the file has only {length} bytes.");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);

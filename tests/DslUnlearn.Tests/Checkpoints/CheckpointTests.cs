@@ -73,6 +73,21 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Fp16_checkpoint_reloads_as_the_fp16_rounded_model()
+    {
+        using var model = TinyModels.Create("phi");
+        string folder = Folder("fp16");
+        Checkpoint.Save(model, folder, new CheckpointSaveOptions(ScalarType.Float16, MaxShardBytes: 30_000));
+        Assert.All(Checkpoint.WeightFiles(folder), f =>
+            Assert.All(Safetensors.ReadHeader(f).Entries.Values, e => Assert.Equal("F16", e.DType)));
+        using var reloaded = CausalLMFactory.FromFolder(folder);
+        using var _ = torch.no_grad();
+        foreach (var p in model.Module.parameters()) p.copy_(p.to(ScalarType.Float16).to(float32));
+        using var ids = TinyModels.RandomIds(2, 7);
+        Assert.True(TensorAssert.Same(model.Logits(ids), reloaded.Logits(ids)));
+    }
+
+    [Fact]
     public void Safetensors_bytes_follow_the_format_exactly()
     {
         string path = Path.Combine(_root, "one.safetensors");
@@ -220,6 +235,14 @@ public sealed class CheckpointTests : IDisposable
         File.WriteAllBytes(disguised, [0x50, 0x4B, 0x03, 0x04, 0, 0, 0, 0, 0, 0]);
         var zip = Assert.Throws<CheckpointFormatException>(() => Safetensors.ReadHeader(disguised));
         Assert.Contains("PyTorch pickle checkpoint", zip.Message);
+
+        // A genuine safetensors header of 640 bytes starts with 0x80 0x02, like a pickle: it must still load.
+        string real = Path.Combine(folder, "real.safetensors");
+        string json = "{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}";
+        var header = Encoding.UTF8.GetBytes(json.PadRight(640));
+        File.WriteAllBytes(real, BitConverter.GetBytes(640UL).Concat(header).Concat(new byte[] { 42 }).ToArray());
+        Assert.Equal([0x80, 0x02], File.ReadAllBytes(real)[..2]);
+        Assert.Equal((byte)42, Safetensors.Load(real)["w"].data<byte>()[0]);
     }
 
     [Fact]
