@@ -3,7 +3,6 @@ using System.Text;
 using DslUnlearn.Checkpoints;
 using DslUnlearn.Models;
 using DslUnlearn.Tests.Models;
-using DslUnlearn.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 

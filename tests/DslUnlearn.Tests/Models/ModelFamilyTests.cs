@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using DslUnlearn.Generation;
 using DslUnlearn.Models;
-using DslUnlearn.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DslUnlearn.Tests.Support;
+namespace DslUnlearn.Tests.Models;
 
 internal static class TensorAssert
 {
