@@ -1,3 +1,4 @@
+using DslUnlearn.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,6 +47,19 @@ public interface ICausalLM : IDisposable
 
     /// <summary>Logits and, when <paramref name="outputHiddenStates"/>, the NumLayers + 1 hidden states.</summary>
     CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates);
+
+    /// <summary>
+    /// Forward pass for batched generation (added for issue 4; the other members are unchanged).
+    /// <paramref name="attentionMask"/> is [batch, past + seq] with 1 for real tokens and 0 for (left) padding,
+    /// Hugging Face's convention; positions count real tokens only, so a left-padded row computes what it
+    /// would alone. <paramref name="cache"/> receives this call's keys/values and supplies the earlier ones.
+    /// Families that do not implement it support only the plain call (both null).
+    /// </summary>
+    CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool outputHiddenStates)
+    {
+        if (attentionMask is null && cache is null) return Forward(inputIds, outputHiddenStates);
+        throw new NotSupportedException($"model family '{Family}' does not support attention masks or a KV cache; use one of the built-in families (llama, gpt2, phi).");
+    }
 
     /// <summary>Final norm + LM head applied to a hidden state [.., hidden] (the logit lens).</summary>
     Tensor ReadOut(Tensor hidden);

@@ -12,13 +12,13 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     private readonly RmsNorm norm;
     private readonly LlamaConfig _config;
 
-    public LlamaModel(LlamaConfig c) : base(nameof(LlamaModel))
+    public LlamaModel(LlamaConfig c, Device? device = null) : base(nameof(LlamaModel))
     {
         _config = c;
-        embed_tokens = nn.Embedding(c.VocabSize, c.HiddenSize);
+        embed_tokens = nn.Embedding(c.VocabSize, c.HiddenSize, device: device);
         layers = new ModuleList<LlamaDecoderLayer>();
-        for (int i = 0; i < c.NumHiddenLayers; i++) layers.Add(new LlamaDecoderLayer(c));
-        norm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        for (int i = 0; i < c.NumHiddenLayers; i++) layers.Add(new LlamaDecoderLayer(c, device));
+        norm = new RmsNorm(c.HiddenSize, c.RmsNormEps, device);
         RegisterComponents();
     }
 
@@ -26,100 +26,77 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor inputIds)
     {
         using var scope = torch.NewDisposeScope();
-        var (cos, sin) = Rotary.Tables(inputIds.shape[1], _config.HeadDim, _config.RopeTheta, inputIds.device);
-        var h = embed_tokens.forward(inputIds);
-        foreach (var layer in layers) h = layer.forward(h, cos, sin);
-        return norm.forward(h).MoveToOuterDisposeScope();
+        var context = AttentionContext.Create(inputIds, null, null);
+        return norm.forward(Decode(inputIds, context, false)[^1]).MoveToOuterDisposeScope();
     }
 
     /// <summary>Pre-norm hidden states: embeddings, then the output of each layer (NumLayers + 1 tensors).</summary>
     public List<Tensor> HiddenStates(Tensor inputIds)
     {
         using var scope = torch.NewDisposeScope();
-        var (cos, sin) = Rotary.Tables(inputIds.shape[1], _config.HeadDim, _config.RopeTheta, inputIds.device);
-        var states = new List<Tensor> { embed_tokens.forward(inputIds) };
-        foreach (var layer in layers) states.Add(layer.forward(states[^1], cos, sin));
+        var states = Decode(inputIds, AttentionContext.Create(inputIds, null, null), true);
         foreach (var s in states) s.MoveToOuterDisposeScope();
         return states;
     }
 
+    /// <summary>Embeddings + layers under <paramref name="context"/>; tensors land in the caller's scope.</summary>
+    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    {
+        var invFreq = Rotary.InverseFrequencies(_config.HeadDim, _config.RopeTheta, _config.RopeScaling, inputIds.device);
+        var (cos, sin) = Rotary.TablesAt(context.Positions, invFreq);
+        var h = embed_tokens.forward(inputIds);
+        var states = new List<Tensor> { h };
+        for (int i = 0; i < layers.Count; i++)
+        {
+            h = layers[i].Forward(h, cos, sin, context, i);
+            if (allStates) states.Add(h);
+        }
+        return allStates ? states : [h];
+    }
+
     public Tensor Norm(Tensor hidden) => norm.forward(hidden);
+
+    internal Tensor EmbeddingWeight => embed_tokens.weight!;
 }
 
-/// <summary>Llama-style causal language model: model + untied lm_head. State-dict keys match Hugging Face.</summary>
-public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>, ICausalLM
+/// <summary>
+/// Llama-style causal language model: model + lm_head (or the embedding matrix when tie_word_embeddings).
+/// State-dict keys match Hugging Face.
+/// </summary>
+public sealed class LlamaForCausalLM : CausalLMBase
 {
     private readonly LlamaModel model;
-    private readonly Linear lm_head;
+    private readonly Linear? lm_head;
 
     public LlamaConfig Config { get; }
 
-    /// <summary>Builds the model after validating <paramref name="config"/> (no tensor is allocated for a bad one).</summary>
-    public LlamaForCausalLM(LlamaConfig config) : base(nameof(LlamaForCausalLM))
+    /// <summary>
+    /// Builds the model after validating <paramref name="config"/> (no tensor is allocated for a bad one).
+    /// <paramref name="device"/> may be the meta device, to inspect names and shapes of a large model for free.
+    /// </summary>
+    public LlamaForCausalLM(LlamaConfig config, Device? device = null) : base(nameof(LlamaForCausalLM))
     {
         Config = config.Validate();
-        model = new LlamaModel(config);
-        lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        model = new LlamaModel(config, device);
+        if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device);
         RegisterComponents();
     }
 
-    /// <summary>input_ids [batch, seq] (int64) -> logits [batch, seq, vocab] (float32).</summary>
-    public override Tensor forward(Tensor inputIds)
-    {
-        CheckInput(inputIds);
-        using var scope = torch.NewDisposeScope();
-        return lm_head.forward(model.forward(inputIds)).MoveToOuterDisposeScope();
-    }
+    public override ICausalLMConfig ArchitectureConfig => Config;
+    public override string BasePrefix => "model.";
+    public override string EmbeddingKey => "model.embed_tokens.weight";
 
-    public string Family => "llama";
-    public int VocabSize => Config.VocabSize;
-    public int HiddenSize => Config.HiddenSize;
-    public int NumLayers => Config.NumHiddenLayers;
-    public int MaxPositions => Config.MaxPositionEmbeddings;
-    public nn.Module Module => this;
+    /// <summary>Old checkpoints store the rotary inverse frequencies; they are recomputed, never loaded.</summary>
+    public override bool IsIgnorableCheckpointKey(string key) => key.EndsWith(".self_attn.rotary_emb.inv_freq", StringComparison.Ordinal);
 
-    public Tensor Logits(Tensor inputIds) => forward(inputIds);
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates) =>
+        model.Decode(inputIds, context, allStates);
 
-    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates)
-    {
-        if (!outputHiddenStates) return new CausalLMOutput(forward(inputIds), null);
-        CheckInput(inputIds);
-        using var scope = torch.NewDisposeScope();
-        var states = model.HiddenStates(inputIds);
-        var logits = ReadOut(states[^1]);
-        return new CausalLMOutput(logits, states).MoveToOuterDisposeScope();
-    }
-
-    public Tensor ReadOut(Tensor hidden)
+    public override Tensor ReadOut(Tensor hidden)
     {
         using var scope = torch.NewDisposeScope();
-        return lm_head.forward(model.Norm(hidden)).MoveToOuterDisposeScope();
-    }
-
-    public ICausalLM Clone()
-    {
-        var copy = new LlamaForCausalLM(Config);
-        var device = parameters().First().device;
-        copy.to(device);
-        copy.load_state_dict(state_dict());
-        copy.train(training);
-        return copy;
-    }
-
-    /// <summary>Rejects inputs libtorch would fail on with an unhelpful (or fatal) native error.</summary>
-    private void CheckInput(Tensor ids)
-    {
-        if (ids.dim() != 2)
-            throw new ArgumentException($"input_ids must have shape [batch, seq], got [{string.Join(", ", ids.shape)}].", nameof(ids));
-        if (ids.dtype != ScalarType.Int64)
-            throw new ArgumentException($"input_ids must be int64 token ids, got {ids.dtype}.", nameof(ids));
-        if (ids.shape[1] > Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"sequence length {ids.shape[1]} exceeds max_position_embeddings = {Config.MaxPositionEmbeddings}; raise model.max_seq_len or shorten the data.", nameof(ids));
-        if (ids.numel() > 0)
-        {
-            long max = ids.max().item<long>(), min = ids.min().item<long>();
-            if (min < 0 || max >= Config.VocabSize)
-                throw new ArgumentException($"token ids must lie in [0, {Config.VocabSize}), got [{min}, {max}]: the tokenizer and the model's vocab_size disagree.", nameof(ids));
-        }
+        var normed = model.Norm(hidden);
+        var logits = lm_head is null ? nn.functional.linear(normed, model.EmbeddingWeight) : lm_head.forward(normed);
+        return logits.MoveToOuterDisposeScope();
     }
 }

@@ -10,9 +10,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly double _eps;
 
-    public RmsNorm(int size, double eps) : base(nameof(RmsNorm))
+    public RmsNorm(int size, double eps, Device? device = null) : base(nameof(RmsNorm))
     {
-        weight = new Parameter(torch.ones(size));
+        weight = new Parameter(torch.ones(size, device: device));
         _eps = eps;
         RegisterComponents();
     }

@@ -1,0 +1,96 @@
+using DslUnlearn.Generation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Models;
+
+/// <summary>
+/// What the three families share: input checks, the ICausalLM plumbing, cloning, and the facts the
+/// checkpoint loader needs (key prefix, tied head, keys that old checkpoints carry but that hold no weights).
+/// Holds no submodules itself, so parameter names are exactly the family's Hugging Face keys.
+/// </summary>
+public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
+{
+    protected CausalLMBase(string name) : base(name) { }
+
+    /// <summary>The architecture this model was built from.</summary>
+    public abstract ICausalLMConfig ArchitectureConfig { get; }
+
+    /// <summary>Prefix of the decoder keys ("model." or "transformer."); checkpoints saved from the bare decoder omit it.</summary>
+    public abstract string BasePrefix { get; }
+
+    /// <summary>The embedding key the head reuses when embeddings are tied ("model.embed_tokens.weight").</summary>
+    public abstract string EmbeddingKey { get; }
+
+    /// <summary>Checkpoint keys that carry no learned weight (old buffers) and are skipped on load.</summary>
+    public virtual bool IsIgnorableCheckpointKey(string key) => false;
+
+    public string Family => ArchitectureConfig.ModelType;
+    public int VocabSize => ArchitectureConfig.VocabSize;
+    public int HiddenSize => ArchitectureConfig.HiddenSize;
+    public int NumLayers => ArchitectureConfig.NumLayers;
+    public int MaxPositions => ArchitectureConfig.MaxPositions;
+    public nn.Module Module => this;
+
+    /// <summary>
+    /// Embeddings and decoder layers. Returns the embeddings and every layer's output when
+    /// <paramref name="allStates"/>, else just the last layer's output (before the final norm).
+    /// Called inside a dispose scope that the caller owns.
+    /// </summary>
+    protected abstract List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates);
+
+    /// <summary>Final norm + LM head applied to a hidden state [.., hidden] (the logit lens).</summary>
+    public abstract Tensor ReadOut(Tensor hidden);
+
+    /// <summary>input_ids [batch, seq] (int64) -> logits [batch, seq, vocab].</summary>
+    public override Tensor forward(Tensor inputIds) => Run(inputIds, null, null, false).Logits;
+
+    public Tensor Logits(Tensor inputIds) => forward(inputIds);
+
+    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates) => Run(inputIds, null, null, outputHiddenStates);
+
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool outputHiddenStates) =>
+        Run(inputIds, attentionMask, cache, outputHiddenStates);
+
+    private CausalLMOutput Run(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool outputHiddenStates)
+    {
+        using var scope = torch.NewDisposeScope();
+        CheckInput(inputIds, cache);
+        var context = AttentionContext.Create(inputIds, attentionMask, cache);
+        var states = Decode(inputIds, context, outputHiddenStates);
+        var logits = ReadOut(states[^1]);
+        return new CausalLMOutput(logits, outputHiddenStates ? states : null).MoveToOuterDisposeScope();
+    }
+
+    public ICausalLM Clone()
+    {
+        var device = parameters().First().device;
+        var copy = (CausalLMBase)CausalLMFactory.Create(ArchitectureConfig, device);
+        copy.to(parameters().First().dtype);
+        copy.load_state_dict(state_dict());
+        copy.train(training);
+        return copy;
+    }
+
+    /// <summary>Rejects inputs libtorch would fail on with an unhelpful (or fatal) native error.</summary>
+    protected void CheckInput(Tensor ids, KvCache? cache)
+    {
+        if (ids.dim() != 2)
+            throw new ArgumentException($"input_ids must have shape [batch, seq], got [{string.Join(", ", ids.shape)}].", nameof(ids));
+        if (ids.dtype != ScalarType.Int64)
+            throw new ArgumentException($"input_ids must be int64 token ids, got {ids.dtype}.", nameof(ids));
+        long past = cache?.SeqLength ?? 0;
+        if (cache is not null && cache.NumLayers != NumLayers)
+            throw new ArgumentException($"the KV cache has {cache.NumLayers} layers but the model has {NumLayers}.", nameof(cache));
+        if (past + ids.shape[1] > MaxPositions)
+            throw new ArgumentException(past == 0
+                ? $"sequence length {ids.shape[1]} exceeds max_position_embeddings = {MaxPositions}; raise model.max_seq_len or shorten the data."
+                : $"cached {past} + new {ids.shape[1]} positions exceed max_position_embeddings = {MaxPositions}; generate fewer new tokens or shorten the prompt.", nameof(ids));
+        if (ids.numel() > 0)
+        {
+            long max = ids.max().item<long>(), min = ids.min().item<long>();
+            if (min < 0 || max >= VocabSize)
+                throw new ArgumentException($"token ids must lie in [0, {VocabSize}), got [{min}, {max}]: the tokenizer and the model's vocab_size disagree.", nameof(ids));
+        }
+    }
+}
