@@ -178,7 +178,7 @@ public class LossFormulaTests
     {
         var answers = IdkAnswers.Default;
         Assert.True(answers.Count >= 20, "the shipped list has at least 20 answers");
-        Assert.All(answers, a => Assert.DoesNotContain(Tokenizer.Encode(a), id => id == Text.CharTokenizer.Unk));
+        Assert.All(answers, a => Assert.DoesNotContain(Tokenizer.Encode(a), id => id == DslUnlearn.Text.CharTokenizer.Unk));
         var builder = new IdkBatchBuilder(Tokenizer, answers, seed: 5);
         var row = ForgetRows()[1];
         var sub = builder.Substitute(row, 3);
