@@ -70,7 +70,7 @@ public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
     /// <paramref name="noCompute"/> refuses to run any non-report stage (for `dslunlearn report`).
     /// </summary>
     public IReadOnlyList<StageOutcome> Build(StageGraph graph, IProgressSink progress, CancellationToken cancel = default,
-        bool forceReport = false, bool noCompute = false)
+        bool forceReport = false, bool noCompute = false, RunManifest? previous = null)
     {
         var keys = graph.ComputeKeys();
         var outcomes = new List<StageOutcome>();
@@ -97,7 +97,7 @@ public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
                 continue;
             }
             state = store.Check(key, out problem);
-            string reason = state == ArtifactState.Corrupt ? $"corrupt ({problem}), rebuilt" : force ? "forced" : "not stored";
+            string reason = state == ArtifactState.Corrupt ? $"corrupt ({problem}), rebuilt" : force ? "forced" : WhyNotStored(s, key, keys, graph, previous);
             if (state == ArtifactState.Corrupt) progress.Message($"Artifact of '{s.Id}' ({key[..12]}) is corrupt: {problem}. Rebuilding it.");
             store.Discard(key);
 

@@ -17,7 +17,10 @@ public sealed record ManifestStage
     /// <summary>"cached", "executed" or "resumed".</summary>
     public required string Status { get; init; }
     public string? Reason { get; init; }
+    /// <summary>Wall time of this stage in this run (0 when cached).</summary>
     public double Seconds { get; init; }
+    /// <summary>Wall time of the run that built the stored artifact (carried over from earlier manifests while cached).</summary>
+    public double? BuildSeconds { get; init; }
     public int? ResumedFromStep { get; init; }
     public long Bytes { get; init; }
 }
@@ -113,7 +116,10 @@ public static class Provenance
         try
         {
             string? deps = AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string;
-            foreach (var file in (deps ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            var files = (deps ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name is { } entry)
+                files.Add(Path.Combine(AppContext.BaseDirectory, entry + ".deps.json"));
+            foreach (var file in files.Distinct())
             {
                 if (!File.Exists(file)) continue;
                 var libs = JsonNode.Parse(File.ReadAllText(file))?["libraries"]?.AsObject();
@@ -124,6 +130,16 @@ public static class Provenance
             }
         }
         catch (Exception e) when (e is IOException or JsonException or InvalidOperationException) { }
+        // Loaded assemblies fill gaps (a test host's deps.json does not list the app's packages).
+        foreach (var asm in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            string? name = asm.GetName().Name;
+            if (name is null || result.ContainsKey(name) || asm.IsDynamic || name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft", StringComparison.Ordinal)
+                || name is "mscorlib" or "netstandard" || name.StartsWith("xunit", StringComparison.Ordinal)) continue;
+            string? version = asm.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion?.Split('+')[0];
+            result[name] = version ?? asm.GetName().Version?.ToString() ?? "?";
+        }
         result[".NET"] = Environment.Version.ToString();
         return new Dictionary<string, string>(result);
     }

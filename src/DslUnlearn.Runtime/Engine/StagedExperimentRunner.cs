@@ -62,7 +62,8 @@ public static class StagedExperimentRunner
         progress.Message($"Data: {p.Data.Forget.Count} forget and {p.Data.Retain.Count} retain QA pairs ({spec.Data.Authors} authors, {spec.Data.ForgetAuthors} to forget).");
 
         var engine = new BuildEngine(p.Store, p.EngineOptions);
-        var outcomes = engine.Build(p.Graph, progress, options.Cancellation, forceReport: reportOnly, noCompute: reportOnly);
+        var previous = RunManifest.TryLoad(Path.Combine(p.OutDir, RunManifest.FileName));
+        var outcomes = engine.Build(p.Graph, progress, options.Cancellation, forceReport: reportOnly, noCompute: reportOnly, previous: previous);
         foreach (var o in outcomes)
             progress.Message($"  {o.Id,-22} {o.Status,-8} {o.Key[..12]}{(o.Status == "cached" ? "" : $"  {o.Seconds:F1} s  ({o.Reason})")}");
 
@@ -90,7 +91,7 @@ public static class StagedExperimentRunner
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
             PeakWorkingSetBytes = Provenance.PeakWorkingSet(),
-            Stages = outcomes.Select(o => ToManifest(p.Graph, keys, o)).ToList(),
+            Stages = outcomes.Select(o => ToManifest(p.Graph, keys, o, previous)).ToList(),
             Outputs = published,
             Warnings = warnings,
         };
@@ -101,14 +102,15 @@ public static class StagedExperimentRunner
         return new StagedRunResult(result, outcomes, manifestPath, manifest);
     }
 
-    private static ManifestStage ToManifest(StageGraph graph, IReadOnlyDictionary<string, string> keys, StageOutcome o)
+    private static ManifestStage ToManifest(StageGraph graph, IReadOnlyDictionary<string, string> keys, StageOutcome o, RunManifest? previous)
     {
         var s = graph[o.Id];
+        double? built = o.Status == "cached" ? previous?.Stages.FirstOrDefault(x => x.Key == o.Key)?.BuildSeconds : Math.Round(o.Seconds, 3);
         return new ManifestStage
         {
             Id = o.Id, Kind = o.Kind, Key = o.Key, OptionsSha256 = CanonicalJson.Hash(s.Options),
             Inputs = s.Inputs.ToDictionary(i => i, i => keys[i]), Runtime = EngineInfo.RuntimeVersion,
-            Status = o.Status, Reason = o.Reason, Seconds = Math.Round(o.Seconds, 3), ResumedFromStep = o.ResumedFromStep, Bytes = o.Bytes,
+            Status = o.Status, Reason = o.Reason, Seconds = Math.Round(o.Seconds, 3), BuildSeconds = built, ResumedFromStep = o.ResumedFromStep, Bytes = o.Bytes,
         };
     }
 
