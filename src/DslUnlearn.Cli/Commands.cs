@@ -19,6 +19,9 @@ internal static class Commands
         root.Subcommands.Add(RunCommand());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(GcCommand.Build());
+        root.Subcommands.Add(BenchE2eCommand.Build());
         return root;
     }
 
@@ -39,11 +42,14 @@ internal static class Commands
         var name = new Argument<string>("experiment") { Description = "Experiment name (see `dslunlearn list`)." };
         var outRoot = new Option<string?>("--out") { Description = "Output root (default: the spec's report.out, usually ./artifacts)." };
         var device = new Option<DeviceKind?>("--device") { Description = "Override the spec's device: auto, cpu or cuda." };
-        var run = new Command("run", "Fine-tune, unlearn and evaluate one experiment; writes <out>/<experiment>/results.json and summary.md.")
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print which stages would run and why (new, changed, missing, corrupt); compute nothing." };
+        var run = new Command("run", "Fine-tune, unlearn and evaluate one experiment through the artifact store (cached, resumable); writes <out>/<experiment>/results.json, summary.md, tables/, plots/ and manifest.json.")
         {
-            name, outRoot, device,
+            name, outRoot, device, dryRun,
         };
-        run.SetAction(parse => Run(parse.GetValue(name)!, parse.GetValue(outRoot), parse.GetValue(device)));
+        run.SetAction(parse => parse.GetValue(dryRun)
+            ? DryRun.Print(parse.GetValue(name)!, parse.GetValue(outRoot), parse.GetValue(device))
+            : Run(parse.GetValue(name)!, parse.GetValue(outRoot), parse.GetValue(device)));
         return run;
     }
 
@@ -83,6 +89,18 @@ internal static class Commands
             Console.Error.WriteLine($"error: {e.Message}");
             return Failed;
         }
+    }
+
+    /// <summary>The experiment by name, or null after printing the usage error (with did-you-mean).</summary>
+    internal static IExperiment? FindOrComplain(string name)
+    {
+        var experiment = ExperimentCatalog.Find(name);
+        if (experiment is null)
+        {
+            Console.Error.WriteLine($"error: no experiment named '{name}'. {DidYouMean(name, ExperimentCatalog.Names)}Known: {string.Join(", ", ExperimentCatalog.Names)}.");
+            Console.Error.WriteLine("Add experiments as experiments/<name>.yaml and rebuild.");
+        }
+        return experiment;
     }
 
     private static string DidYouMean(string name, IEnumerable<string> known)

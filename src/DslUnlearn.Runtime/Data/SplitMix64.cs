@@ -8,6 +8,9 @@ public sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
+    /// <summary>The current state; <c>new SplitMix64(State)</c> continues the same sequence (checkpoints).</summary>
+    public ulong State => _state;
+
     public ulong NextUInt64()
     {
         ulong z = _state += 0x9E3779B97F4A7C15UL;

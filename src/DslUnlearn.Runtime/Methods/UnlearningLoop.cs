@@ -26,7 +26,8 @@ public static class UnlearningLoop
     /// resumes afterwards). The model keeps changing after the call: clone it to keep a copy. Never writes files.</param>
     public static IReadOnlyList<StepLog> Run(ICausalLM model, IUnlearningMethod method, IReadOnlyList<EncodedQa> forget,
         IReadOnlyList<EncodedQa> retain, ulong seed, Device device, IProgressSink progress, string stage, int padId,
-        CancellationToken cancel = default, ITokenizer? tokenizer = null, Action<int, ICausalLM>? onCheckpoint = null)
+        CancellationToken cancel = default, ITokenizer? tokenizer = null, Action<int, ICausalLM>? onCheckpoint = null,
+        Engine.ITrainingCheckpointer? checkpointer = null)
     {
         var o = method.Options;
         o.Validate(MethodName(method));
@@ -43,7 +44,18 @@ public static class UnlearningLoop
         module.train();
         progress.StageStarted(stage, steps);
         var log = new List<StepLog>(steps);
-        for (int step = 0; step < steps; step++)
+        int start = 0;
+        // The reference copy above is taken before a restore, so it is the original model either way.
+        if (checkpointer?.Restore(module, optimizer) is { } saved)
+        {
+            start = saved["step"]!.GetValue<int>();
+            forgetSampler = BatchSampler.Restore(forget, o.BatchSize, ReadSampler(saved["forget"]!));
+            retainSampler = BatchSampler.Restore(retain, o.BatchSize, ReadSampler(saved["retain"]!));
+            foreach (var e in saved["log"]!.AsArray())
+                log.Add(new StepLog(e!["step"]!.GetValue<int>(), Engine.LoopState.Double(e["loss"]), Engine.LoopState.Double(e["forget_nll"]), Engine.LoopState.Double(e["retain_nll"])));
+            progress.StageAdvanced(stage, start, $"resumed at step {start}");
+        }
+        for (int step = start; step < steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
             log.Add(OneStep(model, method, reference, forgetSampler, retainSampler, optimizer, parameters, step, device, padId, tokenizer));
@@ -54,6 +66,17 @@ public static class UnlearningLoop
                 onCheckpoint(step + 1, model);
                 module.train();
             }
+            checkpointer?.AfterStep(step + 1, steps, model, optimizer, () => new System.Text.Json.Nodes.JsonObject
+            {
+                ["step"] = log.Count,
+                ["forget"] = WriteSampler(forgetSampler.Save()),
+                ["retain"] = WriteSampler(retainSampler.Save()),
+                ["log"] = new System.Text.Json.Nodes.JsonArray(log.Select(l => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["step"] = l.Step, ["loss"] = Engine.LoopState.Bits(l.Loss),
+                    ["forget_nll"] = Engine.LoopState.Bits(l.ForgetNll), ["retain_nll"] = Engine.LoopState.Bits(l.RetainNll),
+                }).ToArray()),
+            });
         }
         module.eval();
         progress.StageFinished(stage, $"forget NLL {log[^1].ForgetNll:F3}");
@@ -113,6 +136,14 @@ public static class UnlearningLoop
     public static string MethodName(IUnlearningMethod method)
         => method.GetType().GetCustomAttributes(typeof(Components.UnlearningMethodAttribute), false)
                .OfType<Components.UnlearningMethodAttribute>().FirstOrDefault()?.Name ?? method.GetType().Name;
+
+    private static System.Text.Json.Nodes.JsonObject WriteSampler(BatchSampler.State s) => new()
+    {
+        ["rng"] = Engine.LoopState.U64(s.Rng), ["order"] = Engine.LoopState.Ints(s.Order), ["cursor"] = s.Cursor,
+    };
+
+    private static BatchSampler.State ReadSampler(System.Text.Json.Nodes.JsonNode n)
+        => new(Engine.LoopState.U64(n["rng"]), Engine.LoopState.Ints(n["order"]), n["cursor"]!.GetValue<int>());
 
     /// <summary>
     /// A frozen copy of <paramref name="model"/>: same weights, no parameter requires grad, eval mode. The

@@ -20,10 +20,12 @@ namespace DslUnlearn.Pipeline;
 /// </summary>
 public static class ExperimentRunner
 {
-    private const int EvalBatchSize = 32;
+    internal const int EvalBatchSize = 32;
 
     public static ExperimentResult Run(ExperimentSpec spec, RunOptions options)
     {
+        // The artifact engine runs the same work as stages through the store (cached, resumable); see Engine/.
+        if (!options.InMemory) return Engine.StagedExperimentRunner.Run(spec, options).Result;
         var progress = options.Progress;
         var cancel = options.Cancellation;
         var device = DeviceResolver.Resolve(spec.Device);
@@ -83,7 +85,7 @@ public static class ExperimentRunner
         return new ExperimentResult(outDir, resultsPath, summaryPath, run);
     }
 
-    private static ModelEvaluation Evaluate(string name, string kind, string? method, ICausalLM model, ExperimentSpec spec,
+    internal static ModelEvaluation Evaluate(string name, string kind, string? method, ICausalLM model, ExperimentSpec spec,
         QaDataset data, QaEncoder encoder, Device device, IProgressSink progress)
     {
         var values = new List<MetricValues>();

@@ -13,8 +13,9 @@ public static class ResultsJsonWriter
 {
     public const int FormatVersion = 1;
 
-    public static void Write(string path, RunRecord run)
-        => AtomicFile.Write(path, stream =>
+    public static void Write(string path, RunRecord run) => AtomicFile.Write(path, stream => Write(stream, run));
+
+    public static void Write(Stream stream, RunRecord run)
         {
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
@@ -51,7 +52,7 @@ public static class ResultsJsonWriter
             WriteExamples(w, "retain", run.Data.Retain);
             w.WriteEndObject();
             w.WriteEndObject();
-        });
+        }
 
     private static void WriteModel(Utf8JsonWriter w, ModelEvaluation model)
     {

@@ -5,6 +5,20 @@ namespace DslUnlearn.Training;
 /// <summary>Seeded epoch-wise shuffling; endless when used with <see cref="NextBatch"/>.</summary>
 public sealed class BatchSampler(IReadOnlyList<EncodedQa> rows, int batchSize, SplitMix64 rng)
 {
+    /// <summary>Where <see cref="NextBatch"/> stands: RNG state, current order and cursor (for checkpoints).</summary>
+    public sealed record State(ulong Rng, int[] Order, int Cursor);
+
+    public State Save() => new(rng.State, _order.ToArray(), _cursor);
+
+    /// <summary>A sampler that continues exactly where <paramref name="state"/> was saved.</summary>
+    public static BatchSampler Restore(IReadOnlyList<EncodedQa> rows, int batchSize, State state)
+    {
+        var sampler = new BatchSampler(rows, batchSize, new SplitMix64(state.Rng));
+        sampler._order.AddRange(state.Order);
+        sampler._cursor = state.Cursor;
+        return sampler;
+    }
+
     private readonly List<int> _order = [];
     private int _cursor;
 

@@ -11,33 +11,64 @@ namespace DslUnlearn.Training;
 public static class Finetuner
 {
     /// <returns>Mean training loss of the last epoch.</returns>
+    /// <param name="checkpointer">Optional: restores a saved state first and checkpoints along the way (the
+    /// artifact engine), so a killed run resumes bit-identically.</param>
     public static double Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
-        Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default)
+        Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default,
+        Engine.ITrainingCheckpointer? checkpointer = null)
     {
-        var sampler = new BatchSampler(rows, spec.BatchSize, new SplitMix64(seed));
+        var rng = new SplitMix64(seed);
+        var sampler = new BatchSampler(rows, spec.BatchSize, rng);
         int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;
         using var optimizer = optim.AdamW(model.Module.parameters(), lr: spec.Lr, weight_decay: spec.WeightDecay);
         model.Module.train();
         progress.StageStarted(stage, spec.Epochs);
-        int step = 0;
-        double lastEpochLoss = double.NaN;
-        for (int epoch = 0; epoch < spec.Epochs; epoch++)
+        int step = 0, startEpoch = 0, skip = 0;
+        double lastEpochLoss = double.NaN, sum = 0;
+        int batches = 0;
+        if (checkpointer?.Restore(model.Module, optimizer) is { } saved)
         {
-            double sum = 0;
-            int batches = 0;
+            // Resume mid-epoch: replay the epoch's shuffle from the RNG state it started with, skip the batches done.
+            step = saved["step"]!.GetValue<int>();
+            startEpoch = saved["epoch"]!.GetValue<int>();
+            skip = saved["batch_in_epoch"]!.GetValue<int>();
+            sum = Engine.LoopState.Double(saved["sum"]);
+            batches = saved["batches"]!.GetValue<int>();
+            lastEpochLoss = Engine.LoopState.Double(saved["last_epoch_loss"]);
+            rng = new SplitMix64(Engine.LoopState.U64(saved["epoch_rng"]));
+            sampler = new BatchSampler(rows, spec.BatchSize, rng);
+            progress.StageAdvanced(stage, startEpoch, $"resumed at step {step}");
+        }
+        for (int epoch = startEpoch; epoch < spec.Epochs; epoch++)
+        {
+            ulong epochRng = rng.State;
+            int inEpoch = 0;
+            if (epoch != startEpoch || skip == 0) { sum = 0; batches = 0; }
             foreach (var rowsOfBatch in sampler.Epoch())
             {
+                if (skip > 0) { skip--; inEpoch++; continue; }
                 cancel.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                SetLr(optimizer, Schedule(spec, step++, totalSteps));
-                using var batch = TokenBatch.Collate(rowsOfBatch, device, padId);
-                optimizer.zero_grad();
-                var loss = CausalLmLoss.Nll(model, batch);
-                loss.backward();
-                if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), spec.MaxGradNorm);
-                optimizer.step();
-                sum += loss.item<float>();
-                batches++;
+                using (var scope = torch.NewDisposeScope())
+                {
+                    SetLr(optimizer, Schedule(spec, step++, totalSteps));
+                    using var batch = TokenBatch.Collate(rowsOfBatch, device, padId);
+                    optimizer.zero_grad();
+                    var loss = CausalLmLoss.Nll(model, batch);
+                    loss.backward();
+                    if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), spec.MaxGradNorm);
+                    optimizer.step();
+                    sum += loss.item<float>();
+                    batches++;
+                    inEpoch++;
+                }
+                int e = epoch, b = inEpoch, st = step;
+                double su = sum, le = lastEpochLoss;
+                int ba = batches;
+                checkpointer?.AfterStep(step, totalSteps, model, optimizer, () => new System.Text.Json.Nodes.JsonObject
+                {
+                    ["step"] = st, ["epoch"] = e, ["batch_in_epoch"] = b, ["epoch_rng"] = Engine.LoopState.U64(epochRng),
+                    ["sum"] = Engine.LoopState.Bits(su), ["batches"] = ba, ["last_epoch_loss"] = Engine.LoopState.Bits(le),
+                });
             }
             lastEpochLoss = sum / batches;
             progress.StageAdvanced(stage, epoch + 1, $"loss {lastEpochLoss:F4}");

@@ -1,0 +1,48 @@
+using System.Text;
+
+namespace DslUnlearn.Reporting;
+
+/// <summary>
+/// Renders every report file of an experiment from its data: results.json (first seed, the OpenUnlearning
+/// shape), summary.md, tables/summary.{md,csv,tex} and plots/*.{png,svg}. Pure: no training, no store access.
+/// </summary>
+public static class ReportBuilder
+{
+    public const int FormatVersion = 1;
+
+    public const string FontWarning =
+        "warning: no font found for the plots (SkiaSharp sees no font family), so plots/ was skipped; tables and results.json are complete. " +
+        "Fix: install a font (Debian/Ubuntu: sudo apt-get install -y fonts-dejavu-core), then run `dslunlearn report <experiment>`.";
+
+    /// <summary>Writes each output through <paramref name="write"/> (relative path, writer); returns warnings.</summary>
+    public static IReadOnlyList<string> Build(ReportInput input, bool plots, Action<string, Action<Stream>> write)
+    {
+        var warnings = new List<string>();
+        var first = input.Runs[0];
+        write("results.json", s => ResultsJsonWriter.Write(s, first));
+        write("summary.md", s => Utf8(s, SummaryMarkdownWriter.Render(first)));
+
+        var table = SummaryTables.Build(input);
+        string seeds = table.Seeds > 1 ? $"mean ± std over {table.Seeds} seeds ({string.Join(", ", input.Runs.Select(r => r.Spec.Seed))})" : $"seed {first.Spec.Seed}";
+        string caption = $"{first.Spec.Name}: mean over samples per model; {seeds}. ES = extraction strength, EM = exact memorization; " +
+                         "forget values should drop after unlearning, retain values should stay." +
+                         (input.Calibrated.Count > 0 ? " (cal.) = at the mixing weight chosen by calibration." : "");
+        write("tables/summary.md", s => Utf8(s, SummaryTables.Markdown(table, caption)));
+        write("tables/summary.csv", s => Utf8(s, SummaryTables.Csv(table)));
+        write("tables/summary.tex", s => Utf8(s, SummaryTables.Latex(table, caption, $"tab:{first.Spec.Name}")));
+
+        if (!plots)
+        {
+            warnings.Add(FontWarning);
+            return warnings;
+        }
+        foreach (var f in Plots.All(input))
+        {
+            write($"plots/{f.Name}.png", s => s.Write(f.Png));
+            write($"plots/{f.Name}.svg", s => Utf8(s, f.Svg));
+        }
+        return warnings;
+    }
+
+    private static void Utf8(Stream s, string text) => s.Write(new UTF8Encoding(false).GetBytes(text));
+}

@@ -1,0 +1,35 @@
+namespace DslUnlearn.Reporting;
+
+/// <summary>
+/// Everything the tables and plots are drawn from. <see cref="Runs"/> holds one record per seed of the same
+/// experiment (mean +- std columns appear when there are several); the other lists are filled by the stages
+/// that produce them (calibration, attacks, unlearning trajectories) and may be empty.
+/// </summary>
+public sealed record ReportInput
+{
+    public required IReadOnlyList<RunRecord> Runs { get; init; }
+    public IReadOnlyList<TrajectoryPoint> Trajectories { get; init; } = [];
+    public IReadOnlyList<TradeoffPoint> Tradeoff { get; init; } = [];
+    public IReadOnlyList<CalibratedValue> Calibrated { get; init; } = [];
+    public IReadOnlyList<RobustnessPoint> Robustness { get; init; } = [];
+}
+
+/// <summary>ES of one unlearning run after <paramref name="Step"/> optimizer steps (step 0 = the starting model).</summary>
+public sealed record TrajectoryPoint(string Model, int Seed, int Step, double ForgetEs, double RetainEs);
+
+/// <summary>
+/// One point of the calibration trade-off curve: the model theta(alpha) = (1 - alpha) theta_ref + alpha
+/// theta_unlearned of method <paramref name="Model"/>, with its forget and retain ES.
+/// </summary>
+public sealed record TradeoffPoint(string Model, int Seed, double Alpha, double ForgetEs, double RetainEs);
+
+/// <summary>A metric of a calibrated model (at the mixing weight <paramref name="Alpha"/> calibration chose).</summary>
+/// <param name="Metric">Metric name as in YAML (es_exact, em, ...).</param>
+/// <param name="Split">Split name as in YAML (forget, retain, ...).</param>
+public sealed record CalibratedValue(string Model, int Seed, double Alpha, string Metric, string Split, double Value);
+
+/// <summary>
+/// One unlearned model's value of a metric before (x) and after (y) an attack: the points of the paper's
+/// robustness scatter (one plot per metric, attack and split).
+/// </summary>
+public sealed record RobustnessPoint(string Metric, string Attack, string Split, string Model, double Before, double After);

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using DslUnlearn.Pipeline;
+
+namespace DslUnlearn.Reporting;
+
+/// <summary>One column: a metric on a split, uncalibrated or at the calibrated mixing weight.</summary>
+public sealed record TableColumn(string Metric, string Split, bool Calibrated)
+{
+    public string Title => $"{SummaryTables.MetricTitle(Metric)} {Split}{(Calibrated ? " (cal.)" : "")}";
+    public string CsvName => $"{Metric}_{Split}{(Calibrated ? "_calibrated" : "")}";
+}
+
+/// <summary>A cell: mean over seeds, sample std (NaN with one seed), and the number of seeds.</summary>
+public sealed record TableCell(double Mean, double Std, int N);
+
+/// <summary>Models x (metric, split[, calibrated]) with mean +- std across seeds.</summary>
+public sealed record SummaryTable(IReadOnlyList<string> Models, IReadOnlyList<TableColumn> Columns, IReadOnlyDictionary<(string Model, TableColumn Column), TableCell> Cells, int Seeds)
+{
+    public TableCell? Get(string model, TableColumn column) => Cells.TryGetValue((model, column), out var c) ? c : null;
+}
+
+/// <summary>The summary table in Markdown, CSV and LaTeX (booktabs).</summary>
+public static class SummaryTables
+{
+    public static SummaryTable Build(ReportInput input)
+    {
+        if (input.Runs.Count == 0) throw new ArgumentException("A report needs at least one run.", nameof(input));
+        var models = input.Runs.SelectMany(r => r.Models.Select(m => m.Name)).Distinct().ToList();
+        var columns = input.Runs[0].Spec.Metrics
+            .SelectMany(m => m.Splits.Select(s => new TableColumn(m.Name, SpecNames.Of(s), false))).ToList();
+        var calibratedColumns = input.Calibrated.Select(c => new TableColumn(c.Metric, c.Split, true)).Distinct().ToList();
+        columns.AddRange(calibratedColumns);
+
+        var cells = new Dictionary<(string, TableColumn), TableCell>();
+        foreach (var model in models)
+            foreach (var column in columns)
+            {
+                var values = column.Calibrated
+                    ? input.Calibrated.Where(c => c.Model == model && c.Metric == column.Metric && c.Split == column.Split).Select(c => c.Value).ToList()
+                    : input.Runs.Select(r => r.Models.FirstOrDefault(m => m.Name == model)?.Metrics
+                            .FirstOrDefault(v => v.Metric == column.Metric && SpecNames.Of(v.Split) == column.Split)?.Mean)
+                        .OfType<double>().ToList();
+                if (values.Count > 0) cells[(model, column)] = new TableCell(Statistics.Mean(values), Statistics.StdDev(values), values.Count);
+            }
+        return new SummaryTable(models, columns, cells, input.Runs.Select(r => r.Spec.Seed).Distinct().Count());
+    }
+
+    public static string MetricTitle(string metric) => metric switch
+    {
+        "es_exact" => "ES exact",
+        "es_perturb" => "ES perturb",
+        "em" => "EM",
+        _ => metric,
+    };
+
+    public static string Markdown(SummaryTable t, string caption)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(caption).AppendLine();
+        sb.Append("| model |");
+        foreach (var c in t.Columns) sb.Append(' ').Append(c.Title).Append(" |");
+        sb.AppendLine();
+        sb.Append("|---|");
+        foreach (var _ in t.Columns) sb.Append("---:|");
+        sb.AppendLine();
+        foreach (var m in t.Models)
+        {
+            sb.Append("| ").Append(m).Append(" |");
+            foreach (var c in t.Columns) sb.Append(' ').Append(Text(t.Get(m, c), " ± ")).Append(" |");
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Wide CSV: one row per model; <c>&lt;metric&gt;_&lt;split&gt;_mean</c>, <c>_std</c> (empty with one seed), <c>_n</c>.</summary>
+    public static string Csv(SummaryTable t)
+    {
+        var sb = new StringBuilder();
+        sb.Append("model");
+        foreach (var c in t.Columns) sb.Append(',').Append(c.CsvName).Append("_mean,").Append(c.CsvName).Append("_std,").Append(c.CsvName).Append("_n");
+        sb.Append('\n');
+        foreach (var m in t.Models)
+        {
+            sb.Append(CsvField(m));
+            foreach (var c in t.Columns)
+            {
+                var cell = t.Get(m, c);
+                sb.Append(',').Append(cell is null ? "" : R(cell.Mean))
+                  .Append(',').Append(cell is null || double.IsNaN(cell.Std) ? "" : R(cell.Std))
+                  .Append(',').Append(cell?.N.ToString(CultureInfo.InvariantCulture) ?? "0");
+            }
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A booktabs table (needs \usepackage{booktabs}); metrics grouped with \cmidrule, splits below.</summary>
+    public static string Latex(SummaryTable t, string caption, string label)
+    {
+        var groups = new List<(string Title, List<TableColumn> Columns)>();
+        foreach (var c in t.Columns)
+        {
+            string title = SummaryTables.MetricTitle(c.Metric) + (c.Calibrated ? " (calibrated)" : "");
+            if (groups.Count > 0 && groups[^1].Title == title) groups[^1].Columns.Add(c);
+            else groups.Add((title, [c]));
+        }
+        var sb = new StringBuilder();
+        sb.AppendLine("% Requires \\usepackage{booktabs}. Generated by dslunlearn; values are means over samples" + (t.Seeds > 1 ? $", mean $\\pm$ std over {t.Seeds} seeds." : "."));
+        sb.AppendLine("\\begin{table}[t]");
+        sb.AppendLine("\\centering");
+        sb.AppendLine("\\small");
+        sb.AppendLine("\\begin{tabular}{l" + new string('r', t.Columns.Count) + "}");
+        sb.AppendLine("\\toprule");
+        sb.Append("Model");
+        foreach (var g in groups) sb.Append(" & \\multicolumn{").Append(g.Columns.Count).Append("}{c}{").Append(TeX(g.Title)).Append('}');
+        sb.AppendLine(" \\\\");
+        int col = 2;
+        var rules = new StringBuilder();
+        foreach (var g in groups)
+        {
+            rules.Append($"\\cmidrule(lr){{{col}-{col + g.Columns.Count - 1}}}");
+            col += g.Columns.Count;
+        }
+        sb.AppendLine(rules.ToString());
+        sb.Append(' ');
+        foreach (var c in t.Columns) sb.Append(" & ").Append(TeX(c.Split));
+        sb.AppendLine(" \\\\");
+        sb.AppendLine("\\midrule");
+        foreach (var m in t.Models)
+        {
+            sb.Append(TeX(m));
+            foreach (var c in t.Columns)
+            {
+                var cell = t.Get(m, c);
+                sb.Append(" & ").Append(cell is null ? "--" : double.IsNaN(cell.Std) ? F(cell.Mean) : $"${F(cell.Mean)} \\pm {F(cell.Std)}$");
+            }
+            sb.AppendLine(" \\\\");
+        }
+        sb.AppendLine("\\bottomrule");
+        sb.AppendLine("\\end{tabular}");
+        sb.AppendLine($"\\caption{{{TeX(caption)}}}");
+        sb.AppendLine($"\\label{{{label}}}");
+        sb.AppendLine("\\end{table}");
+        return sb.ToString();
+    }
+
+    private static string Text(TableCell? cell, string pm)
+        => cell is null ? "n/a" : double.IsNaN(cell.Std) ? F(cell.Mean) : F(cell.Mean) + pm + F(cell.Std);
+
+    public static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
+    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string CsvField(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+
+    public static string TeX(string s)
+    {
+        var sb = new StringBuilder();
+        foreach (char ch in s)
+            sb.Append(ch switch
+            {
+                '_' => "\\_", '%' => "\\%", '&' => "\\&", '#' => "\\#", '$' => "\\$", '{' => "\\{", '}' => "\\}",
+                '~' => "\\textasciitilde{}", '^' => "\\textasciicircum{}", '\\' => "\\textbackslash{}",
+                _ => ch.ToString(),
+            });
+        return sb.ToString();
+    }
+}
