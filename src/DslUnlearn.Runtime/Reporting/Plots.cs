@@ -87,7 +87,7 @@ public static class Plots
         diagonal.LegendText = "y = x (no effect)";
         var dots = plt.Add.ScatterPoints(x, y, Color(0));
         dots.MarkerSize = 9;
-        dots.LegendText = $"unlearned models (n = {points.Count})";
+        dots.LegendText = $"models (n = {points.Count})";
         if (!double.IsNaN(slope))
         {
             var fit = plt.Add.Line(lo, slope * lo + intercept, hi, slope * hi + intercept);
