@@ -39,7 +39,12 @@ public sealed record BenchOptions
     /// A KV-cached greedy generator (model, prompts, new tokens -> generated tokens) to time next to the uncached
     /// reference decoder; generate_cached_tokens_per_s is null without one.
     /// </summary>
-    public Func<ICausalLM, IReadOnlyList<int[]>, int, int[][]>? CachedGenerator { get; init; }
+    public Func<ICausalLM, IReadOnlyList<int[]>, int, int[][]>? CachedGenerator { get; init; } = KvCacheGenerator;
+
+    /// <summary>The runtime's batched greedy generator with a KV cache (Generation/GreedyGenerator), no EOS stop.</summary>
+    public static int[][] KvCacheGenerator(ICausalLM model, IReadOnlyList<int[]> prompts, int newTokens)
+        => Generation.GreedyGenerator.Generate(model, prompts, new Generation.GenerationOptions(newTokens, EosId: null, UseCache: true, BatchSize: Math.Max(1, prompts.Count)))
+            .Select(g => g.Tokens).ToArray();
 
     public static BenchOptions Quick { get; } = new()
     {

@@ -160,32 +160,29 @@ public static partial class StagedExperimentRunner
 
     /// <summary>Everything a run needs before any stage runs: data, encoder, config, store, graph.</summary>
     private sealed record Prepared(ExperimentSpec Spec, string OutDir, ArtifactStore Store, EngineOptions EngineOptions, Device Device,
-        QaDataset Data, QaEncoder Encoder, EncodedQa[] Forget, EncodedQa[] Retain, LlamaConfig Config, JsonNode ResolvedSpec, bool Fonts, StageGraph Graph);
+        QaDataset Data, QaEncoder Encoder, EncodedQa[] Forget, EncodedQa[] Retain, RunInputs.ModelSourceInfo Model, JsonNode ResolvedSpec, bool Fonts, StageGraph Graph);
 
     private static Prepared Prepare(ExperimentSpec spec, RunOptions options, IProgressSink progress)
     {
         var device = DeviceResolver.Resolve(spec.Device);
         string root = OutputRoot(spec, options);
-        var data = spec.Data.Source switch
-        {
-            DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
-            _ => throw new NotSupportedException($"data.source {spec.Data.Source} is not supported."),
-        };
-        var encoder = new QaEncoder(new CharTokenizer(), spec.Prompt);
+        var data = RunInputs.LoadData(spec);
+        var source = RunInputs.ModelSource(spec);
+        var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.Retain);
         int longest = forget.Concat(retain).Max(e => e.Ids.Length) - 1;
-        if (longest > spec.Model.MaxSeqLen)
-            throw new InvalidOperationException($"{spec.SourceFile}: the longest QA pair needs {longest} positions but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}.");
-        var config = new LlamaConfig(encoder.Tokenizer.VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
-            spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
+        if (longest > source.MaxPositions)
+            throw new InvalidOperationException(source.Checkpoint is null
+                ? $"{spec.SourceFile}: the longest QA pair needs {longest} positions but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}."
+                : $"{spec.SourceFile}: the longest QA pair needs {longest} positions but the checkpoint {source.Checkpoint} allows {source.MaxPositions}; use shorter data.");
         var dup = spec.Unlearn.GroupBy(u => u.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
             throw new InvalidOperationException($"{spec.SourceFile}: two unlearn entries are named '{dup.Key}'; give each a distinct `name:`.");
 
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         var p = new Prepared(spec, Path.Combine(root, spec.Name), ArtifactStore.ForOutputRoot(root),
-            new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retain, config, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
+            new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retain, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);
         return p;
     }
@@ -207,14 +204,15 @@ public static partial class StagedExperimentRunner
         g.Add(new StageDefinition
         {
             Id = "init/model", Kind = "init",
-            Options = new JsonObject { ["model"] = CanonicalJson.FromObject(p.Config), ["preset"] = spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = dev },
+            Options = new JsonObject { ["model"] = p.Model.Key.DeepClone(), ["preset"] = spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = dev },
             Execute = ctx =>
             {
-                using var model = new LlamaForCausalLM(p.Config); // torch RNG seeded with the spec seed by the engine
-                model.to(p.Device);
-                long parameters = model.parameters().Sum(t => t.numel());
-                progress.Message($"Model: {spec.Model.Preset}, {parameters:N0} parameters.");
-                ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model, s));
+                // torch RNG seeded with the spec seed by the engine; a checkpoint brings its own weights
+                using var model = p.Model.CreateInitial();
+                model.Module.to(p.Device);
+                long parameters = model.Module.parameters().Sum(t => t.numel());
+                progress.Message($"Model: {p.Model.Description}, {parameters:N0} parameters.");
+                ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
                 ctx.Output.WriteJson("meta.json", new JsonObject { ["parameters"] = parameters });
             },
         });
@@ -230,7 +228,7 @@ public static partial class StagedExperimentRunner
                 double loss = Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed, p.Device, progress,
                     "finetune target", padId, ctx.Cancellation, ckpt);
                 ctx.ResumedFromStep = ckpt.ResumedFromStep;
-                ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model, s));
+                ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
                 var meta = JsonNode.Parse(init.ReadText("meta.json"))!.AsObject();
                 meta["final_loss"] = loss;
                 meta["final_loss_bits"] = LoopState.Bits(loss);
@@ -271,7 +269,7 @@ public static partial class StagedExperimentRunner
                     Record(0, model);
                     var log = UnlearningLoop.Run(model, method, p.Forget, p.Retain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt);
                     ctx.ResumedFromStep = ckpt.ResumedFromStep;
-                    ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model, s));
+                    ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
                     ctx.Output.WriteJson("log.json", log.Select(l => new JsonObject
                     {
                         ["step"] = l.Step, ["loss"] = LoopState.Bits(l.Loss), ["forget_nll"] = LoopState.Bits(l.ForgetNll), ["retain_nll"] = LoopState.Bits(l.RetainNll),
@@ -320,13 +318,21 @@ public static partial class StagedExperimentRunner
         });
     }
 
-    private static LlamaForCausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt)
+    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt)
     {
-        var model = new LlamaForCausalLM(p.Config);
-        using (var f = File.OpenRead(artifact.PathOf(fmt.FileName))) fmt.Load(model, f);
-        model.to(p.Device);
-        model.eval();
-        return model;
+        var model = p.Model.CreateEmpty();
+        try
+        {
+            using (var f = File.OpenRead(artifact.PathOf(fmt.FileName))) fmt.Load(model.Module, f);
+            model.Module.to(p.Device);
+            model.Module.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     private static ReportInput LoadReportInput(Prepared p, ArtifactStore store, IReadOnlyDictionary<string, string> keys)

@@ -32,31 +32,23 @@ public static class ExperimentRunner
         string outDir = Path.Combine(options.OutputRoot ?? spec.Report.Out, spec.Name);
         progress.Message($"Experiment '{spec.Name}' from {spec.SourceFile}: seed {spec.Seed}, device {device.type.ToString().ToLowerInvariant()}, output {outDir}");
 
-        if (spec.Model.Checkpoint is { } checkpoint)
-            throw new NotSupportedException($"{spec.SourceFile}: model.checkpoint ({checkpoint}): loading Hugging Face checkpoints is not implemented yet; use a model preset.");
-        var data = spec.Data.Source switch
-        {
-            DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
-            DataSource.Tofu => throw new NotSupportedException($"{spec.SourceFile}: TOFU loading is not implemented yet; use data.source: synthetic."),
-            _ => throw new NotSupportedException($"data.source {spec.Data.Source} is not supported."),
-        };
-        var encoder = new QaEncoder(new CharTokenizer(), spec.Prompt);
+        var data = RunInputs.LoadData(spec);
+        var source = RunInputs.ModelSource(spec);
+        var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.Retain);
         var all = forget.Concat(retain).ToArray();
         int longest = all.Max(e => e.Ids.Length) - 1;
-        if (longest > spec.Model.MaxSeqLen)
-            throw new InvalidOperationException($"{spec.SourceFile}: the longest QA pair needs {longest} positions but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}.");
-        progress.Message($"Data: {data.Forget.Count} forget and {data.Retain.Count} retain QA pairs ({spec.Data.Authors} authors, {spec.Data.ForgetAuthors} to forget).");
+        if (longest > source.MaxPositions)
+            throw new InvalidOperationException($"{spec.SourceFile}: the longest QA pair needs {longest} positions but the model allows {source.MaxPositions} (model.max_seq_len); raise model.max_seq_len to at least {longest}.");
+        progress.Message($"Data: {data.Forget.Count} forget and {data.Retain.Count} retain QA pairs.");
 
-        var config = new LlamaConfig(encoder.Tokenizer.VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
-            spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
         ulong seed = (ulong)spec.Seed;
         torch.manual_seed(spec.Seed);
-        using var target = new LlamaForCausalLM(config);
-        target.to(device);
-        long parameters = target.parameters().Sum(p => p.numel());
-        progress.Message($"Model: {spec.Model.Preset}, {parameters:N0} parameters.");
+        using var target = source.CreateInitial();
+        target.Module.to(device);
+        long parameters = target.Module.parameters().Sum(p => p.numel());
+        progress.Message($"Model: {source.Description}, {parameters:N0} parameters.");
 
         int padId = encoder.Tokenizer.PadId;
         var models = new List<ModelEvaluation> { Evaluate("untrained", "untrained", null, target, spec, data, encoder, device, progress) };

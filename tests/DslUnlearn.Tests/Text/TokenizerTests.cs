@@ -17,7 +17,7 @@ public sealed class TokenizerTests : IDisposable
     // ---- GPT-2 byte-level BPE: 256 byte symbols (id = byte value) + 5 merges + <|endoftext|> ----
 
     /// <summary>GPT-2's printable stand-ins for bytes: printable Latin-1 bytes map to themselves, the rest to U+0100 onwards.</summary>
-    private static Dictionary<int, char> ByteSymbols()
+    internal static Dictionary<int, char> ByteSymbols()
     {
         var map = new Dictionary<int, char>();
         int next = 256;
@@ -26,9 +26,9 @@ public sealed class TokenizerTests : IDisposable
         return map;
     }
 
-    private static readonly string[] Merges = ["h e", "l l", "he ll", "hell o", "\u0120 hello"];
+    internal static readonly string[] Merges = ["h e", "l l", "he ll", "hell o", "\u0120 hello"];
 
-    private static Dictionary<string, int> ByteLevelVocab()
+    internal static Dictionary<string, int> ByteLevelVocab()
     {
         var vocab = ByteSymbols().ToDictionary(kv => kv.Value.ToString(), kv => kv.Key);
         vocab["he"] = 256; vocab["ll"] = 257; vocab["hell"] = 258; vocab["hello"] = 259; vocab["\u0120hello"] = 260;

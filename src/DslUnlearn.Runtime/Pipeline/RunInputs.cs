@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using DslUnlearn.Checkpoints;
+using DslUnlearn.Data;
+using DslUnlearn.Models;
+using DslUnlearn.Specs;
+using DslUnlearn.Text;
+
+namespace DslUnlearn.Pipeline;
+
+/// <summary>
+/// Turns a spec's <c>data</c> and <c>model</c> sections into data, a tokenizer and a model factory:
+/// the built-in synthetic authors or TOFU from a folder; the tiny Llama preset or a Hugging Face
+/// checkpoint folder (config.json + safetensors + tokenizer files).
+/// </summary>
+public static class RunInputs
+{
+    /// <summary>Where a run's model comes from.</summary>
+    /// <param name="Key">What identifies the initial model in artifact keys (config, and weight file sizes for checkpoints).</param>
+    /// <param name="CreateInitial">The model before fine-tuning: seeded random init, or the checkpoint's weights.</param>
+    /// <param name="CreateEmpty">Same architecture, weights to be loaded by the caller.</param>
+    public sealed record ModelSourceInfo(ITokenizer Tokenizer, int MaxPositions, string Description, string? Checkpoint, JsonNode Key,
+        Func<ICausalLM> CreateInitial, Func<ICausalLM> CreateEmpty);
+
+    public static QaDataset LoadData(ExperimentSpec spec) => spec.Data.Source switch
+    {
+        DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
+        DataSource.Tofu => TofuData.LoadBenchmark(
+            ResolvePath(spec.Data.Path ?? throw new InvalidOperationException($"{spec.SourceFile}: data.source tofu needs data.path (the folder with TOFU's JSON Lines files)."), spec, "data.path"),
+            spec.Data.Split ?? "forget10").ToDataset(),
+        _ => throw new NotSupportedException($"{spec.SourceFile}: data.source {spec.Data.Source} is not supported."),
+    };
+
+    public static ModelSourceInfo ModelSource(ExperimentSpec spec)
+    {
+        if (spec.Model.Checkpoint is { } checkpoint)
+        {
+            string folder = ResolvePath(checkpoint, spec, "model.checkpoint");
+            string configJson = File.ReadAllText(Path.Combine(folder, "config.json"));
+            var config = CausalLMFactory.ParseConfig(configJson, Path.Combine(folder, "config.json"));
+            var tokenizer = TokenizerFactory.FromFolder(folder);
+            var files = Checkpoint.WeightFiles(folder);
+            var key = new JsonObject
+            {
+                ["config"] = JsonNode.Parse(configJson),
+                ["weights"] = new JsonArray(files.Select(f => (JsonNode?)new JsonObject { ["file"] = Path.GetFileName(f), ["bytes"] = new FileInfo(f).Length }).ToArray()),
+            };
+            using var probe = CausalLMFactory.Create(config, TorchSharp.torch.device("meta"));
+            int maxPositions = probe.MaxPositions;
+            return new ModelSourceInfo(tokenizer, maxPositions, $"{probe.Family} checkpoint {checkpoint}", checkpoint, key,
+                () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config));
+        }
+
+        var llama = new LlamaConfig(new CharTokenizer().VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
+            spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
+        return new ModelSourceInfo(new CharTokenizer(), spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
+            () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama));
+    }
+
+    /// <summary>
+    /// Spec paths are written relative to the repository root by the generator; runs start there
+    /// (README commands), but a run from elsewhere inside the repository still finds them.
+    /// </summary>
+    public static string ResolvePath(string path, ExperimentSpec spec, string key)
+    {
+        if (Path.IsPathRooted(path)) return Exists(path) ? path : throw Missing(path, spec, key);
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.GetFullPath(Path.Combine(dir.FullName, path));
+            if (Exists(candidate)) return candidate;
+            if (File.Exists(Path.Combine(dir.FullName, "DslUnlearn.sln"))) break;
+        }
+        throw Missing(path, spec, key);
+    }
+
+    private static bool Exists(string p) => Directory.Exists(p) || File.Exists(p);
+
+    private static FileNotFoundException Missing(string path, ExperimentSpec spec, string key)
+        => new($"{spec.SourceFile}: {key} '{path}' was not found (paths are relative to the repository root; run from the repository root or give an absolute path).", path);
+}
