@@ -36,7 +36,7 @@ public static partial class StagedExperimentRunner
     private static IEnumerable<(string Name, string Stage, string? Method)> AttackedModels(ExperimentSpec spec)
         => new[] { ("target", "finetune/target", (string?)null) }.Concat(spec.Unlearn.Select(u => (u.Name, $"unlearn/{u.Name}", (string?)u.MethodName)));
 
-    private static IReadOnlyList<string> AddAttackStages(Prepared p, JsonObject evalOptions, JsonObject dataNode, IProgressSink progress)
+    private static IReadOnlyList<string> AddAttackStages(Prepared p, JsonObject evalOptions, IProgressSink progress)
     {
         var spec = p.Spec;
         if (spec.Attacks.Length == 0) return [];

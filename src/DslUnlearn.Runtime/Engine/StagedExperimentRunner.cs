@@ -282,7 +282,7 @@ public static partial class StagedExperimentRunner
 
         var reportInputs = new List<string> { "finetune/target", "evaluate/untrained", "evaluate/target" };
         foreach (var u in spec.Unlearn) reportInputs.AddRange([$"unlearn/{u.Name}", $"evaluate/{u.Name}"]);
-        reportInputs.AddRange(AddAttackStages(p, evalOptions, dataNode, progress));
+        reportInputs.AddRange(AddAttackStages(p, evalOptions, progress));
         reportInputs.AddRange(AddCalibrationStages(p, dataNode, progress));
         g.Add(new StageDefinition
         {
