@@ -125,8 +125,9 @@ public static partial class StagedExperimentRunner
         {
             string dir = Path.Combine(outDir, sub);
             if (!Directory.Exists(dir)) continue;
+            // A *.tmp here may be another live run's file being published (RemoveStaleTempFiles handles dead ones).
             foreach (var stale in Directory.EnumerateFiles(dir))
-                if (!files.Contains($"{sub}/{Path.GetFileName(stale)}")) File.Delete(stale);
+                if (!stale.EndsWith(".tmp", StringComparison.Ordinal) && !files.Contains($"{sub}/{Path.GetFileName(stale)}")) File.Delete(stale);
         }
         foreach (var f in files)
         {
