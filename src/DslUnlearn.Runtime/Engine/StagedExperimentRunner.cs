@@ -29,10 +29,12 @@ public sealed record StagedRunResult(ExperimentResult Result, IReadOnlyList<Stag
 /// <code>
 ///   init/model ─► finetune/target ─► unlearn/&lt;name&gt; (per entry) ─► evaluate/&lt;name&gt; ─┐
 ///        └─► evaluate/untrained        └─► evaluate/target ─────────────────────────┴─► report
+///   finetune/target, unlearn/&lt;name&gt; ─► attack/&lt;model&gt;/&lt;attack&gt; (per model and attack pipeline) ─► report
+///   finetune/target + unlearn/&lt;name&gt; ─► calibrate/&lt;name&gt; (when the spec calibrates) ─► report
 /// </code>
-/// Attack, calibration and oracle stages slot in the same way (a <see cref="StageDefinition"/> with its inputs).
+/// Oracle stages slot in the same way (a <see cref="StageDefinition"/> with its inputs); see StagedExperimentRunner.Attacks.cs.
 /// </summary>
-public static class StagedExperimentRunner
+public static partial class StagedExperimentRunner
 {
     public const int TrajectoryPoints = 5;
 
@@ -280,6 +282,8 @@ public static class StagedExperimentRunner
 
         var reportInputs = new List<string> { "finetune/target", "evaluate/untrained", "evaluate/target" };
         foreach (var u in spec.Unlearn) reportInputs.AddRange([$"unlearn/{u.Name}", $"evaluate/{u.Name}"]);
+        reportInputs.AddRange(AddAttackStages(p, evalOptions, progress));
+        reportInputs.AddRange(AddCalibrationStages(p, dataNode, progress));
         g.Add(new StageDefinition
         {
             Id = "report", Kind = "report", Inputs = reportInputs, IsReport = true,
@@ -341,7 +345,7 @@ public static class StagedExperimentRunner
             trajectories.AddRange(traj.Select(t => new TrajectoryPoint(u.Name, p.Spec.Seed, t!["step"]!.GetValue<int>(),
                 t["forget_es"]!.GetValue<double>(), t["retain_es"]?.GetValue<double>() ?? double.NaN)));
         }
-        return new ReportInput { Runs = [record], Trajectories = trajectories };
+        return WithAttacksAndCalibration(p, record, new ReportInput { Runs = [record], Trajectories = trajectories });
     }
 
     /// <summary>The run record (what results.json is written from), rebuilt from stored artifacts.</summary>
@@ -362,7 +366,11 @@ public static class StagedExperimentRunner
                 LoopState.Double(l["forget_nll"]), LoopState.Double(l["retain_nll"]))).ToList();
             models.Add(ReadEval(store, keys, u.Name, "unlearned", u.MethodName));
         }
-        return new RunRecord(spec, p.Data, meta["parameters"]!.GetValue<long>(), LoopState.Double(meta["final_loss_bits"]), models, logs);
+        return new RunRecord(spec, p.Data, meta["parameters"]!.GetValue<long>(), LoopState.Double(meta["final_loss_bits"]), models, logs)
+        {
+            Attacked = ReadAttacked(p, store, keys),
+            Calibrations = ReadCalibrations(p, store, keys),
+        };
     }
 
     private static ModelEvaluation ReadEval(ArtifactStore store, IReadOnlyDictionary<string, string> keys, string name, string kind, string? method)

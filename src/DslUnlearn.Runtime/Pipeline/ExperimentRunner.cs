@@ -16,7 +16,7 @@ namespace DslUnlearn.Pipeline;
 /// Runs a resolved spec end to end: data -> untrained baseline -> fine-tuned target -> one unlearned
 /// model per unlearn entry (each started from the target; a swept YAML item gives one entry per cell) -> the
 /// spec's metrics on their splits -> results. Methods and metrics are the components the generated code constructed.
-/// Attacks and calibration are carried in the spec but not run yet.
+/// Attacks and calibration run only in the staged runner (Engine/), not in this in-memory path.
 /// </summary>
 public static class ExperimentRunner
 {
@@ -66,7 +66,7 @@ public static class ExperimentRunner
         }
 
         if (spec.Attacks.Length > 0 || spec.Calibration is not null)
-            progress.Message($"Note: the spec's {spec.Attacks.Length} attack pipeline(s){(spec.Calibration is null ? "" : " and calibration")} are validated but not run yet.");
+            progress.Message($"Note: the spec's {spec.Attacks.Length} attack pipeline(s){(spec.Calibration is null ? "" : " and calibration")} are run only by the staged runner (run without --in-memory).");
 
         var run = new RunRecord(spec, data, parameters, finalLoss, models, logs);
         string resultsPath = Path.Combine(outDir, "results.json");

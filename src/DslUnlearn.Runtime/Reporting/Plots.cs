@@ -70,6 +70,12 @@ public static class Plots
             AddLine(plt, xs, byAlpha.Select(g => g.Average(p => p.RetainEs)).ToArray(), color, $"{model} retain", dashed: true, MarkerShape.FilledSquare);
         }
         plt.Axes.SetLimits(-0.02, 1.02, -0.02, 1.05);
+        if (i > 2) // many methods: the legend would hide the curves, so it goes beside the plot in a smaller font
+        {
+            plt.Legend.FontSize = 10;
+            plt.ShowLegend(Edge.Right);
+            return Render("tradeoff_es_vs_alpha", plt, Width + 220);
+        }
         plt.ShowLegend(Alignment.LowerLeft);
         return Render("tradeoff_es_vs_alpha", plt);
     }
@@ -87,7 +93,7 @@ public static class Plots
         diagonal.LegendText = "y = x (no effect)";
         var dots = plt.Add.ScatterPoints(x, y, Color(0));
         dots.MarkerSize = 9;
-        dots.LegendText = $"unlearned models (n = {points.Count})";
+        dots.LegendText = $"models (n = {points.Count})";
         if (!double.IsNaN(slope))
         {
             var fit = plt.Add.Line(lo, slope * lo + intercept, hi, slope * hi + intercept);
@@ -159,6 +165,13 @@ public static class Plots
     {
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(labels.Select((l, i) => new Tick(i, l)).ToArray());
         plt.Axes.Bottom.TickLabelStyle.FontSize = 15;
+        if (labels.Count * labels.Max(l => l.Length) > 40) // long names (sweep cells) would overlap: slant them
+        {
+            plt.Axes.Bottom.TickLabelStyle.FontSize = 12;
+            plt.Axes.Bottom.TickLabelStyle.Rotation = -30;
+            plt.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plt.Axes.Bottom.MinimumSize = 20 + 4 * labels.Max(l => l.Length);
+        }
     }
 
     private static Plot NewPlot(string title, string x, string y)
@@ -185,8 +198,8 @@ public static class Plots
 
     private static ScottPlot.Color Color(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
-    private static Figure Render(string name, Plot plt)
-        => new(name, plt.GetImageBytes(Width, Height, ImageFormat.Png), plt.GetSvgXml(Width, Height));
+    private static Figure Render(string name, Plot plt, int width = Width)
+        => new(name, plt.GetImageBytes(width, Height, ImageFormat.Png), plt.GetSvgXml(width, Height));
 
     private static string N(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
     private static string Safe(string s) => new(s.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray());

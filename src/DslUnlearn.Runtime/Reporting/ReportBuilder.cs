@@ -30,6 +30,18 @@ public static class ReportBuilder
         write("tables/summary.md", s => Utf8(s, SummaryTables.Markdown(table, caption)));
         write("tables/summary.csv", s => Utf8(s, SummaryTables.Csv(table)));
         write("tables/summary.tex", s => Utf8(s, SummaryTables.Latex(table, caption, $"tab:{first.Spec.Name}")));
+        if (first.Attacked.Count > 0)
+        {
+            var (md, csv) = AttackTables.Attacks(first);
+            write("tables/attacks.md", s => Utf8(s, md));
+            write("tables/attacks.csv", s => Utf8(s, csv));
+        }
+        if (input.Robustness.Count > 0)
+        {
+            var (md, csv) = AttackTables.RobustnessTables(input);
+            write("tables/robustness.md", s => Utf8(s, md));
+            write("tables/robustness.csv", s => Utf8(s, csv));
+        }
 
         if (!plots)
         {

@@ -12,6 +12,8 @@ public sealed record ReportInput
     public IReadOnlyList<TradeoffPoint> Tradeoff { get; init; } = [];
     public IReadOnlyList<CalibratedValue> Calibrated { get; init; } = [];
     public IReadOnlyList<RobustnessPoint> Robustness { get; init; } = [];
+    /// <summary>Attack pipelines that should not change what a model knows (jail-breaking, noising, probing): their robustness rows report |slope - 1|.</summary>
+    public IReadOnlyDictionary<string, bool> AttackPreservesKnowledge { get; init; } = new Dictionary<string, bool>();
 }
 
 /// <summary>ES of one unlearning run after <paramref name="Step"/> optimizer steps (step 0 = the starting model).</summary>

@@ -29,6 +29,8 @@ public static class ResultsJsonWriter
             w.WriteStartObject("models");
             foreach (var model in run.Models) WriteModel(w, model);
             w.WriteEndObject();
+            if (run.Attacked.Count > 0) WriteAttacks(w, run.Attacked);
+            if (run.Calibrations.Count > 0) WriteCalibrations(w, run.Calibrations);
 
             w.WriteStartObject("unlearning_curves");
             foreach (var (name, log) in run.UnlearnLogs)
@@ -53,6 +55,81 @@ public static class ResultsJsonWriter
             w.WriteEndObject();
             w.WriteEndObject();
         }
+
+    /// <summary>"attacks": {attack: {chain: [...], models: {model: {kind: "attacked", metric: {split: {...}}}}}} (only when the spec has attacks).</summary>
+    private static void WriteAttacks(Utf8JsonWriter w, IReadOnlyList<AttackedEvaluation> attacked)
+    {
+        w.WriteStartObject("attacks");
+        foreach (var byAttack in attacked.GroupBy(a => a.Attack))
+        {
+            w.WriteStartObject(byAttack.Key);
+            w.WriteStartArray("chain");
+            foreach (var step in byAttack.First().Chain) w.WriteStringValue(step);
+            w.WriteEndArray();
+            w.WriteStartObject("models");
+            foreach (var a in byAttack) WriteModel(w, a.Evaluation);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>"calibration": {model: {alpha, retain value reached, evaluations, forget metrics at alpha, curve}} (only when the spec calibrates).</summary>
+    private static void WriteCalibrations(Utf8JsonWriter w, IReadOnlyList<CalibrationRecord> calibrations)
+    {
+        w.WriteStartObject("calibration");
+        foreach (var c in calibrations)
+        {
+            var r = c.Result;
+            w.WriteStartObject(c.Model);
+            w.WriteString("calibrator", c.Calibrator);
+            w.WriteNumber("alpha", r.Alpha);
+            w.WriteString("retain_metric", c.RetainMetric);
+            w.WriteNumber("retain_value", r.RetainValue);
+            w.WriteNumber("reference_retain_value", r.ReferenceRetainValue);
+            w.WriteNumber("evaluations", r.Evaluations);
+            w.WriteStartObject("forget");
+            foreach (var (metric, value) in r.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(metric);
+                WriteNumber(w, "agg_value", value.AggValue);
+                if (value.ValueByIndex is { } values)
+                {
+                    w.WriteStartObject("value_by_index");
+                    for (int i = 0; i < values.Count; i++)
+                    {
+                        w.WriteStartObject(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        WriteNumber(w, "score", values[i]);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("curve");
+            foreach (var point in r.Curve)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("alpha", point.Alpha);
+                WriteNumber(w, "retain", point.Retain);
+                w.WriteStartObject("forget");
+                foreach (var (metric, value) in point.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal)) WriteNumber(w, metric, value);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>JSON has no NaN: a metric that is undefined (e.g. an empty split) is written as null.</summary>
+    private static void WriteNumber(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, value);
+        else w.WriteNull(name);
+    }
 
     private static void WriteModel(Utf8JsonWriter w, ModelEvaluation model)
     {

@@ -40,6 +40,6 @@ public static class SummaryMarkdownWriter
         return sb.ToString();
     }
 
-    private static string Title(string m) => m switch { "es_exact" => "ES exact", "em" => "EM", _ => m };
+    private static string Title(string m) => SummaryTables.MetricTitle(m);
     private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
 }

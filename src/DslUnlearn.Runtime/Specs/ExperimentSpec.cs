@@ -25,10 +25,10 @@ public sealed record ExperimentSpec
     public required FinetuneSpec Finetune { get; init; }
     /// <summary>Unlearning runs, each started from the fine-tuned target; a swept YAML item gives one entry per cell.</summary>
     public required ImmutableArray<UnlearnSpec> Unlearn { get; init; }
-    /// <summary>Red-teaming pipelines applied to every unlearned model (carried in the spec; the runner does not run them yet).</summary>
+    /// <summary>Red-teaming pipelines applied to the target and every unlearned model (run by the staged runner: attack/&lt;model&gt;/&lt;attack&gt;).</summary>
     public ImmutableArray<AttackSpec> Attacks { get; init; } = ImmutableArray<AttackSpec>.Empty;
     public required ImmutableArray<MetricSpec> Metrics { get; init; }
-    /// <summary>The calibration procedure, or null for none (carried in the spec; the runner does not run it yet).</summary>
+    /// <summary>The calibration procedure, or null for none (run by the staged runner: calibrate/&lt;model&gt; per unlearned model).</summary>
     public CalibrationSpec? Calibration { get; init; }
     public required ReportSpec Report { get; init; }
 }
