@@ -172,11 +172,7 @@ public static partial class StagedExperimentRunner
         var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.Retain);
-        int longest = forget.Concat(retain).Max(e => e.Ids.Length) - 1;
-        if (longest > source.MaxPositions)
-            throw new InvalidOperationException(source.Checkpoint is null
-                ? $"{spec.SourceFile}: the longest QA pair needs {longest} positions but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}."
-                : $"{spec.SourceFile}: the longest QA pair needs {longest} positions but the checkpoint {source.Checkpoint} allows {source.MaxPositions}; use shorter data.");
+        RunInputs.CheckFits(spec, source, forget.Concat(retain));
         var dup = spec.Unlearn.GroupBy(u => u.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
             throw new InvalidOperationException($"{spec.SourceFile}: two unlearn entries are named '{dup.Key}'; give each a distinct `name:`.");

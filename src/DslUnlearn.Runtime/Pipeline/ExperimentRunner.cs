@@ -38,9 +38,7 @@ public static class ExperimentRunner
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.Retain);
         var all = forget.Concat(retain).ToArray();
-        int longest = all.Max(e => e.Ids.Length) - 1;
-        if (longest > source.MaxPositions)
-            throw new InvalidOperationException($"{spec.SourceFile}: the longest QA pair needs {longest} positions but the model allows {source.MaxPositions} (model.max_seq_len); raise model.max_seq_len to at least {longest}.");
+        RunInputs.CheckFits(spec, source, all);
         progress.Message($"Data: {data.Forget.Count} forget and {data.Retain.Count} retain QA pairs.");
 
         ulong seed = (ulong)spec.Seed;

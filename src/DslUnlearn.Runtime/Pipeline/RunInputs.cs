@@ -56,6 +56,16 @@ public static class RunInputs
             () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama));
     }
 
+    /// <summary>Throws when the longest encoded QA pair does not fit the model's positions, naming the fix.</summary>
+    public static void CheckFits(ExperimentSpec spec, ModelSourceInfo source, IEnumerable<EncodedQa> rows)
+    {
+        int longest = rows.Max(e => e.Ids.Length) - 1;
+        if (longest <= source.MaxPositions) return;
+        throw new InvalidOperationException(source.Checkpoint is null
+            ? $"{spec.SourceFile}: the longest QA pair needs {longest} positions but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}."
+            : $"{spec.SourceFile}: the longest QA pair needs {longest} positions but the checkpoint {source.Checkpoint} allows {source.MaxPositions}; use shorter data.");
+    }
+
     /// <summary>
     /// Spec paths are written relative to the repository root by the generator; runs start there
     /// (README commands), but a run from elsewhere inside the repository still finds them.
