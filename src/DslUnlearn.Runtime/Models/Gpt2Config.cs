@@ -30,20 +30,17 @@ public sealed record Gpt2Config(
 
     public Gpt2Config Validate()
     {
-        var problems = new List<string>();
-        void Positive(int value, string key) { if (value <= 0) problems.Add($"{key} = {value} must be positive."); }
-        Positive(VocabSize, "vocab_size");
-        Positive(NPositions, "n_positions");
-        Positive(NEmbd, "n_embd");
-        Positive(NLayer, "n_layer");
-        Positive(NHead, "n_head");
-        if (NInner is int inner) Positive(inner, "n_inner");
-        if (!(LayerNormEpsilon > 0)) problems.Add($"layer_norm_epsilon = {LayerNormEpsilon} must be positive.");
-        if (!SupportedActivations.Contains(ActivationFunction))
-            problems.Add($"activation_function = \"{ActivationFunction}\" is not supported; supported: {string.Join(", ", SupportedActivations)}.");
-        if (NHead > 0 && NEmbd > 0 && NEmbd % NHead != 0)
-            problems.Add($"n_embd = {NEmbd} is not divisible by n_head = {NHead}.");
-        if (problems.Count > 0) throw new ModelConfigException(problems);
+        var c = new ConfigChecks();
+        c.Positive(VocabSize, "vocab_size");
+        c.Positive(NPositions, "n_positions");
+        c.Positive(NEmbd, "n_embd");
+        c.Positive(NLayer, "n_layer");
+        c.Positive(NHead, "n_head");
+        if (NInner is int inner) c.Positive(inner, "n_inner");
+        c.Positive(LayerNormEpsilon, "layer_norm_epsilon");
+        c.Supported(ActivationFunction, SupportedActivations, "activation_function");
+        c.Divisible(NEmbd, "n_embd", NHead, "n_head");
+        c.ThrowIfAny();
         return this;
     }
 

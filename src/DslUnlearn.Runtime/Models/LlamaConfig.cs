@@ -100,28 +100,22 @@ public sealed record LlamaConfig(
     /// </summary>
     public LlamaConfig Validate()
     {
-        var problems = new List<string>();
-        void Positive(int value, string key) { if (value <= 0) problems.Add($"{key} = {value} must be positive."); }
-        Positive(VocabSize, "vocab_size");
-        Positive(HiddenSize, "hidden_size");
-        Positive(NumHiddenLayers, "num_hidden_layers");
-        Positive(NumAttentionHeads, "num_attention_heads");
-        Positive(NumKeyValueHeads, "num_key_value_heads");
-        Positive(IntermediateSize, "intermediate_size");
-        Positive(MaxPositionEmbeddings, "max_position_embeddings");
-        if (!(RopeTheta > 0)) problems.Add($"rope_theta = {RopeTheta} must be positive.");
-        if (!(RmsNormEps > 0)) problems.Add($"rms_norm_eps = {RmsNormEps} must be positive.");
-        if (NumAttentionHeads > 0 && HiddenSize > 0)
-        {
-            if (HiddenSize % NumAttentionHeads != 0)
-                problems.Add($"hidden_size = {HiddenSize} is not divisible by num_attention_heads = {NumAttentionHeads}; choose a multiple (e.g. {NumAttentionHeads * Math.Max(1, HiddenSize / NumAttentionHeads)}).");
-            else if (HeadDim % 2 != 0)
-                problems.Add($"head dimension hidden_size / num_attention_heads = {HeadDim} must be even for rotary embeddings.");
-        }
-        if (NumKeyValueHeads > 0 && NumAttentionHeads > 0 && NumAttentionHeads % NumKeyValueHeads != 0)
-            problems.Add($"num_attention_heads = {NumAttentionHeads} is not divisible by num_key_value_heads = {NumKeyValueHeads}.");
-        RopeScaling?.Validate(problems);
-        if (problems.Count > 0) throw new ModelConfigException(problems);
+        var c = new ConfigChecks();
+        c.Positive(VocabSize, "vocab_size");
+        c.Positive(HiddenSize, "hidden_size");
+        c.Positive(NumHiddenLayers, "num_hidden_layers");
+        c.Positive(NumAttentionHeads, "num_attention_heads");
+        c.Positive(NumKeyValueHeads, "num_key_value_heads");
+        c.Positive(IntermediateSize, "intermediate_size");
+        c.Positive(MaxPositionEmbeddings, "max_position_embeddings");
+        c.Positive(RopeTheta, "rope_theta");
+        c.Positive(RmsNormEps, "rms_norm_eps");
+        if (c.Divisible(HiddenSize, "hidden_size", NumAttentionHeads, "num_attention_heads",
+                $"choose a multiple (e.g. {NumAttentionHeads * Math.Max(1, HiddenSize / Math.Max(1, NumAttentionHeads))})") && HeadDim % 2 != 0)
+            c.Add($"head dimension hidden_size / num_attention_heads = {HeadDim} must be even for rotary embeddings.");
+        c.Divisible(NumAttentionHeads, "num_attention_heads", NumKeyValueHeads, "num_key_value_heads");
+        RopeScaling?.Validate(c.Problems);
+        c.ThrowIfAny();
         return this;
     }
 }

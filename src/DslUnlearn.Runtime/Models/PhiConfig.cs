@@ -33,32 +33,24 @@ public sealed record PhiConfig(
 
     public PhiConfig Validate()
     {
-        var problems = new List<string>();
-        void Positive(int value, string key) { if (value <= 0) problems.Add($"{key} = {value} must be positive."); }
-        Positive(VocabSize, "vocab_size");
-        Positive(HiddenSize, "hidden_size");
-        Positive(NumHiddenLayers, "num_hidden_layers");
-        Positive(NumAttentionHeads, "num_attention_heads");
-        Positive(KvHeads, "num_key_value_heads");
-        Positive(IntermediateSize, "intermediate_size");
-        Positive(MaxPositionEmbeddings, "max_position_embeddings");
-        if (!(RopeTheta > 0)) problems.Add($"rope_theta = {RopeTheta} must be positive.");
-        if (!(LayerNormEps > 0)) problems.Add($"layer_norm_eps = {LayerNormEps} must be positive.");
-        if (!Gpt2Config.SupportedActivations.Contains(HiddenAct))
-            problems.Add($"hidden_act = \"{HiddenAct}\" is not supported; supported: {string.Join(", ", Gpt2Config.SupportedActivations)}.");
+        var c = new ConfigChecks();
+        c.Positive(VocabSize, "vocab_size");
+        c.Positive(HiddenSize, "hidden_size");
+        c.Positive(NumHiddenLayers, "num_hidden_layers");
+        c.Positive(NumAttentionHeads, "num_attention_heads");
+        c.Positive(KvHeads, "num_key_value_heads");
+        c.Positive(IntermediateSize, "intermediate_size");
+        c.Positive(MaxPositionEmbeddings, "max_position_embeddings");
+        c.Positive(RopeTheta, "rope_theta");
+        c.Positive(LayerNormEps, "layer_norm_eps");
+        c.Supported(HiddenAct, Gpt2Config.SupportedActivations, "hidden_act");
         if (!(PartialRotaryFactor > 0 && PartialRotaryFactor <= 1))
-            problems.Add($"partial_rotary_factor = {PartialRotaryFactor} must lie in (0, 1].");
-        if (NumAttentionHeads > 0 && HiddenSize > 0)
-        {
-            if (HiddenSize % NumAttentionHeads != 0)
-                problems.Add($"hidden_size = {HiddenSize} is not divisible by num_attention_heads = {NumAttentionHeads}.");
-            else if (RotaryDim < 2 || RotaryDim % 2 != 0)
-                problems.Add($"rotary dimension int(head_dim {HeadDim} * partial_rotary_factor {PartialRotaryFactor}) = {RotaryDim} must be even and >= 2.");
-        }
-        if (KvHeads > 0 && NumAttentionHeads > 0 && NumAttentionHeads % KvHeads != 0)
-            problems.Add($"num_attention_heads = {NumAttentionHeads} is not divisible by num_key_value_heads = {KvHeads}.");
-        RopeScaling?.Validate(problems);
-        if (problems.Count > 0) throw new ModelConfigException(problems);
+            c.Add($"partial_rotary_factor = {PartialRotaryFactor} must lie in (0, 1].");
+        if (c.Divisible(HiddenSize, "hidden_size", NumAttentionHeads, "num_attention_heads") && (RotaryDim < 2 || RotaryDim % 2 != 0))
+            c.Add($"rotary dimension int(head_dim {HeadDim} * partial_rotary_factor {PartialRotaryFactor}) = {RotaryDim} must be even and >= 2.");
+        c.Divisible(NumAttentionHeads, "num_attention_heads", KvHeads, "num_key_value_heads");
+        RopeScaling?.Validate(c.Problems);
+        c.ThrowIfAny();
         return this;
     }
 
