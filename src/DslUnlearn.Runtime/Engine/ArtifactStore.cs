@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace DslUnlearn.Engine;
@@ -205,11 +204,8 @@ public sealed class ArtifactStore
         return new GcResult(removed, bytes, skipped);
     }
 
-    public static string HashFile(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
+    /// <summary>SHA-256 of a file, through <see cref="FileHashCache"/>: a large stored model is read in full once, not on every run.</summary>
+    public static string HashFile(string path) => FileHashCache.Sha256(path);
 
     /// <summary>Writes a file and fsyncs it (the caller renames the folder it is in).</summary>
     internal static void WriteDurable(string path, Action<Stream> write)

@@ -15,7 +15,7 @@ namespace DslUnlearn.Pipeline;
 public static class RunInputs
 {
     /// <summary>Where a run's model comes from.</summary>
-    /// <param name="Key">What identifies the initial model in artifact keys (config, and weight file sizes for checkpoints).</param>
+    /// <param name="Key">What identifies the initial model in artifact keys (config, and the weight files' sizes and SHA-256 for checkpoints).</param>
     /// <param name="CreateInitial">The model before fine-tuning: seeded random init, or the checkpoint's weights.</param>
     /// <param name="CreateEmpty">Same architecture, weights to be loaded by the caller.</param>
     public sealed record ModelSourceInfo(ITokenizer Tokenizer, int MaxPositions, string Description, string? Checkpoint, JsonNode Key,
@@ -42,7 +42,7 @@ public static class RunInputs
             var key = new JsonObject
             {
                 ["config"] = JsonNode.Parse(configJson),
-                ["weights"] = new JsonArray(files.Select(f => (JsonNode?)new JsonObject { ["file"] = Path.GetFileName(f), ["bytes"] = new FileInfo(f).Length }).ToArray()),
+                ["weights"] = new JsonArray(files.Select(f => (JsonNode?)new JsonObject { ["file"] = Path.GetFileName(f), ["bytes"] = new FileInfo(f).Length, ["sha256"] = Engine.FileHashCache.Sha256(f) }).ToArray()),
             };
             using var probe = CausalLMFactory.Create(config, TorchSharp.torch.device("meta"));
             int maxPositions = probe.MaxPositions;
