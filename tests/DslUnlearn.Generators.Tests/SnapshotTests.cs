@@ -101,7 +101,7 @@ public sealed class SnapshotTests
         Assert.Empty(run.DriverDiagnostics);
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
         Assert.Null(run.Single.Exception);
-        Assert.Equal(RepoPaths.ExperimentSpecs().Count + 1, run.Single.GeneratedSources.Length);
+        Assert.Equal(RepoPaths.ExperimentSpecs().Count + 2, run.Single.GeneratedSources.Length); // + catalog + components
 
         var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString());
         Assert.Empty(errors);

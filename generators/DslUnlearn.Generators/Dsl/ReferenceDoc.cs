@@ -56,7 +56,8 @@ internal static class ReferenceDoc
 
                 foreach (var o in c.Options)
                 {
-                    var typeText = o.Kind == OptionValueKind.Enum ? string.Join(" \\| ", o.EnumMembers.Select(m => m.Name)) : o.Kind.ToString().ToLowerInvariant();
+                    var typeText = o.Kind == OptionValueKind.Enum ? string.Join(" \\| ", o.EnumMembers.Select(m => m.Name))
+                        : o.Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(o.AllowsPercent) : o.Kind.ToString().ToLowerInvariant();
                     var range = o.Range?.Describe() ?? string.Empty;
                     sb.AppendLine($"| {ComponentCatalog.Noun(kind)} | `{c.Name}` | `{type}` | `{o.Key}`{(o.Required ? " (required)" : string.Empty)} | {typeText}{(o.Nullable ? "?" : string.Empty)} | {range} | {(o.Sweepable ? "yes" : "no")} | {Cell(o.Help)} |");
                 }

@@ -123,25 +123,13 @@ internal static class ReflectionCatalog
 
     private static ComponentOption ReadOption(PropertyInfo property, Func<string, string?> documentation)
     {
-        string? key = null, help = null;
-        double? min = null, max = null;
-        bool minExclusive = false, sweepable = true, required = false;
+        var facts = new OptionFacts();
         var data = property.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.FullName == ComponentCatalog.OptionAttribute);
         if (data is not null)
         {
             foreach (var named in data.NamedArguments)
             {
-                var v = named.TypedValue.Value;
-                switch (named.MemberName)
-                {
-                    case "Key": key = v as string; break;
-                    case "Help": help = v as string; break;
-                    case "Min" when v is double d && !double.IsNaN(d): min = d; break;
-                    case "Max" when v is double d && !double.IsNaN(d): max = d; break;
-                    case "MinExclusive" when v is bool b: minExclusive = b; break;
-                    case "Sweepable" when v is bool b: sweepable = b; break;
-                    case "Required" when v is bool b: required = b; break;
-                }
+                facts.Apply(named.MemberName, named.TypedValue.Value);
             }
         }
 
@@ -171,13 +159,11 @@ internal static class ReflectionCatalog
         }
         else
         {
-            kind = ComponentCatalog.KindOfType(type.FullName ?? type.Name);
-            csharp = kind == OptionValueKind.Unsupported ? type.FullName ?? type.Name : ComponentCatalog.CSharpTypeOf(type.FullName!);
+            (kind, csharp) = OptionFacts.Classify(type.FullName ?? type.Name, type.FullName ?? type.Name);
         }
 
         var doc = ComponentCatalog.SummaryOf(documentation($"P:{property.DeclaringType!.FullName}.{property.Name}"));
-        return new ComponentOption(key ?? ComponentCatalog.SnakeCase(property.Name), property.Name, kind, csharp, nullable, min, minExclusive, max,
-            required, sweepable, doc.Length > 0 ? doc : help ?? string.Empty, members.ToEquatableArray());
+        return facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
     }
 
     /// <summary>Reads the compiler's [Nullable] metadata (1 = not annotated, 2 = annotated) without NullabilityInfoContext (not in netstandard2.0).</summary>
