@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Text.RegularExpressions;
 
 namespace DslUnlearn.Generators.Dsl;
@@ -101,7 +102,7 @@ internal static class StepCountSyntax
             var found = Array.FindIndex(Units, u => string.Equals(u.Name, unitText, StringComparison.OrdinalIgnoreCase));
             if (found < 0)
             {
-                var suggestion = SpecBinder.DidYouMean(unitText, new[] { ("steps", "steps"), ("epochs", "epochs") });
+                var suggestion = SpecBinder.DidYouMean(unitText, Units.Select(u => (u.Name, u.Unit == StepCountUnit.Steps ? "steps" : "epochs")));
                 error = $"has an unknown unit '{unitText}' in '{text}'.{suggestion} Units: steps, epochs" + (allowPercent ? ", or a percentage of the run's steps (10%)" : string.Empty);
                 return null;
             }
