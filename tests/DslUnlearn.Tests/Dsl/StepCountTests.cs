@@ -48,8 +48,7 @@ public class StepCountTests
         foreach (var count in new[] { ten, StepCount.OfEpochs(2), StepCount.OfEpochs(0.5), StepCount.OfTotal(0.1) })
             Assert.Equal(count, JsonSerializer.Deserialize<StepCount>(JsonSerializer.Serialize(count)));
         // Stage keys of existing specs are unchanged: a step count in steps hashes as the int it replaced.
-        Assert.Equal(CanonicalJson.Serialize(CanonicalJson.FromObject(new { Steps = 10 })),
-                     CanonicalJson.Serialize(CanonicalJson.FromObject(new GaOptions { Steps = 10 }))[..0] + CanonicalJson.Serialize(CanonicalJson.FromObject(new { Steps = ten })));
+        Assert.Equal(CanonicalJson.Serialize(CanonicalJson.FromObject(new { Steps = 10 })), CanonicalJson.Serialize(CanonicalJson.FromObject(new { Steps = ten })));
         Assert.Contains("\"steps\":10,", CanonicalJson.Serialize(CanonicalJson.FromObject(new GaOptions())));
         Assert.Contains("\"steps\":\"2 epochs\"", CanonicalJson.Serialize(CanonicalJson.FromObject(new GaOptions { Steps = StepCount.OfEpochs(2) })));
     }
