@@ -67,24 +67,14 @@ internal static class ComponentReader
         INamedTypeSymbol? optionAttribute, XmlDocIndex docs, List<string> problems)
     {
         var display = type.ToDisplayString();
-        var noun = ComponentCatalog.Noun(kind);
         var iface = compilation.GetTypeByMetadataName(ComponentCatalog.InterfaceOf(kind));
-        if (type.DeclaredAccessibility != Accessibility.Public || type.IsAbstract || type.IsGenericType)
-        {
-            problems.Add($"{noun} '{name}' ({display}) must be a public, non-abstract, non-generic class");
-            return null;
-        }
-
-        if (iface is not null && !type.AllInterfaces.Contains(iface, SymbolEqualityComparer.Default))
-        {
-            problems.Add($"{noun} '{name}' ({display}) must implement {iface.ToDisplayString()}");
-            return null;
-        }
-
         var ctors = type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
-        if (ctors.Count != 1 || ctors[0].Parameters.Length != 1 || ctors[0].Parameters[0].Type is not INamedTypeSymbol optionsType)
+        var optionsType = ctors.Count == 1 && ctors[0].Parameters.Length == 1 ? ctors[0].Parameters[0].Type as INamedTypeSymbol : null;
+        if (!ComponentContract.CheckShape(kind, name, display,
+                type.DeclaredAccessibility == Accessibility.Public && !type.IsAbstract && !type.IsGenericType,
+                iface is not null && !type.AllInterfaces.Contains(iface, SymbolEqualityComparer.Default) ? iface.ToDisplayString() : null,
+                optionsType is not null, problems))
         {
-            problems.Add($"{noun} '{name}' ({display}) must have exactly one public constructor taking its options record");
             return null;
         }
 
@@ -112,15 +102,8 @@ internal static class ComponentReader
             }
         }
 
-        var keys = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (keys.Count > 0)
-        {
-            problems.Add($"{noun} '{name}' ({display}): options {string.Join(", ", keys)} map to the same YAML key; set [Option(Key = ...)]");
-            return null;
-        }
-
-        return new ComponentInfo(kind, name, Global(type), Global(optionsType), ComponentCatalog.SummaryOf(Documentation(type, docs)),
-            options.ToEquatableArray());
+        return ComponentContract.Create(kind, name, display, Global(type), Global(optionsType!), ComponentCatalog.SummaryOf(Documentation(type, docs)),
+            options, problems);
     }
 
     /// <summary>The symbol's doc comment XML: from the compiler (source, or an .xml beside the reference), else from <paramref name="docs"/>.</summary>

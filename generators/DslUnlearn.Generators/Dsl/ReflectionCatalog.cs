@@ -67,24 +67,13 @@ internal static class ReflectionCatalog
     private static ComponentInfo? Read(Type type, ComponentKind kind, string name, Func<string, string?> documentation, List<string> problems)
     {
         var display = type.FullName!.Replace('+', '.');
-        var noun = ComponentCatalog.Noun(kind);
-        if (!type.IsPublic && !type.IsNestedPublic || type.IsAbstract || type.IsGenericTypeDefinition)
-        {
-            problems.Add($"{noun} '{name}' ({display}) must be a public, non-abstract, non-generic class");
-            return null;
-        }
-
         var iface = ComponentCatalog.InterfaceOf(kind);
-        if (type.GetInterfaces().All(i => i.FullName != iface))
-        {
-            problems.Add($"{noun} '{name}' ({display}) must implement {iface}");
-            return null;
-        }
-
         var ctors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
-        if (ctors.Length != 1 || ctors[0].GetParameters().Length != 1)
+        if (!ComponentContract.CheckShape(kind, name, display,
+                (type.IsPublic || type.IsNestedPublic) && !type.IsAbstract && !type.IsGenericTypeDefinition,
+                type.GetInterfaces().All(i => i.FullName != iface) ? iface : null,
+                ctors.Length == 1 && ctors[0].GetParameters().Length == 1, problems))
         {
-            problems.Add($"{noun} '{name}' ({display}) must have exactly one public constructor taking its options record");
             return null;
         }
 
@@ -110,15 +99,8 @@ internal static class ReflectionCatalog
             }
         }
 
-        var clashes = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (clashes.Count > 0)
-        {
-            problems.Add($"{noun} '{name}' ({display}): options {string.Join(", ", clashes)} map to the same YAML key; set [Option(Key = ...)]");
-            return null;
-        }
-
-        return new ComponentInfo(kind, name, "global::" + display, "global::" + optionsType.FullName!.Replace('+', '.'),
-            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options.ToEquatableArray());
+        return ComponentContract.Create(kind, name, display, "global::" + display, "global::" + optionsType.FullName!.Replace('+', '.'),
+            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options, problems);
     }
 
     private static ComponentOption ReadOption(PropertyInfo property, Func<string, string?> documentation)

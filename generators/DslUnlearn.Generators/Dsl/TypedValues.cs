@@ -16,18 +16,7 @@ internal enum StepCountUnit
 }
 
 /// <summary>A parsed step count: a value and its unit.</summary>
-internal readonly struct StepCountValue
-{
-    public StepCountValue(double value, StepCountUnit unit)
-    {
-        Value = value;
-        Unit = unit;
-    }
-
-    public double Value { get; }
-
-    public StepCountUnit Unit { get; }
-}
+internal readonly record struct StepCountValue(double Value, StepCountUnit Unit);
 
 /// <summary>
 /// Step counts (training lengths and cadences): <c>10</c>, <c>"10 steps"</c>, <c>"2 epochs"</c>, <c>"0.5 epoch"</c>,
