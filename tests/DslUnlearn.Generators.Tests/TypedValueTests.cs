@@ -97,6 +97,20 @@ public sealed class TypedValueTests
     }
 
     [Fact]
+    public void Finetune_warmup_takes_a_step_count()
+    {
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nfinetune:\n  warmup_steps: 10%\n"), ("t.yaml", "experiment: t\nfinetune:\n  warmup_steps: 3\n"));
+        Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+        Assert.Contains("WarmupSteps = new global::DslUnlearn.Specs.StepCount(0.1, global::DslUnlearn.Specs.StepUnit.FractionOfTotal),", run.Source("s.g.cs"));
+        Assert.Contains("WarmupSteps = 3,", run.Source("t.g.cs"));
+
+        var bad = GeneratorHarness.Run(("spec.yaml", "experiment: t\nfinetune:\n  warmup_steps: 1 epoc\n"));
+        Assert.Equal(new[] { "DSLU0004@3,17" }, bad.Positions);
+        Assert.Contains("'warmup_steps' has an unknown unit 'epoc' in '1 epoc'. Did you mean 'epochs'?", bad.Diagnostics.Single().GetMessage());
+    }
+
+    [Fact]
     public void The_catalog_knows_which_options_are_step_counts()
     {
         var ga = GeneratorHarness.RuntimeCatalog.Find(ComponentKind.Method, "ga")!;

@@ -77,6 +77,7 @@ internal static class ReferenceDoc
                 SpecValueKind.List when key.Item?.Components is { } set => "list of " + string.Join(" \\| ", set.Members.Select(m => m.Name)),
                 SpecValueKind.Components => key.ComponentItems == ComponentKind.Calibrator ? "calibrator mapping" : $"list of {ComponentCatalog.Noun(key.ComponentItems!.Value)} items",
                 SpecValueKind.Composition => "composition",
+                SpecValueKind.StepCount => StepCountSyntax.TypeText(allowPercent: true),
                 _ => key.Kind.ToString().ToLowerInvariant(),
             };
             if (key.Range is { } range)

@@ -21,4 +21,23 @@ internal sealed partial class SpecBinder
 
         return StepCountSyntax.ToSpecValue(value.Value);
     }
+
+    /// <summary>A step-count key of a schema section (finetune.warmup_steps).</summary>
+    private Bound BindStepCount(SpecKey key, YamlNode node, string label)
+    {
+        if (node is not YamlScalar s || s.IsNull || s.IsBoolean)
+        {
+            return WrongType(key, node, label);
+        }
+
+        var range = key.Range;
+        var value = StepCountSyntax.Parse(s.Value, allowPercent: true, range?.Min, range?.MinExclusive ?? false, range?.Max, out var id, out var error);
+        if (value is null)
+        {
+            Report(id, node.Span, $"{label} {error}");
+            return Bound.Failed(node.Span);
+        }
+
+        return new Bound(StepCountSyntax.ToSpecValue(value.Value), node.Span, true);
+    }
 }

@@ -91,6 +91,20 @@ public class StepCountTests
     }
 
     [Fact]
+    public void Finetune_warmup_in_percent_or_epochs_schedules_like_the_same_steps()
+    {
+        var steps = new FinetuneSpec { Epochs = 4, Lr = 1.0, BatchSize = 2, WeightDecay = 0, WarmupSteps = 5, MaxGradNorm = 0 };
+        var percent = steps with { WarmupSteps = StepCount.OfTotal(0.25) };   // 25% of 20 steps
+        var epochs = steps with { WarmupSteps = StepCount.OfEpochs(1) };      // 20 steps / 4 epochs
+        for (int step = 0; step < 20; step++)
+        {
+            Assert.Equal(DslUnlearn.Training.Finetuner.Schedule(steps, step, 20), DslUnlearn.Training.Finetuner.Schedule(percent, step, 20));
+            Assert.Equal(DslUnlearn.Training.Finetuner.Schedule(steps, step, 20), DslUnlearn.Training.Finetuner.Schedule(epochs, step, 20));
+        }
+        Assert.Equal(0.2, DslUnlearn.Training.Finetuner.Schedule(percent, 0, 20), 12);
+    }
+
+    [Fact]
     public void Invalid_counts_are_reported_with_the_key()
     {
         var e = Assert.Throws<ArgumentException>(() => new GaOptions { Steps = StepCount.OfTotal(0.5) }.Validate("ga"));
