@@ -24,6 +24,19 @@ internal static class ComponentHelpEmitter
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"DslUnlearn.Generators\", \"1.0.0\")]");
         w.Line("public static class ExperimentComponents");
         w.OpenBrace();
+        w.Line("/// <summary>(kind, YAML name, help) of every component, by kind and name.</summary>");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<(string Kind, string Name, string Help)> Components { get; } =");
+        w.Indent();
+        w.Line("global::System.Array.AsReadOnly(new (string Kind, string Name, string Help)[]");
+        w.OpenBrace();
+        foreach (var c in catalog.Components)
+        {
+            w.Line($"({Emitter.Literal(ComponentCatalog.Noun(c.Kind))}, {Emitter.Literal(c.Name)}, {Emitter.Literal(c.Help)}),");
+        }
+
+        w.CloseBrace(");");
+        w.Unindent();
+        w.Line();
         w.Line("/// <summary>(kind, component, YAML key, type, help) of every option, by kind, component and declaration order.</summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<(string Kind, string Component, string Option, string Type, string Help)> Options { get; } =");
         w.Indent();
