@@ -16,6 +16,10 @@ namespace DslUnlearn.Generators;
 internal static class ComponentReader
 {
     public static ComponentCatalog Read(Compilation compilation, CancellationToken cancellationToken)
+        => Read(compilation, XmlDocIndex.Empty, cancellationToken);
+
+    /// <param name="docs">Doc comments from XML documentation files, for symbols whose reference has none beside it.</param>
+    public static ComponentCatalog Read(Compilation compilation, XmlDocIndex docs, CancellationToken cancellationToken)
     {
         var attribute = compilation.GetTypeByMetadataName(ComponentCatalog.ComponentAttribute);
         if (attribute is null)
@@ -48,7 +52,7 @@ internal static class ComponentReader
                         continue;
                     }
 
-                    if (ReadComponent(compilation, type, kind, name, option, problems) is { } info)
+                    if (ReadComponent(compilation, type, kind, name, option, docs, problems) is { } info)
                     {
                         components.Add(info);
                     }
@@ -60,27 +64,17 @@ internal static class ComponentReader
     }
 
     private static ComponentInfo? ReadComponent(Compilation compilation, INamedTypeSymbol type, ComponentKind kind, string name,
-        INamedTypeSymbol? optionAttribute, List<string> problems)
+        INamedTypeSymbol? optionAttribute, XmlDocIndex docs, List<string> problems)
     {
         var display = type.ToDisplayString();
-        var noun = ComponentCatalog.Noun(kind);
         var iface = compilation.GetTypeByMetadataName(ComponentCatalog.InterfaceOf(kind));
-        if (type.DeclaredAccessibility != Accessibility.Public || type.IsAbstract || type.IsGenericType)
-        {
-            problems.Add($"{noun} '{name}' ({display}) must be a public, non-abstract, non-generic class");
-            return null;
-        }
-
-        if (iface is not null && !type.AllInterfaces.Contains(iface, SymbolEqualityComparer.Default))
-        {
-            problems.Add($"{noun} '{name}' ({display}) must implement {iface.ToDisplayString()}");
-            return null;
-        }
-
         var ctors = type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
-        if (ctors.Count != 1 || ctors[0].Parameters.Length != 1 || ctors[0].Parameters[0].Type is not INamedTypeSymbol optionsType)
+        var optionsType = ctors.Count == 1 && ctors[0].Parameters.Length == 1 ? ctors[0].Parameters[0].Type as INamedTypeSymbol : null;
+        if (!ComponentContract.CheckShape(kind, name, display,
+                type.DeclaredAccessibility == Accessibility.Public && !type.IsAbstract && !type.IsGenericType,
+                iface is not null && !type.AllInterfaces.Contains(iface, SymbolEqualityComparer.Default) ? iface.ToDisplayString() : null,
+                optionsType is not null, problems))
         {
-            problems.Add($"{noun} '{name}' ({display}) must have exactly one public constructor taking its options record");
             return null;
         }
 
@@ -104,42 +98,30 @@ internal static class ComponentReader
                     continue;
                 }
 
-                options.Add(ReadOption(property, optionAttribute));
+                options.Add(ReadOption(property, optionAttribute, docs));
             }
         }
 
-        var keys = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (keys.Count > 0)
-        {
-            problems.Add($"{noun} '{name}' ({display}): options {string.Join(", ", keys)} map to the same YAML key; set [Option(Key = ...)]");
-            return null;
-        }
-
-        return new ComponentInfo(kind, name, Global(type), Global(optionsType), ComponentCatalog.SummaryOf(type.GetDocumentationCommentXml()),
-            options.ToEquatableArray());
+        return ComponentContract.Create(kind, name, display, Global(type), Global(optionsType!), ComponentCatalog.SummaryOf(Documentation(type, docs)),
+            options, problems);
     }
 
-    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute)
+    /// <summary>The symbol's doc comment XML: from the compiler (source, or an .xml beside the reference), else from <paramref name="docs"/>.</summary>
+    private static string? Documentation(ISymbol symbol, XmlDocIndex docs)
     {
-        string? key = null, help = null;
-        double? min = null, max = null;
-        bool minExclusive = false, sweepable = true, required = false;
+        var xml = symbol.GetDocumentationCommentXml();
+        return string.IsNullOrWhiteSpace(xml) ? docs.Find(symbol.GetDocumentationCommentId()) : xml;
+    }
+
+    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs)
+    {
+        var facts = new OptionFacts();
         var data = property.GetAttributes().FirstOrDefault(a => optionAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute));
         if (data is not null)
         {
             foreach (var named in data.NamedArguments)
             {
-                var v = named.Value.Value;
-                switch (named.Key)
-                {
-                    case "Key": key = v as string; break;
-                    case "Help": help = v as string; break;
-                    case "Min" when v is double d && !double.IsNaN(d): min = d; break;
-                    case "Max" when v is double d && !double.IsNaN(d): max = d; break;
-                    case "MinExclusive" when v is bool b: minExclusive = b; break;
-                    case "Sweepable" when v is bool b: sweepable = b; break;
-                    case "Required" when v is bool b: required = b; break;
-                }
+                facts.Apply(named.Key, named.Value.Value);
             }
         }
 
@@ -170,14 +152,10 @@ internal static class ComponentReader
         else
         {
             var metadata = type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
-            kind = ComponentCatalog.KindOfType(metadata);
-            csharp = kind == OptionValueKind.Unsupported ? type.ToDisplayString() : ComponentCatalog.CSharpTypeOf(metadata);
+            (kind, csharp) = OptionFacts.Classify(metadata, type.ToDisplayString());
         }
 
-        var doc = ComponentCatalog.SummaryOf(property.GetDocumentationCommentXml());
-        return new ComponentOption(
-            key ?? ComponentCatalog.SnakeCase(property.Name), property.Name, kind, csharp, nullable, min, minExclusive, max,
-            required, sweepable, doc.Length > 0 ? doc : help ?? string.Empty, members.ToEquatableArray());
+        return facts.ToOption(property.Name, kind, csharp, nullable, ComponentCatalog.SummaryOf(Documentation(property, docs)), members);
     }
 
     private static string Global(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);

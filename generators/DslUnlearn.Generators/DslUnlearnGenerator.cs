@@ -40,9 +40,19 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
             .Select(static (all, _) => all.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.YamlFileSet);
 
+        // XML documentation files of referenced projects (AdditionalFiles *.xml, added by the experiments project):
+        // the help text of component options when the compiler has no .xml beside a reference assembly.
+        var docs = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, ct) => new XmlDocFile(text.Path, text.GetText(ct)?.ToString()))
+            .Collect()
+            .Select(static (all, _) => new XmlDocIndex(all.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray()))
+            .WithTrackingName(TrackingNames.XmlDocs);
+
         // Components ([UnlearningMethod], [Metric], ...) from the referenced assemblies, as plain data.
         var catalog = context.CompilationProvider
-            .Select(static (compilation, ct) => ComponentReader.Read(compilation, ct))
+            .Combine(docs)
+            .Select(static (input, ct) => ComponentReader.Read(input.Left, input.Right, ct))
             .WithTrackingName(TrackingNames.Catalog);
 
         var specs = files
@@ -105,6 +115,7 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
             }
 
             context.AddSource(Emitter.CatalogHintName, SourceText.From(Emitter.EmitCatalog(accepted), Encoding.UTF8));
+            context.AddSource(ComponentHelpEmitter.HintName, SourceText.From(ComponentHelpEmitter.Emit(catalog), Encoding.UTF8));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -142,6 +153,7 @@ internal static class TrackingNames
     public const string ProjectDirectory = nameof(ProjectDirectory);
     public const string YamlFiles = nameof(YamlFiles);
     public const string YamlFileSet = nameof(YamlFileSet);
+    public const string XmlDocs = nameof(XmlDocs);
     public const string Catalog = nameof(Catalog);
     public const string Specs = nameof(Specs);
     public const string AllSpecs = nameof(AllSpecs);

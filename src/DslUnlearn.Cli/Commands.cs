@@ -22,6 +22,7 @@ internal static class Commands
         root.Subcommands.Add(ReportCommand.Build());
         root.Subcommands.Add(GcCommand.Build());
         root.Subcommands.Add(BenchE2eCommand.Build());
+        root.Subcommands.Add(ComponentsCommand.Build());
         return root;
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Reflection;
-using System.Xml.Linq;
 using DslUnlearn.Generators.Dsl;
 
 namespace DslUnlearn.Cli;
@@ -96,8 +95,7 @@ internal static class ValidateCommand
         {
             var xml = string.IsNullOrEmpty(assembly.Location) ? null : Path.ChangeExtension(assembly.Location, ".xml");
             if (xml is null || !File.Exists(xml)) continue;
-            foreach (var member in XDocument.Load(xml).Descendants("member"))
-                if (member.Attribute("name")?.Value is { } id) docs.TryAdd(id, member.ToString());
+            foreach (var (id, member) in XmlDocIndex.Members(File.ReadAllText(xml))) docs.TryAdd(id, member);
         }
 
         return ReflectionCatalog.Build(assemblies, id => docs.TryGetValue(id, out var x) ? x : null);

@@ -9,7 +9,7 @@ namespace DslUnlearn.Generators.Tests;
 /// <summary>The pipeline caches: same input -> every tracked step Cached/Unchanged; outputs hold no Roslyn objects.</summary>
 public sealed class CacheabilityTests
 {
-    private static readonly string[] TrackedSteps = { "ProjectDirectory", "YamlFiles", "YamlFileSet", "Catalog", "Specs", "AllSpecs" };
+    private static readonly string[] TrackedSteps = { "ProjectDirectory", "YamlFiles", "YamlFileSet", "XmlDocs", "Catalog", "Specs", "AllSpecs" };
 
     private const string SpecA = "experiment: alpha\nunlearn:\n  - method: ga\n";
     private const string SpecB = "experiment: beta\nfinetune:\n  lr: 1e-3\n";

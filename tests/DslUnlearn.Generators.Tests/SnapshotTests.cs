@@ -56,8 +56,7 @@ public sealed class SnapshotTests
         var run = RunOnExperiments();
         var source = run.Source(model.HintName);
         Assert.NotNull(source);
-        var stem = Path.GetFileNameWithoutExtension(relativePath);
-        Approvals.Verify(source!, Path.Combine(RepoPaths.Snapshots, stem + ".g.cs.approved"));
+        Approvals.Verify(source!, Path.Combine(RepoPaths.Snapshots, SnapshotNames.GeneratedSource(relativePath)));
     }
 
     [Theory]
@@ -69,20 +68,38 @@ public sealed class SnapshotTests
         Assert.NotNull(model);
         var type = LazyAssembly.Value.GetType($"{Emitter.Namespace}.{model!.ClassName}", throwOnError: true)!;
         var spec = type.GetProperty("Spec")!.GetValue(null);
-        var stem = Path.GetFileNameWithoutExtension(relativePath);
-        Approvals.Verify(SpecJson.Serialize(spec), Path.Combine(RepoPaths.Snapshots, stem + ".spec.json.approved"));
+        Approvals.Verify(SpecJson.Serialize(spec), Path.Combine(RepoPaths.Snapshots, SnapshotNames.ResolvedSpec(relativePath)));
     }
 
     [Fact]
-    public void Every_approved_snapshot_belongs_to_a_spec()
+    public void Every_approved_snapshot_belongs_to_a_spec_and_no_two_specs_share_one()
     {
-        var stems = RepoPaths.ExperimentSpecs().Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
-        var orphans = Directory.EnumerateFiles(RepoPaths.Snapshots, "*.approved")
-            .Select(Path.GetFileName)
-            .Where(f => f != "ExperimentCatalog.g.cs.approved")
-            .Where(f => !stems.Contains(f!.Split('.')[0]))
-            .ToList();
-        Assert.Empty(orphans);
+        var specs = RepoPaths.ExperimentSpecs().Select(p => Path.GetRelativePath(RepoPaths.Experiments, p).Replace('\\', '/'));
+        var approved = Directory.EnumerateFiles(RepoPaths.Snapshots, "*.approved").Select(f => Path.GetFileName(f)!);
+        Assert.Empty(SnapshotNames.Problems(specs, approved));
+    }
+
+    [Fact]
+    public void Snapshot_names_come_from_the_relative_path_so_equal_stems_do_not_collide()
+    {
+        Assert.Equal("quickstart.g.cs.approved", SnapshotNames.GeneratedSource("quickstart.yaml"));
+        Assert.Equal("paper__tofu__tofu-compare-forget01.spec.json.approved", SnapshotNames.ResolvedSpec("paper/tofu/tofu-compare-forget01.yaml"));
+        Assert.Empty(SnapshotNames.Problems(new[] { "a/x.yaml", "b/x.yaml" }, new[] { "a__x.g.cs.approved", "b__x.spec.json.approved" }));
+    }
+
+    [Fact]
+    public void The_snapshot_check_fails_on_a_name_collision_and_on_an_orphan()
+    {
+        var problems = SnapshotNames.Problems(
+            new[] { "a/b.yaml", "a__b.yaml", "c.yaml" },
+            new[] { "c.g.cs.approved", "gone.g.cs.approved", "paper__gone.spec.json.approved", "ExperimentCatalog.g.cs.approved", "notes.approved" });
+        Assert.Equal(new[]
+        {
+            "specs a/b.yaml and a__b.yaml would share the snapshots a__b.*; rename one",
+            "gone.g.cs.approved is an orphan: no experiments/gone.yaml; delete it (git rm) or restore the spec",
+            "notes.approved is not a snapshot name (<spec path with __ for />.g.cs.approved or .spec.json.approved)",
+            "paper__gone.spec.json.approved is an orphan: no experiments/paper/gone.yaml; delete it (git rm) or restore the spec",
+        }, problems);
     }
 
     [Fact]
@@ -101,7 +118,7 @@ public sealed class SnapshotTests
         Assert.Empty(run.DriverDiagnostics);
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
         Assert.Null(run.Single.Exception);
-        Assert.Equal(RepoPaths.ExperimentSpecs().Count + 1, run.Single.GeneratedSources.Length);
+        Assert.Equal(RepoPaths.ExperimentSpecs().Count + 2, run.Single.GeneratedSources.Length); // + catalog + components
 
         var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString());
         Assert.Empty(errors);

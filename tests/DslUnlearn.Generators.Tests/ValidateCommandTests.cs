@@ -62,6 +62,21 @@ public sealed class ValidateCommandTests
         Assert.Equal(2, Cli("validate", Path.Combine(project, "missing.yaml")).Code);
     }
 
+    [Fact]
+    public void Components_prints_the_help_text_the_real_build_compiled_in()
+    {
+        var (code, output) = Cli("components", "ga");
+        Assert.Equal(0, code);
+        Assert.StartsWith("method ga", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n  lr +number +Learning rate\.\n", output);
+        Assert.Matches(@"\n  steps +steps \| ""N epochs"" +Length of the run", output);
+
+        (code, output) = Cli("components", "es_exact");
+        Assert.Equal(0, code);
+        Assert.Contains("  (no options)", output);
+        Assert.Equal(2, Cli("components", "gx").Code); // unknown name: usage error, with a did-you-mean on stderr
+    }
+
     private static (int Code, string Output) Cli(params string[] args)
     {
         var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Config>/net10.0

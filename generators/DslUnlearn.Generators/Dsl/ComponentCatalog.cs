@@ -30,6 +30,9 @@ internal enum OptionValueKind
     String,
     Enum,
 
+    /// <summary>A training length or cadence (<c>DslUnlearn.Specs.StepCount</c>): 10, "2 epochs", "10%".</summary>
+    StepCount,
+
     /// <summary>A property type the spec language cannot write (a list, a record...): YAML may not set it.</summary>
     Unsupported,
 }
@@ -62,8 +65,12 @@ internal sealed record ComponentOption(
         OptionValueKind.Boolean => "a boolean (true or false)",
         OptionValueKind.String => "a string",
         OptionValueKind.Enum => $"one of {string.Join(", ", EnumMembers.Select(m => m.Name))}",
+        OptionValueKind.StepCount => StepCountSyntax.Expected(AllowsPercent),
         _ => $"a value the spec language cannot write ({CSharpType})",
     };
+
+    /// <summary>Step counts only: whether a percentage of the run's steps is allowed (<c>[Option(AllowPercent = false)]</c> for the run length).</summary>
+    public bool AllowsPercent { get; init; } = true;
 
     public SpecRange? Range => Min is null && Max is null ? null : new SpecRange(Min, MinExclusive, Max);
 }
@@ -196,6 +203,7 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
         "System.Double" or "System.Single" => OptionValueKind.Number,
         "System.Boolean" => OptionValueKind.Boolean,
         "System.String" => OptionValueKind.String,
+        StepCountSyntax.RuntimeType => OptionValueKind.StepCount,
         _ => OptionValueKind.Unsupported,
     };
 

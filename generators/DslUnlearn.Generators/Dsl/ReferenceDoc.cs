@@ -56,7 +56,8 @@ internal static class ReferenceDoc
 
                 foreach (var o in c.Options)
                 {
-                    var typeText = o.Kind == OptionValueKind.Enum ? string.Join(" \\| ", o.EnumMembers.Select(m => m.Name)) : o.Kind.ToString().ToLowerInvariant();
+                    var typeText = o.Kind == OptionValueKind.Enum ? string.Join(" \\| ", o.EnumMembers.Select(m => m.Name))
+                        : o.Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(o.AllowsPercent) : o.Kind.ToString().ToLowerInvariant();
                     var range = o.Range?.Describe() ?? string.Empty;
                     sb.AppendLine($"| {ComponentCatalog.Noun(kind)} | `{c.Name}` | `{type}` | `{o.Key}`{(o.Required ? " (required)" : string.Empty)} | {typeText}{(o.Nullable ? "?" : string.Empty)} | {range} | {(o.Sweepable ? "yes" : "no")} | {Cell(o.Help)} |");
                 }
@@ -76,6 +77,7 @@ internal static class ReferenceDoc
                 SpecValueKind.List when key.Item?.Components is { } set => "list of " + string.Join(" \\| ", set.Members.Select(m => m.Name)),
                 SpecValueKind.Components => key.ComponentItems == ComponentKind.Calibrator ? "calibrator mapping" : $"list of {ComponentCatalog.Noun(key.ComponentItems!.Value)} items",
                 SpecValueKind.Composition => "composition",
+                SpecValueKind.StepCount => StepCountSyntax.TypeText(allowPercent: true),
                 _ => key.Kind.ToString().ToLowerInvariant(),
             };
             if (key.Range is { } range)

@@ -67,24 +67,13 @@ internal static class ReflectionCatalog
     private static ComponentInfo? Read(Type type, ComponentKind kind, string name, Func<string, string?> documentation, List<string> problems)
     {
         var display = type.FullName!.Replace('+', '.');
-        var noun = ComponentCatalog.Noun(kind);
-        if (!type.IsPublic && !type.IsNestedPublic || type.IsAbstract || type.IsGenericTypeDefinition)
-        {
-            problems.Add($"{noun} '{name}' ({display}) must be a public, non-abstract, non-generic class");
-            return null;
-        }
-
         var iface = ComponentCatalog.InterfaceOf(kind);
-        if (type.GetInterfaces().All(i => i.FullName != iface))
-        {
-            problems.Add($"{noun} '{name}' ({display}) must implement {iface}");
-            return null;
-        }
-
         var ctors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
-        if (ctors.Length != 1 || ctors[0].GetParameters().Length != 1)
+        if (!ComponentContract.CheckShape(kind, name, display,
+                (type.IsPublic || type.IsNestedPublic) && !type.IsAbstract && !type.IsGenericTypeDefinition,
+                type.GetInterfaces().All(i => i.FullName != iface) ? iface : null,
+                ctors.Length == 1 && ctors[0].GetParameters().Length == 1, problems))
         {
-            problems.Add($"{noun} '{name}' ({display}) must have exactly one public constructor taking its options record");
             return null;
         }
 
@@ -110,38 +99,19 @@ internal static class ReflectionCatalog
             }
         }
 
-        var clashes = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (clashes.Count > 0)
-        {
-            problems.Add($"{noun} '{name}' ({display}): options {string.Join(", ", clashes)} map to the same YAML key; set [Option(Key = ...)]");
-            return null;
-        }
-
-        return new ComponentInfo(kind, name, "global::" + display, "global::" + optionsType.FullName!.Replace('+', '.'),
-            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options.ToEquatableArray());
+        return ComponentContract.Create(kind, name, display, "global::" + display, "global::" + optionsType.FullName!.Replace('+', '.'),
+            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options, problems);
     }
 
     private static ComponentOption ReadOption(PropertyInfo property, Func<string, string?> documentation)
     {
-        string? key = null, help = null;
-        double? min = null, max = null;
-        bool minExclusive = false, sweepable = true, required = false;
+        var facts = new OptionFacts();
         var data = property.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.FullName == ComponentCatalog.OptionAttribute);
         if (data is not null)
         {
             foreach (var named in data.NamedArguments)
             {
-                var v = named.TypedValue.Value;
-                switch (named.MemberName)
-                {
-                    case "Key": key = v as string; break;
-                    case "Help": help = v as string; break;
-                    case "Min" when v is double d && !double.IsNaN(d): min = d; break;
-                    case "Max" when v is double d && !double.IsNaN(d): max = d; break;
-                    case "MinExclusive" when v is bool b: minExclusive = b; break;
-                    case "Sweepable" when v is bool b: sweepable = b; break;
-                    case "Required" when v is bool b: required = b; break;
-                }
+                facts.Apply(named.MemberName, named.TypedValue.Value);
             }
         }
 
@@ -171,13 +141,11 @@ internal static class ReflectionCatalog
         }
         else
         {
-            kind = ComponentCatalog.KindOfType(type.FullName ?? type.Name);
-            csharp = kind == OptionValueKind.Unsupported ? type.FullName ?? type.Name : ComponentCatalog.CSharpTypeOf(type.FullName!);
+            (kind, csharp) = OptionFacts.Classify(type.FullName ?? type.Name, type.FullName ?? type.Name);
         }
 
         var doc = ComponentCatalog.SummaryOf(documentation($"P:{property.DeclaringType!.FullName}.{property.Name}"));
-        return new ComponentOption(key ?? ComponentCatalog.SnakeCase(property.Name), property.Name, kind, csharp, nullable, min, minExclusive, max,
-            required, sweepable, doc.Length > 0 ? doc : help ?? string.Empty, members.ToEquatableArray());
+        return facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
     }
 
     /// <summary>Reads the compiler's [Nullable] metadata (1 = not annotated, 2 = annotated) without NullabilityInfoContext (not in netstandard2.0).</summary>

@@ -779,6 +779,9 @@ internal sealed partial class SpecBinder
                 return new SpecEnum(option.CSharpType, member.Member, member.Name);
             }
 
+            case OptionValueKind.StepCount:
+                return BindStepCount(option, node);
+
             default:
                 Report(SpecDiagnosticIds.WrongType, node.Span,
                     $"{label} cannot be set from YAML: its type {option.CSharpType} is not one the spec language writes (integer, number, boolean, string, enum)");

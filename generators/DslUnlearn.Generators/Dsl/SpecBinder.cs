@@ -273,6 +273,9 @@ internal sealed partial class SpecBinder
 
         switch (key.Kind)
         {
+            case SpecValueKind.StepCount:
+                return BindStepCount(key, node, label);
+
             case SpecValueKind.Integer:
             {
                 if (node is not YamlScalar { IsPlain: true } s || !ScalarSyntax.IsInteger(s.Value))

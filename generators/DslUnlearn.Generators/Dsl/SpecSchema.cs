@@ -37,6 +37,9 @@ internal enum SpecValueKind
 
     /// <summary>extends, vars, fragments: consumed by <see cref="SpecComposer"/> before binding.</summary>
     Composition,
+
+    /// <summary>A step count: 10, "2 epochs", "10%" of the run (<see cref="StepCountSyntax"/>; runtime <c>DslUnlearn.Specs.StepCount</c>).</summary>
+    StepCount,
 }
 
 /// <summary>An allowed numeric range.</summary>
@@ -233,6 +236,7 @@ internal sealed class SpecKey
         SpecValueKind.Mapping => "a mapping",
         SpecValueKind.List => "a list",
         SpecValueKind.Path => "a path",
+        SpecValueKind.StepCount => StepCountSyntax.Expected(allowPercent: true),
         SpecValueKind.Components => ComponentItems == ComponentKind.Calibrator ? "a mapping" : "a list",
         _ => "a value",
     };
@@ -425,7 +429,7 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "lr", Property = "Lr", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "3e-3", Help = "AdamW learning rate", Aliases = new[] { "learning_rate" } },
                 new SpecKey { Name = "batch_size", Property = "BatchSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "16", Help = "QA pairs per step", Aliases = new[] { "bs", "batch" } },
                 new SpecKey { Name = "weight_decay", Property = "WeightDecay", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "0", Help = "AdamW weight decay", Aliases = new[] { "wd" } },
-                new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps", Aliases = new[] { "warmup" } },
+                new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.StepCount, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = new[] { "warmup" } },
                 new SpecKey { Name = "max_grad_norm", Property = "MaxGradNorm", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = new[] { "grad_clip", "clip_grad_norm", "gradient_clipping" } },
             },
         };

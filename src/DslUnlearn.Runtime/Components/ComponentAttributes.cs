@@ -45,6 +45,8 @@ public sealed class OptionAttribute : Attribute
     public bool Sweepable { get; set; } = true;
     /// <summary>Whether YAML must set it (no sensible default).</summary>
     public bool Required { get; set; }
+    /// <summary>Step counts (<see cref="Specs.StepCount"/>) only: whether YAML may give a percentage of the run's total steps ("10%"); false for the length of the run itself.</summary>
+    public bool AllowPercent { get; set; } = true;
     /// <summary>Short help when the property has no XML doc comment.</summary>
     public string? Help { get; set; }
 }

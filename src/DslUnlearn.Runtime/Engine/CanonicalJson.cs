@@ -50,6 +50,8 @@ public static class CanonicalJson
             case int or long or short or byte or uint or ulong or ushort or sbyte:
                 return JsonValue.Create(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
             case JsonNode n: return n.DeepClone();
+            // A step count in steps hashes as the int it replaced (existing stage keys stay valid); others as "2 epochs", "10%".
+            case Specs.StepCount sc: return sc.Unit == Specs.StepUnit.Steps ? JsonValue.Create((decimal)sc.Value) : JsonValue.Create(sc.ToString());
             case IDictionary dict:
             {
                 var o = new JsonObject();

@@ -256,7 +256,7 @@ public static partial class StagedExperimentRunner
                     StoreCheckpointer? ckpt = null;
                     void Record(int step, ICausalLM m)
                     {
-                        if (step != 0 && step % every != 0 && step != method.Options.Steps) return;
+                        if (step != 0 && step % every != 0 && step != method.Options.TotalSteps(p.Forget.Length)) return;
                         double f = Evaluator.Evaluate(m, p.Forget, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
                         double r = p.Retain.Length == 0 ? double.NaN : Evaluator.Evaluate(m, p.Retain, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
                         var list = ckpt!.Extra["trajectory"] as JsonArray ?? (JsonArray)(ckpt.Extra["trajectory"] = new JsonArray());

@@ -53,9 +53,9 @@ public record UnlearnOptions
     /// <summary>Learning rate.</summary>
     [Components.Option(Min = 0, MinExclusive = true)]
     public double Lr { get; init; } = 1e-4;
-    /// <summary>Optimizer steps (used when epochs is 0).</summary>
-    [Components.Option(Min = 1)]
-    public int Steps { get; init; } = 10;
+    /// <summary>Length of the run (used when epochs is 0): optimizer steps, or passes over the forget split ("2 epochs": epochs * ceil(forget / (batch_size * gradient_accumulation)) steps).</summary>
+    [Components.Option(Min = 1, AllowPercent = false)]
+    public Specs.StepCount Steps { get; init; } = 10;
     /// <summary>Passes over the forget split; when above 0 it replaces steps: epochs * ceil(forget / (batch_size * gradient_accumulation)) optimizer steps.</summary>
     [Components.Option(Min = 0)]
     public int Epochs { get; init; }
@@ -65,9 +65,9 @@ public record UnlearnOptions
     /// <summary>Micro-batches whose gradients are averaged before each optimizer step.</summary>
     [Components.Option(Min = 1)]
     public int GradientAccumulation { get; init; } = 1;
-    /// <summary>Steps of linear warm-up from lr/warmup_steps to lr; the lr is constant afterwards.</summary>
+    /// <summary>Steps of linear warm-up from lr/warmup_steps to lr; the lr is constant afterwards. Also "1 epoch" or "10%" (of the run's steps).</summary>
     [Components.Option(Min = 0)]
-    public int WarmupSteps { get; init; }
+    public Specs.StepCount WarmupSteps { get; init; }
     /// <summary>Weight decay (decoupled for adamw, L2 for sgd).</summary>
     [Components.Option(Min = 0)]
     public double WeightDecay { get; init; }
@@ -79,9 +79,9 @@ public record UnlearnOptions
     /// <summary>Added to the run's seed for this method's batch order (0: every method sees the same batches).</summary>
     [Components.Option(Min = 0)]
     public int SeedOffset { get; init; }
-    /// <summary>Hand the model to the pipeline's checkpoint observer after every N optimizer steps and after the last one; 0 turns it off.</summary>
+    /// <summary>Hand the model to the pipeline's checkpoint observer after every N optimizer steps and after the last one; 0 turns it off. Also "0.5 epoch" or "25%" (of the run's steps).</summary>
     [Components.Option(Min = 0)]
-    public int CheckpointEvery { get; init; }
+    public Specs.StepCount CheckpointEvery { get; init; }
     /// <summary>Trick: divide the forget logits by T in every forget NLL term (1 = off).</summary>
     [Components.Option(Min = 0, MinExclusive = true)]
     public double ForgetTemperature { get; init; } = 1.0;
@@ -95,10 +95,22 @@ public record UnlearnOptions
     /// <summary>Optimizer steps for a forget split of <paramref name="forgetCount"/> examples.</summary>
     public int TotalSteps(int forgetCount)
     {
-        if (Epochs <= 0) return Steps;
-        int perStep = BatchSize * GradientAccumulation;
-        return Epochs * Math.Max(1, (forgetCount + perStep - 1) / perStep);
+        if (Epochs <= 0) return Steps.Resolve(StepsPerEpoch(forgetCount));
+        return Epochs * StepsPerEpoch(forgetCount);
     }
+
+    /// <summary>Optimizer steps in one pass over a forget split of <paramref name="forgetCount"/> examples: ceil(forget / (batch_size * gradient_accumulation)), at least 1.</summary>
+    public int StepsPerEpoch(int forgetCount)
+    {
+        int perStep = BatchSize * GradientAccumulation;
+        return Math.Max(1, (forgetCount + perStep - 1) / perStep);
+    }
+
+    /// <summary><see cref="WarmupSteps"/> in optimizer steps for a forget split of <paramref name="forgetCount"/> examples.</summary>
+    public int ResolvedWarmupSteps(int forgetCount) => WarmupSteps.Resolve(StepsPerEpoch(forgetCount), TotalSteps(forgetCount));
+
+    /// <summary><see cref="CheckpointEvery"/> in optimizer steps for a forget split of <paramref name="forgetCount"/> examples (0 = off).</summary>
+    public int ResolvedCheckpointEvery(int forgetCount) => CheckpointEvery.Resolve(StepsPerEpoch(forgetCount), TotalSteps(forgetCount));
 
     /// <summary>Checks ranges (the YAML generator checks them too; C# callers get the same messages).</summary>
     public void Validate(string method)
@@ -106,15 +118,16 @@ public record UnlearnOptions
         string who = $"unlearn '{Name ?? method}' (method {method})";
         void Need(bool ok, string message) { if (!ok) throw new ArgumentException($"{who}: {message}"); }
         Need(Lr > 0 && double.IsFinite(Lr), $"lr must be a positive number, got {Lr}.");
-        Need(Steps >= 1, $"steps must be at least 1, got {Steps}.");
+        Need(Steps.Problem() is null && !Steps.IsZero && Steps.Unit != Specs.StepUnit.FractionOfTotal,
+            $"steps must be a whole number of steps (at least 1) or a positive number of epochs (\"2 epochs\"), got {Steps}.");
         Need(Epochs >= 0, $"epochs must be 0 (use steps) or positive, got {Epochs}.");
         Need(BatchSize >= 1, $"batch_size must be at least 1, got {BatchSize}.");
         Need(GradientAccumulation >= 1, $"gradient_accumulation must be at least 1, got {GradientAccumulation}.");
-        Need(WarmupSteps >= 0, $"warmup_steps must be 0 or more, got {WarmupSteps}.");
+        Need(WarmupSteps.Problem() is null, $"warmup_steps {WarmupSteps.Problem()}.");
         Need(WeightDecay >= 0, $"weight_decay must be 0 or more, got {WeightDecay}.");
         Need(MaxGradNorm >= 0, $"max_grad_norm must be 0 (off) or positive, got {MaxGradNorm}.");
         Need(SeedOffset >= 0, $"seed_offset must be 0 or more, got {SeedOffset}.");
-        Need(CheckpointEvery >= 0, $"checkpoint_every must be 0 (off) or positive, got {CheckpointEvery}.");
+        Need(CheckpointEvery.Problem() is null, $"checkpoint_every {CheckpointEvery.Problem()} (0 = off).");
         Need(ForgetTemperature > 0 && double.IsFinite(ForgetTemperature), $"forget_temperature must be a positive number (1 = off), got {ForgetTemperature}.");
         Need(TokenLossFraction > 0 && TokenLossFraction <= 1, $"token_loss_fraction must be in (0, 1] (1 = keep every answer token), got {TokenLossFraction}.");
     }

@@ -41,6 +41,8 @@ public static class UnlearningLoop
         var parameters = module.parameters().Where(p => p.requires_grad).ToArray();
         using var optimizer = MakeOptimizer(o, parameters);
         int steps = o.TotalSteps(forget.Count);
+        int checkpointEvery = o.ResolvedCheckpointEvery(forget.Count);
+        int warmup = o.ResolvedWarmupSteps(forget.Count);
         module.train();
         progress.StageStarted(stage, steps);
         var log = new List<StepLog>(steps);
@@ -58,9 +60,9 @@ public static class UnlearningLoop
         for (int step = start; step < steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
-            log.Add(OneStep(model, method, reference, forgetSampler, retainSampler, optimizer, parameters, step, device, padId, tokenizer));
+            log.Add(OneStep(model, method, reference, forgetSampler, retainSampler, optimizer, parameters, step, warmup, device, padId, tokenizer));
             progress.StageAdvanced(stage, step + 1, $"forget NLL {log[^1].ForgetNll:F3}");
-            if (onCheckpoint is not null && o.CheckpointEvery > 0 && ((step + 1) % o.CheckpointEvery == 0 || step + 1 == steps))
+            if (onCheckpoint is not null && checkpointEvery > 0 && ((step + 1) % checkpointEvery == 0 || step + 1 == steps))
             {
                 module.eval();
                 onCheckpoint(step + 1, model);
@@ -84,11 +86,11 @@ public static class UnlearningLoop
     }
 
     private static StepLog OneStep(ICausalLM model, IUnlearningMethod method, ICausalLM? reference, BatchSampler forgetSampler,
-        BatchSampler retainSampler, OptimizerHelper optimizer, Parameter[] parameters, int step, Device device, int padId, ITokenizer? tokenizer)
+        BatchSampler retainSampler, OptimizerHelper optimizer, Parameter[] parameters, int step, int warmup, Device device, int padId, ITokenizer? tokenizer)
     {
         var o = method.Options;
         using var scope = torch.NewDisposeScope();
-        if (o.WarmupSteps > 0) SetLr(optimizer, LearningRate(o, step));
+        if (warmup > 0) SetLr(optimizer, LearningRate(o.Lr, warmup, step));
         optimizer.zero_grad();
         double lossSum = 0;
         TokenBatch? forgetBatch = null, retainBatch = null;
@@ -116,9 +118,14 @@ public static class UnlearningLoop
         return new StepLog(step + 1, lossSum / o.GradientAccumulation, forgetNll, retainNll);
     }
 
-    /// <summary>Learning rate at optimizer step <paramref name="step"/> (0-based): linear warm-up over warmup_steps, then constant.</summary>
+    /// <summary>Learning rate at optimizer step <paramref name="step"/> (0-based): linear warm-up over warmup_steps, then constant.
+    /// A warm-up in epochs or percent needs the split size: use the overload with the resolved warm-up.</summary>
     public static double LearningRate(UnlearnOptions o, int step)
-        => o.WarmupSteps > 0 && step < o.WarmupSteps ? o.Lr * (step + 1) / o.WarmupSteps : o.Lr;
+        => LearningRate(o.Lr, o.WarmupSteps.Resolve(stepsPerEpoch: 1), step);
+
+    /// <summary>Learning rate at optimizer step <paramref name="step"/> (0-based) for a warm-up of <paramref name="warmup"/> resolved steps.</summary>
+    public static double LearningRate(double lr, int warmup, int step)
+        => warmup > 0 && step < warmup ? lr * (step + 1) / warmup : lr;
 
     private static OptimizerHelper MakeOptimizer(UnlearnOptions o, IEnumerable<Parameter> parameters) => o.Optimizer switch
     {

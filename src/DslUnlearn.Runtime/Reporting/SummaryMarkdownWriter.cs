@@ -20,7 +20,7 @@ public static class SummaryMarkdownWriter
         sb.AppendLine($"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), retain = {run.Data.Retain.Count} pairs");
         sb.AppendLine($"- model: {s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
         foreach (var u in s.Unlearn)
-            sb.AppendLine($"- unlearn `{u.Name}`: {u.MethodName}, lr {u.Method.Options.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Method.Options.Steps} steps, batch {u.Method.Options.BatchSize}" +
+            sb.AppendLine($"- unlearn `{u.Name}`: {u.MethodName}, lr {u.Method.Options.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Method.Options.Steps.Describe()}, batch {u.Method.Options.BatchSize}" +
                           (u.Method.Options is Methods.GdOptions gd ? $", retain weight {gd.RetainWeight.ToString("G4", CultureInfo.InvariantCulture)}" : ""));
         sb.AppendLine();
         sb.AppendLine("Mean over samples. ES = extraction strength (exact, 1 = the whole answer is reproduced from the question alone); EM = exact memorization (share of answer tokens predicted greedily). Forget values should drop after unlearning; retain values should stay.");

@@ -83,7 +83,8 @@ public sealed record FinetuneSpec
     public required double Lr { get; init; }
     public required int BatchSize { get; init; }
     public required double WeightDecay { get; init; }
-    public required int WarmupSteps { get; init; }
+    /// <summary>Linear warm-up length: steps, or "1 epoch" / "10%" of the run (resolved when the run starts).</summary>
+    public required StepCount WarmupSteps { get; init; }
     public required double MaxGradNorm { get; init; }
 }
 

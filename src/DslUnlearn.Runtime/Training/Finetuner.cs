@@ -92,8 +92,10 @@ public static class Finetuner
 
     internal static double Schedule(FinetuneSpec spec, int step, int totalSteps)
     {
-        if (spec.WarmupSteps > 0 && step < spec.WarmupSteps) return spec.Lr * (step + 1) / spec.WarmupSteps;
-        double progress = totalSteps <= spec.WarmupSteps ? 1 : (double)(step - spec.WarmupSteps) / (totalSteps - spec.WarmupSteps);
+        // warmup_steps may be "1 epoch" or "10%": resolved against this run's steps per epoch and total.
+        int warmup = spec.WarmupSteps.Resolve(totalSteps / Math.Max(1, spec.Epochs), totalSteps);
+        if (warmup > 0 && step < warmup) return spec.Lr * (step + 1) / warmup;
+        double progress = totalSteps <= warmup ? 1 : (double)(step - warmup) / (totalSteps - warmup);
         return spec.Lr * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 

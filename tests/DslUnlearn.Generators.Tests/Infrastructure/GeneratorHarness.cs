@@ -168,7 +168,8 @@ internal sealed record GeneratorRun(
     public string? Source(string hintName)
         => Single.GeneratedSources.FirstOrDefault(s => s.HintName == hintName).SourceText?.ToString();
 
-    public IReadOnlyList<string> HintNames => Single.GeneratedSources.Select(s => s.HintName).ToList();
+    /// <summary>The spec files and the experiment catalog (the component help file, always emitted, is left out: ComponentHelpTests check it).</summary>
+    public IReadOnlyList<string> HintNames => Single.GeneratedSources.Select(s => s.HintName).Where(h => h != ComponentHelpEmitter.HintName).ToList();
 
     /// <summary>"DSLU0003@12,5" (1-based, as dotnet build prints) for each diagnostic, in order.</summary>
     public IReadOnlyList<string> Positions => Diagnostics.Select(Format).ToList();

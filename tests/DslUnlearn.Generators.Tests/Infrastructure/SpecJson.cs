@@ -42,6 +42,12 @@ internal static class SpecJson
             case double or float:
                 w.WriteNumberValue(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
                 return;
+            case DslUnlearn.Specs.StepCount count when count.Unit == DslUnlearn.Specs.StepUnit.Steps:
+                w.WriteNumberValue((long)count.Value); // as the int it replaced: existing snapshots stay
+                return;
+            case DslUnlearn.Specs.StepCount count:
+                w.WriteStringValue(count.ToString());
+                return;
             case Enum e:
                 w.WriteStringValue(ComponentCatalog.SnakeCase(e.ToString()));
                 return;

@@ -1,0 +1,55 @@
+using System;
+using System.Collections.Generic;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>
+/// What the <c>[Option]</c> attribute and the property type say about one option, gathered the same way whether the
+/// attribute is read from metadata (the generator's <c>ComponentReader</c>) or by reflection (<see cref="ReflectionCatalog"/>):
+/// both feed the named arguments and the type in, and <see cref="ToOption"/> makes the catalog entry.
+/// </summary>
+internal sealed class OptionFacts
+{
+    private string? _key;
+    private string? _help;
+    private double? _min;
+    private double? _max;
+    private bool _minExclusive;
+    private bool _sweepable = true;
+    private bool _required;
+    private bool _allowPercent = true;
+
+    /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
+    public void Apply(string name, object? value)
+    {
+        switch (name)
+        {
+            case "Key": _key = value as string; break;
+            case "Help": _help = value as string; break;
+            case "Min" when value is double d && !double.IsNaN(d): _min = d; break;
+            case "Max" when value is double d && !double.IsNaN(d): _max = d; break;
+            case "MinExclusive" when value is bool b: _minExclusive = b; break;
+            case "Sweepable" when value is bool b: _sweepable = b; break;
+            case "Required" when value is bool b: _required = b; break;
+            case "AllowPercent" when value is bool b: _allowPercent = b; break;
+        }
+    }
+
+    /// <summary>
+    /// The kind and C# type of a non-enum property type given by its full metadata name ("System.Double",
+    /// "DslUnlearn.Specs.StepCount"); <paramref name="displayName"/> names an unsupported type in messages.
+    /// </summary>
+    public static (OptionValueKind Kind, string CSharp) Classify(string metadataName, string displayName)
+    {
+        var kind = ComponentCatalog.KindOfType(metadataName);
+        return (kind, kind == OptionValueKind.Unsupported ? displayName : ComponentCatalog.CSharpTypeOf(metadataName));
+    }
+
+    /// <summary>The catalog entry; the XML doc <paramref name="doc"/> wins over <c>Help</c>.</summary>
+    public ComponentOption ToOption(string property, OptionValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
+        => new(_key ?? ComponentCatalog.SnakeCase(property), property, kind, csharp, nullable, _min, _minExclusive, _max,
+            _required, _sweepable, doc.Length > 0 ? doc : _help ?? string.Empty, members.ToEquatableArray())
+        {
+            AllowsPercent = _allowPercent,
+        };
+}
