@@ -19,12 +19,18 @@ public static class ExperimentCells
     public static string OutputDirectory(ExperimentSpec spec, string root)
         => spec.Cell is null ? Path.Combine(root, spec.Name) : Path.Combine(root, spec.Name, CellAggregation.CellFolder(spec.Cell));
 
-    public static CellsRunResult Run(IReadOnlyList<ExperimentSpec> cells, RunOptions options)
+    public static CellsRunResult Run(IReadOnlyList<ExperimentSpec> cells, RunOptions options) => Each(cells, options, ExperimentRunner.Run);
+
+    /// <summary>`dslunlearn report`: rebuilds every cell's report from stored artifacts (nothing is trained), then the aggregate.</summary>
+    public static CellsRunResult Report(IReadOnlyList<ExperimentSpec> cells, RunOptions options)
+        => Each(cells, options, (spec, o) => Engine.StagedExperimentRunner.Report(spec, o).Result);
+
+    private static CellsRunResult Each(IReadOnlyList<ExperimentSpec> cells, RunOptions options, Func<ExperimentSpec, RunOptions, ExperimentResult> run)
     {
         if (cells.Count == 0) throw new ArgumentException("An experiment needs at least one cell.", nameof(cells));
         if (cells.Count == 1 && cells[0].Cell is null)
         {
-            var single = ExperimentRunner.Run(cells[0], options);
+            var single = run(cells[0], options);
             return new CellsRunResult(single, [single], []);
         }
 
@@ -36,7 +42,7 @@ public static class ExperimentCells
         {
             options.Cancellation.ThrowIfCancellationRequested();
             options.Progress.Message($"Cell {i + 1}/{cells.Count}: {cells[i].Cell}");
-            results.Add(ExperimentRunner.Run(cells[i], options));
+            results.Add(run(cells[i], options));
         }
 
         string outDir = Path.Combine(options.OutputRoot ?? cells[0].Report.Out, cells[0].Name);

@@ -74,6 +74,17 @@ public class ExperimentCellsTests
         var plans = cells.Select(c => StagedExperimentRunner.Plan(c, new RunOptions())).ToList();
         Assert.All(plans.SelectMany(p => p), s => Assert.False(s.WillRun));
         Assert.Empty(plans[0].Select(s => s.Key).Intersect(plans[1].Select(s => s.Key)));
+
+        // gc sees the cells' manifests (cells/<id>/manifest.json): nothing of theirs is garbage.
+        var gc = GarbageCollector.Collect(dir.Path, dryRun: true);
+        Assert.Equal(2, gc.Manifests);
+        Assert.Empty(gc.RemovedKeys);
+
+        // report rebuilds every cell and the same aggregate from the store alone.
+        byte[] aggregateBytes = File.ReadAllBytes(run.Result.ResultsJsonPath);
+        File.Delete(run.Result.ResultsJsonPath);
+        var report = ExperimentCells.Report(cells, new RunOptions());
+        Assert.Equal(aggregateBytes, File.ReadAllBytes(report.Result.ResultsJsonPath));
     }
 
     [Fact]
