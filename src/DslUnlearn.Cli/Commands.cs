@@ -63,7 +63,8 @@ internal static class Commands
             Console.Error.WriteLine("Add experiments as experiments/<name>.yaml and rebuild.");
             return Usage;
         }
-        var spec = device is { } d ? experiment.Spec with { Device = d } : experiment.Spec;
+        // Every experiment-level sweep cell (just the spec when nothing is swept), each with the --device override.
+        var cells = experiment.Cells.Select(c => device is { } d ? c with { Device = d } : c).ToList();
         var clock = Stopwatch.StartNew();
         try
         {
@@ -73,12 +74,12 @@ internal static class Commands
                 ExperimentResult? r = null;
                 AnsiConsole.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .Start(ctx => r = ExperimentRunner.Run(spec, new RunOptions { OutputRoot = outRoot, Progress = new LiveProgress(ctx) }));
+                    .Start(ctx => r = ExperimentCells.Run(cells, new RunOptions { OutputRoot = outRoot, Progress = new LiveProgress(ctx) }).Result);
                 result = r!;
             }
             else
             {
-                result = ExperimentRunner.Run(spec, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
+                result = ExperimentCells.Run(cells, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) }).Result;
             }
             Console.WriteLine();
             Console.WriteLine(File.ReadAllText(result.SummaryPath));

@@ -11,17 +11,27 @@ internal static class DryRun
     {
         var experiment = Commands.FindOrComplain(name);
         if (experiment is null) return Commands.Usage;
-        var spec = device is { } d ? experiment.Spec with { Device = d } : experiment.Spec;
+        var cells = experiment.Cells.Select(c => device is { } d ? c with { Device = d } : c).ToList();
         try
         {
             var options = new RunOptions { OutputRoot = outRoot };
-            var plan = StagedExperimentRunner.Plan(spec, options);
-            Console.WriteLine($"Dry run of '{spec.Name}' (store {ArtifactStore.ForOutputRoot(StagedExperimentRunner.OutputRoot(spec, options)).Root}):");
-            Console.WriteLine($"  {"stage",-24} {"action",-7} {"key",-12}  reason");
-            foreach (var s in plan)
-                Console.WriteLine($"  {s.Id,-24} {(s.WillRun ? "run" : "skip"),-7} {s.Key[..12]}  {s.Reason}");
-            int runs = plan.Count(s => s.WillRun);
-            Console.WriteLine(runs == 0 ? "Nothing to do: every stage is stored and verified." : $"{runs} of {plan.Count} stages would run.");
+            if (cells.Count > 1 || cells[0].Cell is not null)
+            {
+                Console.WriteLine($"'{cells[0].Name}' sweeps at the experiment level: {cells.Count} cell(s), each run into {Path.Combine(StagedExperimentRunner.OutputRoot(cells[0], options), cells[0].Name, "cells")}/<cell>/:");
+                foreach (var c in cells) Console.WriteLine($"  {c.Cell}");
+            }
+            int total = 0, willRun = 0;
+            foreach (var spec in cells)
+            {
+                var plan = StagedExperimentRunner.Plan(spec, options);
+                Console.WriteLine($"Dry run of '{spec.Name}'{(spec.Cell is null ? "" : $" cell {spec.Cell}")} (store {ArtifactStore.ForOutputRoot(StagedExperimentRunner.OutputRoot(spec, options)).Root}):");
+                Console.WriteLine($"  {"stage",-24} {"action",-7} {"key",-12}  reason");
+                foreach (var s in plan)
+                    Console.WriteLine($"  {s.Id,-24} {(s.WillRun ? "run" : "skip"),-7} {s.Key[..12]}  {s.Reason}");
+                total += plan.Count;
+                willRun += plan.Count(s => s.WillRun);
+            }
+            Console.WriteLine(willRun == 0 ? "Nothing to do: every stage is stored and verified." : $"{willRun} of {total} stages would run.");
             return Commands.Ok;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)

@@ -25,6 +25,14 @@ internal static class ReportCommand
         if (experiment is null) return Commands.Usage;
         try
         {
+            if (experiment.Cells is { Count: > 1 } or [{ Cell: not null }])
+            {
+                // Experiment-level sweep: every cell's report, then the aggregate.
+                var all = ExperimentCells.Report(experiment.Cells, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
+                Console.WriteLine();
+                Console.WriteLine(File.ReadAllText(all.Result.SummaryPath));
+                return Commands.Ok;
+            }
             var result = StagedExperimentRunner.Report(experiment.Spec, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
             Console.WriteLine();
             Console.WriteLine(File.ReadAllText(Path.Combine(result.Result.OutputDirectory, "tables", "summary.md")));

@@ -77,6 +77,8 @@ internal static class ValidateCommand
             output.WriteLine((d with { FilePath = Display(d.FilePath) }).ToString());
 
         int errors = diagnostics.Count(d => d.Severity == SpecSeverity.Error) + catalog.Problems.Count;
+        foreach (var m in models.Where(m => m.Cells.Count > 0))
+            error.WriteLine($"{m.Name}: {m.Cells.Count} experiment cell(s): {string.Join("; ", m.Cells.Select(c => c.Id))}");
         var note = bases > 0 ? $" ({bases} base file(s) under base/ checked through the specs that extend them)" : "";
         error.WriteLine($"{checkedSpecs} spec(s) checked{note}: {(errors == 0 ? "no errors" : $"{errors} error(s)")}.");
         return errors == 0 ? Commands.Ok : Commands.Failed;

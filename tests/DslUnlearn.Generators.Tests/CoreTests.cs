@@ -55,8 +55,11 @@ public sealed class CoreTests
     {
         var result = GeneratorHarness.Compile("/p/x.yaml", "experiment: t\n", "x.yaml");
         var spec = Assert.IsType<ExperimentModel>(result.Model).Spec;
-        var expected = typeof(DslUnlearn.Specs.ExperimentSpec).GetProperties().Select(p => p.Name).Where(n => n != "EqualityContract");
+        // Cell is set only on the cells of an experiment-level sweep (so specs without one generate as before).
+        var expected = typeof(DslUnlearn.Specs.ExperimentSpec).GetProperties().Select(p => p.Name).Where(n => n is not ("EqualityContract" or "Cell"));
         Assert.Equal(expected.OrderBy(x => x), spec.Properties.Select(p => p.Name).OrderBy(x => x));
+        var swept = Assert.IsType<ExperimentModel>(GeneratorHarness.Compile("/p/x.yaml", "experiment: t\nseed: [1, 2]\n", "x.yaml").Model).Spec;
+        Assert.Equal(expected.Append("Cell").OrderBy(x => x), swept.Properties.Select(p => p.Name).OrderBy(x => x));
 
         foreach (var (type, obj) in new (Type, SpecObject)[]
                  {

@@ -158,10 +158,10 @@ public sealed class LanguageTests
     [Fact]
     public void Sweeps_are_refused_in_metrics_and_on_plain_sections()
     {
-        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nmetrics:\n  - metric: em\n    sweep: {}\nfinetune:\n  lr: [1e-3, 2e-3]\n"));
-        Assert.Equal(new[] { "DSLU0009@4,5", "DSLU0009@6,7" }, run.Positions);
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nmetrics:\n  - metric: em\n    sweep: {}\nprompt:\n  answer_tag: [a, b]\n"));
+        Assert.Equal(new[] { "DSLU0009@4,5", "DSLU0009@6,15" }, run.Positions);
         Assert.Equal("sweeps are not supported in a 'metrics' item; list the splits under 'splits:' instead", run.Diagnostics[0].GetMessage());
-        Assert.Equal("'lr' expects a number, got a list: it cannot be swept (sweeps apply to the options of 'unlearn' and 'attacks' items); give one value", run.Diagnostics[1].GetMessage());
+        Assert.Equal("'answer_tag' expects a string, got a list: it cannot be swept (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value", run.Diagnostics[1].GetMessage());
     }
 
     // ---- composition ----

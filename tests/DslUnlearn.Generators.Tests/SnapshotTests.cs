@@ -67,7 +67,8 @@ public sealed class SnapshotTests
         var model = GeneratorHarness.Compile(path, File.ReadAllText(path), relativePath, ExperimentsContext()).Model;
         Assert.NotNull(model);
         var type = LazyAssembly.Value.GetType($"{Emitter.Namespace}.{model!.ClassName}", throwOnError: true)!;
-        var spec = type.GetProperty("Spec")!.GetValue(null);
+        // A spec with experiment-level sweeps: every cell (the first is Spec).
+        var spec = (type.GetProperty("Cells") ?? type.GetProperty("Spec"))!.GetValue(null);
         Approvals.Verify(SpecJson.Serialize(spec), Path.Combine(RepoPaths.Snapshots, SnapshotNames.ResolvedSpec(relativePath)));
     }
 

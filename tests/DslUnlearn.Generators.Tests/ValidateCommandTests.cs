@@ -77,7 +77,29 @@ public sealed class ValidateCommandTests
         Assert.Equal(2, Cli("components", "gx").Code); // unknown name: usage error, with a did-you-mean on stderr
     }
 
+    [Fact]
+    public void Validate_shows_the_cell_count_of_experiment_sweeps()
+    {
+        using var dir = new TempFolder();
+        var project = Path.Combine(dir.Path, "experiments");
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "x.csproj"), "<Project />");
+        File.WriteAllText(Path.Combine(project, "seeds.yaml"), "experiment: seeds\nseed: [1, 2]\nfinetune:\n  lr: [1e-3, 3e-3]\n");
+
+        var (code, output, error) = CliWithErrors("validate", project);
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, output.Trim());
+        Assert.Contains("seeds: 4 experiment cell(s): seed=1,finetune.lr=1e-3; seed=1,finetune.lr=3e-3; seed=2,finetune.lr=1e-3; seed=2,finetune.lr=3e-3\n", error);
+        Assert.Contains("1 spec(s) checked: no errors.", error);
+    }
+
     private static (int Code, string Output) Cli(params string[] args)
+    {
+        var (code, output, _) = CliWithErrors(args);
+        return (code, output);
+    }
+
+    private static (int Code, string Output, string Error) CliWithErrors(params string[] args)
     {
         var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Config>/net10.0
         var dll = Path.Combine(RepoPaths.Root, "src", "DslUnlearn.Cli", "bin", config, "net10.0", "dslunlearn.dll");
@@ -93,8 +115,7 @@ public sealed class ValidateCommandTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(60_000), "dslunlearn validate did not finish");
-        _ = stderr.Result;
-        return (process.ExitCode, stdout.Result.Replace("\r\n", "\n"));
+        return (process.ExitCode, stdout.Result.Replace("\r\n", "\n"), stderr.Result.Replace("\r\n", "\n"));
     }
 
     private sealed class TempFolder : IDisposable

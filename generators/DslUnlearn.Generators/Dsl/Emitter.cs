@@ -46,11 +46,22 @@ internal static class Emitter
         w.Line();
         w.Line($"{ExperimentSpec} {IExperiment}.Spec => Spec;");
         w.Line();
+        if (model.Cells.Count > 0)
+        {
+            ExperimentCellsEmitter.Write(w, model);
+            return Finish(w);
+        }
+
         w.Line("/// <inheritdoc />");
         w.Line("public global::DslUnlearn.Pipeline.ExperimentResult Run(global::DslUnlearn.Pipeline.RunOptions options)");
         w.Indent();
         w.Line("=> global::DslUnlearn.Pipeline.ExperimentRunner.Run(Spec, options);");
         w.Unindent();
+        return Finish(w);
+    }
+
+    private static string Finish(SourceWriter w)
+    {
         w.CloseBrace();
         w.CloseBrace();
         return w.ToString();
@@ -120,7 +131,7 @@ internal static class Emitter
 
     private static string GeneratorVersion => "1.0.0";
 
-    private static void WriteInitializer(SourceWriter w, SpecObject obj, string suffix)
+    internal static void WriteInitializer(SourceWriter w, SpecObject obj, string suffix)
     {
         w.OpenBrace();
         foreach (var p in obj.Properties)

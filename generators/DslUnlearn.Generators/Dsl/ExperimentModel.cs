@@ -22,7 +22,16 @@ internal sealed record ExperimentModel(
 {
     /// <summary>The generated file's hint name, e.g. <c>quickstart.g.cs</c>.</summary>
     public string HintName => Name + ".g.cs";
+
+    /// <summary>
+    /// The experiment-level sweep cells in order (empty when nothing is swept at the experiment level); the first is
+    /// <see cref="Spec"/>. Each spec carries its id in its <c>Cell</c> property.
+    /// </summary>
+    public EquatableArray<ExperimentCell> Cells { get; init; } = EquatableArray<ExperimentCell>.Empty;
 }
+
+/// <summary>One experiment-level sweep cell: its stable id (<c>seed=2,finetune.lr=3e-3</c>) and its resolved spec.</summary>
+internal sealed record ExperimentCell(string Id, SpecObject Spec);
 
 /// <summary>A file path plus a span, kept as data.</summary>
 internal sealed record SpecLocation(string FilePath, SourceSpan Span);

@@ -56,8 +56,14 @@ internal sealed partial class SpecBinder
         var errorsBefore = ErrorCount;
         map = new SpecComposer(_context, _path, _diagnostics).Compose(map);
         var owner = map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span;
+        var cellMaps = ExpandExperimentSweeps(map, out map);
+        if (cellMaps is { Count: > 0 })
+        {
+            return BindCells(cellMaps, owner, errorsBefore);
+        }
+
         var bound = BindSection(_schema.Root, map, owner);
-        if (bound.Object is not { } spec || ErrorCount > errorsBefore)
+        if (cellMaps is null || bound.Object is not { } spec || ErrorCount > errorsBefore)
         {
             return null;
         }
@@ -491,7 +497,7 @@ internal sealed partial class SpecBinder
             && !label.StartsWith("each item", StringComparison.Ordinal))
         {
             Report(SpecDiagnosticIds.NotSweepable, node.Span,
-                $"{label} expects {key.Expected}, got a list: it cannot be swept (sweeps apply to the options of 'unlearn' and 'attacks' items); give one value");
+                $"{label} expects {key.Expected}, got a list: it cannot be swept (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value");
             return Bound.Failed(node.Span);
         }
 

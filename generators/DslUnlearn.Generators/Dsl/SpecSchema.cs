@@ -516,6 +516,7 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
                 new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },
                 new SpecKey { Name = "fragments", Kind = SpecValueKind.Composition, Help = "named mappings merged into any mapping with 'use: name'", Aliases = new[] { "templates" } },
+                new SpecKey { Name = "sweep", Kind = SpecValueKind.Composition, Help = "experiment-level sweep: dotted key -> list of values (seed, finetune.lr, data.forget_authors, ...); one whole experiment per combination (grid), keys in 'zip: [a, b]' vary together", Aliases = new[] { "grid", "sweeps" } },
             },
         };
 

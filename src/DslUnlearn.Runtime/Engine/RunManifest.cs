@@ -66,9 +66,16 @@ public sealed record RunManifest
         => Directory.Exists(outputRoot)
             ? Directory.EnumerateDirectories(outputRoot)
                 .Where(d => Path.GetFileName(d) != ArtifactStore.StoreFolderName)
-                .Select(d => Path.Combine(d, FileName)).Where(File.Exists)
+                .SelectMany(d => new[] { Path.Combine(d, FileName) }.Concat(CellManifests(d))).Where(File.Exists)
                 .Select(p => (p, TryLoad(p))).ToList()
             : [];
+
+    /// <summary>The manifests of experiment-level sweep cells: &lt;experiment&gt;/cells/&lt;cell&gt;/manifest.json.</summary>
+    private static IEnumerable<string> CellManifests(string experimentDir)
+    {
+        string cells = Path.Combine(experimentDir, "cells");
+        return Directory.Exists(cells) ? Directory.EnumerateDirectories(cells).Order(StringComparer.Ordinal).Select(c => Path.Combine(c, FileName)) : [];
+    }
 
     public void Save(string path) => Reporting.AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, StageJson.Options));
 }

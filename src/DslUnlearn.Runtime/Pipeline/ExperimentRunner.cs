@@ -29,7 +29,7 @@ public static class ExperimentRunner
         var progress = options.Progress;
         var cancel = options.Cancellation;
         var device = DeviceResolver.Resolve(spec.Device);
-        string outDir = Path.Combine(options.OutputRoot ?? spec.Report.Out, spec.Name);
+        string outDir = ExperimentCells.OutputDirectory(spec, options.OutputRoot ?? spec.Report.Out);
         progress.Message($"Experiment '{spec.Name}' from {spec.SourceFile}: seed {spec.Seed}, device {device.type.ToString().ToLowerInvariant()}, output {outDir}");
 
         var data = RunInputs.LoadData(spec);

@@ -7,6 +7,8 @@ public interface IExperiment
 {
     string Name { get; }
     ExperimentSpec Spec { get; }
+    /// <summary>The experiment-level sweep cells in order (each spec's <see cref="ExperimentSpec.Cell"/> is its id); just <see cref="Spec"/> when nothing is swept.</summary>
+    IReadOnlyList<ExperimentSpec> Cells => [Spec];
     /// <summary>Runs the experiment (or a variant of it, see <see cref="RunOptions"/>).</summary>
     ExperimentResult Run(RunOptions options);
 }

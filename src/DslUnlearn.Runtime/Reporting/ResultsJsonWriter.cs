@@ -21,6 +21,7 @@ public static class ResultsJsonWriter
             w.WriteStartObject();
             w.WriteNumber("format_version", FormatVersion);
             w.WriteString("experiment", run.Spec.Name);
+            if (run.Spec.Cell is { } cell) w.WriteString("cell", cell); // experiment-level sweep cell (absent otherwise)
             w.WriteString("source", run.Spec.SourceFile);
             w.WriteNumber("seed", run.Spec.Seed);
             w.WriteNumber("parameters", run.ParameterCount);

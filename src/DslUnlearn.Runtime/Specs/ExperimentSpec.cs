@@ -31,6 +31,8 @@ public sealed record ExperimentSpec
     /// <summary>The calibration procedure, or null for none (run by the staged runner: calibrate/&lt;model&gt; per unlearned model).</summary>
     public CalibrationSpec? Calibration { get; init; }
     public required ReportSpec Report { get; init; }
+    /// <summary>The experiment-level sweep cell (e.g. <c>seed=2,finetune.lr=3e-3</c>), or null when the spec sweeps nothing at the experiment level; see Pipeline/ExperimentCells.cs.</summary>
+    public string? Cell { get; init; }
 }
 
 public enum DeviceKind { Auto, Cpu, Cuda }
