@@ -149,7 +149,8 @@ public static partial class StagedExperimentRunner
             {
                 var result = m.Metric.Compute(new MetricContext(model, p.Encoder, p.Data.Split(split), SpecNames.Of(split), p.Device,
                     ExperimentRunner.EvalBatchSize, Reference: reference, InputTransform: transform));
-                values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? []));
+                // An aggregate-only metric (forget_quality, privleak) is kept as one value, so its mean is the aggregate.
+                values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? [result.AggValue]));
             }
         return values;
     }
