@@ -70,8 +70,15 @@ internal sealed partial class SpecBinder
                 return Bound.Failed(node.Span);
             }
 
-            var item = BindComponentItem(_schema.CalibrationSection, kind, calibration, null, out var component, out _);
+            var item = BindComponentItem(_schema.CalibrationSection, kind, calibration, null, out var component, out var fixedValues);
             if (item is null || component is null)
+            {
+                return Bound.Failed(node.Span);
+            }
+
+            var criterion = CalibrationMetrics(calibration, fixedValues, "retain_metric", component.Name);
+            var forget = CalibrationMetrics(calibration, fixedValues, "forget_metrics", component.Name);
+            if (criterion is null || forget is null || fixedValues["retain_split"].Value is not { } retainSplit)
             {
                 return Bound.Failed(node.Span);
             }
@@ -80,6 +87,9 @@ internal sealed partial class SpecBinder
             {
                 new SpecProperty("Name", new SpecString(component.Name)),
                 new SpecProperty("Calibrator", item[0].Construct),
+                new SpecProperty("RetainMetric", criterion[0]),
+                new SpecProperty("RetainSplit", retainSplit),
+                new SpecProperty("ForgetMetrics", new SpecList(Specs + "CalibrationMetric", forget.ToEquatableArray())),
             }.ToEquatableArray()), node.Span, true);
         }
 
@@ -289,6 +299,79 @@ internal sealed partial class SpecBinder
         new SpecProperty("Chain", new SpecList(Specs + "AttackStep", steps.ToEquatableArray())),
         new SpecProperty("Cell", cell is null ? SpecNull.Instance : new SpecString(cell)),
     }.ToEquatableArray());
+
+    /// <summary>Metrics the calibration criterion refuses: lower is better for them, and the search assumes higher is better.</summary>
+    private static readonly string[] LowerIsBetterMetrics = { "nll", "perplexity" };
+
+    /// <summary>
+    /// The metric names of a calibration key ('retain_metric' or 'forget_metrics'), each checked against the
+    /// catalog at the line it is written on, as <c>new CalibrationMetric(name, new XMetric(new Options()))</c>
+    /// with default options. Null when a name is unknown (reported).
+    /// </summary>
+    private List<SpecValue>? CalibrationMetrics(YamlMapping calibration, Dictionary<string, Bound> fixedValues, string key, string calibrator)
+    {
+        if (!fixedValues.TryGetValue(key, out var bound) || bound.Value is not { } value)
+        {
+            return null;
+        }
+
+        var written = calibration.Entries.FirstOrDefault(e => e.Key.Value == key)?.Value;
+        var names = new List<(string Name, SourceSpan Span)>();
+        if (value is SpecString one)
+        {
+            names.Add((one.Value, written?.Span ?? bound.Span));
+        }
+        else if (value is SpecList list)
+        {
+            var spans = written is YamlSequence seq ? seq.Items.Select(i => i.Span).ToList() : new List<SourceSpan>();
+            for (var i = 0; i < list.Items.Count; i++)
+            {
+                names.Add((((SpecString)list.Items[i]).Value, i < spans.Count ? spans[i] : bound.Span));
+            }
+        }
+
+        var result = new List<SpecValue>();
+        var failed = false;
+        foreach (var (name, span) in names)
+        {
+            var metric = _schema.Catalog.Find(ComponentKind.Metric, name);
+            if (metric is null)
+            {
+                var candidates = _schema.Catalog.OfKind(ComponentKind.Metric).ToList();
+                var suggestion = DidYouMean(name, candidates.SelectMany(c => new[] { (c.Name, c.Name), (TypeAlias(c), c.Name) }));
+                Report(SpecDiagnosticIds.UnknownComponent, span, written is null
+                    ? $"calibrator '{calibrator}': its default {key} names metric '{name}', which is not in this build; set '{key}:' to metrics that are. Valid metrics: {ValidNames(ComponentKind.Metric)}"
+                    : $"unknown metric '{name}' in calibration '{key}'.{suggestion} Valid metrics: {ValidNames(ComponentKind.Metric)}");
+                failed = true;
+                continue;
+            }
+
+            if (metric.Options.Any(o => o.Required))
+            {
+                Report(SpecDiagnosticIds.OutOfRange, span,
+                    $"metric '{metric.Name}' needs options ({string.Join(", ", metric.Options.Where(o => o.Required).Select(o => o.Key))}), and calibration builds its metrics with default options; pick another metric");
+                failed = true;
+                continue;
+            }
+
+            if (key == "retain_metric" && LowerIsBetterMetrics.Contains(metric.Name))
+            {
+                Report(SpecDiagnosticIds.OutOfRange, span,
+                    $"'{metric.Name}' cannot be the calibration criterion: lower is better for it, and calibration looks for the largest mixing weight whose criterion " +
+                    $"stays at least fraction x the reference model's (higher = better); use a metric such as es_exact, em, rouge_l_recall or answer_prob");
+                failed = true;
+                continue;
+            }
+
+            result.Add(new SpecNew(Specs + "CalibrationMetric", new SpecValue[]
+            {
+                new SpecString(metric.Name),
+                Construct(metric, new Dictionary<string, SpecValue>(StringComparer.Ordinal)),
+            }.ToEquatableArray()));
+        }
+
+        return failed ? null : result;
+    }
 
     private string ValidNames(ComponentKind kind)
     {

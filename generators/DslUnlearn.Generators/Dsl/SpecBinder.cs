@@ -376,6 +376,11 @@ internal sealed partial class SpecBinder
             case SpecValueKind.Path:
                 return BindPath(key, node, label);
 
+            case SpecValueKind.Boolean:
+                return node is YamlScalar { IsBoolean: true } b
+                    ? new Bound(new SpecBool(b.Value.Equals("true", StringComparison.OrdinalIgnoreCase)), node.Span, true)
+                    : WrongType(key, node, label);
+
             case SpecValueKind.Components:
                 return BindComponents(key, node, label);
 

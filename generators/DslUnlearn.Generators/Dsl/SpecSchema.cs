@@ -40,6 +40,8 @@ internal enum SpecValueKind
 
     /// <summary>A step count: 10, "2 epochs", "10%" of the run (<see cref="StepCountSyntax"/>; runtime <c>DslUnlearn.Specs.StepCount</c>).</summary>
     StepCount,
+    /// <summary>true or false (plain scalar, any case).</summary>
+    Boolean,
 }
 
 /// <summary>An allowed numeric range.</summary>
@@ -237,6 +239,7 @@ internal sealed class SpecKey
         SpecValueKind.List => "a list",
         SpecValueKind.Path => "a path",
         SpecValueKind.StepCount => StepCountSyntax.Expected(allowPercent: true),
+        SpecValueKind.Boolean => "true or false",
         SpecValueKind.Components => ComponentItems == ComponentKind.Calibrator ? "a mapping" : "a list",
         _ => "a value",
     };
@@ -431,6 +434,7 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "weight_decay", Property = "WeightDecay", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "0", Help = "AdamW weight decay", Aliases = new[] { "wd" } },
                 new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.StepCount, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = new[] { "warmup" } },
                 new SpecKey { Name = "max_grad_norm", Property = "MaxGradNorm", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = new[] { "grad_clip", "clip_grad_norm", "gradient_clipping" } },
+                new SpecKey { Name = "oracle", Property = "Oracle", Kind = SpecValueKind.Boolean, Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = new[] { "retain_model", "train_oracle" } },
             },
         };
 
@@ -480,7 +484,13 @@ internal sealed class SpecSchema
             DisplayName = "'calibration'",
             CSharpType = Specs + "CalibrationSpec",
             Discriminator = "calibrator",
-            Keys = new[] { new SpecKey { Name = "calibrator", Kind = SpecValueKind.String, Required = true, Help = "the calibration procedure", Aliases = new[] { "method", "type" } } },
+            Keys = new[]
+            {
+                new SpecKey { Name = "calibrator", Kind = SpecValueKind.String, Required = true, Help = "the calibration procedure", Aliases = new[] { "method", "type" } },
+                new SpecKey { Name = "retain_metric", Kind = SpecValueKind.String, Default = "es_exact", Help = "the criterion: a metric (higher = better) that must reach fraction x the reference model's", Aliases = new[] { "criterion", "metric" } },
+                new SpecKey { Name = "retain_split", Kind = SpecValueKind.Component, Components = c.Split, Default = "retain", Help = "the split the criterion is measured on", Aliases = new[] { "criterion_split" } },
+                new SpecKey { Name = "forget_metrics", Kind = SpecValueKind.List, NonEmpty = true, Distinct = true, Default = "[es_exact, es_perturb]", Help = "metrics reported on the forget split at the chosen operating point", Item = new SpecKey { Name = "metric", Kind = SpecValueKind.String }, Aliases = new[] { "report_metrics", "metrics" } },
+            },
         };
 
         var report = new SpecSection

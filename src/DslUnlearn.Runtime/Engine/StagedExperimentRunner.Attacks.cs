@@ -25,7 +25,7 @@ public static partial class StagedExperimentRunner
 {
     /// <summary>Attacks draw their randomness (relearning order, noise, in-context picks) from seed + this.</summary>
     public const int AttackSeedOffset = 2;
-    /// <summary>The calibration's retain criterion (on the retain split) and the forget metrics reported at the chosen alpha.</summary>
+    /// <summary>The calibration's default retain criterion (on the retain split) and forget metrics; a spec names its own in CalibrationSpec.</summary>
     public const string CalibrationRetainMetric = "es_exact";
     public static readonly IReadOnlyList<string> CalibrationForgetMetrics = ["es_exact", "es_perturb"];
 
@@ -34,7 +34,9 @@ public static partial class StagedExperimentRunner
 
     /// <summary>The models every attack pipeline is applied to: the target, then each unlearned model (name, model stage, kind, method).</summary>
     private static IEnumerable<(string Name, string Stage, string? Method)> AttackedModels(ExperimentSpec spec)
-        => new[] { ("target", "finetune/target", (string?)null) }.Concat(spec.Unlearn.Select(u => (u.Name, $"unlearn/{u.Name}", (string?)u.MethodName)));
+        => new[] { ("target", "finetune/target", (string?)null) }
+            .Concat(spec.Finetune.Oracle ? [(OracleName, OracleStage, (string?)null)] : [])
+            .Concat(spec.Unlearn.Select(u => (u.Name, $"unlearn/{u.Name}", (string?)u.MethodName)));
 
     private static IReadOnlyList<string> AddAttackStages(Prepared p, JsonObject evalOptions, IProgressSink progress)
     {
@@ -58,17 +60,19 @@ public static partial class StagedExperimentRunner
                 }).ToArray());
                 options["seed_offset"] = AttackSeedOffset;
                 options["finetune_lr"] = CanonicalJson.FromObject(spec.Finetune.Lr);
+                bool withOracle = spec.Finetune.Oracle;
                 p.Graph.Add(new StageDefinition
                 {
-                    Id = id, Kind = "attack", Inputs = [modelStage], Options = options,
+                    Id = id, Kind = "attack", Inputs = withOracle && modelStage != OracleStage ? [modelStage, OracleStage] : [modelStage], Options = options,
                     Execute = ctx =>
                     {
                         using var target = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
+                        using var oracle = withOracle ? LoadModel(p, ctx.Input(OracleStage), p.EngineOptions.ModelFormat) : null;
                         IAttack attack = a.Chain.Length == 1 ? a.Chain[0].Attack : new AttackChain(a.Chain.Select(s => s.Attack).ToList());
                         var result = attack.Apply(new AttackContext(target, p.Data, p.Encoder, p.Device, (ulong)spec.Seed + AttackSeedOffset, spec.Finetune.Lr));
                         try
                         {
-                            var values = EvaluateMetrics(p, result.Model, result.InputTransform);
+                            var values = EvaluateMetrics(p, result.Model, result.InputTransform, oracle);
                             progress.Message($"  {model}+{a.Name} " + string.Join("  ", values.Select(v => $"{v.Metric}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
                             WriteEval(ctx.Output, values);
                         }
@@ -87,36 +91,47 @@ public static partial class StagedExperimentRunner
     {
         var spec = p.Spec;
         if (spec.Calibration is not { } calibration) return [];
-        if (spec.Data.Authors - spec.Data.ForgetAuthors < 1 || p.Retain.Length == 0)
-            throw new InvalidOperationException($"{spec.SourceFile}: calibration needs a non-empty retain split (its criterion is ES exact on retain).");
+        var criterion = calibration.RetainMetric;
+        string criterionSplit = SpecNames.Of(calibration.RetainSplit);
+        if (MetricDirection.LowerIsBetter(criterion.Name))
+            throw new InvalidOperationException($"{spec.SourceFile}: calibration retain_metric '{criterion.Name}' is lower-is-better; model mixing looks for the largest alpha " +
+                                                "whose criterion stays at least fraction x the reference's, so use a higher-is-better metric (es_exact, em, rouge_l_recall...).");
+        if (p.Data.Split(calibration.RetainSplit).Count == 0)
+            throw new InvalidOperationException($"{spec.SourceFile}: calibration needs a non-empty {criterionSplit} split (its criterion is {criterion.Name} on {criterionSplit}).");
+        var dupForget = calibration.ForgetMetrics.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dupForget is not null || calibration.ForgetMetrics.Length == 0)
+            throw new InvalidOperationException($"{spec.SourceFile}: calibration forget_metrics must list distinct metrics, at least one.");
         var calibrator = CanonicalJson.FromObject(calibration.Calibrator)!.AsObject();
         calibrator["name"] = calibration.Name;
         calibrator["type"] = calibration.Calibrator.GetType().FullName;
-        var esExact = new EsExactMetric(new NoOptions());
-        var forgetMetrics = new Dictionary<string, IMetric> { ["es_exact"] = esExact, ["es_perturb"] = new EsPerturbMetric(new NoOptions()) };
+        bool withOracle = spec.Finetune.Oracle;
         var ids = new List<string>();
         foreach (var u in spec.Unlearn)
         {
             string id = $"calibrate/{u.Name}", unlearnStage = $"unlearn/{u.Name}";
+            var options = new JsonObject
+            {
+                ["calibrator"] = calibrator.DeepClone(), ["retain_metric"] = criterion.Name,
+                ["forget_metrics"] = new JsonArray(calibration.ForgetMetrics.Select(m => (JsonNode?)m.Name).ToArray()),
+                ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["batch_size"] = ExperimentRunner.EvalBatchSize,
+            };
+            // Added only when not the default, so the keys (and stored results) of specs written before these keys stay valid.
+            if (calibration.RetainSplit != SplitKind.Retain) options["retain_split"] = criterionSplit;
             p.Graph.Add(new StageDefinition
             {
-                Id = id, Kind = "calibrate", Inputs = ["finetune/target", unlearnStage],
-                Options = new JsonObject
-                {
-                    ["calibrator"] = calibrator.DeepClone(), ["retain_metric"] = CalibrationRetainMetric,
-                    ["forget_metrics"] = new JsonArray(CalibrationForgetMetrics.Select(m => (JsonNode?)m).ToArray()),
-                    ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["batch_size"] = ExperimentRunner.EvalBatchSize,
-                },
+                Id = id, Kind = "calibrate", Inputs = withOracle ? ["finetune/target", unlearnStage, OracleStage] : ["finetune/target", unlearnStage],
+                Options = options,
                 Execute = ctx =>
                 {
                     var fmt = p.EngineOptions.ModelFormat;
                     using var reference = LoadModel(p, ctx.Input("finetune/target"), fmt);
                     using var unlearned = LoadModel(p, ctx.Input(unlearnStage), fmt);
-                    MetricContext On(ICausalLM m, SplitKind split) => new(m, p.Encoder, p.Data.Split(split), SpecNames.Of(split), p.Device, ExperimentRunner.EvalBatchSize);
+                    using var oracle = withOracle ? LoadModel(p, ctx.Input(OracleStage), fmt) : null;
+                    MetricContext On(ICausalLM m, SplitKind split) => new(m, p.Encoder, p.Data.Split(split), SpecNames.Of(split), p.Device, ExperimentRunner.EvalBatchSize, Reference: oracle);
                     var result = calibration.Calibrator.Calibrate(new CalibrationContext(reference, unlearned,
-                        m => esExact.Compute(On(m, SplitKind.Retain)).AggValue,
-                        forgetMetrics.ToDictionary(kv => kv.Key, kv => (Func<ICausalLM, MetricResult>)(m => kv.Value.Compute(On(m, SplitKind.Forget))))));
-                    progress.Message($"  calibrate {u.Name}: alpha {result.Alpha:F3}, retain ES {result.RetainValue:F3} (reference {result.ReferenceRetainValue:F3}, {result.Evaluations} evaluations), " +
+                        m => criterion.Metric.Compute(On(m, calibration.RetainSplit)).AggValue,
+                        calibration.ForgetMetrics.ToDictionary(fm => fm.Name, fm => (Func<ICausalLM, MetricResult>)(m => fm.Metric.Compute(On(m, SplitKind.Forget))))));
+                    progress.Message($"  calibrate {u.Name}: alpha {result.Alpha:F3}, {criterion.Name} on {criterionSplit} {result.RetainValue:F3} (reference {result.ReferenceRetainValue:F3}, {result.Evaluations} evaluations), " +
                                      string.Join(", ", result.Forget.Select(kv => $"forget {kv.Key} {kv.Value.AggValue:F3}")));
                     ctx.Output.WriteJson("calibration.json", CalibrationToJson(result));
                 },
@@ -126,15 +141,16 @@ public static partial class StagedExperimentRunner
         return ids;
     }
 
-    private static List<MetricValues> EvaluateMetrics(Prepared p, ICausalLM model, Func<QaExample, QaExample>? transform)
+    private static List<MetricValues> EvaluateMetrics(Prepared p, ICausalLM model, Func<QaExample, QaExample>? transform, ICausalLM? reference = null)
     {
         var values = new List<MetricValues>();
         foreach (var m in p.Spec.Metrics)
             foreach (var split in m.Splits)
             {
                 var result = m.Metric.Compute(new MetricContext(model, p.Encoder, p.Data.Split(split), SpecNames.Of(split), p.Device,
-                    ExperimentRunner.EvalBatchSize, InputTransform: transform));
-                values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? []));
+                    ExperimentRunner.EvalBatchSize, Reference: reference, InputTransform: transform));
+                // An aggregate-only metric (forget_quality, privleak) is kept as one value, so its mean is the aggregate.
+                values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? [result.AggValue]));
             }
         return values;
     }
@@ -203,7 +219,7 @@ public static partial class StagedExperimentRunner
     private static IReadOnlyList<CalibrationRecord> ReadCalibrations(Prepared p, ArtifactStore store, IReadOnlyDictionary<string, string> keys)
     {
         if (p.Spec.Calibration is not { } calibration) return [];
-        return p.Spec.Unlearn.Select(u => new CalibrationRecord(u.Name, calibration.Name, CalibrationRetainMetric,
+        return p.Spec.Unlearn.Select(u => new CalibrationRecord(u.Name, calibration.Name, calibration.RetainMetric.Name,
             CalibrationFromJson(JsonNode.Parse(store.Open(keys[$"calibrate/{u.Name}"]).ReadText("calibration.json"))!))).ToList();
     }
 
@@ -213,23 +229,36 @@ public static partial class StagedExperimentRunner
         int seed = p.Spec.Seed;
         var tradeoff = new List<TradeoffPoint>();
         var calibrated = new List<CalibratedValue>();
+        var spec = p.Spec.Calibration;
+        var forgetNames = spec?.ForgetMetrics.Select(m => m.Name).ToList() ?? [.. CalibrationForgetMetrics];
+        // The trade-off plot shows ES exact on forget when calibration reports it, else its first forget metric.
+        string curveMetric = forgetNames.Contains("es_exact") ? "es_exact" : forgetNames[0];
+        string criterionSplit = SpecNames.Of(spec?.RetainSplit ?? SplitKind.Retain);
         foreach (var c in record.Calibrations)
         {
             var r = c.Result;
-            tradeoff.AddRange(r.Curve.Select(pt => new TradeoffPoint(c.Model, seed, pt.Alpha, pt.Forget.TryGetValue("es_exact", out var f) ? f : double.NaN, pt.Retain)));
-            foreach (var name in CalibrationForgetMetrics)
+            tradeoff.AddRange(r.Curve.Select(pt => new TradeoffPoint(c.Model, seed, pt.Alpha, pt.Forget.TryGetValue(curveMetric, out var f) ? f : double.NaN, pt.Retain)));
+            foreach (var name in forgetNames)
                 if (r.Forget.TryGetValue(name, out var v)) calibrated.Add(new CalibratedValue(c.Model, seed, r.Alpha, name, "forget", v.AggValue));
-            calibrated.Add(new CalibratedValue(c.Model, seed, r.Alpha, c.RetainMetric, "retain", r.RetainValue));
+            calibrated.Add(new CalibratedValue(c.Model, seed, r.Alpha, c.RetainMetric, criterionSplit, r.RetainValue));
         }
         var robustness = new List<Reporting.RobustnessPoint>();
+        var oraclePoints = new List<Reporting.RobustnessPoint>();
         foreach (var a in record.Attacked)
         {
             var before = record.Models.First(m => m.Name == a.Model);
+            // The oracle is a reference, not one of the studied models: its points feed only the relearning score R.
+            var into = a.Model == OracleName && p.Spec.Finetune.Oracle ? oraclePoints : robustness;
             foreach (var after in a.Evaluation.Metrics)
                 if (before.Get(after.Metric, after.Split) is { } b && !double.IsNaN(b.Mean) && !double.IsNaN(after.Mean))
-                    robustness.Add(new Reporting.RobustnessPoint(after.Metric, a.Attack, SpecNames.Of(after.Split), a.Model, b.Mean, after.Mean));
+                    into.Add(new Reporting.RobustnessPoint(after.Metric, a.Attack, SpecNames.Of(after.Split), a.Model, b.Mean, after.Mean));
         }
         var preserves = p.Spec.Attacks.ToDictionary(a => a.Name, a => a.Chain.All(s => KnowledgePreservingAttacks.Contains(s.Name)));
-        return input with { Tradeoff = tradeoff, Calibrated = calibrated, Robustness = robustness, AttackPreservesKnowledge = preserves };
+        var chains = p.Spec.Attacks.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Chain.Select(s => s.Name).ToList());
+        return input with
+        {
+            Tradeoff = tradeoff, Calibrated = calibrated, Robustness = robustness, AttackPreservesKnowledge = preserves,
+            AttackChains = chains, UnlearnedModels = p.Spec.Unlearn.Select(u => u.Name).ToList(), OraclePoints = oraclePoints,
+        };
     }
 }

@@ -217,7 +217,7 @@ public static partial class StagedExperimentRunner
         g.Add(new StageDefinition
         {
             Id = "finetune/target", Kind = "finetune", Inputs = ["init/model"],
-            Options = new JsonObject { ["finetune"] = CanonicalJson.FromObject(spec.Finetune), ["data"] = dataNode.DeepClone(), ["device"] = dev },
+            Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = dev },
             Execute = ctx =>
             {
                 var init = ctx.Input("init/model");
@@ -237,8 +237,10 @@ public static partial class StagedExperimentRunner
         {
             ["metrics"] = CanonicalJson.FromObject(spec.Metrics), ["data"] = dataNode.DeepClone(), ["device"] = dev, ["batch_size"] = ExperimentRunner.EvalBatchSize,
         };
+        AddOracleStage(p, dataNode, progress);
         AddEvaluate(p, "untrained", "init/model", evalOptions, progress);
         AddEvaluate(p, "target", "finetune/target", evalOptions, progress);
+        if (spec.Finetune.Oracle) AddEvaluate(p, OracleName, OracleStage, evalOptions, progress);
 
         foreach (var u in spec.Unlearn)
         {
@@ -279,6 +281,7 @@ public static partial class StagedExperimentRunner
         }
 
         var reportInputs = new List<string> { "finetune/target", "evaluate/untrained", "evaluate/target" };
+        if (spec.Finetune.Oracle) reportInputs.Add($"evaluate/{OracleName}");
         foreach (var u in spec.Unlearn) reportInputs.AddRange([$"unlearn/{u.Name}", $"evaluate/{u.Name}"]);
         reportInputs.AddRange(AddAttackStages(p, evalOptions, progress));
         reportInputs.AddRange(AddCalibrationStages(p, dataNode, progress));
@@ -300,13 +303,19 @@ public static partial class StagedExperimentRunner
 
     private static void AddEvaluate(Prepared p, string name, string modelStage, JsonObject options, IProgressSink progress)
     {
+        // With an oracle, every metric gets it as its reference model (forget_quality needs one); the oracle's own evaluation uses itself.
+        bool withOracle = p.Spec.Finetune.Oracle;
         p.Graph.Add(new StageDefinition
         {
-            Id = $"evaluate/{name}", Kind = "evaluate", Inputs = [modelStage], Options = options.DeepClone(),
+            Id = $"evaluate/{name}", Kind = "evaluate", Inputs = withOracle && modelStage != OracleStage ? [modelStage, OracleStage] : [modelStage], Options = options.DeepClone(),
             Execute = ctx =>
             {
                 using var model = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
-                var eval = ExperimentRunner.Evaluate(name, "", null, model, p.Spec, p.Data, p.Encoder, p.Device, progress);
+                using var oracle = withOracle ? LoadModel(p, ctx.Input(OracleStage), p.EngineOptions.ModelFormat) : null;
+                var eval = oracle is null
+                    ? ExperimentRunner.Evaluate(name, "", null, model, p.Spec, p.Data, p.Encoder, p.Device, progress)
+                    : new ModelEvaluation(name, "", null, EvaluateMetrics(p, model, null, oracle));
+                if (oracle is not null) progress.Message($"  {name,-10} " + string.Join("  ", eval.Metrics.Select(v => $"{v.Metric}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
                 ctx.Output.WriteJson("eval.json", eval.Metrics.Select(m => new JsonObject
                 {
                     ["metric"] = m.Metric, ["split"] = SpecNames.Of(m.Split),
@@ -356,6 +365,7 @@ public static partial class StagedExperimentRunner
             ReadEval(store, keys, "untrained", "untrained", null),
             ReadEval(store, keys, "target", "target", null),
         };
+        if (spec.Finetune.Oracle) models.Add(ReadEval(store, keys, OracleName, OracleName, null));
         var logs = new Dictionary<string, IReadOnlyList<UnlearningLoop.StepLog>>();
         foreach (var u in spec.Unlearn)
         {

@@ -63,6 +63,8 @@ public static class ExperimentRunner
             models.Add(Evaluate(u.Name, "unlearned", u.MethodName, model, spec, data, encoder, device, progress));
         }
 
+        if (spec.Finetune.Oracle)
+            progress.Message("Note: finetune.oracle (the retain-only model) is trained only by the staged runner (run without --in-memory).");
         if (spec.Attacks.Length > 0 || spec.Calibration is not null)
             progress.Message($"Note: the spec's {spec.Attacks.Length} attack pipeline(s){(spec.Calibration is null ? "" : " and calibration")} are run only by the staged runner (run without --in-memory).");
 

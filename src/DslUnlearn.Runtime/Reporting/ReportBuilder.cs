@@ -8,7 +8,7 @@ namespace DslUnlearn.Reporting;
 /// </summary>
 public static class ReportBuilder
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: tables/meta_eval.{md,csv}
 
     public const string FontWarning =
         "warning: no font found for the plots (SkiaSharp sees no font family), so plots/ was skipped; tables and results.json are complete. " +
@@ -41,6 +41,12 @@ public static class ReportBuilder
             var (md, csv) = AttackTables.RobustnessTables(input);
             write("tables/robustness.md", s => Utf8(s, md));
             write("tables/robustness.csv", s => Utf8(s, csv));
+            if (input.AttackChains.Values.Any(c => c.Count == 1 && c[0] is MetaEvalTables.QuantizeAttack or MetaEvalTables.RelearnAttack))
+            {
+                var (metaMd, metaCsv) = MetaEvalTables.Tables(input);
+                write("tables/meta_eval.md", s => Utf8(s, metaMd));
+                write("tables/meta_eval.csv", s => Utf8(s, metaCsv));
+            }
         }
 
         if (!plots)

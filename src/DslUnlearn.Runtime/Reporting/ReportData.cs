@@ -14,6 +14,12 @@ public sealed record ReportInput
     public IReadOnlyList<RobustnessPoint> Robustness { get; init; } = [];
     /// <summary>Attack pipelines that should not change what a model knows (jail-breaking, noising, probing): their robustness rows report |slope - 1|.</summary>
     public IReadOnlyDictionary<string, bool> AttackPreservesKnowledge { get; init; } = new Dictionary<string, bool>();
+    /// <summary>Each attack pipeline's steps (attack component names, in order): a pipeline of one 'quantize' or one 'relearn' step gets OpenUnlearning's Q or R score.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> AttackChains { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>The unlearned models (the meta-evaluation scores average over these; the target and the oracle are not among them). Empty = every model of <see cref="Robustness"/>.</summary>
+    public IReadOnlyList<string> UnlearnedModels { get; init; } = [];
+    /// <summary>The oracle (retain-only) model's before/after points, kept out of the fits and scatters; the "retain model" of the relearning score R. Empty = no oracle.</summary>
+    public IReadOnlyList<RobustnessPoint> OraclePoints { get; init; } = [];
 }
 
 /// <summary>ES of one unlearning run after <paramref name="Step"/> optimizer steps (step 0 = the starting model).</summary>

@@ -88,6 +88,8 @@ public sealed record FinetuneSpec
     /// <summary>Linear warm-up length: steps, or "1 epoch" / "10%" of the run (resolved when the run starts).</summary>
     public required StepCount WarmupSteps { get; init; }
     public required double MaxGradNorm { get; init; }
+    /// <summary>Also fine-tune an oracle (retain-only) model with the same settings (staged runner: stage finetune/oracle, row "oracle").</summary>
+    public bool Oracle { get; init; }
 }
 
 /// <summary>One unlearning run, started from the fine-tuned target model.</summary>
@@ -138,7 +140,17 @@ public sealed record CalibrationSpec
     /// <summary>The calibrator's YAML name.</summary>
     public required string Name { get; init; }
     public required ICalibrator Calibrator { get; init; }
+    /// <summary>The criterion: this metric (higher = better) on <see cref="RetainSplit"/> must reach fraction x the reference model's.</summary>
+    public CalibrationMetric RetainMetric { get; init; } = new("es_exact", new EsExactMetric(new NoOptions()));
+    /// <summary>The split the criterion is measured on (default retain).</summary>
+    public SplitKind RetainSplit { get; init; } = SplitKind.Retain;
+    /// <summary>The metrics reported on the forget split at the chosen operating point.</summary>
+    public ImmutableArray<CalibrationMetric> ForgetMetrics { get; init; } =
+        [new("es_exact", new EsExactMetric(new NoOptions())), new("es_perturb", new EsPerturbMetric(new NoOptions()))];
 }
+
+/// <summary>A metric named in the calibration section (constructed with its default options).</summary>
+public sealed record CalibrationMetric(string Name, IMetric Metric);
 
 public sealed record ReportSpec
 {

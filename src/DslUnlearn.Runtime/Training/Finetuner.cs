@@ -84,10 +84,11 @@ public static class Finetuner
     /// </summary>
     /// <returns>Mean training loss of the last epoch.</returns>
     public static double TrainOracle(ICausalLM model, IReadOnlyList<EncodedQa> retain, FinetuneSpec spec, ulong seed,
-        Device device, IProgressSink progress, int padId, string stage = "finetune oracle", CancellationToken cancel = default)
+        Device device, IProgressSink progress, int padId, string stage = "finetune oracle", CancellationToken cancel = default,
+        Engine.ITrainingCheckpointer? checkpointer = null)
     {
         if (retain.Count == 0) throw new ArgumentException("The oracle model is fine-tuned on the retain split, and it is empty; give the data fewer forget authors.", nameof(retain));
-        return Train(model, retain, spec, seed, device, progress, stage, padId, cancel);
+        return Train(model, retain, spec, seed, device, progress, stage, padId, cancel, checkpointer);
     }
 
     internal static double Schedule(FinetuneSpec spec, int step, int totalSteps)
