@@ -15,7 +15,9 @@ internal sealed class PlainProgress(TextWriter output) : IProgressSink
     public void StageStarted(string stage, int total)
     {
         _stages[stage] = (Stopwatch.StartNew(), total, 0);
-        output.WriteLine($"[{stage}] started ({total} steps)");
+        // Fine-tuning counts epochs (Finetuner reports one tick per epoch); unlearning and attacks count optimizer steps.
+        string unit = stage.StartsWith("finetune", StringComparison.Ordinal) ? "epochs" : "steps";
+        output.WriteLine($"[{stage}] started ({total} {unit})");
     }
 
     public void StageAdvanced(string stage, int done, string? detail = null)

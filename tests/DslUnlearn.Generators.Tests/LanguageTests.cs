@@ -262,6 +262,24 @@ public sealed class LanguageTests
     }
 
     [Fact]
+    public void Tofu_retain_authors_is_optional_ranged_and_only_for_tofu()
+    {
+        var run = GeneratorHarness.Run(("sub/t.yaml",
+            "experiment: t\ndata: { source: tofu, path: ../../../shared/data/tofu, split: forget01, retain_authors: 4 }\n"));
+        Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
+        Assert.Contains("RetainAuthors = 4,", run.Source("t.g.cs")!);
+
+        var all = GeneratorHarness.Run(("sub/t.yaml", "experiment: t\ndata: { source: tofu, path: ../../../shared/data/tofu }\n"));
+        Assert.Contains("RetainAuthors = null,", all.Source("t.g.cs")!);
+
+        var bad = GeneratorHarness.Run(("sub/t.yaml",
+            "experiment: t\ndata: { source: tofu, path: ../../../shared/data/tofu, retain_authors: 0 }\n"),
+            ("u.yaml", "experiment: u\ndata: { source: synthetic, retain_authors: 4 }\n"));
+        Assert.Equal(new[] { "DSLU0005", "DSLU0003" }, bad.Diagnostics.Select(d => d.Id));
+        Assert.StartsWith("'retain_authors' is not an option of data source 'synthetic'", bad.Diagnostics[1].GetMessage());
+    }
+
+    [Fact]
     public void Percentages_are_numbers()
     {
         var run = GeneratorHarness.Run(("t.yaml", "experiment: t\nfinetune:\n  weight_decay: 1%\n"));

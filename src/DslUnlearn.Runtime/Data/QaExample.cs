@@ -42,4 +42,14 @@ public sealed record QaDataset(IReadOnlyList<QaExample> Forget, IReadOnlyList<Qa
         Specs.SplitKind.Retain => Retain,
         _ => throw new ArgumentOutOfRangeException(nameof(split), split, "Unknown split."),
     };
+
+    /// <summary>Keeps the first <paramref name="authors"/> retain authors (retain pairs are grouped by author, in order); null keeps all.</summary>
+    public QaDataset WithRetainAuthors(int? authors, int qaPerAuthor)
+    {
+        if (authors is not int n) return this;
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(authors), n, "data.retain_authors must be at least 1 (or ~ for all retain authors).");
+        int keep = checked(n * qaPerAuthor);
+        if (keep >= Retain.Count) return this;
+        return this with { Retain = Retain.Take(keep).ToList() };
+    }
 }

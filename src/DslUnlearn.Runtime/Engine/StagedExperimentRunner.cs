@@ -61,7 +61,9 @@ public static partial class StagedExperimentRunner
         var progress = options.Progress;
         var p = Prepare(spec, options, progress);
         progress.Message($"Experiment '{spec.Name}' from {spec.SourceFile}: seed {spec.Seed}, device {DeviceName(p.Device)}, output {p.OutDir}, store {p.Store.Root}");
-        progress.Message($"Data: {p.Data.Forget.Count} forget and {p.Data.Retain.Count} retain QA pairs ({spec.Data.Authors} authors, {spec.Data.ForgetAuthors} to forget).");
+        progress.Message($"Data: {p.Data.Forget.Count} forget and {p.Data.Retain.Count} retain QA pairs " + (spec.Data.Source == DataSource.Tofu
+            ? $"(TOFU {spec.Data.Split}{(spec.Data.RetainAuthors is int r ? $", first {r} retain authors" : "")})."
+            : $"({spec.Data.Authors} authors, {spec.Data.ForgetAuthors} to forget)."));
 
         var engine = new BuildEngine(p.Store, p.EngineOptions);
         var previous = RunManifest.TryLoad(Path.Combine(p.OutDir, RunManifest.FileName));
@@ -185,13 +187,21 @@ public static partial class StagedExperimentRunner
         return p;
     }
 
+    /// <summary>The data section in stage keys; an unset retain_authors is left out, so keys from before it existed stay valid.</summary>
+    private static JsonObject DataNode(DataSpec data)
+    {
+        var node = CanonicalJson.FromObject(data)!.AsObject();
+        if (data.RetainAuthors is null) node.Remove("retain_authors");
+        return node;
+    }
+
     private static void AddStages(Prepared p, IProgressSink progress)
     {
         var spec = p.Spec;
         string dev = DeviceName(p.Device);
         var dataNode = new JsonObject
         {
-            ["data"] = CanonicalJson.FromObject(spec.Data),
+            ["data"] = DataNode(spec.Data),
             ["prompt"] = CanonicalJson.FromObject(spec.Prompt),
             ["tokenizer"] = new JsonObject { ["type"] = p.Encoder.Tokenizer.GetType().Name, ["vocab_size"] = p.Encoder.Tokenizer.VocabSize },
         };

@@ -26,7 +26,7 @@ public static class RunInputs
         DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
         DataSource.Tofu => TofuData.LoadBenchmark(
             ResolvePath(spec.Data.Path ?? throw new InvalidOperationException($"{spec.SourceFile}: data.source tofu needs data.path (the folder with TOFU's JSON Lines files)."), spec, "data.path"),
-            spec.Data.Split ?? "forget10").ToDataset(),
+            spec.Data.Split ?? "forget10").ToDataset().WithRetainAuthors(spec.Data.RetainAuthors, TofuData.QaPerAuthor),
         _ => throw new NotSupportedException($"{spec.SourceFile}: data.source {spec.Data.Source} is not supported."),
     };
 

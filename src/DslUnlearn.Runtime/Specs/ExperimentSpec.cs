@@ -45,6 +45,11 @@ public sealed record DataSpec
     public string? Path { get; init; }
     /// <summary>TOFU only: the forget split (forget01, forget05 or forget10); null for synthetic data.</summary>
     public string? Split { get; init; }
+    /// <summary>
+    /// TOFU only: keep the first N retain authors (20 QA pairs each) for fine-tuning and the retain metrics; null = all
+    /// of them. A limit turns an hours-long CPU run into minutes; the forget split is never cut.
+    /// </summary>
+    public int? RetainAuthors { get; init; }
     /// <summary>Number of fictitious authors (>= 2).</summary>
     public required int Authors { get; init; }
     /// <summary>QA pairs per author (1..10).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DslUnlearn.Checkpoints;
+using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
@@ -34,6 +35,22 @@ public class RunInputsTests
         Assert.Equal(40, data.Forget.Count);
         Assert.Equal(3960, data.Retain.Count);
         Assert.All(data.Forget, e => Assert.NotEqual(e.Question, e.ParaphrasedQuestion));
+
+        // data.retain_authors keeps the first N retain authors, whole (20 pairs each), and never cuts the forget split.
+        var limited = RunInputs.LoadData(spec with { Data = spec.Data with { RetainAuthors = 3 } });
+        Assert.Equal(40, limited.Forget.Count);
+        Assert.Equal(data.Retain.Take(60), limited.Retain);
+    }
+
+    [Fact]
+    public void Retain_authors_keeps_whole_authors_and_refuses_zero()
+    {
+        QaExample ex(string q) => new(0, "author", q, "a", q);
+        var data = new QaDataset([ex("f")], Enumerable.Range(0, 10).Select(i => ex($"r{i}")).ToList());
+        Assert.Same(data, data.WithRetainAuthors(null, 2));
+        Assert.Equal(["r0", "r1", "r2", "r3"], data.WithRetainAuthors(2, 2).Retain.Select(e => e.Question));
+        Assert.Same(data, data.WithRetainAuthors(9, 2)); // more than there are: everything
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.WithRetainAuthors(0, 2));
     }
 
     [Fact]
