@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;
@@ -36,7 +37,6 @@ public static partial class StagedExperimentRunner
         if (p.Retain.Length == 0)
             throw new InvalidOperationException($"{spec.SourceFile}: finetune.oracle is true, but the retain split is empty and the oracle is fine-tuned on it only; " +
                                                 "give the data fewer forget authors or set oracle: false.");
-        var fmt = p.EngineOptions.ModelFormat;
         p.Graph.Add(new StageDefinition
         {
             Id = OracleStage, Kind = "finetune", Inputs = ["init/model"],
@@ -46,18 +46,25 @@ public static partial class StagedExperimentRunner
             },
             Execute = ctx =>
             {
-                var init = ctx.Input("init/model");
-                using var model = LoadModel(p, init, fmt);
-                var ckpt = ctx.Checkpointer();
-                double loss = Finetuner.TrainOracle(model, p.Retain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
-                    p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt);
-                ctx.ResumedFromStep = ckpt.ResumedFromStep;
-                ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
-                var meta = JsonNode.Parse(init.ReadText("meta.json"))!.AsObject();
-                meta["final_loss"] = loss;
-                meta["final_loss_bits"] = LoopState.Bits(loss);
-                ctx.Output.WriteJson("meta.json", meta);
+                RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.Retain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+                    p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt));
             },
         });
+    }
+
+    /// <summary>The body of a fine-tuning stage: load init/model, train (resumable), store the weights and meta.json with the final loss.</summary>
+    private static void RunFinetune(Prepared p, StageContext ctx, Func<ICausalLM, StoreCheckpointer, double> train)
+    {
+        var fmt = p.EngineOptions.ModelFormat;
+        var init = ctx.Input("init/model");
+        using var model = LoadModel(p, init, fmt);
+        var ckpt = ctx.Checkpointer();
+        double loss = train(model, ckpt);
+        ctx.ResumedFromStep = ckpt.ResumedFromStep;
+        ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
+        var meta = JsonNode.Parse(init.ReadText("meta.json"))!.AsObject();
+        meta["final_loss"] = loss;
+        meta["final_loss_bits"] = LoopState.Bits(loss);
+        ctx.Output.WriteJson("meta.json", meta);
     }
 }

@@ -230,17 +230,8 @@ public static partial class StagedExperimentRunner
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = dev },
             Execute = ctx =>
             {
-                var init = ctx.Input("init/model");
-                using var model = LoadModel(p, init, fmt);
-                var ckpt = ctx.Checkpointer();
-                double loss = Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed, p.Device, progress,
-                    "finetune target", padId, ctx.Cancellation, ckpt);
-                ctx.ResumedFromStep = ckpt.ResumedFromStep;
-                ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
-                var meta = JsonNode.Parse(init.ReadText("meta.json"))!.AsObject();
-                meta["final_loss"] = loss;
-                meta["final_loss_bits"] = LoopState.Bits(loss);
-                ctx.Output.WriteJson("meta.json", meta);
+                RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+                    p.Device, progress, "finetune target", padId, ctx.Cancellation, ckpt));
             },
         });
         var evalOptions = new JsonObject
