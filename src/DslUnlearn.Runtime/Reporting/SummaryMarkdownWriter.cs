@@ -17,7 +17,10 @@ public static class SummaryMarkdownWriter
         sb.AppendLine();
         if (s.Description.Length > 0) sb.AppendLine(s.Description).AppendLine();
         sb.AppendLine($"- spec: `{s.SourceFile}`, seed {s.Seed}");
-        sb.AppendLine($"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), retain = {run.Data.Retain.Count} pairs");
+        sb.AppendLine(s.Data.Source == DataSource.Tofu
+            ? $"- data: TOFU {s.Data.Split}; forget = {run.Data.Forget.Count} pairs, retain = {run.Data.Retain.Count} pairs" +
+              (s.Data.RetainAuthors is int r ? $" (the first {r} retain authors)" : "")
+            : $"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), retain = {run.Data.Retain.Count} pairs");
         sb.AppendLine($"- model: {s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
         foreach (var u in s.Unlearn)
             sb.AppendLine($"- unlearn `{u.Name}`: {u.MethodName}, lr {u.Method.Options.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Method.Options.Steps.Describe()}, batch {u.Method.Options.BatchSize}" +
