@@ -102,7 +102,7 @@ public class ExperimentCellsTests
     public void A_spec_without_experiment_sweeps_keeps_its_stage_keys_and_output_folder()
     {
         // Keys of the compiled quickstart as main computed them before experiment-level sweeps existed
-        // (`dslunlearn run quickstart --dry-run`, first 12 hex digits); the report key moved once, with ReportBuilder.FormatVersion 2 (meta-evaluation tables). A deliberate change to the engine's keys updates these.
+        // (`dslunlearn run quickstart --dry-run`, first 12 hex digits); the report key, which hashes the whole resolved spec, moved with ReportBuilder.FormatVersion 2 and again with data.retain_authors. A deliberate change to the engine's keys updates these.
         using var dir = new TempDir();
         var quickstart = ExperimentCatalog.Find("quickstart")!;
         Assert.Equal([quickstart.Spec], quickstart.Cells);
@@ -117,7 +117,7 @@ public class ExperimentCellsTests
     {
         ["init/model"] = "8af271ef79d8", ["finetune/target"] = "833c3e725294", ["evaluate/untrained"] = "ad23bc7d17d9",
         ["evaluate/target"] = "ff7906a29a29", ["unlearn/ga"] = "c9bdcd4a229d", ["evaluate/ga"] = "3c5f9ddda25b",
-        ["unlearn/gd"] = "c4434ac7d911", ["evaluate/gd"] = "22dee2ad811e", ["report"] = "99e1793e3c4f",
+        ["unlearn/gd"] = "c4434ac7d911", ["evaluate/gd"] = "22dee2ad811e", ["report"] = "c210cb660e57",
     };
 
     [Fact]
