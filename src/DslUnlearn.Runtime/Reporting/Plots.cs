@@ -90,6 +90,7 @@ public static class Plots
         var diagonal = plt.Add.Line(lo, lo, hi, hi);
         diagonal.LineColor = Colors.Gray;
         diagonal.LinePattern = LinePattern.Dashed;
+        SolidInSvg(plt, () => diagonal.LinePattern = LinePattern.Solid);
         diagonal.LegendText = "y = x (no effect)";
         var dots = plt.Add.ScatterPoints(x, y, Color(0));
         dots.MarkerSize = 9;
@@ -193,13 +194,31 @@ public static class Plots
         s.LineWidth = 2;
         s.MarkerSize = 7;
         s.MarkerShape = marker;
-        if (dashed) s.LinePattern = LinePattern.Dashed;
+        if (dashed)
+        {
+            s.LinePattern = LinePattern.Dashed;
+            SolidInSvg(plt, () => s.LinePattern = LinePattern.Solid);
+        }
     }
+
+    /// <summary>
+    /// Skia's SVG canvas cannot draw dash path effects: it draws them solid anyway and prints "Unsupported path
+    /// effect in addPaint." from native code on every stroke. Dashed lines are therefore switched to solid before the
+    /// SVG is drawn (their markers and colours still tell them apart); the PNG keeps the dashes.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Plot, List<Action>> SvgFixes = new();
+
+    private static void SolidInSvg(Plot plt, Action makeSolid) => SvgFixes.GetOrCreateValue(plt).Add(makeSolid);
 
     private static ScottPlot.Color Color(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
     private static Figure Render(string name, Plot plt, int width = Width)
-        => new(name, plt.GetImageBytes(width, Height, ImageFormat.Png), plt.GetSvgXml(width, Height));
+    {
+        byte[] png = plt.GetImageBytes(width, Height, ImageFormat.Png);
+        if (SvgFixes.TryGetValue(plt, out var fixes))
+            foreach (var fix in fixes) fix();
+        return new(name, png, plt.GetSvgXml(width, Height));
+    }
 
     private static string N(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
     private static string Safe(string s) => new(s.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray());
