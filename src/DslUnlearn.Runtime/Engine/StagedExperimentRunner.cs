@@ -174,7 +174,7 @@ public static partial class StagedExperimentRunner
         var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.Retain);
-        RunInputs.CheckFits(spec, source, forget.Concat(retain));
+        RunInputs.CheckFits(spec, source, data, encoder);
         var dup = spec.Unlearn.GroupBy(u => u.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
             throw new InvalidOperationException($"{spec.SourceFile}: two unlearn entries are named '{dup.Key}'; give each a distinct `name:`.");

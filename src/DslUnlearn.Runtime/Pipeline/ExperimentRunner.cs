@@ -38,7 +38,7 @@ public static class ExperimentRunner
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.Retain);
         var all = forget.Concat(retain).ToArray();
-        RunInputs.CheckFits(spec, source, all);
+        RunInputs.CheckFits(spec, source, data, encoder);
         progress.Message($"Data: {data.Forget.Count} forget and {data.Retain.Count} retain QA pairs.");
 
         ulong seed = (ulong)spec.Seed;

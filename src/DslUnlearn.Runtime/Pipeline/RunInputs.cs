@@ -56,15 +56,33 @@ public static class RunInputs
             () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama));
     }
 
-    /// <summary>Throws when the longest encoded QA pair does not fit the model's positions, naming the fix.</summary>
-    public static void CheckFits(ExperimentSpec spec, ModelSourceInfo source, IEnumerable<EncodedQa> rows)
+    /// <summary>
+    /// Throws, before any training, when a text that training or a metric will encode does not fit the model's
+    /// positions: the question or its paraphrase with the answer, its paraphrase or any perturbed answer (TOFU's
+    /// perturbed answers can be longer than the answer itself). Names the fix.
+    /// </summary>
+    public static void CheckFits(ExperimentSpec spec, ModelSourceInfo source, QaDataset data, QaEncoder encoder)
     {
-        int longest = rows.Max(e => e.Ids.Length) - 1;
-        if (longest <= source.MaxPositions) return;
+        var (longest, example) = data.All.Select(e => (Length: LongestVariant(e, encoder) - 1, Example: e)).MaxBy(x => x.Length);
+        if (example is null || longest <= source.MaxPositions) return;
+        string which = $" (author '{example.Author}', question '{Shorten(example.Question)}')";
         throw new InvalidOperationException(source.Checkpoint is null
-            ? $"{spec.SourceFile}: the longest QA pair needs {longest} positions but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}."
-            : $"{spec.SourceFile}: the longest QA pair needs {longest} positions but the checkpoint {source.Checkpoint} allows {source.MaxPositions}; use shorter data.");
+            ? $"{spec.SourceFile}: the longest QA text needs {longest} positions{which} but model.max_seq_len is {spec.Model.MaxSeqLen}; raise model.max_seq_len to at least {longest}."
+            : $"{spec.SourceFile}: the longest QA text needs {longest} positions{which} but the checkpoint {source.Checkpoint} allows {source.MaxPositions}; use shorter data.");
     }
+
+    /// <summary>Tokens of the longest (question or paraphrase) x (answer, paraphrased or perturbed answer) encoding.</summary>
+    private static int LongestVariant(QaExample e, QaEncoder encoder)
+    {
+        var answers = new List<string>(2 + e.PerturbedAnswers.Count) { e.Answer };
+        if (e.ParaphrasedAnswer is { } paraphrased) answers.Add(paraphrased);
+        answers.AddRange(e.PerturbedAnswers);
+        int promptIds = Math.Max(encoder.Encode(e with { Answer = "" }).Ids.Length, encoder.Encode(e with { Answer = "" }, paraphrased: true).Ids.Length);
+        int answerIds = answers.Max(a => encoder.Tokenizer.Encode(a).Length);
+        return promptIds + answerIds;
+    }
+
+    private static string Shorten(string s) => s.Length <= 60 ? s : s[..57] + "...";
 
     /// <summary>
     /// Spec paths are written relative to the repository root by the generator; runs start there

@@ -1,3 +1,4 @@
+using DslUnlearn.Data;
 using System.Text.Json;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Tests.Support;
@@ -50,6 +51,23 @@ public class ExperimentRunnerTests
         var e = Assert.Throws<InvalidOperationException>(() => ExperimentRunner.Run(spec, new RunOptions()));
         Assert.Contains("tiny.yaml", e.Message);
         Assert.Contains("raise model.max_seq_len to at least", e.Message);
+    }
+
+    [Fact]
+    public void A_perturbed_answer_longer_than_max_seq_len_is_reported_before_training()
+    {
+        // TOFU's forget10 has a perturbed answer longer than any answer; metrics encode it, so the fit check must too.
+        var spec = TestSpecs.Tiny("unused");
+        var source = RunInputs.ModelSource(spec);
+        var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
+        var fits = new QaExample(0, "a", "Q?", "short", "Q?") { PerturbedAnswers = ["also short"] };
+        var data = new QaDataset([fits], [fits with { Index = 1 }]);
+        RunInputs.CheckFits(spec, source, data, encoder); // fits: no exception
+
+        var tooLong = fits with { PerturbedAnswers = [new string('x', spec.Model.MaxSeqLen)] };
+        var e = Assert.Throws<InvalidOperationException>(() => RunInputs.CheckFits(spec, source, data with { Retain = [tooLong] }, encoder));
+        Assert.Contains("raise model.max_seq_len to at least", e.Message);
+        Assert.Contains("author 'a', question 'Q?'", e.Message);
     }
 
     private sealed class RecordingSink : IProgressSink
