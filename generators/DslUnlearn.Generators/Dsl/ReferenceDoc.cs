@@ -7,8 +7,8 @@ using System.Text;
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>
-/// The language reference as Markdown, generated from the schema table and the component catalog (the README's
-/// reference section is this text; a test keeps them equal).
+/// The language reference as Markdown, generated from the schema table and the component catalog
+/// (docs/language-reference.md is this text; ReferenceDocTests keeps them equal).
 /// </summary>
 internal static class ReferenceDoc
 {
