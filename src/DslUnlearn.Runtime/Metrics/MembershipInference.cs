@@ -2,6 +2,7 @@ using System.IO.Compression;
 using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
+using DslUnlearn.Stats;
 using TorchSharp;
 using static TorchSharp.torch;
 

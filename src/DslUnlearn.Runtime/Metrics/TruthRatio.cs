@@ -1,6 +1,7 @@
 using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
+using DslUnlearn.Stats;
 
 namespace DslUnlearn.Metrics;
 

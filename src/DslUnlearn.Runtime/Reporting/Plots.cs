@@ -1,5 +1,6 @@
 using System.Globalization;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Stats;
 using ScottPlot;
 
 namespace DslUnlearn.Reporting;
@@ -85,8 +86,10 @@ public static class Plots
         string m = SummaryTables.MetricTitle(metric);
         var plt = NewPlot($"{m} ({split}) under {attack}", $"{m} before attack", $"{m} after attack");
         double[] x = points.Select(p => p.Before).ToArray(), y = points.Select(p => p.After).ToArray();
-        var (slope, intercept, r) = Statistics.LinearFit(x, y);
-        double lo = Math.Min(0, Math.Min(x.Min(), y.Min())), hi = Math.Max(1, Math.Max(x.Max(), y.Max()));
+        // The table's fit (RobustnessStudy.Analyze): the legend's r is the r of tables/robustness.md.
+        var (_, slope, intercept, r, _) = LinearFit.Fit(x, y);
+        var seen = x.Concat(y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double lo = Math.Min(0, seen.Min()), hi = Math.Max(1, seen.Max());
         var diagonal = plt.Add.Line(lo, lo, hi, hi);
         diagonal.LineColor = Colors.Gray;
         diagonal.LinePattern = LinePattern.Dashed;

@@ -3,6 +3,7 @@ using System.Text;
 using DslUnlearn.Attacks;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
+using DslUnlearn.Stats;
 
 namespace DslUnlearn.Robustness;
 

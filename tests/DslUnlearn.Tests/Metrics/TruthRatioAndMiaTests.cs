@@ -1,5 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
+using DslUnlearn.Stats;
 using static DslUnlearn.Tests.Metrics.Kit;
 
 namespace DslUnlearn.Tests.Metrics;

@@ -2,6 +2,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Stats;
 using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;
@@ -15,12 +16,12 @@ public class ReportTests
         Assert.Equal(Math.Sqrt(5.0 / 3.0), Statistics.StdDev([1, 2, 3, 4]), 12);
         Assert.True(double.IsNaN(Statistics.StdDev([1])));
         // x = 1,2,3; y = 2,4,7: mx 2, my 13/3, sxx 2, sxy 5, syy 38/3 -> slope 2.5, intercept -2/3, r = 5 / sqrt(2 * 38/3)
-        var (slope, intercept, r) = Statistics.LinearFit([1, 2, 3], [2, 4, 7]);
+        var (_, slope, intercept, r, _) = LinearFit.Fit([1, 2, 3], [2, 4, 7]);
         Assert.Equal(2.5, slope, 12);
         Assert.Equal(-2.0 / 3.0, intercept, 12);
         Assert.Equal(5 / Math.Sqrt(2 * 38.0 / 3.0), r, 12);
-        Assert.Equal(1.0, Statistics.LinearFit([0, 1, 2], [1, 3, 5]).PearsonR, 12);
-        Assert.True(double.IsNaN(Statistics.LinearFit([1, 1, 1], [1, 2, 3]).PearsonR));
+        Assert.Equal(1.0, LinearFit.Fit([0, 1, 2], [1, 3, 5]).Pearson, 12);
+        Assert.True(double.IsNaN(LinearFit.Fit([1, 1, 1], [1, 2, 3]).Pearson));
     }
 
     [Fact]

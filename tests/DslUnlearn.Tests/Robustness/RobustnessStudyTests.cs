@@ -2,6 +2,7 @@ using DslUnlearn.Attacks;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Robustness;
+using DslUnlearn.Stats;
 using TorchSharp;
 using static TorchSharp.torch;
 
