@@ -54,7 +54,7 @@ internal static class ComponentReader
 
                     if (ReadComponent(compilation, type, kind, name, option, docs, problems) is { } info)
                     {
-                        components.Add(info);
+                        components.Add(info.WithAttributeFacts(data.NamedArguments.Select(n => new KeyValuePair<string, object?>(n.Key, n.Value.Value))));
                     }
                 }
             }

@@ -84,6 +84,29 @@ internal sealed record ComponentInfo(
     string Help,
     EquatableArray<ComponentOption> Options)
 {
+    /// <summary>Metrics: <c>[Metric(..., LowerIsBetter = true)]</c>, lower values mean more knowledge (nll, perplexity).</summary>
+    public bool LowerIsBetter { get; init; }
+
+    /// <summary>Attacks: <c>[Attack(..., PreservesKnowledge = true)]</c>, the attack changes how the model is asked or read, not its weights.</summary>
+    public bool PreservesKnowledge { get; init; }
+
+    /// <summary>These facts from the named arguments of the component's attribute (generator and reflection read them alike).</summary>
+    public ComponentInfo WithAttributeFacts(IEnumerable<KeyValuePair<string, object?>> namedArguments)
+    {
+        var info = this;
+        foreach (var named in namedArguments)
+        {
+            info = (named.Key, named.Value) switch
+            {
+                ("LowerIsBetter", bool b) => info with { LowerIsBetter = b },
+                ("PreservesKnowledge", bool b) => info with { PreservesKnowledge = b },
+                _ => info,
+            };
+        }
+
+        return info;
+    }
+
     public ComponentOption? Find(string key)
     {
         foreach (var option in Options)

@@ -42,7 +42,7 @@ internal static class ReflectionCatalog
 
                     if (Read(type, kind, name, documentation, problems) is { } info)
                     {
-                        components.Add(info);
+                        components.Add(info.WithAttributeFacts(data.NamedArguments.Select(n => new KeyValuePair<string, object?>(n.MemberName, n.TypedValue.Value))));
                     }
                 }
             }

@@ -300,9 +300,6 @@ internal sealed partial class SpecBinder
         new SpecProperty("Cell", cell is null ? SpecNull.Instance : new SpecString(cell)),
     }.ToEquatableArray());
 
-    /// <summary>Metrics the calibration criterion refuses: lower is better for them, and the search assumes higher is better.</summary>
-    private static readonly string[] LowerIsBetterMetrics = { "nll", "perplexity" };
-
     /// <summary>
     /// The metric names of a calibration key ('retain_metric' or 'forget_metrics'), each checked against the
     /// catalog at the line it is written on, as <c>new CalibrationMetric(name, new XMetric(new Options()))</c>
@@ -354,7 +351,8 @@ internal sealed partial class SpecBinder
                 continue;
             }
 
-            if (key == "retain_metric" && LowerIsBetterMetrics.Contains(metric.Name))
+            // The search assumes higher is better; the metric's attribute says when lower is ([Metric(..., LowerIsBetter = true)]).
+            if (key == "retain_metric" && metric.LowerIsBetter)
             {
                 Report(SpecDiagnosticIds.OutOfRange, span,
                     $"'{metric.Name}' cannot be the calibration criterion: lower is better for it, and calibration looks for the largest mixing weight whose criterion " +

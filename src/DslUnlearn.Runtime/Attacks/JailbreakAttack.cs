@@ -22,7 +22,7 @@ public record JailbreakOptions
 /// The k demonstrations are drawn per example from the attack seed and the example's text (never the
 /// example itself), so the same seed gives the same prompts in any order.
 /// </summary>
-[Attack("jailbreak")]
+[Attack("jailbreak", PreservesKnowledge = true)]
 public sealed class JailbreakAttack : IAttack
 {
     private readonly string _template;

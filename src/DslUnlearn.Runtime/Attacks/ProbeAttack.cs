@@ -38,7 +38,7 @@ public record ProbeOptions
 /// metric runs on it unchanged. The view borrows the attacked model (no weights are copied); the tuned
 /// readout is trained on the retain split with the model frozen, seeded, and is owned by the view.
 /// </summary>
-[Attack("probe")]
+[Attack("probe", PreservesKnowledge = true)]
 public sealed class ProbeAttack : IAttack
 {
     public ProbeAttack(ProbeOptions options)

@@ -19,7 +19,7 @@ public record TokenNoiseOptions
 /// attack means the same under a character tokenizer and a BPE one. Which words are replaced depends only
 /// on the attack seed and the example's text. Answers are never touched; the model is returned untouched.
 /// </summary>
-[Attack("token_noise")]
+[Attack("token_noise", PreservesKnowledge = true)]
 public sealed class TokenNoiseAttack : IAttack
 {
     public TokenNoiseAttack(TokenNoiseOptions options)

@@ -21,10 +21,26 @@ public abstract class ComponentAttribute(string name) : Attribute
 public sealed class UnlearningMethodAttribute(string name) : ComponentAttribute(name);
 
 /// <summary>An evaluation metric (implements <see cref="Metrics.IMetric"/>), e.g. <c>[Metric("es_exact")]</c>.</summary>
-public sealed class MetricAttribute(string name) : ComponentAttribute(name);
+public sealed class MetricAttribute(string name) : ComponentAttribute(name)
+{
+    /// <summary>
+    /// Lower values mean more knowledge (<c>[Metric("nll", LowerIsBetter = true)]</c>). Calibration refuses such a
+    /// metric as its criterion (the generator at build time, the runner for specs written in C#), and the
+    /// meta-evaluation's quantization score takes 1/m for it.
+    /// </summary>
+    public bool LowerIsBetter { get; set; }
+}
 
 /// <summary>A red-teaming attack (implements <see cref="Attacks.IAttack"/>), e.g. <c>[Attack("relearn")]</c>.</summary>
-public sealed class AttackAttribute(string name) : ComponentAttribute(name);
+public sealed class AttackAttribute(string name) : ComponentAttribute(name)
+{
+    /// <summary>
+    /// The attack changes only how the model is asked or read, not what its weights know
+    /// (<c>[Attack("probe", PreservesKnowledge = true)]</c>): the robustness report expects a slope near 1 for a
+    /// pipeline made only of such attacks and gives |slope - 1|.
+    /// </summary>
+    public bool PreservesKnowledge { get; set; }
+}
 
 /// <summary>A calibration procedure (implements <see cref="Calibration.ICalibrator"/>), e.g. <c>[Calibrator("model_mixing")]</c>.</summary>
 public sealed class CalibratorAttribute(string name) : ComponentAttribute(name);

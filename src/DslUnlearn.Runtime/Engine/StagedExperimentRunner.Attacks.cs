@@ -29,9 +29,6 @@ public static partial class StagedExperimentRunner
     public const string CalibrationRetainMetric = "es_exact";
     public static readonly IReadOnlyList<string> CalibrationForgetMetrics = ["es_exact", "es_perturb"];
 
-    /// <summary>Attack names whose pipelines change only how the model is read or asked, not its weights' knowledge.</summary>
-    private static readonly HashSet<string> KnowledgePreservingAttacks = new(StringComparer.Ordinal) { "jailbreak", "token_noise", "probe" };
-
     /// <summary>The models every attack pipeline is applied to: the target, then each unlearned model (name, model stage, kind, method).</summary>
     private static IEnumerable<(string Name, string Stage, string? Method)> AttackedModels(ExperimentSpec spec)
         => new[] { ("target", "finetune/target", (string?)null) }
@@ -253,7 +250,7 @@ public static partial class StagedExperimentRunner
                 if (before.Get(after.Metric, after.Split) is { } b && !double.IsNaN(b.Mean) && !double.IsNaN(after.Mean))
                     into.Add(new Reporting.RobustnessPoint(after.Metric, a.Attack, SpecNames.Of(after.Split), a.Model, b.Mean, after.Mean));
         }
-        var preserves = p.Spec.Attacks.ToDictionary(a => a.Name, a => a.Chain.All(s => KnowledgePreservingAttacks.Contains(s.Name)));
+        var preserves = p.Spec.Attacks.ToDictionary(a => a.Name, a => a.Chain.All(s => Components.ComponentFacts.PreservesKnowledge(s.Attack)));
         var chains = p.Spec.Attacks.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Chain.Select(s => s.Name).ToList());
         return input with
         {

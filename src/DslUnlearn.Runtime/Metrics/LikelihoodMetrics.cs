@@ -30,7 +30,7 @@ internal static class Likelihood
 }
 
 /// <summary>Mean negative log-likelihood per answer token (nats), per sample; aggregate = mean over samples.</summary>
-[Metric("nll")]
+[Metric("nll", LowerIsBetter = true)]
 public sealed class NllMetric(AnswerOptions options) : IMetric
 {
     public AnswerOptions Options => options;
@@ -38,7 +38,7 @@ public sealed class NllMetric(AnswerOptions options) : IMetric
 }
 
 /// <summary>Perplexity exp(mean NLL) per sample; aggregate = mean over samples. A uniform model scores the vocabulary size.</summary>
-[Metric("perplexity")]
+[Metric("perplexity", LowerIsBetter = true)]
 public sealed class PerplexityMetric(AnswerOptions options) : IMetric
 {
     public AnswerOptions Options => options;

@@ -1,0 +1,41 @@
+using DslUnlearn.Attacks;
+using DslUnlearn.Components;
+using DslUnlearn.Metrics;
+
+namespace DslUnlearn.Tests.Components;
+
+/// <summary>Test-only attack: it shows that a fact declared on an attribute in another assembly is found by name.</summary>
+[Attack("test_only_view", PreservesKnowledge = true)]
+public sealed class TestOnlyViewAttack(NoOptions options) : IAttack
+{
+    public NoOptions Options => options;
+    public AttackResult Apply(AttackContext context) => throw new NotSupportedException("test-only component");
+}
+
+public class ComponentFactsTests
+{
+    [Fact]
+    public void Metric_direction_comes_from_the_metric_attribute()
+    {
+        Assert.True(MetricDirection.LowerIsBetter("nll"));
+        Assert.True(MetricDirection.LowerIsBetter("perplexity"));
+        foreach (var name in new[] { "es_exact", "em", "answer_prob", "rouge_l_recall", "truth_ratio", "mia_loss", "no_such_metric" })
+            Assert.False(MetricDirection.LowerIsBetter(name), name);
+        Assert.True(ComponentFacts.LowerIsBetter(new NllMetric(new AnswerOptions())));
+        Assert.False(ComponentFacts.LowerIsBetter(new EsExactMetric(new NoOptions())));
+    }
+
+    [Fact]
+    public void Knowledge_preservation_comes_from_the_attack_attribute()
+    {
+        Assert.True(ComponentFacts.PreservesKnowledge(new JailbreakAttack(new JailbreakOptions())));
+        Assert.True(ComponentFacts.PreservesKnowledge(new TokenNoiseAttack(new TokenNoiseOptions())));
+        Assert.True(ComponentFacts.PreservesKnowledge(new ProbeAttack(new ProbeOptions())));
+        Assert.False(ComponentFacts.PreservesKnowledge(new RelearnAttack(new RelearnOptions())));
+        Assert.False(ComponentFacts.PreservesKnowledge(new QuantizeAttack(new QuantizeOptions())));
+        Assert.True(ComponentFacts.PreservesKnowledge(new TestOnlyViewAttack(new NoOptions())));
+        Assert.True(ComponentFacts.Attack("test_only_view")!.PreservesKnowledge);
+        Assert.False(ComponentFacts.Attack("relearn")!.PreservesKnowledge);
+        Assert.Null(ComponentFacts.Attack("no_such_attack"));
+    }
+}
