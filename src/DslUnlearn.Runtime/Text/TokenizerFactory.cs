@@ -60,7 +60,8 @@ public static class TokenizerFactory
         }
         int vocabSize = sp.Vocabulary.Count;
         int bos = special.Id("bos", sp.Vocabulary) ?? sp.BeginningOfSentenceId;
-        int eos = special.Id("eos", sp.Vocabulary) ?? sp.EndOfSentenceId;
+        // SentencePiece models carry their own EOS id; a token the config names must still exist.
+        int eos = special.Tokens.ContainsKey("eos") ? special.Eos(sp.Vocabulary, path) : sp.EndOfSentenceId;
         int pad = special.Id("pad", sp.Vocabulary) ?? eos;
         bool addBos = special.AddBos ?? true;
         return new HfTokenizer(sp, "tokenizer.model", vocabSize, addBos ? bos : null, eos, pad,
@@ -84,7 +85,7 @@ public static class TokenizerFactory
         }
         var ids = tok.Vocabulary;
         int vocabSize = ids.Count == 0 ? 0 : ids.Values.Max() + 1;
-        int eos = special.Id("eos", ids) ?? (ids.TryGetValue("<|endoftext|>", out int e0) ? e0 : vocabSize - 1);
+        int eos = special.Eos(ids, vocabPath, "<|endoftext|>");
         int? bos = special.AddBos == true ? special.Id("bos", ids) ?? eos : null;
         int pad = special.Id("pad", ids) ?? eos;
         return new HfTokenizer(tok, "vocab.json+merges.txt", vocabSize, bos, eos, pad,
@@ -114,7 +115,7 @@ public static class TokenizerFactory
         // after the last rank (gpt2: <|endoftext|> = 50256), so the vocabulary ends with them.
         if (specials.Count == 0) throw new TokenizerLoadException("a tiktoken encoding without special tokens is not supported (its vocabulary size is unknown).");
         int vocabSize = specials.Values.Max() + 1;
-        int eos = special.Id("eos", specials) ?? (specials.TryGetValue("<|endoftext|>", out int e0) ? e0 : vocabSize - 1);
+        int eos = special.Eos(specials, "the tiktoken encoding's special tokens", "<|endoftext|>");
         return new HfTokenizer(tok, "tiktoken", vocabSize, null, eos, special.Id("pad", specials) ?? eos);
     }
 }
@@ -124,6 +125,36 @@ public sealed record SpecialTokens(IReadOnlyDictionary<string, string> Tokens, b
 {
     public static readonly SpecialTokens None = new(new Dictionary<string, string>(), null);
 
+    /// <summary>The folder the settings were read from (null when none was), for messages.</summary>
+    public string? Folder { get; init; }
+
+    /// <summary>The file that named each role's token ("eos" -> ".../tokenizer_config.json").</summary>
+    public IReadOnlyDictionary<string, string> NamedIn { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The end-of-sequence id: the token tokenizer_config.json / special_tokens_map.json name as eos_token, else the
+    /// first of <paramref name="conventional"/> in the vocabulary. Generation stops at it and training labels end
+    /// with it, so there is no guess: a named token missing from the vocabulary, or no EOS at all, is an error that
+    /// names the file and the fix.
+    /// </summary>
+    /// <param name="source">The tokenizer file (or a description of the vocabulary) for messages.</param>
+    public int Eos(IReadOnlyDictionary<string, int> vocab, string source, params string[] conventional)
+    {
+        if (Tokens.TryGetValue("eos", out var named))
+        {
+            if (vocab.TryGetValue(named, out int id)) return id;
+            throw new TokenizerLoadException(
+                $"{NamedIn.GetValueOrDefault("eos", "tokenizer_config.json")}: eos_token '{named}' is not in the vocabulary of {source}; " +
+                "set eos_token to the tokenizer's end-of-sequence token (or add that token to the tokenizer file).");
+        }
+        foreach (var name in conventional)
+            if (vocab.TryGetValue(name, out int id)) return id;
+        string config = Folder is null ? "tokenizer_config.json beside it" : System.IO.Path.Combine(Folder, "tokenizer_config.json");
+        throw new TokenizerLoadException(
+            $"{source}: no end-of-sequence token: no eos_token is named in tokenizer_config.json or special_tokens_map.json, and the vocabulary has none of " +
+            $"{string.Join(", ", conventional)}. Add {{\"eos_token\": \"<the end-of-sequence token>\"}} to {config}.");
+    }
+
     /// <summary>Id of the "bos"/"eos"/"pad"/"unk" token in <paramref name="vocab"/>, or null when unnamed or absent.</summary>
     public int? Id(string role, IReadOnlyDictionary<string, int> vocab) =>
         Tokens.TryGetValue(role, out var text) && vocab.TryGetValue(text, out int id) ? id : null;
@@ -131,6 +162,7 @@ public sealed record SpecialTokens(IReadOnlyDictionary<string, string> Tokens, b
     public static SpecialTokens Read(string folder)
     {
         var tokens = new Dictionary<string, string>();
+        var namedIn = new Dictionary<string, string>();
         bool? addBos = null;
         foreach (var file in new[] { "special_tokens_map.json", "tokenizer_config.json" })
         {
@@ -144,7 +176,7 @@ public sealed record SpecialTokens(IReadOnlyDictionary<string, string> Tokens, b
                     {
                         string? text = t.ValueKind == JsonValueKind.String ? t.GetString()
                             : t.ValueKind == JsonValueKind.Object && t.TryGetProperty("content", out var c) ? c.GetString() : null;
-                        if (text is not null) tokens[role] = text;
+                        if (text is not null) { tokens[role] = text; namedIn[role] = path; }
                     }
                 if (doc.RootElement.TryGetProperty("add_bos_token", out var a) && a.ValueKind is JsonValueKind.True or JsonValueKind.False)
                     addBos = a.GetBoolean();
@@ -154,7 +186,7 @@ public sealed record SpecialTokens(IReadOnlyDictionary<string, string> Tokens, b
                 throw new TokenizerLoadException($"{path}: invalid JSON ({e.Message}).", e);
             }
         }
-        return new SpecialTokens(tokens, addBos);
+        return new SpecialTokens(tokens, addBos) { Folder = folder, NamedIn = namedIn };
     }
 }
 
@@ -182,9 +214,8 @@ internal sealed record TokenizerJson(string Path, Dictionary<string, int> Vocab,
             var added = new Dictionary<string, int>(StringComparer.Ordinal);
             if (root.TryGetProperty("added_tokens", out var at) && at.ValueKind == JsonValueKind.Array)
                 foreach (var a in at.EnumerateArray()) added[a.GetProperty("content").GetString()!] = a.GetProperty("id").GetInt32();
-            string text = root.GetRawText();
-            bool byteLevel = HasType(root, "pre_tokenizer", "ByteLevel") || HasType(root, "decoder", "ByteLevel");
-            bool metaspace = HasType(root, "pre_tokenizer", "Metaspace") || HasType(root, "decoder", "Metaspace") || text.Contains('\u2581');
+            bool byteLevel = Steps(root, "pre_tokenizer").Any(s => IsType(s, "ByteLevel")) || Steps(root, "decoder").Any(s => IsType(s, "ByteLevel"));
+            bool metaspace = SentencePieceSpaces(root);
             string? unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
             return new TokenizerJson(path, vocab, merges, byteLevel, metaspace && !byteLevel, unk, added);
         }
@@ -194,16 +225,42 @@ internal sealed record TokenizerJson(string Path, Dictionary<string, int> Vocab,
         }
     }
 
-    private static bool HasType(JsonElement root, string section, string type)
+    /// <summary>
+    /// Whether spaces are SentencePiece's U+2581, as the file's own pipeline says: a Metaspace pre-tokenizer or
+    /// decoder (Hugging Face's Metaspace), or the Llama-style normalizer (Prepend "\u2581", Replace " " by
+    /// "\u2581") with its decoder (Replace "\u2581" by " "). A U+2581 in the vocabulary alone says nothing.
+    /// </summary>
+    private static bool SentencePieceSpaces(JsonElement root)
     {
-        if (!root.TryGetProperty(section, out var s) || s.ValueKind != JsonValueKind.Object) return false;
-        if (s.TryGetProperty("type", out var t) && t.GetString() == type) return true;
-        foreach (var key in new[] { "pretokenizers", "decoders" })
+        const string Space = "\u2581";
+        if (Steps(root, "pre_tokenizer").Any(s => IsType(s, "Metaspace")) || Steps(root, "decoder").Any(s => IsType(s, "Metaspace"))) return true;
+        bool normalizes = Steps(root, "normalizer").Any(s =>
+            IsType(s, "Prepend") && Str(s, "prepend") == Space || IsType(s, "Replace") && ReplacePattern(s) == " " && Str(s, "content") == Space);
+        bool decodes = Steps(root, "decoder").Any(s => IsType(s, "Replace") && ReplacePattern(s) == Space && Str(s, "content") == " ");
+        return normalizes || decodes;
+    }
+
+    /// <summary>The section object and, for a Sequence, each of its steps (pretokenizers, decoders, normalizers).</summary>
+    private static IEnumerable<JsonElement> Steps(JsonElement root, string section)
+    {
+        if (!root.TryGetProperty(section, out var s) || s.ValueKind != JsonValueKind.Object) yield break;
+        yield return s;
+        foreach (var key in new[] { "pretokenizers", "decoders", "normalizers" })
             if (s.TryGetProperty(key, out var list) && list.ValueKind == JsonValueKind.Array)
                 foreach (var item in list.EnumerateArray())
-                    if (item.TryGetProperty("type", out var it) && it.GetString() == type) return true;
-        return false;
+                    if (item.ValueKind == JsonValueKind.Object) yield return item;
     }
+
+    private static bool IsType(JsonElement step, string type) => Str(step, "type") == type;
+
+    private static string? Str(JsonElement e, string name)
+        => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>A Replace step's pattern: {"String": " "} (a literal) or a plain string.</summary>
+    private static string? ReplacePattern(JsonElement step)
+        => !step.TryGetProperty("pattern", out var p) ? null
+            : p.ValueKind == JsonValueKind.String ? p.GetString()
+            : p.ValueKind == JsonValueKind.Object ? Str(p, "String") : null;
 
     public ITokenizer Build(SpecialTokens special)
     {
@@ -227,7 +284,7 @@ internal sealed record TokenizerJson(string Path, Dictionary<string, int> Vocab,
         try { bpe = BpeTokenizer.Create(options); }
         catch (Exception e) { throw new TokenizerLoadException($"{Path}: cannot build the BPE tokenizer ({e.Message}).", e); }
         int vocabSize = all.Count == 0 ? 0 : all.Values.Max() + 1;
-        int eos = special.Id("eos", all) ?? FirstOf(all, "<|endoftext|>", "</s>", "<eos>") ?? vocabSize - 1;
+        int eos = special.Eos(all, Path, "<|endoftext|>", "</s>", "<eos>");
         int? bos = (special.AddBos ?? Metaspace) ? special.Id("bos", all) ?? FirstOf(all, "<s>", "<bos>") : null;
         int pad = special.Id("pad", all) ?? eos;
         Func<IEnumerable<int>, string>? decode = null;
