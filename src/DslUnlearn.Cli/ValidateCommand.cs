@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Reflection;
+using DslUnlearn.Experiments;
 using DslUnlearn.Generators.Dsl;
 
 namespace DslUnlearn.Cli;
@@ -7,7 +7,7 @@ namespace DslUnlearn.Cli;
 /// <summary>
 /// `dslunlearn validate &lt;file|dir&gt;`: the build's spec diagnostics without building. It compiles the same
 /// Dsl/ sources as the source generator (linked into this project), against the component catalog of this build
-/// (read by reflection with the generator's attribute contract), and prints `path(line,col): error DSLUxxxx: message`.
+/// (the data the generator compiled into <see cref="ExperimentComponents.Catalog"/>), and prints `path(line,col): error DSLUxxxx: message`.
 /// Exit codes: 0 clean, 1 any error, 2 usage error.
 /// </summary>
 internal static class ValidateCommand
@@ -84,24 +84,8 @@ internal static class ValidateCommand
         return errors == 0 ? Commands.Ok : Commands.Failed;
     }
 
-    /// <summary>The components of this build: the runtime and every loaded assembly that references it.</summary>
-    internal static ComponentCatalog Catalog()
-    {
-        var runtime = typeof(DslUnlearn.Components.ComponentAttribute).Assembly;
-        var assemblies = AppDomain.CurrentDomain.GetAssemblies()
-            .Where(a => a == runtime || a.GetReferencedAssemblies().Any(r => r.Name == runtime.GetName().Name))
-            .OrderBy(a => a.FullName, StringComparer.Ordinal)
-            .ToList();
-        var docs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var assembly in assemblies)
-        {
-            var xml = string.IsNullOrEmpty(assembly.Location) ? null : Path.ChangeExtension(assembly.Location, ".xml");
-            if (xml is null || !File.Exists(xml)) continue;
-            foreach (var (id, member) in XmlDocIndex.Members(File.ReadAllText(xml))) docs.TryAdd(id, member);
-        }
-
-        return ReflectionCatalog.Build(assemblies, id => docs.TryGetValue(id, out var x) ? x : null);
-    }
+    /// <summary>The components of this build, as the generator read them from the experiments project's references.</summary>
+    internal static ComponentCatalog Catalog() => CatalogData.Read(ExperimentComponents.Catalog);
 
     /// <summary>The nearest folder holding a .csproj (the experiments project), else the start folder.</summary>
     private static string ProjectDirectory(string start)

@@ -4,33 +4,33 @@ using DslUnlearn.Generators.Tests.Infrastructure;
 
 namespace DslUnlearn.Generators.Tests;
 
-/// <summary>`dslunlearn validate` shares the parser and binder with the generator, and its catalog with the build.</summary>
+/// <summary>`dslunlearn validate` shares the parser and binder with the generator, and reads its catalog from the build.</summary>
 public sealed class ValidateCommandTests
 {
     [Fact]
-    public void Reflection_catalog_equals_the_generator_catalog()
+    public void The_catalog_data_the_build_carries_reads_back_as_the_generator_catalog()
     {
-        var assemblies = new[] { typeof(DslUnlearn.Components.ComponentAttribute).Assembly, typeof(ValidateCommandTests).Assembly };
-        var docs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var assembly in assemblies)
-        {
-            var xml = Path.ChangeExtension(assembly.Location, ".xml");
-            foreach (var member in System.Xml.Linq.XDocument.Load(xml).Descendants("member"))
-            {
-                docs.TryAdd(member.Attribute("name")!.Value, member.ToString());
-            }
-        }
-
-        var reflected = ReflectionCatalog.Build(assemblies, id => docs.TryGetValue(id, out var x) ? x : null);
-        var roslyn = ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None);
-        Assert.Equal(roslyn.Components.Select(c => c.Name), reflected.Components.Select(c => c.Name));
-        foreach (var (a, b) in roslyn.Components.Zip(reflected.Components))
+        // validate and components read ExperimentComponents.Catalog, the generator's own catalog written as data.
+        var catalog = ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None);
+        Assert.Contains(catalog.Components, c => c.Options.Any(o => o.EnumMembers.Count > 0));
+        Assert.Contains(catalog.Components, c => c.Options.Any(o => o.Min is not null && o.MinExclusive));
+        Assert.Contains(catalog.Components, c => c.LowerIsBetter);
+        var read = CatalogData.Read(CatalogData.Write(catalog));
+        foreach (var (a, b) in catalog.Components.Zip(read.Components))
         {
             Assert.Equal(a.Options.ToArray(), b.Options.ToArray());
             Assert.Equal(a, b);
         }
 
-        Assert.Equal(roslyn, reflected);
+        Assert.Equal(catalog, read);
+        var tricky = new ComponentCatalog(new[]
+        {
+            new ComponentInfo(ComponentKind.Metric, "m", "global::M", "global::O", "quotes \" and \\ and\ttabs, \u2581, \u03b1 \u2265 1\nnew line", new[]
+            {
+                new ComponentOption("k", "K", OptionValueKind.Number, "double", true, 1e-300, true, double.MaxValue, false, true, "", EquatableArray<EnumMemberInfo>.Empty),
+            }.ToEquatableArray()),
+        }.ToEquatableArray(), new[] { "a problem: \"x\"" }.ToEquatableArray());
+        Assert.Equal(tricky, CatalogData.Read(CatalogData.Write(tricky)));
     }
 
     [Fact]

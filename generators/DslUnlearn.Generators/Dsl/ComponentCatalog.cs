@@ -73,6 +73,10 @@ internal sealed record ComponentOption(
     public bool AllowsPercent { get; init; } = true;
 
     public SpecRange? Range => Min is null && Max is null ? null : new SpecRange(Min, MinExclusive, Max);
+
+    /// <summary>The YAML type as `components` prints it: "number", "adamw | sgd", "steps | \"N epochs\" | \"N%\"".</summary>
+    public string TypeText => Kind == OptionValueKind.Enum ? string.Join(" | ", EnumMembers.Select(m => m.Name))
+        : Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(AllowsPercent).Replace("\\|", "|") : Kind.ToString().ToLowerInvariant();
 }
 
 /// <summary>One runtime component: its YAML name, kind, C# type, options type and options.</summary>
@@ -90,7 +94,7 @@ internal sealed record ComponentInfo(
     /// <summary>Attacks: <c>[Attack(..., PreservesKnowledge = true)]</c>, the attack changes how the model is asked or read, not its weights.</summary>
     public bool PreservesKnowledge { get; init; }
 
-    /// <summary>These facts from the named arguments of the component's attribute (generator and reflection read them alike).</summary>
+    /// <summary>These facts from the named arguments of the component's attribute.</summary>
     public ComponentInfo WithAttributeFacts(IEnumerable<KeyValuePair<string, object?>> namedArguments)
     {
         var info = this;
@@ -122,8 +126,8 @@ internal sealed record ComponentInfo(
 }
 
 /// <summary>
-/// The components available to specs, read from the compilation's references (generator) or by reflection over
-/// the runtime assembly (CLI). <see cref="Problems"/> lists components that break the attribute contract.
+/// The components available to specs, read from the compilation's references (generator) and compiled into the build as
+/// data (<see cref="CatalogData"/>) that the CLI reads back. <see cref="Problems"/> lists components that break the attribute contract.
 /// </summary>
 internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components, EquatableArray<string> Problems)
 {

@@ -4,9 +4,9 @@ using System.Linq;
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>
-/// The attribute contract of a component, checked the same way by both catalog readers (the generator's
-/// <c>ComponentReader</c> over symbols, <see cref="ReflectionCatalog"/> over loaded types): each reader answers the
-/// questions about its type; the messages and the final entry are made here, so the build and <c>validate</c> agree.
+/// The attribute contract of a component, checked by the generator's <c>ComponentReader</c> over symbols: the reader
+/// answers the questions about its type; the messages and the final entry are made here. <c>validate</c> reads the
+/// resulting catalog from the build (<see cref="CatalogData"/>), so the build and <c>validate</c> agree.
 /// </summary>
 internal static class ComponentContract
 {

@@ -1,11 +1,10 @@
-using System.Linq;
-
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>
-/// Writes <c>ExperimentComponents</c>: every component option the generator saw, with its YAML type and its help text
-/// (the XML doc comment of the option property). It is what the build's catalog knows, so a test can check that the
-/// help text reached a real build, and the CLI can print it.
+/// Writes <c>ExperimentComponents</c>: the build's component catalog (every component with its facts and every
+/// option with its YAML type, range and help text) as data, <see cref="CatalogData"/>'s JSON. The CLI's
+/// <c>validate</c> and <c>components</c> read it, so they know exactly what the build knows, and a test can check
+/// that the help text reached a real build.
 /// </summary>
 internal static class ComponentHelpEmitter
 {
@@ -20,42 +19,13 @@ internal static class ComponentHelpEmitter
         w.Line();
         w.Line($"namespace {Emitter.Namespace}");
         w.OpenBrace();
-        w.Line("/// <summary>The components (methods, metrics, attacks, calibrators) this build's specs may use, with the help text of each option.</summary>");
+        w.Line("/// <summary>The components (methods, metrics, attacks, calibrators) this build's specs may use.</summary>");
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"DslUnlearn.Generators\", \"1.0.0\")]");
         w.Line("public static class ExperimentComponents");
         w.OpenBrace();
-        w.Line("/// <summary>(kind, YAML name, help) of every component, by kind and name.</summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<(string Kind, string Name, string Help)> Components { get; } =");
-        w.Indent();
-        w.Line("global::System.Array.AsReadOnly(new (string Kind, string Name, string Help)[]");
-        w.OpenBrace();
-        foreach (var c in catalog.Components)
-        {
-            w.Line($"({Emitter.Literal(ComponentCatalog.Noun(c.Kind))}, {Emitter.Literal(c.Name)}, {Emitter.Literal(c.Help)}),");
-        }
-
-        w.CloseBrace(");");
-        w.Unindent();
-        w.Line();
-        w.Line("/// <summary>(kind, component, YAML key, type, help) of every option, by kind, component and declaration order.</summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<(string Kind, string Component, string Option, string Type, string Help)> Options { get; } =");
-        w.Indent();
-        w.Line("global::System.Array.AsReadOnly(new (string Kind, string Component, string Option, string Type, string Help)[]");
-        w.OpenBrace();
-        foreach (var c in catalog.Components)
-        {
-            foreach (var o in c.Options)
-            {
-                var type = o.Kind == OptionValueKind.Enum ? string.Join(" | ", o.EnumMembers.Select(m => m.Name))
-                    : o.Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(o.AllowsPercent).Replace("\\|", "|") : o.Kind.ToString().ToLowerInvariant();
-                w.Line($"({Emitter.Literal(ComponentCatalog.Noun(c.Kind))}, {Emitter.Literal(c.Name)}, {Emitter.Literal(o.Key)}, {Emitter.Literal(type)}, {Emitter.Literal(o.Help)}),");
-            }
-        }
-
-        w.CloseBrace(");");
-        w.Unindent();
-        w.CloseBrace();
-        w.CloseBrace();
-        return w.ToString();
+        w.Line("/// <summary>The catalog as JSON: components (kind, name, type, help, facts) with their options (key, kind, range, help).</summary>");
+        var code = w.ToString();
+        // A raw string literal at column 0, so the JSON reads as itself in the generated file.
+        return code + "        public const string Catalog = \"\"\"\"\n" + CatalogData.Write(catalog) + "\"\"\"\";\n    }\n}\n";
     }
 }

@@ -4,9 +4,8 @@ using System.Collections.Generic;
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>
-/// What the <c>[Option]</c> attribute and the property type say about one option, gathered the same way whether the
-/// attribute is read from metadata (the generator's <c>ComponentReader</c>) or by reflection (<see cref="ReflectionCatalog"/>):
-/// both feed the named arguments and the type in, and <see cref="ToOption"/> makes the catalog entry.
+/// What the <c>[Option]</c> attribute and the property type say about one option: the generator's
+/// <c>ComponentReader</c> feeds the named arguments and the type in, and <see cref="ToOption"/> makes the catalog entry.
 /// </summary>
 internal sealed class OptionFacts
 {

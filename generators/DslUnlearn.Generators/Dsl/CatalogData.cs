@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using YamlDotNet.RepresentationModel;
+using YNode = YamlDotNet.RepresentationModel.YamlNode;
+
+namespace DslUnlearn.Generators.Dsl;
+
+/// <summary>
+/// The component catalog as data: the generator reads it once from the compilation's references
+/// (<c>ComponentReader</c>) and compiles it into the build as JSON (<c>ExperimentComponents.Catalog</c>); the CLI's
+/// <c>validate</c> and <c>components</c> read that text back. One source of truth, so the build, validate and the
+/// component list cannot disagree. JSON is written here and read with YamlDotNet (JSON is YAML's flow syntax), which
+/// both the generator (netstandard2.0) and the CLI already ship.
+/// </summary>
+internal static class CatalogData
+{
+    public static string Write(ComponentCatalog catalog)
+    {
+        var sb = new StringBuilder();
+        sb.Append("{\"components\":[");
+        var first = true;
+        foreach (var c in catalog.Components)
+        {
+            sb.Append(first ? "\n" : ",\n");
+            first = false;
+            sb.Append("{\"kind\":").Append(Str(c.Kind.ToString()))
+                .Append(",\"name\":").Append(Str(c.Name))
+                .Append(",\"type\":").Append(Str(c.TypeName))
+                .Append(",\"options_type\":").Append(Str(c.OptionsType))
+                .Append(",\"help\":").Append(Str(c.Help))
+                .Append(",\"lower_is_better\":").Append(Bool(c.LowerIsBetter))
+                .Append(",\"preserves_knowledge\":").Append(Bool(c.PreservesKnowledge))
+                .Append(",\"options\":[");
+            var firstOption = true;
+            foreach (var o in c.Options)
+            {
+                sb.Append(firstOption ? "\n " : ",\n ");
+                firstOption = false;
+                sb.Append("{\"key\":").Append(Str(o.Key))
+                    .Append(",\"property\":").Append(Str(o.Property))
+                    .Append(",\"kind\":").Append(Str(o.Kind.ToString()))
+                    .Append(",\"csharp_type\":").Append(Str(o.CSharpType))
+                    .Append(",\"nullable\":").Append(Bool(o.Nullable))
+                    .Append(",\"min\":").Append(Num(o.Min))
+                    .Append(",\"min_exclusive\":").Append(Bool(o.MinExclusive))
+                    .Append(",\"max\":").Append(Num(o.Max))
+                    .Append(",\"required\":").Append(Bool(o.Required))
+                    .Append(",\"sweepable\":").Append(Bool(o.Sweepable))
+                    .Append(",\"allows_percent\":").Append(Bool(o.AllowsPercent))
+                    .Append(",\"help\":").Append(Str(o.Help))
+                    .Append(",\"enum\":[")
+                    .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
+                    .Append("]}");
+            }
+
+            sb.Append("]}");
+        }
+
+        sb.Append("],\n\"problems\":[").Append(string.Join(",", catalog.Problems.Select(Str))).Append("]}\n");
+        return sb.ToString();
+    }
+
+    public static ComponentCatalog Read(string json)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(json));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var components = new List<ComponentInfo>();
+        foreach (var node in Seq(root, "components"))
+        {
+            var c = (YamlMappingNode)node;
+            var options = Seq(c, "options").Cast<YamlMappingNode>().Select(o => new ComponentOption(
+                Text(o, "key"), Text(o, "property"), (OptionValueKind)Enum.Parse(typeof(OptionValueKind), Text(o, "kind")), Text(o, "csharp_type"),
+                Flag(o, "nullable"), Number(o, "min"), Flag(o, "min_exclusive"), Number(o, "max"), Flag(o, "required"), Flag(o, "sweepable"),
+                Text(o, "help"),
+                Seq(o, "enum").Cast<YamlSequenceNode>().Select(m => new EnumMemberInfo(Scalar(m.Children[0]), Scalar(m.Children[1]))).ToEquatableArray())
+            {
+                AllowsPercent = Flag(o, "allows_percent"),
+            });
+            components.Add(new ComponentInfo((ComponentKind)Enum.Parse(typeof(ComponentKind), Text(c, "kind")), Text(c, "name"), Text(c, "type"),
+                Text(c, "options_type"), Text(c, "help"), options.ToEquatableArray())
+            {
+                LowerIsBetter = Flag(c, "lower_is_better"),
+                PreservesKnowledge = Flag(c, "preserves_knowledge"),
+            });
+        }
+
+        return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray());
+    }
+
+    private static IEnumerable<YNode> Seq(YamlMappingNode map, string key) => ((YamlSequenceNode)map.Children[new YamlScalarNode(key)]).Children;
+
+    private static string Scalar(YNode node) => ((YamlScalarNode)node).Value ?? "";
+
+    private static string Text(YamlMappingNode map, string key) => Scalar(map.Children[new YamlScalarNode(key)]);
+
+    private static bool Flag(YamlMappingNode map, string key) => Text(map, key) == "true";
+
+    private static double? Number(YamlMappingNode map, string key)
+    {
+        var node = (YamlScalarNode)map.Children[new YamlScalarNode(key)];
+        return node.Value == "null" && node.Style == YamlDotNet.Core.ScalarStyle.Plain ? null : double.Parse(node.Value!, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    private static string Bool(bool b) => b ? "true" : "false";
+
+    private static string Num(double? v) => v is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : "null";
+
+    /// <summary>A JSON string literal; the escapes are also YAML's, so YamlDotNet reads it back exactly.</summary>
+    private static string Str(string s)
+    {
+        var sb = new StringBuilder(s.Length + 2).Append('"');
+        foreach (var ch in s)
+        {
+            switch (ch)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (ch < 0x20) sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+                    else sb.Append(ch);
+                    break;
+            }
+        }
+
+        return sb.Append('"').ToString();
+    }
+}
