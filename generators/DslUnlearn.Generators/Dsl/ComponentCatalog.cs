@@ -82,7 +82,8 @@ internal sealed record ComponentInfo(
     string TypeName,
     string OptionsType,
     string Help,
-    EquatableArray<ComponentOption> Options)
+    EquatableArray<ComponentOption> Options,
+    int Needs = 0)
 {
     public ComponentOption? Find(string key)
     {

@@ -40,7 +40,8 @@ internal static class ReflectionCatalog
                         continue;
                     }
 
-                    if (Read(type, kind, name, documentation, problems) is { } info)
+                    var needs = data.NamedArguments.Where(a => a.MemberName == MetricNeedsText.Property).Select(a => a.TypedValue.Value).OfType<int>().FirstOrDefault();
+                    if (Read(type, kind, name, documentation, problems, needs) is { } info)
                     {
                         components.Add(info);
                     }
@@ -64,7 +65,7 @@ internal static class ReflectionCatalog
         return false;
     }
 
-    private static ComponentInfo? Read(Type type, ComponentKind kind, string name, Func<string, string?> documentation, List<string> problems)
+    private static ComponentInfo? Read(Type type, ComponentKind kind, string name, Func<string, string?> documentation, List<string> problems, int needs)
     {
         var display = type.FullName!.Replace('+', '.');
         var iface = ComponentCatalog.InterfaceOf(kind);
@@ -100,7 +101,7 @@ internal static class ReflectionCatalog
         }
 
         return ComponentContract.Create(kind, name, display, "global::" + display, "global::" + optionsType.FullName!.Replace('+', '.'),
-            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options, problems);
+            ComponentCatalog.SummaryOf(documentation("T:" + type.FullName)), options, problems, needs);
     }
 
     private static ComponentOption ReadOption(PropertyInfo property, Func<string, string?> documentation)
