@@ -54,6 +54,35 @@ public class RunInputsTests
         Assert.Equal(["tofu-author-196", "tofu-author-197"], limited.Holdout.Select(e => e.Author).Distinct());
     }
 
+    [Fact]
+    public void The_paper_tofu_spec_measures_retain_perturbed_a_holdout_and_the_auxiliary_sets()
+    {
+        if (!Directory.Exists(TofuFolder))
+        {
+            Console.WriteLine($"skipped: TOFU data not found at {TofuFolder}");
+            return;
+        }
+        var spec = DslUnlearn.Experiments.ExperimentCatalog.Find("paper-tofu-compare-forget10")!.Spec;
+        spec = spec with { Data = spec.Data with { Path = TofuFolder } };
+        Assert.True(spec.Finetune.Oracle);
+        Assert.Equal(["es_exact", "es_perturb", "em", "truth_ratio", "forget_quality", "model_utility", "mia_loss", "mia_zlib", "mia_min_k", "mia_min_k_plus_plus", "privleak"],
+            spec.Metrics.Select(m => m.Name));
+        Assert.Equal([SplitKind.Forget, SplitKind.Retain], spec.Metrics.Single(m => m.Name == "es_perturb").Splits.ToArray());
+        var data = RunInputs.LoadData(spec);                      // also the run-time needs check
+        Assert.Equal((400, 20, 60, 400), (data.Forget.Count, data.RetainEval.Count, data.RetainTrain.Count, data.Holdout.Count));
+        // ES perturb on retain asks retain_perturbed's paraphrased questions, which differ from the questions.
+        Assert.All(data.RetainEval, e => Assert.NotEqual(e.Question, e.ParaphrasedQuestion));
+        Assert.Equal(["real_authors", "world_facts"], data.Auxiliary.Keys.Order());
+        Assert.Equal(["tofu-author-160", "tofu-author-179"], new[] { data.Holdout[0].Author, data.Holdout[^1].Author });
+        Assert.Empty(data.Holdout.Select(e => e.Author).Intersect(data.Forget.Concat(data.FinetuneRetain).Select(e => e.Author)));
+
+        // Without the oracle or the holdout the run stops before training, with the generator's wording.
+        var noOracle = Assert.Throws<InvalidOperationException>(() => RunInputs.LoadData(spec with { Finetune = spec.Finetune with { Oracle = false } }));
+        Assert.Contains(Components.MetricNeedsText.For("forget_quality", Components.MetricNeeds.Oracle), noOracle.Message);
+        var noHoldout = Assert.Throws<InvalidOperationException>(() => RunInputs.LoadData(spec with { Data = spec.Data with { HoldoutAuthors = null } }));
+        Assert.Contains(Components.MetricNeedsText.For("mia_loss", Components.MetricNeeds.Holdout), noHoldout.Message);
+    }
+
     private static TofuBenchmark FakeTofu(int retainAuthors = 30, int evalAuthors = 20)
     {
         QaExample Row(int i, bool perturbed) => new(i, $"tofu-author-{i / TofuData.QaPerAuthor:D3}", $"q{i}", $"a{i}", perturbed ? $"pq{i}" : null)
