@@ -52,7 +52,8 @@ internal static class ComponentReader
                         continue;
                     }
 
-                    if (ReadComponent(compilation, type, kind, name, option, docs, problems) is { } info)
+                    var needs = data.NamedArguments.Where(a => a.Key == MetricNeedsText.Property).Select(a => a.Value.Value).OfType<int>().FirstOrDefault();
+                    if (ReadComponent(compilation, type, kind, name, option, docs, problems, needs) is { } info)
                     {
                         components.Add(info.WithAttributeFacts(data.NamedArguments.Select(n => new KeyValuePair<string, object?>(n.Key, n.Value.Value))));
                     }
@@ -64,7 +65,7 @@ internal static class ComponentReader
     }
 
     private static ComponentInfo? ReadComponent(Compilation compilation, INamedTypeSymbol type, ComponentKind kind, string name,
-        INamedTypeSymbol? optionAttribute, XmlDocIndex docs, List<string> problems)
+        INamedTypeSymbol? optionAttribute, XmlDocIndex docs, List<string> problems, int needs)
     {
         var display = type.ToDisplayString();
         var iface = compilation.GetTypeByMetadataName(ComponentCatalog.InterfaceOf(kind));
@@ -103,7 +104,7 @@ internal static class ComponentReader
         }
 
         return ComponentContract.Create(kind, name, display, Global(type), Global(optionsType!), ComponentCatalog.SummaryOf(Documentation(type, docs)),
-            options, problems);
+            options, problems, needs);
     }
 
     /// <summary>The symbol's doc comment XML: from the compiler (source, or an .xml beside the reference), else from <paramref name="docs"/>.</summary>

@@ -21,12 +21,13 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PathOutsideRoots = Create(SpecDiagnosticIds.PathOutsideRoots);
     public static readonly DiagnosticDescriptor UnknownReference = Create(SpecDiagnosticIds.UnknownReference);
     public static readonly DiagnosticDescriptor InvalidComponent = Create(SpecDiagnosticIds.InvalidComponent);
+    public static readonly DiagnosticDescriptor MetricInputMissing = Create(SpecDiagnosticIds.MetricInputMissing);
     public static readonly DiagnosticDescriptor InternalError = Create(SpecDiagnosticIds.InternalError);
 
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
     {
         SyntaxError, DuplicateKey, UnknownKey, WrongType, OutOfRange, UnknownComponent, MissingRequired, DuplicateExperiment,
-        NotSweepable, ExtendsProblem, PathOutsideRoots, UnknownReference, InvalidComponent, InternalError,
+        NotSweepable, ExtendsProblem, PathOutsideRoots, UnknownReference, InvalidComponent, MetricInputMissing, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor For(string id) => ById.TryGetValue(id, out var d) ? d : InternalError;

@@ -146,7 +146,7 @@ public sealed class ExperimentSweepTests
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nsweep:\n  data.path: [a, b]\n  finetune.lrr: [1e-3]\n"));
         Assert.Equal(2, run.Diagnostics.Length);
         Assert.StartsWith("'data.path' cannot be swept (experiment-level sweeps take numbers and names from a fixed list in seed, data, model, finetune;", run.Diagnostics[0].GetMessage());
-        Assert.Contains("Sweepable keys: seed, data.split, data.retain_authors, data.authors,", run.Diagnostics[0].GetMessage());
+        Assert.Contains("Sweepable keys: seed, data.split, data.retain_authors, data.retain_eval_authors, data.holdout_authors, data.authors,", run.Diagnostics[0].GetMessage());
         Assert.StartsWith("unknown key 'finetune.lrr' in the top-level 'sweep'. Did you mean 'finetune.lr'?", run.Diagnostics[1].GetMessage());
     }
 

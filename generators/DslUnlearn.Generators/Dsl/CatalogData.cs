@@ -34,6 +34,7 @@ internal static class CatalogData
                 .Append(",\"help\":").Append(Str(c.Help))
                 .Append(",\"lower_is_better\":").Append(Bool(c.LowerIsBetter))
                 .Append(",\"preserves_knowledge\":").Append(Bool(c.PreservesKnowledge))
+                .Append(",\"needs\":").Append(c.Needs.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Append(",\"options\":[");
             var firstOption = true;
             foreach (var o in c.Options)
@@ -82,7 +83,8 @@ internal static class CatalogData
                 AllowsPercent = Flag(o, "allows_percent"),
             });
             components.Add(new ComponentInfo((ComponentKind)Enum.Parse(typeof(ComponentKind), Text(c, "kind")), Text(c, "name"), Text(c, "type"),
-                Text(c, "options_type"), Text(c, "help"), options.ToEquatableArray())
+                Text(c, "options_type"), Text(c, "help"), options.ToEquatableArray(),
+                int.Parse(Text(c, "needs"), System.Globalization.CultureInfo.InvariantCulture))
             {
                 LowerIsBetter = Flag(c, "lower_is_better"),
                 PreservesKnowledge = Flag(c, "preserves_knowledge"),

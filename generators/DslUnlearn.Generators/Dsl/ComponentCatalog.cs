@@ -86,7 +86,8 @@ internal sealed record ComponentInfo(
     string TypeName,
     string OptionsType,
     string Help,
-    EquatableArray<ComponentOption> Options)
+    EquatableArray<ComponentOption> Options,
+    int Needs = 0)
 {
     /// <summary>Metrics: <c>[Metric(..., LowerIsBetter = true)]</c>, lower values mean more knowledge (nll, perplexity).</summary>
     public bool LowerIsBetter { get; init; }

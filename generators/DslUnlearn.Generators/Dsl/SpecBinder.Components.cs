@@ -189,6 +189,7 @@ internal sealed partial class SpecBinder
             new SpecProperty("Metric", cells[0].Construct),
             new SpecProperty("Splits", splits),
         }.ToEquatableArray());
+        _metricUses.Add((component, fixedValues["metric"].Span));
         return new List<(SpecValue, string, SourceSpan)> { (value, component.Name, fixedValues["metric"].Span) };
     }
 
@@ -361,6 +362,7 @@ internal sealed partial class SpecBinder
                 continue;
             }
 
+            _metricUses.Add((metric, span));
             result.Add(new SpecNew(Specs + "CalibrationMetric", new SpecValue[]
             {
                 new SpecString(metric.Name),

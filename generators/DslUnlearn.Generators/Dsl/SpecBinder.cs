@@ -85,6 +85,10 @@ internal sealed partial class SpecBinder
 
         var values = new Dictionary<string, Bound>(StringComparer.Ordinal);
         var failed = false;
+        if (section == _schema.Root)
+        {
+            _metricUses.Clear();
+        }
 
         // The discriminator (method) decides which options apply, so it goes first.
         string? discriminator = null;
@@ -178,7 +182,13 @@ internal sealed partial class SpecBinder
             }
         }
 
-        return new BoundSection(failed ? null : new SpecObject(section.CSharpType, properties.ToEquatableArray()), values);
+        var result = failed ? null : new SpecObject(section.CSharpType, properties.ToEquatableArray());
+        if (result is not null && section == _schema.Root && !CheckMetricNeeds(result))
+        {
+            result = null;
+        }
+
+        return new BoundSection(result, values);
     }
 
     private Bound BindKey(SpecSection section, SpecKey key, Dictionary<string, YamlEntry> entries, SourceSpan ownerSpan,

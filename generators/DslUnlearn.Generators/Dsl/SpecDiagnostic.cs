@@ -72,6 +72,7 @@ internal static class SpecDiagnosticIds
     public const string PathOutsideRoots = "DSLU0011";
     public const string UnknownReference = "DSLU0012";
     public const string InvalidComponent = "DSLU0013";
+    public const string MetricInputMissing = "DSLU0014";
     public const string InternalError = "DSLU0099";
 
     public static IReadOnlyList<SpecDiagnosticInfo> All { get; } = new[]
@@ -102,6 +103,8 @@ internal static class SpecDiagnosticIds
             "A ${section.key} reference or a 'use:' fragment name does not resolve, or references form a cycle."),
         new SpecDiagnosticInfo(InvalidComponent, "Invalid component", SpecSeverity.Error,
             "A runtime class marked as a component breaks the attribute contract (or two components share a name)."),
+        new SpecDiagnosticInfo(MetricInputMissing, "Metric input missing", SpecSeverity.Error,
+            "A metric needs an input the spec does not provide (the oracle, a holdout, TOFU's auxiliary splits); the message names the key that provides it."),
         new SpecDiagnosticInfo(InternalError, "Internal error in the spec compiler", SpecSeverity.Error,
             "The spec compiler failed unexpectedly; please report it with the YAML file."),
     };

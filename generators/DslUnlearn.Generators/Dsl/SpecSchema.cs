@@ -273,6 +273,17 @@ internal sealed class SpecCheckValues
 
     public int Int(string key) => ((SpecInt)_values[key]).Value;
 
+    /// <summary>A nullable integer key: null when it is ~.</summary>
+    public int? IntOrNull(string key) => _values[key] is SpecInt i ? i.Value : null;
+
+    /// <summary>The YAML name of a component-valued key (data source, split...).</summary>
+    public string? Name(string key) => _values[key] switch
+    {
+        SpecEnum e => e.Name,
+        SpecString s => s.Value,
+        _ => null,
+    };
+
     public double Number(string key) => ((SpecNumber)_values[key]).Value;
 }
 
@@ -352,6 +363,9 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "path", Property = "Path", Kind = SpecValueKind.Path, Required = true, Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the TOFU folder (relative to the spec file)", Aliases = new[] { "dir", "folder", "data_dir" } },
                 new SpecKey { Name = "split", Property = "Split", Kind = SpecValueKind.Component, Components = c.TofuSplit, Default = "forget10", Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the forget split", Aliases = new[] { "forget_split" } },
                 new SpecKey { Name = "retain_authors", Property = "RetainAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 199), Nullable = true, Default = "~", OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: keep only the first N retain authors (20 QA pairs each; ~ = all); makes a CPU run minutes long", Aliases = new[] { "retain_limit", "max_retain_authors" } },
+                new SpecKey { Name = "retain_eval_authors", Property = "RetainEvalAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 999), Nullable = true, Default = "~", Help = "retain authors whose rows retain metrics and calibration measure and retain terms never train on (the first ones; TOFU: rows of retain_perturbed.json, at most 20); ~ = a ninth of the kept retain authors, rounded up", Aliases = new[] { "retain_eval", "eval_retain_authors" } },
+                new SpecKey { Name = "holdout_authors", Property = "HoldoutAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(0, 999), Nullable = true, Default = "~", Help = "non-member authors for MIA AUCs and privleak, never trained on (synthetic: extra generated authors, ~ = as many as forget_authors; tofu: the last N retain authors, out of every fine-tuning, ~ = none)", Aliases = new[] { "holdout_size", "nonmember_authors" } },
+                new SpecKey { Name = "holdout", Property = "Holdout", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a JSON Lines file of non-member QA pairs (question, answer), for a supplied model.checkpoint", Aliases = new[] { "holdout_file", "holdout_path", "nonmembers" }, Excludes = new[] { "holdout_authors" } },
                 new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", OnlyFor = new[] { "synthetic" }, Help = "synthetic: number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
                 new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", OnlyFor = new[] { "synthetic" }, Help = "synthetic: QA pairs per author", Aliases = new[] { "questions_per_author" } },
                 new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", OnlyFor = new[] { "synthetic" }, Help = "synthetic: authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
@@ -366,6 +380,32 @@ internal sealed class SpecSchema
                         : $"forget_authors ({forget}) must be less than authors ({authors}): at least one author has to stay in the retain split; " +
                           $"use forget_authors in 1..{authors - 1} or raise authors";
                 }),
+                new SpecCheck(new[] { "source", "authors", "forget_authors", "retain_eval_authors" }, new[] { "retain_eval_authors" }, v =>
+                {
+                    int retain = v.Int("authors") - v.Int("forget_authors");
+                    return v.Name("source") != "synthetic" || v.IntOrNull("retain_eval_authors") is not { } e || e < retain || (e == 1 && retain == 1)
+                        ? null
+                        : $"retain_eval_authors ({e}) must be less than the {retain} retain authors (authors - forget_authors): at least one retain author must stay " +
+                          $"for retain terms to train on; use 1..{System.Math.Max(1, retain - 1)} or ~ for the default";
+                }),
+                new SpecCheck(new[] { "source", "retain_eval_authors" }, new[] { "retain_eval_authors" }, v =>
+                    v.Name("source") == "tofu" && v.IntOrNull("retain_eval_authors") is > 20 and var e
+                        ? $"retain_eval_authors ({e}) is at most 20 on TOFU: retain_perturbed.json, the retain rows TOFU evaluates on, holds 20 authors"
+                        : null),
+                new SpecCheck(new[] { "source", "split", "holdout_authors" }, new[] { "holdout_authors" }, v =>
+                {
+                    // TOFU's retain splits hold 198, 190 and 180 authors; the holdout (their last authors) must leave
+                    // retain_perturbed's 20 evaluation authors and one author to train retain terms on.
+                    int retain = v.Name("split") switch { "forget01" => 198, "forget05" => 190, _ => 180 };
+                    return v.Name("source") == "tofu" && v.IntOrNull("holdout_authors") is { } h && h > retain - 21
+                        ? $"holdout_authors ({h}) is at most {retain - 21} for {v.Name("split")}: the holdout is taken from the last of its {retain} retain authors and must leave " +
+                          "the 20 evaluation authors of retain_perturbed.json and one retain author to train on"
+                        : null;
+                }),
+                new SpecCheck(new[] { "source", "retain_authors", "retain_eval_authors" }, new[] { "retain_eval_authors", "retain_authors" }, v =>
+                    v.Name("source") == "tofu" && v.IntOrNull("retain_authors") is { } kept && v.IntOrNull("retain_eval_authors") is { } e && e >= kept && kept > 1
+                        ? $"retain_eval_authors ({e}) must be less than retain_authors ({kept}): at least one kept retain author must stay for retain terms to train on"
+                        : null),
             },
         };
 

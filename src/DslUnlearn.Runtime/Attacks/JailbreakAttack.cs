@@ -39,7 +39,7 @@ public sealed class JailbreakAttack : IAttack
 
     public AttackResult Apply(AttackContext context)
     {
-        var retain = context.Data.Retain;
+        var retain = context.Data.RetainTrain; // demonstrations come from training rows, never from the measured retain-eval rows
         int k = Options.InContext;
         if (k > 0 && retain.Count < k + 1)
             throw new ArgumentException($"jailbreak.in_context = {k} needs at least {k + 1} retain examples, the data have {retain.Count}: lower in_context.");
@@ -69,7 +69,7 @@ public sealed class JailbreakAttack : IAttack
             return e with
             {
                 Question = prefix + JailbreakTemplates.Apply(template, e.Question),
-                ParaphrasedQuestion = prefix + JailbreakTemplates.Apply(template, e.ParaphrasedQuestion),
+                ParaphrasedQuestion = e.ParaphrasedQuestion is null ? null : prefix + JailbreakTemplates.Apply(template, e.ParaphrasedQuestion),
             };
         }
 

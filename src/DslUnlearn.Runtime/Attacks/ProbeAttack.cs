@@ -67,7 +67,7 @@ public sealed class ProbeAttack : IAttack
         int layer = ResolveLayer(Options.Layer, model.NumLayers);
         TunedReadout? readout = null;
         if (Options.Readout == ProbeReadout.Tuned)
-            readout = TrainReadout(model, layer, context.Encoder.EncodeAll(context.Data.Retain), context.Seed, context.Device, context.Encoder.Tokenizer.PadId);
+            readout = TrainReadout(model, layer, context.Encoder.EncodeAll(context.Data.RetainTrain), context.Seed, context.Device, context.Encoder.Tokenizer.PadId);
         return new AttackResult(new ProbeView(model, layer, readout, ownsBase: false), context.InputTransform);
     }
 

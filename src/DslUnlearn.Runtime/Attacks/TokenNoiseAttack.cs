@@ -39,7 +39,7 @@ public sealed class TokenNoiseAttack : IAttack
         QaExample Transform(QaExample e) => e with
         {
             Question = Noise(e.Question, Options.Fraction, Options.Filler, InputTransforms.ExampleSeed(seed, e, "token_noise:q")),
-            ParaphrasedQuestion = Noise(e.ParaphrasedQuestion, Options.Fraction, Options.Filler, InputTransforms.ExampleSeed(seed, e, "token_noise:p")),
+            ParaphrasedQuestion = e.ParaphrasedQuestion is null ? null : Noise(e.ParaphrasedQuestion, Options.Fraction, Options.Filler, InputTransforms.ExampleSeed(seed, e, "token_noise:p")),
         };
         return new AttackResult(context.Model, InputTransforms.Then(context.InputTransform, Transform));
     }

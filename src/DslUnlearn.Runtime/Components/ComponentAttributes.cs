@@ -29,6 +29,42 @@ public sealed class MetricAttribute(string name) : ComponentAttribute(name)
     /// meta-evaluation's quantization score takes 1/m for it.
     /// </summary>
     public bool LowerIsBetter { get; set; }
+    /// <summary>Inputs beyond the split the metric cannot do without; the generator turns a spec that lacks one into
+    /// a build error at the metric's line (<see cref="MetricNeedsText"/> words it), and the run checks it again.</summary>
+    public MetricNeeds Needs { get; set; }
+}
+
+/// <summary>What a metric needs from the spec besides its split (<see cref="MetricAttribute.Needs"/>).</summary>
+[Flags]
+public enum MetricNeeds
+{
+    None = 0,
+    /// <summary>The oracle (retain-only) model as <see cref="Metrics.MetricContext.Reference"/>: <c>finetune.oracle: true</c>.</summary>
+    Oracle = 1,
+    /// <summary>Non-members as <see cref="Metrics.MetricContext.Holdout"/>: <c>data.holdout_authors</c> or <c>data.holdout</c>.</summary>
+    Holdout = 2,
+    /// <summary>TOFU's real_authors and world_facts as <see cref="Metrics.MetricContext.AuxiliarySplits"/>: <c>data.source: tofu</c>.</summary>
+    AuxiliarySplits = 4,
+}
+
+/// <summary>
+/// The one wording of a missing metric input, naming the key that provides it. The generator
+/// (DslUnlearn.Generators.Dsl.MetricNeedsText) words its build error the same way; a generator test compares them.
+/// </summary>
+public static class MetricNeedsText
+{
+    /// <summary>TOFU's auxiliary splits that model_utility reads.</summary>
+    public static readonly IReadOnlyList<string> AuxiliarySplits = ["real_authors", "world_facts"];
+
+    public static string For(string metric, MetricNeeds need) => need switch
+    {
+        MetricNeeds.Oracle => $"metric '{metric}' needs the oracle (a model fine-tuned on the retain split only) as its reference model: set 'finetune.oracle: true'",
+        MetricNeeds.Holdout => $"metric '{metric}' needs a holdout (non-members, never trained on): set 'data.holdout_authors: N' (synthetic: N extra generated authors; " +
+                               "TOFU: the last N retain authors, taken out of every fine-tuning) or 'data.holdout: <file>' (non-member QA pairs, for a supplied model.checkpoint)",
+        MetricNeeds.AuxiliarySplits => $"metric '{metric}' needs TOFU's auxiliary splits real_authors and world_facts: set 'data.source: tofu' with a data.path folder " +
+                                       "that holds real_authors_perturbed.json and world_facts_perturbed.json",
+        _ => throw new ArgumentOutOfRangeException(nameof(need), need, "one need at a time"),
+    };
 }
 
 /// <summary>A red-teaming attack (implements <see cref="Attacks.IAttack"/>), e.g. <c>[Attack("relearn")]</c>.</summary>

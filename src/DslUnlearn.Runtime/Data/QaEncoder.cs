@@ -16,7 +16,7 @@ public sealed class QaEncoder(ITokenizer tokenizer, PromptSpec prompt)
 
     public EncodedQa Encode(QaExample example, bool paraphrased = false)
     {
-        string question = paraphrased ? example.ParaphrasedQuestion : example.Question;
+        string question = paraphrased ? example.RequireParaphrasedQuestion() : example.Question;
         int[] promptIds = tokenizer.Encode(prompt.QuestionTag + question + prompt.AnswerTag);
         int[] answerIds = tokenizer.Encode(example.Answer);
         int bos = tokenizer.BosId is null ? 0 : 1;

@@ -11,6 +11,9 @@ namespace DslUnlearn.Data;
 /// <see cref="PerturbedPerExample"/> perturbed answers (the paraphrased wording with a wrong fact of the same
 /// kind). Those come from a second generator per author, so the questions, answers and paraphrased questions
 /// are exactly those of the first version of this data set.
+/// Splits (docs/evaluation-protocol.md): the first <c>retain_eval_authors</c> retain authors are retain-eval, the
+/// other retain authors retain-train; <c>holdout_authors</c> further authors (default: as many as forget authors)
+/// are generated after all others, from the same stream, so adding them changes no trained author.
 /// </summary>
 public static class SyntheticAuthors
 {
@@ -38,25 +41,37 @@ public static class SyntheticAuthors
         if (spec.ForgetAuthors < 1 || spec.ForgetAuthors >= spec.Authors)
             throw new ArgumentOutOfRangeException(nameof(spec), spec.ForgetAuthors, "data.forget_authors must be in 1..authors-1.");
 
+        int retainAuthors = spec.Authors - spec.ForgetAuthors;
+        int evalAuthors = spec.RetainEvalAuthors ?? QaDataset.DefaultRetainEvalAuthors(retainAuthors);
+        if (evalAuthors < 1 || evalAuthors > retainAuthors || (evalAuthors == retainAuthors && retainAuthors > 1))
+            throw new ArgumentOutOfRangeException(nameof(spec), evalAuthors,
+                $"data.retain_eval_authors must be in 1..{Math.Max(1, retainAuthors - 1)} (the {retainAuthors} retain authors must keep at least one to train retain terms on).");
+        int holdoutAuthors = spec.HoldoutAuthors ?? spec.ForgetAuthors;
+        if (holdoutAuthors < 0) throw new ArgumentOutOfRangeException(nameof(spec), holdoutAuthors, "data.holdout_authors must be at least 0.");
+
         var rng = new SplitMix64(DataSeed);
         var names = new HashSet<string>(StringComparer.Ordinal);
         var forget = new List<QaExample>();
-        var retain = new List<QaExample>();
+        var retainEval = new List<QaExample>();
+        var retainTrain = new List<QaExample>();
+        var holdout = new List<QaExample>();
         int firstForget = spec.Authors - spec.ForgetAuthors;
-        for (int a = 0; a < spec.Authors; a++)
+        for (int a = 0; a < spec.Authors + holdoutAuthors; a++)
         {
             string name;
             do name = $"{Word(rng, 2)} {Word(rng, 3)}"; while (!names.Add(name));
-            var target = a >= firstForget ? forget : retain;
+            // Retain rows keep their position in the whole retain split as Index, whichever part they land in.
+            int retainIndex = retainEval.Count + retainTrain.Count;
+            var target = a >= spec.Authors ? holdout : a >= firstForget ? forget : a < evalAuthors ? retainEval : retainTrain;
             var alt = new SplitMix64(DataSeed ^ (0xA076_1D64_78BD_642FUL * (ulong)(a + 1)));
             foreach (var f in Facts(rng, alt, name).Take(spec.QaPerAuthor))
-                target.Add(new QaExample(target.Count, name, f.Question, f.Answer, f.Paraphrase)
+                target.Add(new QaExample(target == retainTrain ? retainIndex++ : target.Count, name, f.Question, f.Answer, f.Paraphrase)
                 {
                     ParaphrasedAnswer = f.ParaphrasedAnswer,
                     PerturbedAnswers = f.Perturbed,
                 });
         }
-        return new QaDataset(forget, retain);
+        return new QaDataset(forget, retainTrain, retainEval) { Holdout = holdout };
     }
 
     private static string Word(SplitMix64 rng, int syllables)

@@ -124,7 +124,7 @@ public static partial class StagedExperimentRunner
                     using var reference = LoadModel(p, ctx.Input("finetune/target"), fmt);
                     using var unlearned = LoadModel(p, ctx.Input(unlearnStage), fmt);
                     using var oracle = withOracle ? LoadModel(p, ctx.Input(OracleStage), fmt) : null;
-                    MetricContext On(ICausalLM m, SplitKind split) => new(m, p.Encoder, p.Data.Split(split), SpecNames.Of(split), p.Device, ExperimentRunner.EvalBatchSize, Reference: oracle);
+                    MetricContext On(ICausalLM m, SplitKind split) => MetricContext.ForSplit(m, p.Encoder, p.Data, split, p.Device, ExperimentRunner.EvalBatchSize, oracle);
                     var result = calibration.Calibrator.Calibrate(new CalibrationContext(reference, unlearned,
                         m => criterion.Metric.Compute(On(m, calibration.RetainSplit)).AggValue,
                         calibration.ForgetMetrics.ToDictionary(fm => fm.Name, fm => (Func<ICausalLM, MetricResult>)(m => fm.Metric.Compute(On(m, SplitKind.Forget))))));
@@ -144,8 +144,7 @@ public static partial class StagedExperimentRunner
         foreach (var m in p.Spec.Metrics)
             foreach (var split in m.Splits)
             {
-                var result = m.Metric.Compute(new MetricContext(model, p.Encoder, p.Data.Split(split), SpecNames.Of(split), p.Device,
-                    ExperimentRunner.EvalBatchSize, Reference: reference, InputTransform: transform));
+                var result = m.Metric.Compute(MetricContext.ForSplit(model, p.Encoder, p.Data, split, p.Device, ExperimentRunner.EvalBatchSize, reference, transform));
                 // An aggregate-only metric (forget_quality, privleak) is kept as one value, so its mean is the aggregate.
                 values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? [result.AggValue]));
             }

@@ -8,8 +8,8 @@ namespace DslUnlearn.Engine;
 
 /// <summary>
 /// The oracle (retain-only) model of a staged run, when the spec sets <c>finetune.oracle: true</c>:
-/// <c>finetune/oracle</c> fine-tunes the initial model exactly like the target (same settings and seed) on the retain
-/// split only, so it never saw the forget set. It is evaluated (row "oracle"), attacked like the other models, passed
+/// <c>finetune/oracle</c> fine-tunes the initial model exactly like the target (same settings and seed) on every retain
+/// row the target saw (retain-train and retain-eval, never the holdout), so it never saw the forget set. It is evaluated (row "oracle"), attacked like the other models, passed
 /// to every metric as <see cref="Metrics.MetricContext.Reference"/> (forget_quality compares truth ratios against it),
 /// and is the "retain model" of OpenUnlearning's relearning score R in the robustness report.
 /// </summary>
@@ -34,7 +34,7 @@ public static partial class StagedExperimentRunner
     {
         var spec = p.Spec;
         if (!spec.Finetune.Oracle) return;
-        if (p.Retain.Length == 0)
+        if (p.FinetuneRetain.Length == 0)
             throw new InvalidOperationException($"{spec.SourceFile}: finetune.oracle is true, but the retain split is empty and the oracle is fine-tuned on it only; " +
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
@@ -46,7 +46,7 @@ public static partial class StagedExperimentRunner
             },
             Execute = ctx =>
             {
-                RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.Retain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+                RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
                     p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt));
             },
         });

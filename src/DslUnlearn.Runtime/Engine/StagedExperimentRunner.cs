@@ -61,7 +61,7 @@ public static partial class StagedExperimentRunner
         var progress = options.Progress;
         var p = Prepare(spec, options, progress);
         progress.Message($"Experiment '{spec.Name}' from {spec.SourceFile}: seed {spec.Seed}, device {DeviceName(p.Device)}, output {p.OutDir}, store {p.Store.Root}");
-        progress.Message($"Data: {p.Data.Forget.Count} forget and {p.Data.Retain.Count} retain QA pairs " + (spec.Data.Source == DataSource.Tofu
+        progress.Message($"Data: {p.Data.Forget.Count} forget, {p.Data.RetainTrain.Count} retain-train, {p.Data.RetainEval.Count} retain-eval and {p.Data.Holdout.Count} holdout QA pairs " + (spec.Data.Source == DataSource.Tofu
             ? $"(TOFU {spec.Data.Split}{(spec.Data.RetainAuthors is int r ? $", first {r} retain authors" : "")})."
             : $"({spec.Data.Authors} authors, {spec.Data.ForgetAuthors} to forget)."));
 
@@ -163,7 +163,11 @@ public static partial class StagedExperimentRunner
 
     /// <summary>Everything a run needs before any stage runs: data, encoder, config, store, graph.</summary>
     private sealed record Prepared(ExperimentSpec Spec, string OutDir, ArtifactStore Store, EngineOptions EngineOptions, Device Device,
-        QaDataset Data, QaEncoder Encoder, EncodedQa[] Forget, EncodedQa[] Retain, RunInputs.ModelSourceInfo Model, JsonNode ResolvedSpec, bool Fonts, StageGraph Graph);
+        QaDataset Data, QaEncoder Encoder, EncodedQa[] Forget, EncodedQa[] RetainTrain, EncodedQa[] RetainEval, RunInputs.ModelSourceInfo Model, JsonNode ResolvedSpec, bool Fonts, StageGraph Graph)
+    {
+        /// <summary>The retain rows the target and the oracle fine-tune on (retain-eval then retain-train, the data's order).</summary>
+        public EncodedQa[] FinetuneRetain => [.. RetainEval, .. RetainTrain];
+    }
 
     private static Prepared Prepare(ExperimentSpec spec, RunOptions options, IProgressSink progress)
     {
@@ -173,7 +177,8 @@ public static partial class StagedExperimentRunner
         var source = RunInputs.ModelSource(spec);
         var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var forget = encoder.EncodeAll(data.Forget);
-        var retain = encoder.EncodeAll(data.Retain);
+        var retainTrain = encoder.EncodeAll(data.RetainTrain);
+        var retainEval = encoder.EncodeAll(data.RetainEval);
         RunInputs.CheckFits(spec, source, data, encoder);
         var dup = spec.Unlearn.GroupBy(u => u.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
@@ -182,16 +187,27 @@ public static partial class StagedExperimentRunner
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
         var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
-            new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retain, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
+            new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);
         return p;
     }
 
-    /// <summary>The data section in stage keys; an unset retain_authors is left out, so keys from before it existed stay valid.</summary>
-    private static JsonObject DataNode(DataSpec data)
+    /// <summary>
+    /// The data section in stage keys; an unset retain_authors is left out, so keys from before it existed stay valid.
+    /// The resolved split sizes (docs/evaluation-protocol.md) and a holdout file's hash are part of it, so a change of
+    /// the split rules or of the file re-runs what depends on them.
+    /// </summary>
+    private static JsonObject DataNode(ExperimentSpec spec, QaDataset rows)
     {
+        var data = spec.Data;
         var node = CanonicalJson.FromObject(data)!.AsObject();
         if (data.RetainAuthors is null) node.Remove("retain_authors");
+        node["splits"] = new JsonObject
+        {
+            ["forget"] = rows.Forget.Count, ["retain_train"] = rows.RetainTrain.Count, ["retain_eval"] = rows.RetainEval.Count, ["holdout"] = rows.Holdout.Count,
+            ["auxiliary"] = new JsonObject(rows.Auxiliary.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value.Count))),
+        };
+        if (data.Holdout is { } holdout) node["holdout_sha256"] = FileHashCache.Sha256(RunInputs.ResolvePath(holdout, spec, "data.holdout"));
         return node;
     }
 
@@ -201,7 +217,7 @@ public static partial class StagedExperimentRunner
         string dev = DeviceName(p.Device);
         var dataNode = new JsonObject
         {
-            ["data"] = DataNode(spec.Data),
+            ["data"] = DataNode(spec, p.Data),
             ["prompt"] = CanonicalJson.FromObject(spec.Prompt),
             ["tokenizer"] = new JsonObject { ["type"] = p.Encoder.Tokenizer.GetType().Name, ["vocab_size"] = p.Encoder.Tokenizer.VocabSize },
         };
@@ -230,7 +246,7 @@ public static partial class StagedExperimentRunner
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = dev },
             Execute = ctx =>
             {
-                RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+                RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
                     p.Device, progress, "finetune target", padId, ctx.Cancellation, ckpt));
             },
         });
@@ -262,13 +278,13 @@ public static partial class StagedExperimentRunner
                     {
                         if (step != 0 && step % every != 0 && step != method.Options.TotalSteps(p.Forget.Length)) return;
                         double f = Evaluator.Evaluate(m, p.Forget, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
-                        double r = p.Retain.Length == 0 ? double.NaN : Evaluator.Evaluate(m, p.Retain, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
+                        double r = p.RetainEval.Length == 0 ? double.NaN : Evaluator.Evaluate(m, p.RetainEval, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
                         var list = ckpt!.Extra["trajectory"] as JsonArray ?? (JsonArray)(ckpt.Extra["trajectory"] = new JsonArray());
                         list.Add(new JsonObject { ["step"] = step, ["forget_es"] = f, ["retain_es"] = double.IsNaN(r) ? null : r });
                     }
                     ckpt = ctx.Checkpointer(Record);
                     Record(0, model);
-                    var log = UnlearningLoop.Run(model, method, p.Forget, p.Retain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt);
+                    var log = UnlearningLoop.Run(model, method, p.Forget, p.RetainTrain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt);
                     ctx.ResumedFromStep = ckpt.ResumedFromStep;
                     ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
                     ctx.Output.WriteJson("log.json", log.Select(l => new JsonObject
@@ -313,10 +329,8 @@ public static partial class StagedExperimentRunner
             {
                 using var model = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
                 using var oracle = withOracle ? LoadModel(p, ctx.Input(OracleStage), p.EngineOptions.ModelFormat) : null;
-                var eval = oracle is null
-                    ? ExperimentRunner.Evaluate(name, "", null, model, p.Spec, p.Data, p.Encoder, p.Device, progress)
-                    : new ModelEvaluation(name, "", null, EvaluateMetrics(p, model, null, oracle));
-                if (oracle is not null) progress.Message($"  {name,-10} " + string.Join("  ", eval.Metrics.Select(v => $"{v.Metric}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
+                var eval = new ModelEvaluation(name, "", null, EvaluateMetrics(p, model, null, oracle));
+                progress.Message($"  {name,-10} " + string.Join("  ", eval.Metrics.Select(v => $"{v.Metric}/{SpecNames.Of(v.Split)} {v.Mean:F3}")));
                 ctx.Output.WriteJson("eval.json", eval.Metrics.Select(m => new JsonObject
                 {
                     ["metric"] = m.Metric, ["split"] = SpecNames.Of(m.Split),

@@ -31,6 +31,14 @@ public sealed record MetricContext(
     Func<QaExample, QaExample>? InputTransform = null,
     IReadOnlyDictionary<string, IReadOnlyList<QaExample>>? AuxiliarySplits = null)
 {
+    /// <summary>
+    /// The context a run's metric gets on <paramref name="split"/>: the split's evaluation rows (forget, or retain-eval),
+    /// the data's holdout (null when it has none) and auxiliary sets, and the reference model (the oracle) when there is one.
+    /// </summary>
+    public static MetricContext ForSplit(ICausalLM model, QaEncoder encoder, QaDataset data, Specs.SplitKind split, Device device, int batchSize,
+        ICausalLM? reference = null, Func<QaExample, QaExample>? transform = null)
+        => new(model, encoder, data.Split(split), Pipeline.SpecNames.Of(split), device, batchSize, reference, data.HoldoutOrNull, transform, data.Auxiliary);
+
     /// <summary>The examples after the input transform, if any.</summary>
     public IReadOnlyList<QaExample> Inputs => Transform(Examples);
 

@@ -10,10 +10,11 @@ namespace DslUnlearn.Metrics;
 
 /// <summary>
 /// A membership-inference attack as a metric (OpenUnlearning's convention: a higher score means "looks less
-/// like training data"). value_by_index holds the split's per-sample scores. With a holdout set in the
-/// context (<see cref="MetricContext.Holdout"/>, examples never trained on) the aggregate is the AUC of
-/// telling holdout (positive) from split (negative) examples by score: 1 when the split is far more likely
-/// than the holdout (memorized), 0.5 when indistinguishable. Without a holdout it is the mean score.
+/// like training data"). value_by_index holds the split's per-sample scores. The aggregate is the AUC of
+/// telling holdout (<see cref="MetricContext.Holdout"/>, examples never trained on; positive) from split
+/// (members; negative) examples by score, as OpenUnlearning's mia_* metrics report it (forget vs holdout):
+/// 1 when the split is far more likely than the holdout (memorized), 0.5 when indistinguishable. Without a
+/// holdout it is an error (a build error from YAML), never a mean score passed off as the metric.
 /// </summary>
 public abstract class MiaMetric : IMetric
 {
@@ -22,18 +23,24 @@ public abstract class MiaMetric : IMetric
 
     public MetricResult Compute(MetricContext c)
     {
+        RequireHoldout(c, MetricName);
         var split = Scores(c, c.Model, c.Inputs);
-        if (c.Holdout is null) return MetricResult.FromValues(split);
         return new MetricResult(Auc(c, c.Model, split), split);
     }
 
     /// <summary>AUC of holdout vs split scores under <paramref name="model"/>; needs a holdout.</summary>
     public double Auc(MetricContext c, ICausalLM model, double[]? splitScores = null)
     {
-        var holdout = c.Holdout ?? throw new ArgumentException($"Membership-inference AUC on split '{c.Split}' needs a holdout set (examples the model never saw); none was given.");
+        var holdout = RequireHoldout(c, MetricName);
         splitScores ??= Scores(c, model, c.Inputs);
         return Statistics.Auc(splitScores, Scores(c, model, c.Transform(holdout)));
     }
+
+    /// <summary>The YAML name (from the attribute), for messages.</summary>
+    private string MetricName => GetType().GetCustomAttributes(typeof(MetricAttribute), false).OfType<MetricAttribute>().FirstOrDefault()?.Name ?? GetType().Name;
+
+    internal static IReadOnlyList<QaExample> RequireHoldout(MetricContext c, string metric)
+        => c.Holdout is { Count: > 0 } h ? h : throw new ArgumentException($"{MetricNeedsText.For(metric, MetricNeeds.Holdout)} (split '{c.Split}' got none).");
 
     internal static double MinK(IReadOnlyList<double> values, double k)
     {
@@ -51,7 +58,7 @@ public record MinKOptions
 }
 
 /// <summary>LOSS attack (Yeom et al.): the mean NLL of the answer.</summary>
-[Metric("mia_loss")]
+[Metric("mia_loss", Needs = MetricNeeds.Holdout)]
 public sealed class MiaLossMetric(NoOptions options) : MiaMetric
 {
     public NoOptions Options => options;
@@ -64,7 +71,7 @@ public sealed class MiaLossMetric(NoOptions options) : MiaMetric
 /// UTF-8 text. .NET's ZLibStream at its default ("optimal", zlib level 6) may differ by a byte or so from
 /// Python's zlib.compress on some texts.
 /// </summary>
-[Metric("mia_zlib")]
+[Metric("mia_zlib", Needs = MetricNeeds.Holdout)]
 public sealed class MiaZlibMetric(NoOptions options) : MiaMetric
 {
     public NoOptions Options => options;
@@ -81,7 +88,7 @@ public sealed class MiaZlibMetric(NoOptions options) : MiaMetric
 }
 
 /// <summary>Min-K% Prob (Shi et al., 2024): minus the mean of the lowest k share of the answer-token log-probabilities.</summary>
-[Metric("mia_min_k")]
+[Metric("mia_min_k", Needs = MetricNeeds.Holdout)]
 public sealed class MiaMinKMetric(MinKOptions options) : MiaMetric
 {
     public MinKOptions Options => options;
@@ -94,7 +101,7 @@ public sealed class MiaMinKMetric(MinKOptions options) : MiaMetric
 /// deviation of the log-probability under the model's own next-token distribution, (log p(y_t) - mu_t) / sigma_t
 /// (variance clamped at 1e-6), then minus the mean of the lowest k share.
 /// </summary>
-[Metric("mia_min_k_plus_plus")]
+[Metric("mia_min_k_plus_plus", Needs = MetricNeeds.Holdout)]
 public sealed class MiaMinKPlusPlusMetric(MinKOptions options) : MiaMetric
 {
     public MinKOptions Options => options;
@@ -105,13 +112,13 @@ public sealed class MiaMinKPlusPlusMetric(MinKOptions options) : MiaMetric
 }
 
 /// <summary>Reference attack: mean NLL under the model minus mean NLL under the reference model (<see cref="MetricContext.Reference"/>).</summary>
-[Metric("mia_reference")]
+[Metric("mia_reference", Needs = MetricNeeds.Holdout | MetricNeeds.Oracle)]
 public sealed class MiaReferenceMetric(NoOptions options) : MiaMetric
 {
     public NoOptions Options => options;
     public override double[] Scores(MetricContext c, ICausalLM model, IReadOnlyList<QaExample> examples)
     {
-        var reference = c.Reference ?? throw new ArgumentException($"mia_reference on split '{c.Split}' needs a reference model; none was given.");
+        var reference = c.Reference ?? throw new ArgumentException($"{MetricNeedsText.For("mia_reference", MetricNeeds.Oracle)} (split '{c.Split}' got none).");
         var target = AnswerScorer.Score(c, examples, model: model);
         var refStats = AnswerScorer.Score(c, examples, model: reference);
         return target.Select((s, i) => s.MeanNll - refStats[i].MeanNll).ToArray();
@@ -129,7 +136,7 @@ public record GradNormOptions
 /// p-norm per parameter tensor, averaged over the tensors (OpenUnlearning's definition). One backward pass
 /// per sample; the model's gradients are cleared afterwards and its weights are not changed.
 /// </summary>
-[Metric("mia_gradnorm")]
+[Metric("mia_gradnorm", Needs = MetricNeeds.Holdout)]
 public sealed class MiaGradNormMetric : MiaMetric
 {
     public static readonly IReadOnlyList<string> Norms = ["l1", "l2", "linf"];
@@ -196,7 +203,9 @@ public record PrivLeakOptions
     /// <summary>k of the Min-K% attacks.</summary>
     [Option(Min = 0, Max = 1, MinExclusive = true)]
     public double K { get; init; } = 0.4;
-    /// <summary>AUC of the retain-only reference model used when the context has no reference model.</summary>
+    /// <summary>AUC of the retain-only reference model used when the context has no reference model (direct API use:
+    /// from YAML privleak needs finetune.oracle, whose AUC on the same sets is the reference, as OpenUnlearning reads
+    /// the retain model's logs).</summary>
     [Option(Min = 0, Max = 1)]
     public double ReferenceAuc { get; init; } = 0.5;
 }
@@ -208,7 +217,7 @@ public record PrivLeakOptions
 /// strongly negative = the split still leaks. AUC_ref comes from <see cref="MetricContext.Reference"/> on the
 /// same sets, else from <c>reference_auc</c>. Aggregate only; needs a holdout.
 /// </summary>
-[Metric("privleak")]
+[Metric("privleak", Needs = MetricNeeds.Holdout | MetricNeeds.Oracle)]
 public sealed class PrivLeakMetric : IMetric
 {
     public static readonly IReadOnlyList<string> Attacks = ["mia_loss", "mia_zlib", "mia_min_k", "mia_min_k_plus_plus", "mia_gradnorm"];
@@ -232,6 +241,7 @@ public sealed class PrivLeakMetric : IMetric
 
     public MetricResult Compute(MetricContext c)
     {
+        MiaMetric.RequireHoldout(c, "privleak");
         double auc = _attack.Auc(c, c.Model);
         double reference = c.Reference is { } r ? _attack.Auc(c, r) : Options.ReferenceAuc;
         return new MetricResult(Value(auc, reference), null);

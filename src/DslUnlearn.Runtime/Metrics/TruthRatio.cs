@@ -95,14 +95,13 @@ public static class TruthRatio
 /// <see cref="MetricContext.Reference"/>) on the same split. High = indistinguishable from never having seen
 /// the data. Aggregate only.
 /// </summary>
-[Metric("forget_quality")]
+[Metric("forget_quality", Needs = MetricNeeds.Oracle)]
 public sealed class ForgetQualityMetric(NoOptions options) : IMetric
 {
     public NoOptions Options => options;
     public MetricResult Compute(MetricContext c)
     {
-        var reference = c.Reference ?? throw new ArgumentException(
-            $"forget_quality on split '{c.Split}' needs a reference model (a model fine-tuned on the retain split only); none was given.");
+        var reference = c.Reference ?? throw new ArgumentException($"{MetricNeedsText.For("forget_quality", MetricNeeds.Oracle)} (split '{c.Split}' got none).");
         var inputs = c.Inputs;
         var model = TruthRatio.Ratios(c, inputs);
         var oracle = TruthRatio.Ratios(c, inputs, reference);
@@ -111,33 +110,39 @@ public sealed class ForgetQualityMetric(NoOptions options) : IMetric
 }
 
 /// <summary>
-/// Model utility (TOFU): the harmonic mean of, on the split (TOFU: retain_perturbed) answer probability,
-/// ROUGE-L recall and truth ratio (true_better), and on each auxiliary set of the context (TOFU:
-/// real_authors and world_facts) the normalized answer probability against the wrong options, ROUGE-L recall
-/// and truth ratio (true_better). Aggregate only; zero when any part is zero.
+/// Model utility (TOFU, aggregate_eval_stat.py get_model_utility): the harmonic mean of 9 numbers. On the split
+/// (TOFU: retain_perturbed's rows): mean answer probability exp(-mean NLL), ROUGE-L recall of the greedy answer, and
+/// truth ratio mean max(0, 1 - R). On each of TOFU's auxiliary sets real_authors and world_facts: the answer's
+/// probability normalised over answer + perturbed answers, ROUGE-L recall, and truth ratio (true_better, with the
+/// answer itself as the true answer, TOFU's base_answer_key). Aggregate only; zero when any part is zero. Needs both
+/// auxiliary sets (TOFU data); synthetic data has no counterpart, so from YAML it is a build error there.
 /// </summary>
-[Metric("model_utility")]
+[Metric("model_utility", Needs = MetricNeeds.AuxiliarySplits)]
 public sealed class ModelUtilityMetric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;
 
     public MetricResult Compute(MetricContext c) => new(Statistics.HarmonicMean(Parts(c).Select(p => p.Value).ToArray()), null);
 
-    /// <summary>The named parts of the harmonic mean, e.g. "retain/answer_prob".</summary>
+    /// <summary>The 9 named parts of the harmonic mean, e.g. "retain/answer_prob", "world_facts/truth_ratio".</summary>
     public IReadOnlyList<KeyValuePair<string, double>> Parts(MetricContext c)
     {
+        var aux = c.AuxiliarySplits;
+        if (aux is null || !MetricNeedsText.AuxiliarySplits.All(aux.ContainsKey))
+            throw new ArgumentException($"{MetricNeedsText.For("model_utility", MetricNeeds.AuxiliarySplits)} (split '{c.Split}' got " +
+                                        $"{(aux is null || aux.Count == 0 ? "none" : string.Join(", ", aux.Keys))}).");
         var parts = new List<KeyValuePair<string, double>>();
         var inputs = c.Inputs;
         parts.Add(new($"{c.Split}/answer_prob", AnswerScorer.Score(c, inputs).Average(s => Math.Exp(-s.MeanNll))));
         parts.Add(new($"{c.Split}/rouge_l_recall", RougeRecall(c, inputs)));
         parts.Add(new($"{c.Split}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(c, inputs), "true_better")));
-        foreach (var (name, set) in c.AuxiliarySplits ?? new Dictionary<string, IReadOnlyList<QaExample>>())
+        foreach (var name in MetricNeedsText.AuxiliarySplits)
         {
-            var aux = c with { Split = name };
-            var xs = c.Transform(set);
-            parts.Add(new($"{name}/answer_prob_normalized", NormalizedAnswerProbabilityMetric.Values(aux, xs).Average()));
-            parts.Add(new($"{name}/rouge_l_recall", RougeRecall(aux, xs)));
-            parts.Add(new($"{name}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(aux, xs), "true_better")));
+            var on = c with { Split = name };
+            var xs = c.Transform(aux[name]);
+            parts.Add(new($"{name}/answer_prob_normalized", NormalizedAnswerProbabilityMetric.Values(on, xs).Average()));
+            parts.Add(new($"{name}/rouge_l_recall", RougeRecall(on, xs)));
+            parts.Add(new($"{name}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(on, xs), "true_better")));
         }
         return parts;
     }

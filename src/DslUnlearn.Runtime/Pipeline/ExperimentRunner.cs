@@ -36,10 +36,10 @@ public static class ExperimentRunner
         var source = RunInputs.ModelSource(spec);
         var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var forget = encoder.EncodeAll(data.Forget);
-        var retain = encoder.EncodeAll(data.Retain);
-        var all = forget.Concat(retain).ToArray();
+        var retainTrain = encoder.EncodeAll(data.RetainTrain);
+        var all = forget.Concat(encoder.EncodeAll(data.FinetuneRetain)).ToArray();
         RunInputs.CheckFits(spec, source, data, encoder);
-        progress.Message($"Data: {data.Forget.Count} forget and {data.Retain.Count} retain QA pairs.");
+        progress.Message($"Data: {data.Forget.Count} forget, {data.RetainTrain.Count} retain-train and {data.RetainEval.Count} retain-eval QA pairs.");
 
         ulong seed = (ulong)spec.Seed;
         torch.manual_seed(spec.Seed);
@@ -59,7 +59,7 @@ public static class ExperimentRunner
         {
             using var model = target.Clone();
             // Every method gets the same batch order for a given seed, so differences come from the method.
-            logs[u.Name] = UnlearningLoop.Run(model, u.Method, forget, retain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel, encoder.Tokenizer);
+            logs[u.Name] = UnlearningLoop.Run(model, u.Method, forget, retainTrain, seed + 1, device, progress, $"unlearn {u.Name}", padId, cancel, encoder.Tokenizer);
             models.Add(Evaluate(u.Name, "unlearned", u.MethodName, model, spec, data, encoder, device, progress));
         }
 
@@ -84,7 +84,7 @@ public static class ExperimentRunner
         foreach (var m in spec.Metrics)
             foreach (var split in m.Splits)
             {
-                var result = m.Metric.Compute(new MetricContext(model, encoder, data.Split(split), SpecNames.Of(split), device, EvalBatchSize));
+                var result = m.Metric.Compute(MetricContext.ForSplit(model, encoder, data, split, device, EvalBatchSize));
                 values.Add(new MetricValues(m.Name, split, result.ValueByIndex ?? []));
             }
         var eval = new ModelEvaluation(name, kind, method, values);

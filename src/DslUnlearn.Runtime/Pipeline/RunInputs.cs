@@ -21,14 +21,22 @@ public static class RunInputs
     public sealed record ModelSourceInfo(ITokenizer Tokenizer, int MaxPositions, string Description, string? Checkpoint, JsonNode Key,
         Func<ICausalLM> CreateInitial, Func<ICausalLM> CreateEmpty);
 
-    public static QaDataset LoadData(ExperimentSpec spec) => spec.Data.Source switch
+    /// <summary>The run's splits (forget, retain-train, retain-eval, holdout, auxiliary; docs/evaluation-protocol.md).</summary>
+    public static QaDataset LoadData(ExperimentSpec spec)
     {
-        DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
-        DataSource.Tofu => TofuData.LoadBenchmark(
-            ResolvePath(spec.Data.Path ?? throw new InvalidOperationException($"{spec.SourceFile}: data.source tofu needs data.path (the folder with TOFU's JSON Lines files)."), spec, "data.path"),
-            spec.Data.Split ?? "forget10").ToDataset().WithRetainAuthors(spec.Data.RetainAuthors, TofuData.QaPerAuthor),
-        _ => throw new NotSupportedException($"{spec.SourceFile}: data.source {spec.Data.Source} is not supported."),
-    };
+        var data = spec.Data.Source switch
+        {
+            DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
+            DataSource.Tofu => TofuData.LoadBenchmark(
+                ResolvePath(spec.Data.Path ?? throw new InvalidOperationException($"{spec.SourceFile}: data.source tofu needs data.path (the folder with TOFU's JSON Lines files)."), spec, "data.path"),
+                spec.Data.Split ?? "forget10").ToDataset(spec.Data.RetainAuthors, spec.Data.RetainEvalAuthors, spec.Data.HoldoutAuthors ?? 0, $"{spec.SourceFile}: data"),
+            _ => throw new NotSupportedException($"{spec.SourceFile}: data.source {spec.Data.Source} is not supported."),
+        };
+        if (spec.Data.Holdout is { } holdout)
+            data = data with { Holdout = TofuData.LoadFile(ResolvePath(holdout, spec, "data.holdout"), "holdout") };
+        MetricNeedsCheck.Check(spec, data);
+        return data;
+    }
 
     public static ModelSourceInfo ModelSource(ExperimentSpec spec)
     {
@@ -77,7 +85,8 @@ public static class RunInputs
         var answers = new List<string>(2 + e.PerturbedAnswers.Count) { e.Answer };
         if (e.ParaphrasedAnswer is { } paraphrased) answers.Add(paraphrased);
         answers.AddRange(e.PerturbedAnswers);
-        int promptIds = Math.Max(encoder.Encode(e with { Answer = "" }).Ids.Length, encoder.Encode(e with { Answer = "" }, paraphrased: true).Ids.Length);
+        int promptIds = Math.Max(encoder.Encode(e with { Answer = "" }).Ids.Length,
+            e.ParaphrasedQuestion is null ? 0 : encoder.Encode(e with { Answer = "" }, paraphrased: true).Ids.Length);
         int answerIds = answers.Max(a => encoder.Tokenizer.Encode(a).Length);
         return promptIds + answerIds;
     }

@@ -52,7 +52,7 @@ public static class ResultsJsonWriter
 
             w.WriteStartObject("examples");
             WriteExamples(w, "forget", run.Data.Forget);
-            WriteExamples(w, "retain", run.Data.Retain);
+            WriteExamples(w, "retain", run.Data.RetainEval);
             w.WriteEndObject();
             w.WriteEndObject();
         }

@@ -18,9 +18,9 @@ public static class SummaryMarkdownWriter
         if (s.Description.Length > 0) sb.AppendLine(s.Description).AppendLine();
         sb.AppendLine($"- spec: `{s.SourceFile}`, seed {s.Seed}");
         sb.AppendLine(s.Data.Source == DataSource.Tofu
-            ? $"- data: TOFU {s.Data.Split}; forget = {run.Data.Forget.Count} pairs, retain = {run.Data.Retain.Count} pairs" +
+            ? $"- data: TOFU {s.Data.Split}; forget = {run.Data.Forget.Count} pairs, {Splits(run.Data)}" +
               (s.Data.RetainAuthors is int r ? $" (the first {r} retain authors)" : "")
-            : $"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), retain = {run.Data.Retain.Count} pairs");
+            : $"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), {Splits(run.Data)}");
         sb.AppendLine($"- model: {s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
         foreach (var u in s.Unlearn)
             sb.AppendLine($"- unlearn `{u.Name}`: {u.MethodName}, lr {u.Method.Options.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Method.Options.Steps.Describe()}, batch {u.Method.Options.BatchSize}" +
@@ -44,5 +44,9 @@ public static class SummaryMarkdownWriter
     }
 
     private static string Title(string m) => SummaryTables.MetricTitle(m);
+    /// <summary>The retain and holdout parts (docs/evaluation-protocol.md).</summary>
+    private static string Splits(Data.QaDataset d)
+        => $"retain = {d.RetainTrain.Count} pairs trained on by retain terms + {d.RetainEval.Count} measured (retain-eval), holdout = {d.Holdout.Count} pairs" +
+           (d.Auxiliary.Count == 0 ? "" : $", auxiliary = {string.Join(", ", d.Auxiliary.Select(kv => $"{kv.Key} ({kv.Value.Count})"))}");
     private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
 }

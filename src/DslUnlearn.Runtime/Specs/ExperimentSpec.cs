@@ -50,6 +50,22 @@ public sealed record DataSpec
     /// of them. A limit turns an hours-long CPU run into minutes; the forget split is never cut.
     /// </summary>
     public int? RetainAuthors { get; init; }
+    /// <summary>
+    /// Retain authors whose rows retain metrics and the calibration criterion measure; retain terms of unlearning
+    /// methods never train on them (the target and the oracle still do). The first retain authors (TOFU: rows of
+    /// retain_perturbed.json, at most its 20 authors). null = a ninth of the kept retain authors, rounded up
+    /// (<see cref="Data.QaDataset.DefaultRetainEvalAuthors"/>; TOFU forget10 with all authors: 20, UWC's split).
+    /// </summary>
+    public int? RetainEvalAuthors { get; init; }
+    /// <summary>
+    /// Non-member authors for membership inference and privleak, never trained on. Synthetic: extra authors generated
+    /// after the others (null = as many as forget_authors). TOFU: the last N retain authors of the split, taken out
+    /// of every fine-tuning (null = none).
+    /// </summary>
+    public int? HoldoutAuthors { get; init; }
+    /// <summary>A JSON Lines file of non-member QA pairs (question, answer), relative to the repository root; for a
+    /// supplied model.checkpoint whose training data the run does not control. null = none.</summary>
+    public string? Holdout { get; init; }
     /// <summary>Number of fictitious authors (>= 2).</summary>
     public required int Authors { get; init; }
     /// <summary>QA pairs per author (1..10).</summary>

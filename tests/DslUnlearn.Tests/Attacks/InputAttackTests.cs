@@ -82,7 +82,7 @@ public class InputAttackTests
         var a = attack.Apply(TinyKit.Context(model, seed: 3)).InputTransform!;
         var b = attack.Apply(TinyKit.Context(model, seed: 3)).InputTransform!;
         var c = attack.Apply(TinyKit.Context(model, seed: 4)).InputTransform!;
-        var retain = TinyKit.Data.Retain;
+        var retain = TinyKit.Data.RetainTrain;
         foreach (var e in TinyKit.Data.All)
         {
             var t = a(e);

@@ -98,7 +98,7 @@ public class ModelAttackTests
         float[] Params(ProbeView v) => v.Readout!.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         Assert.Equal(Params(a), Params(b));
         Assert.Contains(Params(a), v => v != 0);
-        Assert.True(TinyKit.Nll(a, TinyKit.Data.Retain) < TinyKit.Nll(lens, TinyKit.Data.Retain));
+        Assert.True(TinyKit.Nll(a, TinyKit.Data.RetainEval) < TinyKit.Nll(lens, TinyKit.Data.RetainEval));
         Assert.Equal(weights, TinyKit.Weights(model));
         Assert.All(model.parameters(), p => Assert.True(p.requires_grad));
         using var clone = a.Clone();

@@ -38,7 +38,7 @@ internal static class TinyKit
     private static readonly Lazy<(LlamaForCausalLM Target, LlamaForCausalLM Unlearned)> Trained = new(() =>
     {
         var target = NewModel(seed: 11);
-        Finetuner.Train(target, Encoder.EncodeAll(Data.All), new FinetuneSpec { Epochs = 30, Lr = FinetuneLr, BatchSize = 6, WeightDecay = 0, WarmupSteps = 2, MaxGradNorm = 1 },
+        Finetuner.Train(target, Encoder.EncodeAll(Data.Forget.Concat(Data.FinetuneRetain)), new FinetuneSpec { Epochs = 30, Lr = FinetuneLr, BatchSize = 6, WeightDecay = 0, WarmupSteps = 2, MaxGradNorm = 1 },
             seed: 5, CPU, NullProgressSink.Instance, "finetune", Encoder.Tokenizer.PadId);
         var unlearned = (LlamaForCausalLM)target.Clone();
         UnlearningLoop.Run(unlearned, new GradientAscent(new GaOptions { Lr = 2e-3, Steps = 6, BatchSize = 3 }), Encoder.EncodeAll(Data.Forget),

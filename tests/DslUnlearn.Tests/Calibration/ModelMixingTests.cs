@@ -110,7 +110,7 @@ public class ModelMixingTests
         using var unlearned = (LlamaForCausalLM)TinyKit.Unlearned.Clone();
         var unlW = TinyKit.Weights(unlearned);
         var es = new EsExactMetric(new NoOptions());
-        double Retain(ICausalLM m) => es.Compute(new MetricContext(m, TinyKit.Encoder, TinyKit.Data.Retain, "retain", CPU)).AggValue;
+        double Retain(ICausalLM m) => es.Compute(new MetricContext(m, TinyKit.Encoder, TinyKit.Data.RetainEval, "retain", CPU)).AggValue;
         MetricResult Forget(ICausalLM m) => es.Compute(new MetricContext(m, TinyKit.Encoder, TinyKit.Data.Forget, "forget", CPU));
         int retainCalls = 0;
         var context = new CalibrationContext(reference, unlearned, m => { retainCalls++; return Retain(m); },
@@ -140,7 +140,7 @@ public class ModelMixingTests
         using var same = (LlamaForCausalLM)TinyKit.Target.Clone();
         var es = new EsExactMetric(new NoOptions());
         var context = new CalibrationContext(reference, same,
-            m => es.Compute(new MetricContext(m, TinyKit.Encoder, TinyKit.Data.Retain, "retain", CPU)).AggValue,
+            m => es.Compute(new MetricContext(m, TinyKit.Encoder, TinyKit.Data.RetainEval, "retain", CPU)).AggValue,
             new Dictionary<string, Func<ICausalLM, MetricResult>>());
         var result = new ModelMixingCalibrator(new ModelMixingOptions { CurvePoints = 0 }).Calibrate(context);
         Assert.Equal(1.0, result.Alpha);

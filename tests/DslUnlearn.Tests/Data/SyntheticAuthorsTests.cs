@@ -14,9 +14,9 @@ public class SyntheticAuthorsTests
     {
         var d = SyntheticAuthors.Generate(Spec());
         Assert.Equal(8, d.Forget.Count);
-        Assert.Equal(32, d.Retain.Count);
+        Assert.Equal(32, d.FinetuneRetain.Count());
         Assert.Equal(2, d.Forget.Select(e => e.Author).Distinct().Count());
-        Assert.Empty(d.Forget.Select(e => e.Author).Intersect(d.Retain.Select(e => e.Author)));
+        Assert.Empty(d.Forget.Select(e => e.Author).Intersect(d.FinetuneRetain.Select(e => e.Author)));
         Assert.Equal(Enumerable.Range(0, 8), d.Forget.Select(e => e.Index));
         var bigger = SyntheticAuthors.Generate(Spec(authors: 10, forget: 3));
         Assert.Equal(d.Forget.Select(e => e.Author).Distinct(), bigger.Forget.Skip(4).Select(e => e.Author).Distinct());
@@ -43,7 +43,7 @@ public class SyntheticAuthorsTests
         var c = SyntheticAuthors.Generate(Spec(qa: 6));
         Assert.Equal(a.All, b.All);
         Assert.Equal(a.All.Select(e => e.Answer), c.All.Where((_, i) => i % 6 < 3).Select(e => e.Answer));
-        Assert.Equal(10, a.All.Select(e => e.Author).Distinct().Count());
+        Assert.Equal(12, a.All.Select(e => e.Author).Distinct().Count()); // 10 + 2 holdout authors (default: as many as forget)
     }
 
     [Theory]
@@ -125,7 +125,8 @@ public class SyntheticAuthorsPerturbationTests
         // Pins the built-in data (the quickstart numbers depend on it): a SHA-256 over every field of 40 authors.
         var d = SyntheticAuthors.Generate(new DataSpec { Source = DataSource.Synthetic, Authors = 40, QaPerAuthor = 5, ForgetAuthors = 4 });
         Assert.Equal("What genre does Time Droumakrir write?", d.Forget[1].Question);
-        string text = string.Join("\n", d.All.Select(e => $"{e.Author}|{e.Question}|{e.Answer}|{e.ParaphrasedQuestion}"));
+        // Forget then every retain row (retain-eval authors first): the rows fine-tuning sees, unchanged by the split.
+        string text = string.Join("\n", d.Forget.Concat(d.FinetuneRetain).Select(e => $"{e.Author}|{e.Question}|{e.Answer}|{e.ParaphrasedQuestion}"));
         string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         Assert.Equal(OriginalHash, hash);
         var again = SyntheticAuthors.Generate(new DataSpec { Source = DataSource.Synthetic, Authors = 40, QaPerAuthor = 5, ForgetAuthors = 4 });

@@ -54,8 +54,13 @@ public class TofuDataTests
         Assert.Equal(400, b.RetainEval!.Count);
         Assert.Equal(100, b.RealAuthors!.Count);
         Assert.Equal(117, b.WorldFacts!.Count);
-        Assert.All(b.RealAuthors, e => { Assert.Null(e.ParaphrasedAnswer); Assert.NotEmpty(e.PerturbedAnswers); Assert.Equal(e.Question, e.ParaphrasedQuestion); });
-        Assert.Equal(b.Forget.Count + b.Retain.Count, b.ToDataset().All.Count());
+        // TOFU compares real_authors and world_facts against the answer itself; they have no paraphrased question.
+        Assert.All(b.RealAuthors, e => { Assert.Equal(e.Answer, e.ParaphrasedAnswer); Assert.NotEmpty(e.PerturbedAnswers); Assert.Null(e.ParaphrasedQuestion); });
+        // retain_perturbed.json is the first 400 rows of every retain split, with the extra fields (checked by the loader too).
+        Assert.Equal(b.Retain.Take(400).Select(e => (e.Question, e.Answer, e.Author)), b.RetainEval.Select(e => (e.Question, e.Answer, e.Author)));
+        Assert.All(b.RetainEval, e => { Assert.NotNull(e.ParaphrasedQuestion); Assert.NotNull(e.ParaphrasedAnswer); Assert.Equal(5, e.PerturbedAnswers.Count); });
+        var d = b.ToDataset();
+        Assert.Equal(b.Forget.Count + b.Retain.Count + 100 + 117, d.All.Count());
         Assert.Equal(3960, TofuData.LoadSplit(TofuFactAttribute.Folder, "retain99").Count);
     }
 
@@ -67,7 +72,7 @@ public class TofuDataTests
         File.WriteAllText(path, """{"question":"Q1","answer":"A1"}""" + "\n\n" + """{"question":"Q2","answer":"A2","perturbed_answer":["w1","w2"],"paraphrased_question":"P2","paraphrased_answer":"PA2"}""");
         var rows = TofuData.LoadFile(path);
         Assert.Equal(2, rows.Count);
-        Assert.Equal("Q1", rows[0].ParaphrasedQuestion);
+        Assert.Null(rows[0].ParaphrasedQuestion);                     // a plain row has none; nothing stands in for it
         Assert.Empty(rows[0].PerturbedAnswers);
         Assert.Equal(["w1", "w2"], rows[1].PerturbedAnswers);
         Assert.Equal(("P2", "PA2", 1), (rows[1].ParaphrasedQuestion, rows[1].ParaphrasedAnswer, rows[1].Index));
@@ -88,6 +93,38 @@ public class TofuDataTests
         var e = Assert.Throws<DataFileException>(() => TofuData.LoadFile(path));
         Assert.Contains($"{path}:{line}:", e.Message);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("forget01_perturbed", """{"question":"Q","answer":"A","paraphrased_answer":"PA","perturbed_answer":["w"]}""", "missing the required field \"paraphrased_question\"")]
+    [InlineData("retain_perturbed", """{"question":"Q","answer":"A","paraphrased_question":"PQ","perturbed_answer":["w"]}""", "missing the required field \"paraphrased_answer\"")]
+    [InlineData("forget10_perturbed", """{"question":"Q","answer":"A","paraphrased_question":"PQ","paraphrased_answer":"PA"}""", "missing \"perturbed_answer\"")]
+    [InlineData("world_facts_perturbed", """{"question":"Q","answer":"A","perturbed_answer":[]}""", "missing \"perturbed_answer\"")]
+    public void A_perturbed_file_row_without_its_paraphrase_or_perturbed_answers_is_an_error_naming_file_and_row(string name, string row, string expected)
+    {
+        // Never replaced by the original question or answer (OU users met the silent version mid-run).
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, name + ".json");
+        string good = """{"question":"Q0","answer":"A0","paraphrased_question":"P0","paraphrased_answer":"PA0","perturbed_answer":["w0"]}""";
+        File.WriteAllText(path, good + "\n" + row + "\n");
+        var e = Assert.Throws<DataFileException>(() => TofuData.LoadFile(path));
+        Assert.Contains($"{path}:2:", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_retain_perturbed_file_that_is_not_the_start_of_the_retain_split_is_refused()
+    {
+        using var dir = new TempDir();
+        string row(int i, bool p) => p ? $$"""{"question":"Q{{i}}","answer":"A{{i}}","paraphrased_question":"P","paraphrased_answer":"PA","perturbed_answer":["w"]}"""
+                                       : $$"""{"question":"Q{{i}}","answer":"A{{i}}"}""";
+        File.WriteAllLines(Path.Combine(dir.Path, "forget01_perturbed.json"), Enumerable.Range(900, 20).Select(i => row(i, true)));
+        File.WriteAllLines(Path.Combine(dir.Path, "retain99.json"), Enumerable.Range(0, 60).Select(i => row(i, false)));
+        File.WriteAllLines(Path.Combine(dir.Path, "retain_perturbed.json"), Enumerable.Range(0, 20).Select(i => row(i == 7 ? 70 : i, true)));
+        var e = Assert.Throws<DataFileException>(() => TofuData.LoadBenchmark(dir.Path, "forget01"));
+        Assert.Contains("retain_perturbed.json:8: row 8 differs from row 8 of", e.Message);
+        File.Delete(Path.Combine(dir.Path, "retain_perturbed.json"));
+        Assert.Contains("retain_perturbed.json not found", Assert.Throws<FileNotFoundException>(() => TofuData.LoadBenchmark(dir.Path, "forget01")).Message);
     }
 
     [Fact]

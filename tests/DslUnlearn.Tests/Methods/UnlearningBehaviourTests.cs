@@ -27,7 +27,7 @@ public sealed class SyntheticTargetFixture : IDisposable
         var data = SyntheticAuthors.Generate(new DataSpec { Source = DataSource.Synthetic, Authors = 6, QaPerAuthor = 3, ForgetAuthors = 1 });
         var encoder = new QaEncoder(Tokenizer, new PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " });
         Forget = encoder.EncodeAll(data.Forget);
-        Retain = encoder.EncodeAll(data.Retain);
+        Retain = encoder.EncodeAll(data.FinetuneRetain);
         var config = new LlamaConfig(Tokenizer.VocabSize, 32, 1, 4, 2, 64, 128);
         torch.manual_seed(5);
         Target = new LlamaForCausalLM(config);

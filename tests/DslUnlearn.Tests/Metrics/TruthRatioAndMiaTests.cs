@@ -1,3 +1,4 @@
+using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Stats;
@@ -30,12 +31,15 @@ public class TruthRatioAndMiaTests
     }
 
     [Fact]
-    public void Truth_ratio_uses_the_original_answer_when_there_is_no_paraphrase_and_needs_perturbed_answers()
+    public void Truth_ratio_compares_against_the_paraphrased_answer_never_falls_back_and_needs_perturbed_answers()
     {
         using var model = Designed();
-        // real_authors-style: true answer 'x' (4/111), wrong 'u' (2/111) -> R = 1/2.
-        var tr = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(0, "x", null, "u")], split: "real_authors"));
+        // real_authors-style (the loader sets the paraphrased answer to the answer, TOFU's base_answer_key): true answer 'x' (4/111), wrong 'u' (2/111) -> R = 1/2.
+        var tr = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(0, "x", "x", "u")], split: "real_authors"));
         Assert.Equal(0.5, tr.ValueByIndex![0], 5);
+        var none = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(5, "x", null, "u")])));
+        Assert.Contains("example 5", none.Message);
+        Assert.Contains("no paraphrased answer", none.Message);
         var e = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(3, "x", "p")])));
         Assert.Contains("example 3", e.Message);
         Assert.Contains("_perturbed", e.Message);
@@ -68,8 +72,8 @@ public class TruthRatioAndMiaTests
         var retain = new[] { Qa(0, "p", "p", "u", "v"), Qa(1, "x", "p", "u") };
         var aux = new Dictionary<string, IReadOnlyList<QaExample>>
         {
-            ["real_authors"] = [Qa(0, "p", null, "u", "v")],
-            ["world_facts"] = [Qa(0, "p", null, "x")],
+            ["real_authors"] = [Qa(0, "p", "p", "u", "v")],
+            ["world_facts"] = [Qa(0, "p", "p", "x")],
         };
         var metric = new ModelUtilityMetric(new GenerationOptions { MaxNewTokens = 4 });
         var c = Ctx(model, retain, split: "retain", aux: aux);
@@ -127,6 +131,28 @@ public class TruthRatioAndMiaTests
         }
     }
 
+    /// <summary>The mean per-sample attack score (what the aggregate was before a holdout was required).</summary>
+    private static double Mean(MiaMetric m, MetricContext c) => m.Scores(c, c.Model, c.Inputs).Average();
+
+    [Fact]
+    public void Mia_metrics_need_a_holdout_and_report_the_auc_of_members_against_it()
+    {
+        // p('x' | '=') = 1/2: "x" (member-like, NLL ln 2) vs "u" (uniform, NLL ln V): the holdout scores higher, AUC 1.
+        using var model = new BigramLM(Tok.VocabSize);
+        model.Set(Id('='), Id('x'), Math.Log(99));
+        var members = new[] { Qa(0, "x"), Qa(1, "x") };
+        var e = Assert.Throws<ArgumentException>(() => new MiaLossMetric(new NoOptions()).Compute(Ctx(model, members)));
+        Assert.Contains(MetricNeedsText.For("mia_loss", MetricNeeds.Holdout), e.Message);
+        var c = Ctx(model, members) with { Holdout = [Qa(5, "u"), Qa(6, "u")] };
+        var r = new MiaLossMetric(new NoOptions()).Compute(c);
+        Assert.Equal(1.0, r.AggValue);
+        Assert.Equal(2, r.ValueByIndex!.Count);                         // per-sample scores stay the members'
+        Assert.Equal(0.5, new MiaLossMetric(new NoOptions()).Compute(c with { Holdout = members }).AggValue);
+        Assert.Contains("privleak", Assert.Throws<ArgumentException>(() => new PrivLeakMetric(new PrivLeakOptions()).Compute(Ctx(model, members))).Message);
+        // privleak against the model itself as the reference: the same AUC, gap 0.
+        Assert.Equal(0, new PrivLeakMetric(new PrivLeakOptions { Attack = "mia_loss" }).Compute(c with { Reference = model }).AggValue, 9);
+    }
+
     [Fact]
     public void Mia_scores_match_hand_computed_values()
     {
@@ -135,21 +161,21 @@ public class TruthRatioAndMiaTests
         model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
         var c = Ctx(model, [Qa(0, "xy")]);
         double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
-        Assert.Equal(nll, new MiaLossMetric(new NoOptions()).Compute(c).AggValue, 5);
-        Assert.Equal(nll / 10, new MiaZlibMetric(new NoOptions()).Compute(c).AggValue, 5);     // zlib("xy") = 10 bytes
-        Assert.Equal(-Math.Log(0.5), new MiaMinKMetric(new MinKOptions { K = 0.4 }).Compute(c).AggValue, 5); // max(1, int(0.8)) = 1 token
-        Assert.Equal(nll, new MiaMinKMetric(new MinKOptions { K = 1 }).Compute(c).AggValue, 5);
+        Assert.Equal(nll, Mean(new MiaLossMetric(new NoOptions()), c), 5);
+        Assert.Equal(nll / 10, Mean(new MiaZlibMetric(new NoOptions()), c), 5);     // zlib("xy") = 10 bytes
+        Assert.Equal(-Math.Log(0.5), Mean(new MiaMinKMetric(new MinKOptions { K = 0.4 }), c), 5); // max(1, int(0.8)) = 1 token
+        Assert.Equal(nll, Mean(new MiaMinKMetric(new MinKOptions { K = 1 }), c), 5);
         using var uniform = new BigramLM(Tok.VocabSize);
-        Assert.Equal(nll - LnV, new MiaReferenceMetric(new NoOptions()).Compute(Ctx(model, [Qa(0, "xy")], reference: uniform)).AggValue, 5);
+        Assert.Equal(nll - LnV, Mean(new MiaReferenceMetric(new NoOptions()), Ctx(model, [Qa(0, "xy")], reference: uniform)), 5);
 
         // Min-K%++ at '=': p(x) = 1/2 and 99 tokens at 1/198: mu = E[log p], var = E[log^2 p] - mu^2.
         double a = Math.Log(0.5), b = Math.Log(0.5 / 99);
         double mu = 0.5 * a + 0.5 * b, var = 0.5 * a * a + 0.5 * b * b - mu * mu;
         using var one = new BigramLM(Tok.VocabSize);
         one.Set(Id('='), Id('x'), Math.Log(99));
-        Assert.Equal(-(a - mu) / Math.Sqrt(var), new MiaMinKPlusPlusMetric(new MinKOptions()).Compute(Ctx(one, [Qa(0, "x")])).AggValue, 4);
+        Assert.Equal(-(a - mu) / Math.Sqrt(var), Mean(new MiaMinKPlusPlusMetric(new MinKOptions()), Ctx(one, [Qa(0, "x")])), 4);
         // Uniform: log p = mu exactly in exact arithmetic; float32 leaves ~5e-7, divided by the clamped sigma 1e-3.
-        Assert.InRange(new MiaMinKPlusPlusMetric(new MinKOptions()).Compute(Ctx(uniform, [Qa(0, "x")])).AggValue, -1e-3, 1e-3);
+        Assert.InRange(Mean(new MiaMinKPlusPlusMetric(new MinKOptions()), Ctx(uniform, [Qa(0, "x")])), -1e-3, 1e-3);
     }
 
     [Fact]
@@ -158,10 +184,10 @@ public class TruthRatioAndMiaTests
         // d(-log softmax(w)[y]) / dw = softmax(w) - onehot(y) on the one row used: L2 norm sqrt((V-1)/V).
         using var model = new BigramLM(Tok.VocabSize);
         var c = Ctx(model, [Qa(0, "x"), Qa(1, "y")]);
-        var r = new MiaGradNormMetric(new GradNormOptions()).Compute(c);
-        Assert.All(r.ValueByIndex!, v => Assert.Equal(Math.Sqrt(0.99), v, 5));
-        Assert.Equal(2 * 0.99, new MiaGradNormMetric(new GradNormOptions { Norm = "l1" }).Compute(c).AggValue, 5);
-        Assert.Equal(0.99, new MiaGradNormMetric(new GradNormOptions { Norm = "linf" }).Compute(c).AggValue, 5);
+        var r = new MiaGradNormMetric(new GradNormOptions()).Scores(c, model, c.Inputs);
+        Assert.All(r, v => Assert.Equal(Math.Sqrt(0.99), v, 5));
+        Assert.Equal(2 * 0.99, Mean(new MiaGradNormMetric(new GradNormOptions { Norm = "l1" }), c), 5);
+        Assert.Equal(0.99, Mean(new MiaGradNormMetric(new GradNormOptions { Norm = "linf" }), c), 5);
         Assert.All(model.parameters(), p => Assert.True(p.grad is null || p.grad.abs().sum().item<float>() == 0));
         Assert.Throws<ArgumentException>(() => new MiaGradNormMetric(new GradNormOptions { Norm = "l3" }));
     }

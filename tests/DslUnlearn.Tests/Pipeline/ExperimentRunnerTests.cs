@@ -61,11 +61,11 @@ public class ExperimentRunnerTests
         var source = RunInputs.ModelSource(spec);
         var encoder = new QaEncoder(source.Tokenizer, spec.Prompt);
         var fits = new QaExample(0, "a", "Q?", "short", "Q?") { PerturbedAnswers = ["also short"] };
-        var data = new QaDataset([fits], [fits with { Index = 1 }]);
+        var data = new QaDataset([fits], [fits with { Index = 1 }], []);
         RunInputs.CheckFits(spec, source, data, encoder); // fits: no exception
 
         var tooLong = fits with { PerturbedAnswers = [new string('x', spec.Model.MaxSeqLen)] };
-        var e = Assert.Throws<InvalidOperationException>(() => RunInputs.CheckFits(spec, source, data with { Retain = [tooLong] }, encoder));
+        var e = Assert.Throws<InvalidOperationException>(() => RunInputs.CheckFits(spec, source, data with { RetainTrain = [tooLong] }, encoder));
         Assert.Contains("raise model.max_seq_len to at least", e.Message);
         Assert.Contains("author 'a', question 'Q?'", e.Message);
     }

@@ -32,25 +32,84 @@ public class RunInputsTests
         }
         var spec = TestSpecs.Tiny("unused") with { Data = new DataSpec { Source = DataSource.Tofu, Path = TofuFolder, Split = "forget01", Authors = 2, QaPerAuthor = 1, ForgetAuthors = 1 } };
         var data = RunInputs.LoadData(spec);
+        var retain99 = TofuData.LoadFile(Path.Combine(TofuFolder, "retain99.json"));
         Assert.Equal(40, data.Forget.Count);
-        Assert.Equal(3960, data.Retain.Count);
         Assert.All(data.Forget, e => Assert.NotEqual(e.Question, e.ParaphrasedQuestion));
+        // Retain-eval: retain_perturbed's 400 rows (20 authors, the default cap), which are retain99's first 400 with the extra fields.
+        Assert.Equal(400, data.RetainEval.Count);
+        Assert.Equal(retain99.Take(400).Select(e => (e.Question, e.Answer)), data.RetainEval.Select(e => (e.Question, e.Answer)));
+        Assert.All(data.RetainEval, e => { Assert.NotNull(e.ParaphrasedQuestion); Assert.NotNull(e.ParaphrasedAnswer); Assert.Equal(5, e.PerturbedAnswers.Count); });
+        Assert.Equal(retain99.Skip(400), data.RetainTrain);
+        Assert.Equal(retain99.Select(e => (e.Question, e.Answer)), data.FinetuneRetain.Select(e => (e.Question, e.Answer)));
+        Assert.Empty(data.Holdout);
+        Assert.Equal([("real_authors", 100), ("world_facts", 117)], data.Auxiliary.Select(kv => (kv.Key, kv.Value.Count)).Order());
 
-        // data.retain_authors keeps the first N retain authors, whole (20 pairs each), and never cuts the forget split.
-        var limited = RunInputs.LoadData(spec with { Data = spec.Data with { RetainAuthors = 3 } });
+        // data.retain_authors keeps the first N retain authors, whole (20 pairs each), and never cuts the forget split;
+        // a ninth of them (rounded up) is retain-eval. holdout_authors takes the split's last retain authors out.
+        var limited = RunInputs.LoadData(spec with { Data = spec.Data with { RetainAuthors = 3, HoldoutAuthors = 2 } });
         Assert.Equal(40, limited.Forget.Count);
-        Assert.Equal(data.Retain.Take(60), limited.Retain);
+        Assert.Equal(retain99.Take(60).Select(e => (e.Question, e.Answer)), limited.FinetuneRetain.Select(e => (e.Question, e.Answer)));
+        Assert.Equal((20, 40), (limited.RetainEval.Count, limited.RetainTrain.Count));
+        Assert.Equal(retain99.Skip(retain99.Count - 40), limited.Holdout);
+        Assert.Equal(["tofu-author-196", "tofu-author-197"], limited.Holdout.Select(e => e.Author).Distinct());
     }
 
     [Fact]
-    public void Retain_authors_keeps_whole_authors_and_refuses_zero()
+    public void The_paper_tofu_spec_measures_retain_perturbed_a_holdout_and_the_auxiliary_sets()
     {
-        QaExample ex(string q) => new(0, "author", q, "a", q);
-        var data = new QaDataset([ex("f")], Enumerable.Range(0, 10).Select(i => ex($"r{i}")).ToList());
-        Assert.Same(data, data.WithRetainAuthors(null, 2));
-        Assert.Equal(["r0", "r1", "r2", "r3"], data.WithRetainAuthors(2, 2).Retain.Select(e => e.Question));
-        Assert.Same(data, data.WithRetainAuthors(9, 2)); // more than there are: everything
-        Assert.Throws<ArgumentOutOfRangeException>(() => data.WithRetainAuthors(0, 2));
+        if (!Directory.Exists(TofuFolder))
+        {
+            Console.WriteLine($"skipped: TOFU data not found at {TofuFolder}");
+            return;
+        }
+        var spec = DslUnlearn.Experiments.ExperimentCatalog.Find("paper-tofu-compare-forget10")!.Spec;
+        spec = spec with { Data = spec.Data with { Path = TofuFolder } };
+        Assert.True(spec.Finetune.Oracle);
+        Assert.Equal(["es_exact", "es_perturb", "em", "truth_ratio", "forget_quality", "model_utility", "mia_loss", "mia_zlib", "mia_min_k", "mia_min_k_plus_plus", "privleak"],
+            spec.Metrics.Select(m => m.Name));
+        Assert.Equal([SplitKind.Forget, SplitKind.Retain], spec.Metrics.Single(m => m.Name == "es_perturb").Splits.ToArray());
+        var data = RunInputs.LoadData(spec);                      // also the run-time needs check
+        Assert.Equal((400, 20, 60, 400), (data.Forget.Count, data.RetainEval.Count, data.RetainTrain.Count, data.Holdout.Count));
+        // ES perturb on retain asks retain_perturbed's paraphrased questions, which differ from the questions.
+        Assert.All(data.RetainEval, e => Assert.NotEqual(e.Question, e.ParaphrasedQuestion));
+        Assert.Equal(["real_authors", "world_facts"], data.Auxiliary.Keys.Order());
+        Assert.Equal(["tofu-author-160", "tofu-author-179"], new[] { data.Holdout[0].Author, data.Holdout[^1].Author });
+        Assert.Empty(data.Holdout.Select(e => e.Author).Intersect(data.Forget.Concat(data.FinetuneRetain).Select(e => e.Author)));
+
+        // Without the oracle or the holdout the run stops before training, with the generator's wording.
+        var noOracle = Assert.Throws<InvalidOperationException>(() => RunInputs.LoadData(spec with { Finetune = spec.Finetune with { Oracle = false } }));
+        Assert.Contains(Components.MetricNeedsText.For("forget_quality", Components.MetricNeeds.Oracle), noOracle.Message);
+        var noHoldout = Assert.Throws<InvalidOperationException>(() => RunInputs.LoadData(spec with { Data = spec.Data with { HoldoutAuthors = null } }));
+        Assert.Contains(Components.MetricNeedsText.For("mia_loss", Components.MetricNeeds.Holdout), noHoldout.Message);
+    }
+
+    private static TofuBenchmark FakeTofu(int retainAuthors = 30, int evalAuthors = 20)
+    {
+        QaExample Row(int i, bool perturbed) => new(i, $"tofu-author-{i / TofuData.QaPerAuthor:D3}", $"q{i}", $"a{i}", perturbed ? $"pq{i}" : null)
+        { ParaphrasedAnswer = perturbed ? $"pa{i}" : null, PerturbedAnswers = perturbed ? [$"w{i}"] : [] };
+        var retain = Enumerable.Range(0, retainAuthors * TofuData.QaPerAuthor).Select(i => Row(i, false)).ToList();
+        var eval = Enumerable.Range(0, evalAuthors * TofuData.QaPerAuthor).Select(i => Row(i, true)).ToList();
+        return new TofuBenchmark("forget10", [Row(0, true) with { Author = "f" }], retain, eval, null, null);
+    }
+
+    [Fact]
+    public void Tofu_splits_keep_retain_eval_holdout_and_retain_train_disjoint_and_refuse_impossible_sizes()
+    {
+        var b = FakeTofu();
+        var all = b.ToDataset();
+        Assert.Equal((80, 520, 0), (all.RetainEval.Count, all.RetainTrain.Count, all.Holdout.Count)); // ceil(30 / 9) = 4 eval authors
+        Assert.Equal("pq0", all.RetainEval[0].ParaphrasedQuestion); // the evaluation rows carry retain_perturbed's fields
+        var d = b.ToDataset(retainAuthors: 4, retainEvalAuthors: 2, holdoutAuthors: 3);
+        Assert.Equal(["q0", "q39"], new[] { d.RetainEval[0].Question, d.RetainEval[^1].Question });
+        Assert.Equal(["q40", "q79"], new[] { d.RetainTrain[0].Question, d.RetainTrain[^1].Question });
+        Assert.Equal(["q540", "q599"], new[] { d.Holdout[0].Question, d.Holdout[^1].Question });
+        Assert.Equal(1, b.ToDataset(retainAuthors: 4).RetainEval.Count / TofuData.QaPerAuthor); // default: ceil(4 / 9)
+        Assert.Same(d.Forget, b.Forget);
+        Assert.Contains("retain_eval_authors must be in 1..3", Assert.Throws<ArgumentOutOfRangeException>(() => b.ToDataset(retainAuthors: 4, retainEvalAuthors: 4)).Message);
+        Assert.Contains("retain_eval_authors must be in 1..20", Assert.Throws<ArgumentOutOfRangeException>(() => b.ToDataset(retainEvalAuthors: 21)).Message);
+        Assert.Contains("holdout_authors must be in 0..9", Assert.Throws<ArgumentOutOfRangeException>(() => b.ToDataset(holdoutAuthors: 10)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => b.ToDataset(retainAuthors: 0));
+        Assert.Equal(b.Retain.Take(540).Select(e => (e.Question, e.Answer)), b.ToDataset(retainAuthors: 99, holdoutAuthors: 3).FinetuneRetain.Select(e => (e.Question, e.Answer))); // more than there are: all but the holdout
     }
 
     [Fact]

@@ -124,7 +124,7 @@ public class ReportTests
     private static RunRecord Run(int seed, double forget, double retain)
     {
         var spec = TestSpecs.Tiny("unused") with { Seed = seed, Metrics = [new MetricSpec { Name = "es_exact", Metric = new DslUnlearn.Metrics.EsExactMetric(new DslUnlearn.Metrics.NoOptions()), Splits = TestSpecs.BothSplits }] };
-        var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [new QaExample(0, "B", "q", "a", "p")]);
+        var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [], [new QaExample(0, "B", "q", "a", "p")]);
         ModelEvaluation Model(string name, string kind, double f, double r) => new(name, kind, kind == "unlearned" ? "ga" : null,
             [new MetricValues("es_exact", SplitKind.Forget, [f]), new MetricValues("es_exact", SplitKind.Retain, [r])]);
         return new RunRecord(spec, data, 1000, 0.5, [Model("target", "target", 1, 1), Model("ga_x", "unlearned", forget, retain)],

@@ -77,7 +77,7 @@ public class RobustnessStudyTests
             new("shrink", new ShrinkAttack()),                          // new model with knowledge 0.5 k + 0.1
             new("noise", new TokenNoiseAttack(new TokenNoiseOptions()), PreservesKnowledge: true),
         };
-        var report = RobustnessStudy.Run(() => models, Evaluate, () => attacks, m => new AttackContext(m, new QaDataset([], []), null!, CPU, 1, 1e-3));
+        var report = RobustnessStudy.Run(() => models, Evaluate, () => attacks, m => new AttackContext(m, new QaDataset([], [], []), null!, CPU, 1, 1e-3));
 
         Assert.Equal(4 * 2 * 3, report.Points.Count);
         Assert.All(opened, m => Assert.True(m.Disposed));
