@@ -19,7 +19,11 @@ public static class RunInputs
     /// <param name="CreateInitial">The model before fine-tuning: seeded random init, or the checkpoint's weights.</param>
     /// <param name="CreateEmpty">Same architecture, weights to be loaded by the caller.</param>
     public sealed record ModelSourceInfo(ITokenizer Tokenizer, int MaxPositions, string Description, string? Checkpoint, JsonNode Key,
-        Func<ICausalLM> CreateInitial, Func<ICausalLM> CreateEmpty);
+        Func<ICausalLM> CreateInitial, Func<ICausalLM> CreateEmpty)
+    {
+        /// <summary>The model as summary.md describes it (family, layers, hidden size, source), without the parameter count.</summary>
+        public string Summary { get; init; } = Description;
+    }
 
     public static QaDataset LoadData(ExperimentSpec spec) => spec.Data.Source switch
     {
@@ -47,13 +51,19 @@ public static class RunInputs
             using var probe = CausalLMFactory.Create(config, TorchSharp.torch.device("meta"));
             int maxPositions = probe.MaxPositions;
             return new ModelSourceInfo(tokenizer, maxPositions, $"{probe.Family} checkpoint {checkpoint}", checkpoint, key,
-                () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config));
+                () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config))
+            {
+                Summary = $"{probe.Family} ({config.Architecture}) from checkpoint `{checkpoint}`, {config.NumLayers} layers, hidden {config.HiddenSize}, vocabulary {config.VocabSize}",
+            };
         }
 
         var llama = new LlamaConfig(new CharTokenizer().VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
             spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
         return new ModelSourceInfo(new CharTokenizer(), spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
-            () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama));
+            () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama))
+        {
+            Summary = $"{spec.Model.Preset}, {spec.Model.Layers} layers, hidden {spec.Model.HiddenSize}",
+        };
     }
 
     /// <summary>

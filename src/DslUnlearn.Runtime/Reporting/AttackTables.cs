@@ -43,9 +43,9 @@ public static class AttackTables
                 csv.Append(Field(model)).Append(',').Append(Field(attack));
                 foreach (var (m, s) in columns)
                 {
-                    double v = eval?.Get(m, s)?.Mean ?? double.NaN;
+                    double v = eval?.Get(m, s)?.AggValue ?? double.NaN;
                     md.Append(' ').Append(SummaryTables.F(v)).Append(" |");
-                    csv.Append(',').Append(double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture));
+                    csv.Append(',').Append(R(v));
                 }
                 md.AppendLine();
                 csv.Append('\n');
@@ -77,6 +77,6 @@ public static class AttackTables
         return (md, csv.ToString());
     }
 
-    private static string R(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+    private static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
     private static string Field(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

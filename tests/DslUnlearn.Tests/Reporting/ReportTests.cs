@@ -41,7 +41,7 @@ public class ReportTests
         Assert.Contains("| ga_x | 0.500 ± 0.141 | 0.800 ± 0.141 |", md);
 
         string csv = SummaryTables.Csv(table);
-        Assert.StartsWith("model,es_exact_forget_mean,es_exact_forget_std,es_exact_forget_n,es_exact_retain_mean,", csv);
+        Assert.StartsWith("model,es_exact_forget_mean,es_exact_forget_std,es_exact_forget_n,es_exact_forget_ci_low,es_exact_forget_ci_high,es_exact_retain_mean,", csv);
         Assert.Contains("\nga_x,0.5,0.14142135623730", csv);
 
         string tex = SummaryTables.Latex(table, "A caption_with underscore", "tab:x");
@@ -125,7 +125,7 @@ public class ReportTests
         var spec = TestSpecs.Tiny("unused") with { Seed = seed, Metrics = [new MetricSpec { Name = "es_exact", Metric = new DslUnlearn.Metrics.EsExactMetric(new DslUnlearn.Metrics.NoOptions()), Splits = TestSpecs.BothSplits }] };
         var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [new QaExample(0, "B", "q", "a", "p")]);
         ModelEvaluation Model(string name, string kind, double f, double r) => new(name, kind, kind == "unlearned" ? "ga" : null,
-            [new MetricValues("es_exact", SplitKind.Forget, [f]), new MetricValues("es_exact", SplitKind.Retain, [r])]);
+            [new MetricValues("es_exact", SplitKind.Forget, [f], f), new MetricValues("es_exact", SplitKind.Retain, [r], r)]);
         return new RunRecord(spec, data, 1000, 0.5, [Model("target", "target", 1, 1), Model("ga_x", "unlearned", forget, retain)],
             new Dictionary<string, IReadOnlyList<DslUnlearn.Methods.UnlearningLoop.StepLog>>());
     }
