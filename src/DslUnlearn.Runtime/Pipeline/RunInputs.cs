@@ -53,7 +53,7 @@ public static class RunInputs
             return new ModelSourceInfo(tokenizer, maxPositions, $"{probe.Family} checkpoint {checkpoint}", checkpoint, key,
                 () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config))
             {
-                Summary = $"{probe.Family} ({config.Architecture}) from checkpoint `{checkpoint}`, {config.NumLayers} layers, hidden {config.HiddenSize}, vocabulary {config.VocabSize}",
+                Summary = $"{probe.Family} ({config.Architecture}) from checkpoint `{checkpoint}`, {Layers(config.NumLayers)}, hidden {config.HiddenSize}, vocabulary {config.VocabSize}",
             };
         }
 
@@ -62,9 +62,11 @@ public static class RunInputs
         return new ModelSourceInfo(new CharTokenizer(), spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
             () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama))
         {
-            Summary = $"{spec.Model.Preset}, {spec.Model.Layers} layers, hidden {spec.Model.HiddenSize}",
+            Summary = $"{spec.Model.Preset}, {Layers(spec.Model.Layers)}, hidden {spec.Model.HiddenSize}",
         };
     }
+
+    private static string Layers(int n) => n == 1 ? "1 layer" : $"{n} layers";
 
     /// <summary>
     /// Throws, before any training, when a text that training or a metric will encode does not fit the model's

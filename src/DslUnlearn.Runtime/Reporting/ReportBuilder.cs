@@ -27,9 +27,11 @@ public static class ReportBuilder
         string caption = $"{first.Spec.Name}: mean over samples per model; {seeds}. ES = extraction strength, EM = exact memorization; " +
                          "forget values should drop after unlearning, retain values should stay." +
                          (input.Calibrated.Count > 0 ? " (cal.) = at the mixing weight chosen by calibration." : "");
-        write("tables/summary.md", s => Utf8(s, SummaryTables.Markdown(table, caption)));
+        bool intervals = first.Spec.Report.Intervals;
+        if (intervals) caption += " [low, high] = seeded 95 % bootstrap interval over the per-sample values.";
+        write("tables/summary.md", s => Utf8(s, SummaryTables.Markdown(table, caption, intervals)));
         write("tables/summary.csv", s => Utf8(s, SummaryTables.Csv(table)));
-        write("tables/summary.tex", s => Utf8(s, SummaryTables.Latex(table, caption, $"tab:{first.Spec.Name}")));
+        write("tables/summary.tex", s => Utf8(s, SummaryTables.Latex(table, caption, $"tab:{first.Spec.Name}", intervals)));
         if (first.Attacked.Count > 0)
         {
             var (md, csv) = AttackTables.Attacks(first);

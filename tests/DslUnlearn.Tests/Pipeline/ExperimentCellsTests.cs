@@ -103,7 +103,7 @@ public class ExperimentCellsTests
     {
         // Keys of the compiled quickstart as main computed them before experiment-level sweeps existed
         // (`dslunlearn run quickstart --dry-run`, first 12 hex digits); the report key, which hashes the whole resolved spec, moved with ReportBuilder.FormatVersion 2 and again with data.retain_authors;
-        // evaluate/* moved with eval.json format 2 (each metric's own aggregate stored), and the report with results format 2 and report format 3.
+        // evaluate/* moved with eval.json format 2 (each metric's own aggregate stored), and the report with results format 2, report format 3 and report.intervals.
         // init, fine-tuning and unlearning keys are unchanged (component versions at 1 add nothing). A deliberate change to the engine's keys updates these.
         using var dir = new TempDir();
         var quickstart = ExperimentCatalog.Find("quickstart")!;
@@ -119,7 +119,7 @@ public class ExperimentCellsTests
     {
         ["init/model"] = "8af271ef79d8", ["finetune/target"] = "833c3e725294", ["evaluate/untrained"] = "f3fd36026ae1",
         ["evaluate/target"] = "bad374d2a06d", ["unlearn/ga"] = "c9bdcd4a229d", ["evaluate/ga"] = "5a3437cae253",
-        ["unlearn/gd"] = "c4434ac7d911", ["evaluate/gd"] = "661a4fe57301", ["report"] = "8f7dc95af0f8",
+        ["unlearn/gd"] = "c4434ac7d911", ["evaluate/gd"] = "661a4fe57301", ["report"] = "0493f2e019ca",
     };
 
     [Fact]

@@ -88,5 +88,11 @@ public class RunInputsTests
         var result = ExperimentRunner.Run(spec, new RunOptions());
         using var json = JsonDocument.Parse(File.ReadAllBytes(result.ResultsJsonPath));
         Assert.Equal(["untrained", "target", "ga", "gd"], json.RootElement.GetProperty("models").EnumerateObject().Select(p => p.Name));
+
+        // summary.md describes the checkpoint, not the spec's (unused) preset section.
+        long parameters = json.RootElement.GetProperty("parameters").GetInt64();
+        string summary = File.ReadAllText(result.SummaryPath);
+        Assert.Contains($"- model: llama (LlamaForCausalLM) from checkpoint `{folder}`, 1 layer, hidden 32, vocabulary 262, {parameters:N0} parameters;", summary);
+        Assert.DoesNotContain("tiny-llama", summary);
     }
 }

@@ -119,6 +119,32 @@ public class ReportTests
         }
     }
 
+    [Fact]
+    public void Every_cell_has_its_seeded_bootstrap_interval_in_csv_and_json_and_in_markdown_and_latex_when_asked()
+    {
+        double[] samples = [0.0, 1.0, 0.5, 0.25, 1.0, 0.0, 0.75, 0.5];
+        var run = Run(3, 0.4, 0.9);
+        var ga = run.Models[1];
+        run = run with { Models = [run.Models[0], ga with { Metrics = [new MetricValues("es_exact", SplitKind.Forget, samples, samples.Average()), ga.Metrics[1]] }] };
+        var table = SummaryTables.Build(new ReportInput { Runs = [run] });
+        var forget = table.Columns.Single(c => c.Split == "forget");
+        var expected = Bootstrap.MeanOfMeans([samples], Bootstrap.SeedFor(3, ValueIntervals.Cell("ga_x", "es_exact", "forget")))!;
+        Assert.Equal(expected, table.Get("ga_x", forget)!.Ci);
+        Assert.True(expected.Low < samples.Average() && samples.Average() < expected.High);
+
+        string csv = SummaryTables.Csv(table);
+        Assert.Contains($"\nga_x,{samples.Average():R},,1,{expected.Low:R},{expected.High:R},", csv);
+        Assert.DoesNotContain("[", SummaryTables.Markdown(table, "c"));
+        Assert.Contains($"| ga_x | 0.500 [{expected.Low:F3}, {expected.High:F3}] |", SummaryTables.Markdown(table, "c", intervals: true));
+        Assert.Contains($"ga\\_x & 0.500 {{\\scriptsize [{expected.Low:F3}, {expected.High:F3}]}}", SummaryTables.Latex(table, "c", "tab:c", intervals: true));
+
+        using var buffer = new MemoryStream();
+        ResultsJsonWriter.Write(buffer, run);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(buffer.ToArray())!["models"]!["ga_x"]!["es_exact"]!["forget"]!;
+        Assert.Equal(expected.Low, node["ci_low"]!.GetValue<double>());
+        Assert.Equal(expected.High, node["ci_high"]!.GetValue<double>());
+    }
+
     /// <summary>A hand-made run: target at 1.0, one unlearned model with the given forget/retain ES.</summary>
     private static RunRecord Run(int seed, double forget, double retain)
     {
