@@ -21,7 +21,7 @@ public static class AttackTables
         var attacks = run.Attacked.Select(a => a.Attack).Distinct().ToList();
         var models = run.Attacked.Select(a => a.Model).Distinct().ToList();
         var md = new StringBuilder();
-        md.AppendLine($"{run.Spec.Name}: metrics (mean over samples) of each model with no attack and after each attack pipeline; seed {run.Spec.Seed}. " +
+        md.AppendLine($"{run.Spec.Name}: metrics (each metric's own aggregate over samples) of each model with no attack and after each attack pipeline; seed {run.Spec.Seed}. " +
                       "A robust forget metric stays low after an attack; a large rise means the information was hidden, not removed.");
         md.AppendLine();
         md.Append("| model | attack |");

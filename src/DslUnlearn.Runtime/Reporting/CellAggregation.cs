@@ -14,7 +14,7 @@ public sealed record CellGroup(string Label, IReadOnlyList<RunRecord> Runs, Summ
 
 /// <summary>
 /// The aggregate report of an experiment-level sweep (&lt;out&gt;/&lt;experiment&gt;/): cells that differ only in
-/// <c>seed</c> are grouped, and each model's per-cell value (the mean over samples, as in each cell's results.json
+/// <c>seed</c> are grouped, and each model's per-cell value (the metric's aggregate over samples, as in each cell's results.json
 /// <c>agg_value</c>) is summarized as mean ± sample standard deviation with n; every other combination of swept values
 /// is its own group. Writes results.json (per-cell and aggregate values), summary.md and tables/aggregate.{md,csv}.
 /// </summary>
@@ -127,7 +127,7 @@ public static class CellAggregation
         sb.AppendLine($"- spec: `{s.SourceFile}`; each cell's report is in `cells/<cell>/`:");
         foreach (var r in runs)
             sb.AppendLine($"  - `{r.Spec.Cell}`: [{CellFolder(r.Spec.Cell ?? "")}/summary.md]({CellFolder(r.Spec.Cell ?? "").Replace('\\', '/')}/summary.md)");
-        sb.AppendLine("- aggregation: cells that differ only in `seed` form one group; each value is the mean over samples of one cell, " +
+        sb.AppendLine("- aggregation: cells that differ only in `seed` form one group; each value is one cell's metric aggregate over samples, " +
                       "summarized as mean ± sample standard deviation over the group's n cells (no ± with one cell).");
         sb.AppendLine("- intervals: each cell's seeded 95 % bootstrap interval over its per-sample values (resampled within each seed) is in tables/aggregate.csv and results.json.");
         sb.AppendLine();

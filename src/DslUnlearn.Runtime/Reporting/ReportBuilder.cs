@@ -24,7 +24,7 @@ public static class ReportBuilder
 
         var table = SummaryTables.Build(input);
         string seeds = table.Seeds > 1 ? $"mean ± std over {table.Seeds} seeds ({string.Join(", ", input.Runs.Select(r => r.Spec.Seed))})" : $"seed {first.Spec.Seed}";
-        string caption = $"{first.Spec.Name}: mean over samples per model; {seeds}. ES = extraction strength, EM = exact memorization; " +
+        string caption = $"{first.Spec.Name}: each metric's aggregate over samples (the mean for most) per model; {seeds}. ES = extraction strength, EM = exact memorization; " +
                          "forget values should drop after unlearning, retain values should stay." +
                          (input.Calibrated.Count > 0 ? " (cal.) = at the mixing weight chosen by calibration." : "");
         bool intervals = first.Spec.Report.Intervals;
