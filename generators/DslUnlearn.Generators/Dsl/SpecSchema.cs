@@ -541,6 +541,7 @@ internal sealed class SpecSchema
             Keys = new[]
             {
                 new SpecKey { Name = "out", Property = "Out", Kind = SpecValueKind.String, Default = "artifacts", Help = "root folder; results go to <out>/<experiment>/", Aliases = new[] { "output", "output_dir", "out_dir" } },
+                new SpecKey { Name = "intervals", Property = "Intervals", Kind = SpecValueKind.Boolean, Default = "false", Help = "also show each value's 95 % bootstrap interval in tables/summary.md and summary.tex (tables/summary.csv and results.json always have it)", Aliases = new[] { "ci", "confidence_intervals" } },
             },
         };
 

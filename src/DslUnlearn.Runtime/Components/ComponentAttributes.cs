@@ -15,6 +15,13 @@ public abstract class ComponentAttribute(string name) : Attribute
 {
     /// <summary>The YAML name, lower snake case (e.g. "npo", "es_exact").</summary>
     public string Name { get; } = name;
+
+    /// <summary>
+    /// The version of the component's code: bump it whenever a change alters the numbers the component produces
+    /// (a metric's formula, a method's update, an attack's procedure). It enters the key of every stage that runs the
+    /// component, so stored results of the old code are never reused; golden tests record it beside their expected values.
+    /// </summary>
+    public int Version { get; set; } = 1;
 }
 
 /// <summary>An unlearning method (implements <see cref="Methods.IUnlearningMethod"/>), e.g. <c>[UnlearningMethod("npo")]</c>.</summary>

@@ -10,8 +10,11 @@ namespace DslUnlearn.Engine;
 public sealed record StagePlan(string Id, string Kind, string Key, bool WillRun, string Reason);
 
 /// <summary>What a run did with one stage.</summary>
-/// <param name="Status">"cached", "executed" or "resumed".</param>
-public sealed record StageOutcome(string Id, string Kind, string Key, string Status, string Reason, double Seconds, int? ResumedFromStep, long Bytes);
+/// <param name="Status">A <see cref="StageStatus"/> constant.</param>
+public sealed record StageOutcome(string Id, string Kind, string Key, string Status, string Reason, double Seconds, int? ResumedFromStep, long Bytes)
+{
+    public bool IsCached => Status == StageStatus.Cached;
+}
 
 /// <summary>Runs a <see cref="StageGraph"/> against an <see cref="ArtifactStore"/>: stages whose verified output is
 /// stored are skipped; the others run under their key's lock and commit atomically.</summary>
@@ -30,7 +33,7 @@ public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
             var state = store.Check(key, out var problem);
             if (state == ArtifactState.Complete && !(forceReport && s.IsReport))
             {
-                plans.Add(new StagePlan(s.Id, s.Kind, key, false, "cached"));
+                plans.Add(new StagePlan(s.Id, s.Kind, key, false, StageStatus.Cached));
                 continue;
             }
             string reason = state == ArtifactState.Corrupt ? $"corrupt ({problem})"
@@ -113,7 +116,7 @@ public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
                 s.Execute(ctx);
                 var artifact = writer.Commit();
                 ArtifactStore.TryDelete(store.WorkDirectory(key)); // checkpoints are not needed once the output exists
-                outcomes.Add(new StageOutcome(s.Id, s.Kind, key, ctx.ResumedFromStep is null ? "executed" : "resumed",
+                outcomes.Add(new StageOutcome(s.Id, s.Kind, key, ctx.ResumedFromStep is null ? StageStatus.Executed : StageStatus.Resumed,
                     ctx.ResumedFromStep is { } r ? $"{reason}; resumed from step {r}" : reason, clock.Elapsed.TotalSeconds, ctx.ResumedFromStep, artifact.Index.TotalBytes));
             }
             catch
@@ -126,5 +129,5 @@ public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
     }
 
     private static StageOutcome Cached(StageDefinition s, Artifact a)
-        => new(s.Id, s.Kind, a.Key, "cached", "cached", 0, null, a.Index.TotalBytes);
+        => new(s.Id, s.Kind, a.Key, StageStatus.Cached, StageStatus.Cached, 0, null, a.Index.TotalBytes);
 }

@@ -14,7 +14,7 @@ public sealed record ManifestStage
     public required string OptionsSha256 { get; init; }
     public required Dictionary<string, string> Inputs { get; init; }
     public required string Runtime { get; init; }
-    /// <summary>"cached", "executed" or "resumed".</summary>
+    /// <summary>A <see cref="StageStatus"/> constant: "cached", "executed" or "resumed".</summary>
     public required string Status { get; init; }
     public string? Reason { get; init; }
     /// <summary>Wall time of this stage in this run (0 when cached).</summary>

@@ -11,7 +11,7 @@ public sealed record CellsRunResult(ExperimentResult Result, IReadOnlyList<Exper
 /// Experiment-level sweep cells (see <see cref="IExperiment.Cells"/>): each cell is a whole experiment, run through the
 /// same runner (the staged engine by default, so stages shared between cells are computed once) into
 /// &lt;out&gt;/&lt;experiment&gt;/cells/&lt;cell&gt;/, then aggregated by <see cref="CellAggregation"/> into &lt;out&gt;/&lt;experiment&gt;/.
-/// A spec without experiment-level sweeps runs exactly as <see cref="ExperimentRunner.Run"/>.
+/// A spec without experiment-level sweeps runs exactly as <see cref="Engine.StagedExperimentRunner.Run"/>.
 /// </summary>
 public static class ExperimentCells
 {
@@ -19,7 +19,7 @@ public static class ExperimentCells
     public static string OutputDirectory(ExperimentSpec spec, string root)
         => spec.Cell is null ? Path.Combine(root, spec.Name) : Path.Combine(root, spec.Name, CellAggregation.CellFolder(spec.Cell));
 
-    public static CellsRunResult Run(IReadOnlyList<ExperimentSpec> cells, RunOptions options) => Each(cells, options, ExperimentRunner.Run);
+    public static CellsRunResult Run(IReadOnlyList<ExperimentSpec> cells, RunOptions options) => Each(cells, options, (spec, o) => Engine.StagedExperimentRunner.Run(spec, o).Result);
 
     /// <summary>`dslunlearn report`: rebuilds every cell's report from stored artifacts (nothing is trained), then the aggregate.</summary>
     public static CellsRunResult Report(IReadOnlyList<ExperimentSpec> cells, RunOptions options)

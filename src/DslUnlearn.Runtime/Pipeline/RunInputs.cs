@@ -19,7 +19,11 @@ public static class RunInputs
     /// <param name="CreateInitial">The model before fine-tuning: seeded random init, or the checkpoint's weights.</param>
     /// <param name="CreateEmpty">Same architecture, weights to be loaded by the caller.</param>
     public sealed record ModelSourceInfo(ITokenizer Tokenizer, int MaxPositions, string Description, string? Checkpoint, JsonNode Key,
-        Func<ICausalLM> CreateInitial, Func<ICausalLM> CreateEmpty);
+        Func<ICausalLM> CreateInitial, Func<ICausalLM> CreateEmpty)
+    {
+        /// <summary>The model as summary.md describes it (family, layers, hidden size, source), without the parameter count.</summary>
+        public string Summary { get; init; } = Description;
+    }
 
     /// <summary>The run's splits (forget, retain-train, retain-eval, holdout, auxiliary; docs/evaluation-protocol.md).</summary>
     public static QaDataset LoadData(ExperimentSpec spec)
@@ -55,14 +59,22 @@ public static class RunInputs
             using var probe = CausalLMFactory.Create(config, TorchSharp.torch.device("meta"));
             int maxPositions = probe.MaxPositions;
             return new ModelSourceInfo(tokenizer, maxPositions, $"{probe.Family} checkpoint {checkpoint}", checkpoint, key,
-                () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config));
+                () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config))
+            {
+                Summary = $"{probe.Family} ({config.Architecture}) from checkpoint `{checkpoint}`, {Layers(config.NumLayers)}, hidden {config.HiddenSize}, vocabulary {config.VocabSize}",
+            };
         }
 
         var llama = new LlamaConfig(new CharTokenizer().VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
             spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
         return new ModelSourceInfo(new CharTokenizer(), spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
-            () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama));
+            () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama))
+        {
+            Summary = $"{spec.Model.Preset}, {Layers(spec.Model.Layers)}, hidden {spec.Model.HiddenSize}",
+        };
     }
+
+    private static string Layers(int n) => n == 1 ? "1 layer" : $"{n} layers";
 
     /// <summary>
     /// Throws, before any training, when a text that training or a metric will encode does not fit the model's

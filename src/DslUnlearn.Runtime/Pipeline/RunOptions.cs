@@ -7,8 +7,6 @@ public sealed record RunOptions
     public string? OutputRoot { get; init; }
     public IProgressSink Progress { get; init; } = NullProgressSink.Instance;
     public CancellationToken Cancellation { get; init; }
-    /// <summary>Run everything in memory without the artifact store (the pre-engine path; nothing is cached or resumable).</summary>
-    public bool InMemory { get; init; }
     /// <summary>Training stages checkpoint model, optimizer and RNG state every this many optimizer steps (0: never).</summary>
     public int CheckpointEvery { get; init; } = 50;
 }

@@ -21,7 +21,7 @@ public static class AttackTables
         var attacks = run.Attacked.Select(a => a.Attack).Distinct().ToList();
         var models = run.Attacked.Select(a => a.Model).Distinct().ToList();
         var md = new StringBuilder();
-        md.AppendLine($"{run.Spec.Name}: metrics (mean over samples) of each model with no attack and after each attack pipeline; seed {run.Spec.Seed}. " +
+        md.AppendLine($"{run.Spec.Name}: metrics (each metric's own aggregate over samples) of each model with no attack and after each attack pipeline; seed {run.Spec.Seed}. " +
                       "A robust forget metric stays low after an attack; a large rise means the information was hidden, not removed.");
         md.AppendLine();
         md.Append("| model | attack |");
@@ -43,9 +43,9 @@ public static class AttackTables
                 csv.Append(Field(model)).Append(',').Append(Field(attack));
                 foreach (var (m, s) in columns)
                 {
-                    double v = eval?.Get(m, s)?.Mean ?? double.NaN;
+                    double v = eval?.Get(m, s)?.AggValue ?? double.NaN;
                     md.Append(' ').Append(SummaryTables.F(v)).Append(" |");
-                    csv.Append(',').Append(double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture));
+                    csv.Append(',').Append(R(v));
                 }
                 md.AppendLine();
                 csv.Append('\n');
@@ -77,6 +77,6 @@ public static class AttackTables
         return (md, csv.ToString());
     }
 
-    private static string R(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+    private static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
     private static string Field(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

@@ -14,7 +14,7 @@ public sealed record CellGroup(string Label, IReadOnlyList<RunRecord> Runs, Summ
 
 /// <summary>
 /// The aggregate report of an experiment-level sweep (&lt;out&gt;/&lt;experiment&gt;/): cells that differ only in
-/// <c>seed</c> are grouped, and each model's per-cell value (the mean over samples, as in each cell's results.json
+/// <c>seed</c> are grouped, and each model's per-cell value (the metric's aggregate over samples, as in each cell's results.json
 /// <c>agg_value</c>) is summarized as mean ± sample standard deviation with n; every other combination of swept values
 /// is its own group. Writes results.json (per-cell and aggregate values), summary.md and tables/aggregate.{md,csv}.
 /// </summary>
@@ -61,6 +61,12 @@ public static class CellAggregation
         AtomicFile.WriteText(Path.Combine(outDir, "summary.md"), Markdown(runs, groups));
         AtomicFile.WriteText(Path.Combine(outDir, "tables", "aggregate.md"), Table(groups));
         AtomicFile.WriteText(Path.Combine(outDir, "tables", "aggregate.csv"), Csv(groups));
+        var pairs = RankStability.Pairs(groups);
+        if (pairs.Count > 0)
+        {
+            AtomicFile.WriteText(Path.Combine(outDir, "tables", "ranking.md"), RankStability.Markdown(pairs));
+            AtomicFile.WriteText(Path.Combine(outDir, "tables", "ranking.csv"), RankStability.Csv(pairs));
+        }
         return groups;
     }
 
@@ -94,24 +100,18 @@ public static class CellAggregation
         return sb.ToString();
     }
 
-    /// <summary>Long-ish CSV: one row per (group, model); &lt;metric&gt;_&lt;split&gt;_mean, _std (empty below two cells), _n.</summary>
+    /// <summary>Long-ish CSV: one row per (group, model); &lt;metric&gt;_&lt;split&gt;_mean, _std (empty below two cells), _n, _ci_low, _ci_high (stratified bootstrap over the group's cells' samples).</summary>
     public static string Csv(IReadOnlyList<CellGroup> groups)
     {
         var columns = groups[0].Table.Columns;
         var sb = new StringBuilder("cells,model");
-        foreach (var c in columns) sb.Append(',').Append(c.CsvName).Append("_mean,").Append(c.CsvName).Append("_std,").Append(c.CsvName).Append("_n");
+        foreach (var c in columns) sb.Append(',').Append(SummaryTables.CsvHeader(c));
         sb.Append('\n');
         foreach (var g in groups)
             foreach (var m in g.Table.Models)
             {
                 sb.Append(Field(g.Label)).Append(',').Append(Field(m));
-                foreach (var c in columns)
-                {
-                    var cell = g.Table.Get(m, c);
-                    sb.Append(',').Append(cell is null ? "" : R(cell.Mean))
-                      .Append(',').Append(cell is null || double.IsNaN(cell.Std) ? "" : R(cell.Std))
-                      .Append(',').Append((cell?.N ?? 0).ToString(CultureInfo.InvariantCulture));
-                }
+                foreach (var c in columns) sb.Append(',').Append(SummaryTables.CsvCells(g.Table.Get(m, c)));
                 sb.Append('\n');
             }
         return sb.ToString();
@@ -127,10 +127,13 @@ public static class CellAggregation
         sb.AppendLine($"- spec: `{s.SourceFile}`; each cell's report is in `cells/<cell>/`:");
         foreach (var r in runs)
             sb.AppendLine($"  - `{r.Spec.Cell}`: [{CellFolder(r.Spec.Cell ?? "")}/summary.md]({CellFolder(r.Spec.Cell ?? "").Replace('\\', '/')}/summary.md)");
-        sb.AppendLine("- aggregation: cells that differ only in `seed` form one group; each value is the mean over samples of one cell, " +
+        sb.AppendLine("- aggregation: cells that differ only in `seed` form one group; each value is one cell's metric aggregate over samples, " +
                       "summarized as mean ± sample standard deviation over the group's n cells (no ± with one cell).");
+        sb.AppendLine("- intervals: each cell's seeded 95 % bootstrap interval over its per-sample values (resampled within each seed) is in tables/aggregate.csv and results.json.");
         sb.AppendLine();
         sb.Append(Table(groups));
+        string ranking = RankStability.Markdown(RankStability.Pairs(groups));
+        if (ranking.Length > 0) sb.AppendLine().Append(ranking);
         return sb.ToString();
     }
 
@@ -157,7 +160,7 @@ public static class CellAggregation
                 foreach (var metric in m.Metrics.GroupBy(v => v.Metric))
                 {
                     w.WriteStartObject(metric.Key);
-                    foreach (var v in metric) Number(w, SpecNames.Of(v.Split), v.Mean);
+                    foreach (var v in metric) Number(w, SpecNames.Of(v.Split), v.AggValue);
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();
@@ -191,6 +194,11 @@ public static class CellAggregation
                         Number(w, "mean", cell.Mean);
                         Number(w, "std", cell.Std);
                         w.WriteNumber("n", cell.N);
+                        if (cell.Ci is { } ci)
+                        {
+                            Number(w, "ci_low", ci.Low);
+                            Number(w, "ci_high", ci.High);
+                        }
                         w.WriteEndObject();
                     }
                     w.WriteEndObject();
@@ -198,6 +206,23 @@ public static class CellAggregation
                 w.WriteEndObject();
             }
             w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("ranking_stability");
+        foreach (var p in RankStability.Pairs(groups))
+        {
+            w.WriteStartObject();
+            w.WriteString("group", p.Group);
+            w.WriteString("metric", p.Metric);
+            w.WriteString("split", p.Split);
+            w.WriteString("a", p.A);
+            w.WriteString("b", p.B);
+            w.WriteNumber("a_higher", p.AHigher);
+            w.WriteNumber("b_higher", p.BHigher);
+            w.WriteNumber("ties", p.Ties);
+            w.WriteNumber("n", p.N);
+            Number(w, "kept", p.Kept);
             w.WriteEndObject();
         }
         w.WriteEndArray();

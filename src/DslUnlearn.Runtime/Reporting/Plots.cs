@@ -141,7 +141,7 @@ public static class Plots
         var retain = new List<double>();
         foreach (var name in names)
         {
-            double Mean(Specs.SplitKind split) => input.Runs.Select(r => r.Models.FirstOrDefault(m => m.Name == name)?.Get("es_exact", split)?.Mean)
+            double Mean(Specs.SplitKind split) => input.Runs.Select(r => r.Models.FirstOrDefault(m => m.Name == name)?.Get("es_exact", split)?.AggValue)
                 .OfType<double>().DefaultIfEmpty(double.NaN).Average();
             forget.Add(Mean(Specs.SplitKind.Forget));
             retain.Add(Mean(Specs.SplitKind.Retain));

@@ -8,7 +8,7 @@ namespace DslUnlearn.Reporting;
 /// </summary>
 public static class ReportBuilder
 {
-    public const int FormatVersion = 2; // 2: tables/meta_eval.{md,csv}
+    public const int FormatVersion = 3; // 2: tables/meta_eval.{md,csv}; 3: metric aggregates kept, bootstrap intervals
 
     public const string FontWarning =
         "warning: no font found for the plots (SkiaSharp sees no font family), so plots/ was skipped; tables and results.json are complete. " +
@@ -24,12 +24,14 @@ public static class ReportBuilder
 
         var table = SummaryTables.Build(input);
         string seeds = table.Seeds > 1 ? $"mean ± std over {table.Seeds} seeds ({string.Join(", ", input.Runs.Select(r => r.Spec.Seed))})" : $"seed {first.Spec.Seed}";
-        string caption = $"{first.Spec.Name}: mean over samples per model; {seeds}. ES = extraction strength, EM = exact memorization; " +
+        string caption = $"{first.Spec.Name}: each metric's aggregate over samples (the mean for most) per model; {seeds}. ES = extraction strength, EM = exact memorization; " +
                          "forget values should drop after unlearning, retain values should stay." +
                          (input.Calibrated.Count > 0 ? " (cal.) = at the mixing weight chosen by calibration." : "");
-        write("tables/summary.md", s => Utf8(s, SummaryTables.Markdown(table, caption)));
+        bool intervals = first.Spec.Report.Intervals;
+        if (intervals) caption += " [low, high] = seeded 95 % bootstrap interval over the per-sample values.";
+        write("tables/summary.md", s => Utf8(s, SummaryTables.Markdown(table, caption, intervals)));
         write("tables/summary.csv", s => Utf8(s, SummaryTables.Csv(table)));
-        write("tables/summary.tex", s => Utf8(s, SummaryTables.Latex(table, caption, $"tab:{first.Spec.Name}")));
+        write("tables/summary.tex", s => Utf8(s, SummaryTables.Latex(table, caption, $"tab:{first.Spec.Name}", intervals)));
         if (first.Attacked.Count > 0)
         {
             var (md, csv) = AttackTables.Attacks(first);

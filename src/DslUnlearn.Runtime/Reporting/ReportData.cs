@@ -34,7 +34,11 @@ public sealed record TradeoffPoint(string Model, int Seed, double Alpha, double 
 /// <summary>A metric of a calibrated model (at the mixing weight <paramref name="Alpha"/> calibration chose).</summary>
 /// <param name="Metric">Metric name as in YAML (es_exact, em, ...).</param>
 /// <param name="Split">Split name as in YAML (forget, retain, ...).</param>
-public sealed record CalibratedValue(string Model, int Seed, double Alpha, string Metric, string Split, double Value);
+public sealed record CalibratedValue(string Model, int Seed, double Alpha, string Metric, string Split, double Value)
+{
+    /// <summary>The metric's per-sample values at alpha (for the confidence interval); empty when calibration keeps only the aggregate.</summary>
+    public IReadOnlyList<double> Samples { get; init; } = [];
+}
 
 /// <summary>
 /// One unlearned model's value of a metric before (x) and after (y) an attack: the points of the paper's

@@ -11,7 +11,7 @@ namespace DslUnlearn.Reporting;
 /// </summary>
 public static class ResultsJsonWriter
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: agg_value is the metric's own aggregate; non-finite numbers are null, listed under "warnings"
 
     public static void Write(string path, RunRecord run) => AtomicFile.Write(path, stream => Write(stream, run));
 
@@ -25,12 +25,19 @@ public static class ResultsJsonWriter
             w.WriteString("source", run.Spec.SourceFile);
             w.WriteNumber("seed", run.Spec.Seed);
             w.WriteNumber("parameters", run.ParameterCount);
-            w.WriteNumber("finetune_final_loss", run.FinetuneFinalLoss);
+            WriteNumber(w, "finetune_final_loss", run.FinetuneFinalLoss);
+            var warnings = run.NonFiniteWarnings();
+            if (warnings.Count > 0)
+            {
+                w.WriteStartArray("warnings");
+                foreach (var warning in warnings) w.WriteStringValue(warning);
+                w.WriteEndArray();
+            }
 
             w.WriteStartObject("models");
-            foreach (var model in run.Models) WriteModel(w, model);
+            foreach (var model in run.Models) WriteModel(w, model, run.Spec.Seed, model.Name);
             w.WriteEndObject();
-            if (run.Attacked.Count > 0) WriteAttacks(w, run.Attacked);
+            if (run.Attacked.Count > 0) WriteAttacks(w, run, run.Attacked);
             if (run.Calibrations.Count > 0) WriteCalibrations(w, run.Calibrations);
 
             w.WriteStartObject("unlearning_curves");
@@ -41,9 +48,9 @@ public static class ResultsJsonWriter
                 {
                     w.WriteStartObject();
                     w.WriteNumber("step", s.Step);
-                    w.WriteNumber("loss", s.Loss);
-                    w.WriteNumber("forget_nll", s.ForgetNll);
-                    if (!double.IsNaN(s.RetainNll)) w.WriteNumber("retain_nll", s.RetainNll);
+                    WriteNumber(w, "loss", s.Loss);
+                    WriteNumber(w, "forget_nll", s.ForgetNll);
+                    if (!double.IsNaN(s.RetainNll)) WriteNumber(w, "retain_nll", s.RetainNll);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -58,7 +65,7 @@ public static class ResultsJsonWriter
         }
 
     /// <summary>"attacks": {attack: {chain: [...], models: {model: {kind: "attacked", metric: {split: {...}}}}}} (only when the spec has attacks).</summary>
-    private static void WriteAttacks(Utf8JsonWriter w, IReadOnlyList<AttackedEvaluation> attacked)
+    private static void WriteAttacks(Utf8JsonWriter w, RunRecord run, IReadOnlyList<AttackedEvaluation> attacked)
     {
         w.WriteStartObject("attacks");
         foreach (var byAttack in attacked.GroupBy(a => a.Attack))
@@ -68,7 +75,7 @@ public static class ResultsJsonWriter
             foreach (var step in byAttack.First().Chain) w.WriteStringValue(step);
             w.WriteEndArray();
             w.WriteStartObject("models");
-            foreach (var a in byAttack) WriteModel(w, a.Evaluation);
+            foreach (var a in byAttack) WriteModel(w, a.Evaluation, run.Spec.Seed, a.Model);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -84,10 +91,10 @@ public static class ResultsJsonWriter
             var r = c.Result;
             w.WriteStartObject(c.Model);
             w.WriteString("calibrator", c.Calibrator);
-            w.WriteNumber("alpha", r.Alpha);
+            WriteNumber(w, "alpha", r.Alpha);
             w.WriteString("retain_metric", c.RetainMetric);
-            w.WriteNumber("retain_value", r.RetainValue);
-            w.WriteNumber("reference_retain_value", r.ReferenceRetainValue);
+            WriteNumber(w, "retain_value", r.RetainValue);
+            WriteNumber(w, "reference_retain_value", r.ReferenceRetainValue);
             w.WriteNumber("evaluations", r.Evaluations);
             w.WriteStartObject("forget");
             foreach (var (metric, value) in r.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -112,7 +119,7 @@ public static class ResultsJsonWriter
             foreach (var point in r.Curve)
             {
                 w.WriteStartObject();
-                w.WriteNumber("alpha", point.Alpha);
+                WriteNumber(w, "alpha", point.Alpha);
                 WriteNumber(w, "retain", point.Retain);
                 w.WriteStartObject("forget");
                 foreach (var (metric, value) in point.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal)) WriteNumber(w, metric, value);
@@ -125,14 +132,16 @@ public static class ResultsJsonWriter
         w.WriteEndObject();
     }
 
-    /// <summary>JSON has no NaN: a metric that is undefined (e.g. an empty split) is written as null.</summary>
+    /// <summary>JSON has no NaN or infinity: such a value (an undefined metric, a diverged loss) is written as null; <see cref="RunRecord.NonFiniteWarnings"/> says where.</summary>
     private static void WriteNumber(Utf8JsonWriter w, string name, double value)
     {
         if (double.IsFinite(value)) w.WriteNumber(name, value);
         else w.WriteNull(name);
     }
 
-    private static void WriteModel(Utf8JsonWriter w, ModelEvaluation model)
+    /// <param name="cell">Names the model in the bootstrap seed (<see cref="ValueIntervals.Cell"/>). An attacked model uses its own name, so
+    /// its intervals use the same resampling indices as before the attack (identical values, identical interval; paired otherwise).</param>
+    private static void WriteModel(Utf8JsonWriter w, ModelEvaluation model, int seed, string cell)
     {
         w.WriteStartObject(model.Name);
         w.WriteString("kind", model.Kind);
@@ -143,15 +152,23 @@ public static class ResultsJsonWriter
             foreach (var values in byMetric)
             {
                 w.WriteStartObject(SpecNames.Of(values.Split));
-                w.WriteNumber("agg_value", values.Mean);
-                w.WriteStartObject("value_by_index");
-                for (int i = 0; i < values.Values.Count; i++)
+                WriteNumber(w, "agg_value", values.AggValue);
+                if (ValueIntervals.Of([(values.AggValue, values.Values)], seed, ValueIntervals.Cell(cell, values.Metric, SpecNames.Of(values.Split))) is { } ci)
                 {
-                    w.WriteStartObject(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    w.WriteNumber("score", values.Values[i]);
+                    WriteNumber(w, "ci_low", ci.Low); // seeded 95 % percentile bootstrap of the mean over value_by_index
+                    WriteNumber(w, "ci_high", ci.High);
+                }
+                if (values.Values.Count > 0) // aggregate-only metrics (forget_quality, privleak) have none, as in OpenUnlearning
+                {
+                    w.WriteStartObject("value_by_index");
+                    for (int i = 0; i < values.Values.Count; i++)
+                    {
+                        w.WriteStartObject(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        WriteNumber(w, "score", values.Values[i]);
+                        w.WriteEndObject();
+                    }
                     w.WriteEndObject();
                 }
-                w.WriteEndObject();
                 w.WriteEndObject();
             }
             w.WriteEndObject();

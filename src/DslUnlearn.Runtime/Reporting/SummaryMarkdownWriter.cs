@@ -21,12 +21,13 @@ public static class SummaryMarkdownWriter
             ? $"- data: TOFU {s.Data.Split}; forget = {run.Data.Forget.Count} pairs, {Splits(run.Data)}" +
               (s.Data.RetainAuthors is int r ? $" (the first {r} retain authors)" : "")
             : $"- data: {s.Data.Authors} synthetic authors x {s.Data.QaPerAuthor} QA pairs; forget = last {s.Data.ForgetAuthors} authors ({run.Data.Forget.Count} pairs), {Splits(run.Data)}");
-        sb.AppendLine($"- model: {s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
+        string description = run.ModelDescription ?? $"{s.Model.Preset}, {s.Model.Layers} layers, hidden {s.Model.HiddenSize}";
+        sb.AppendLine($"- model: {description}, {run.ParameterCount:N0} parameters; fine-tuned {s.Finetune.Epochs} epochs (final loss {F(run.FinetuneFinalLoss)})");
         foreach (var u in s.Unlearn)
             sb.AppendLine($"- unlearn `{u.Name}`: {u.MethodName}, lr {u.Method.Options.Lr.ToString("G4", CultureInfo.InvariantCulture)}, {u.Method.Options.Steps.Describe()}, batch {u.Method.Options.BatchSize}" +
                           (u.Method.Options is Methods.GdOptions gd ? $", retain weight {gd.RetainWeight.ToString("G4", CultureInfo.InvariantCulture)}" : ""));
         sb.AppendLine();
-        sb.AppendLine("Mean over samples. ES = extraction strength (exact, 1 = the whole answer is reproduced from the question alone); EM = exact memorization (share of answer tokens predicted greedily). Forget values should drop after unlearning; retain values should stay.");
+        sb.AppendLine("Each value is the metric's own aggregate (the mean over samples for most; e.g. truth ratio's closer_to_1 on forget). ES = extraction strength (exact, 1 = the whole answer is reproduced from the question alone); EM = exact memorization (share of answer tokens predicted greedily). Forget values should drop after unlearning; retain values should stay.");
         sb.AppendLine();
         sb.Append("| model |");
         foreach (var (m, split) in columns) sb.Append($" {Title(m)} {SpecNames.Of(split)} |");
@@ -37,7 +38,7 @@ public static class SummaryMarkdownWriter
         foreach (var model in run.Models)
         {
             sb.Append($"| {model.Name} |");
-            foreach (var (m, split) in columns) sb.Append($" {F(model.Get(m, split)?.Mean ?? double.NaN)} |");
+            foreach (var (m, split) in columns) sb.Append($" {F(model.Get(m, split)?.AggValue ?? double.NaN)} |");
             sb.AppendLine();
         }
         return sb.ToString();
@@ -48,5 +49,5 @@ public static class SummaryMarkdownWriter
     private static string Splits(Data.QaDataset d)
         => $"retain = {d.RetainTrain.Count} pairs trained on by retain terms + {d.RetainEval.Count} measured (retain-eval), holdout = {d.Holdout.Count} pairs" +
            (d.Auxiliary.Count == 0 ? "" : $", auxiliary = {string.Join(", ", d.Auxiliary.Select(kv => $"{kv.Key} ({kv.Value.Count})"))}");
-    private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
+    private static string F(double v) => SummaryTables.F(v);
 }

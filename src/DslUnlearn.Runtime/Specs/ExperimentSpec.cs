@@ -177,4 +177,6 @@ public sealed record ReportSpec
 {
     /// <summary>Root folder for outputs; results go to &lt;out&gt;/&lt;experiment&gt;/.</summary>
     public required string Out { get; init; }
+    /// <summary>Show each value's 95 % bootstrap interval in the Markdown and LaTeX tables too (CSV and JSON always have it).</summary>
+    public bool Intervals { get; init; }
 }

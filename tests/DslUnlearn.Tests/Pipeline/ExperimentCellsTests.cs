@@ -102,9 +102,9 @@ public class ExperimentCellsTests
     public void A_spec_without_experiment_sweeps_keeps_its_stage_keys_and_output_folder()
     {
         // Keys of the compiled quickstart as main computed them before experiment-level sweeps existed
-        // (`dslunlearn run quickstart --dry-run`, first 12 hex digits); the report key, which hashes the whole resolved spec, moved with ReportBuilder.FormatVersion 2 and again with data.retain_authors. Every key but init/model moved with
-        // the retain-train / retain-eval / holdout split (docs/evaluation-protocol.md): the data node now holds the split sizes and
-        // the new data keys; the fine-tuning rows did not change. A deliberate change to the engine's keys updates these.
+        // (`dslunlearn run quickstart --dry-run`, first 12 hex digits); the report key, which hashes the whole resolved spec, moved with ReportBuilder.FormatVersion 2 and again with data.retain_authors;
+        // evaluate/* moved with eval.json format 2 (each metric's own aggregate stored), and the report with results format 2, report format 3 and report.intervals.
+        // init, fine-tuning and unlearning keys are unchanged (component versions at 1 add nothing). A deliberate change to the engine's keys updates these.
         using var dir = new TempDir();
         var quickstart = ExperimentCatalog.Find("quickstart")!;
         Assert.Equal([quickstart.Spec], quickstart.Cells);
@@ -117,9 +117,9 @@ public class ExperimentCellsTests
 
     private static readonly Dictionary<string, string> QuickstartKeys = new()
     {
-        ["init/model"] = "8af271ef79d8", ["finetune/target"] = "581443bd8736", ["evaluate/untrained"] = "9f1a9001bb33",
-        ["evaluate/target"] = "96077f407e74", ["unlearn/ga"] = "f05415416fcd", ["evaluate/ga"] = "509471865f00",
-        ["unlearn/gd"] = "51986842ef01", ["evaluate/gd"] = "89ee72ebf755", ["report"] = "7c6880b4b469",
+        ["init/model"] = "8af271ef79d8", ["finetune/target"] = "833c3e725294", ["evaluate/untrained"] = "f3fd36026ae1",
+        ["evaluate/target"] = "bad374d2a06d", ["unlearn/ga"] = "c9bdcd4a229d", ["evaluate/ga"] = "5a3437cae253",
+        ["unlearn/gd"] = "c4434ac7d911", ["evaluate/gd"] = "661a4fe57301", ["report"] = "0493f2e019ca",
     };
 
     [Fact]

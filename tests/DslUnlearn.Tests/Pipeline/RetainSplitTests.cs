@@ -76,7 +76,7 @@ public class RetainSplitTests
         var es = new EsExactMetric(new NoOptions());
         using var target = StagedModel(run, spec, "finetune/target");
         Assert.Equal(calibration.Result.ReferenceRetainValue,
-            es.Compute(MetricContext.ForSplit(target, encoder, data, SplitKind.Retain, CPU, ExperimentRunner.EvalBatchSize)).AggValue);
+            es.Compute(MetricContext.ForSplit(target, encoder, data, SplitKind.Retain, CPU, MetricEvaluation.BatchSize)).AggValue);
     }
 
     /// <summary>A stage's stored model, loaded into a fresh tiny Llama.</summary>

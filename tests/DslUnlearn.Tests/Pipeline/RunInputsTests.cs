@@ -78,9 +78,9 @@ public class RunInputsTests
 
         // Without the oracle or the holdout the run stops before training, with the generator's wording.
         var noOracle = Assert.Throws<InvalidOperationException>(() => RunInputs.LoadData(spec with { Finetune = spec.Finetune with { Oracle = false } }));
-        Assert.Contains(Components.MetricNeedsText.For("forget_quality", Components.MetricNeeds.Oracle), noOracle.Message);
+        Assert.Contains(DslUnlearn.Components.MetricNeedsText.For("forget_quality", DslUnlearn.Components.MetricNeeds.Oracle), noOracle.Message);
         var noHoldout = Assert.Throws<InvalidOperationException>(() => RunInputs.LoadData(spec with { Data = spec.Data with { HoldoutAuthors = null } }));
-        Assert.Contains(Components.MetricNeedsText.For("mia_loss", Components.MetricNeeds.Holdout), noHoldout.Message);
+        Assert.Contains(DslUnlearn.Components.MetricNeedsText.For("mia_loss", DslUnlearn.Components.MetricNeeds.Holdout), noHoldout.Message);
     }
 
     private static TofuBenchmark FakeTofu(int retainAuthors = 30, int evalAuthors = 20)
@@ -147,5 +147,11 @@ public class RunInputsTests
         var result = ExperimentRunner.Run(spec, new RunOptions());
         using var json = JsonDocument.Parse(File.ReadAllBytes(result.ResultsJsonPath));
         Assert.Equal(["untrained", "target", "ga", "gd"], json.RootElement.GetProperty("models").EnumerateObject().Select(p => p.Name));
+
+        // summary.md describes the checkpoint, not the spec's (unused) preset section.
+        long parameters = json.RootElement.GetProperty("parameters").GetInt64();
+        string summary = File.ReadAllText(result.SummaryPath);
+        Assert.Contains($"- model: llama (LlamaForCausalLM) from checkpoint `{folder}`, 1 layer, hidden 32, vocabulary 262, {parameters:N0} parameters;", summary);
+        Assert.DoesNotContain("tiny-llama", summary);
     }
 }

@@ -54,7 +54,7 @@ public class CellAggregationTests
             Metrics = [new MetricSpec { Name = "es_exact", Metric = new DslUnlearn.Metrics.EsExactMetric(new DslUnlearn.Metrics.NoOptions()), Splits = TestSpecs.BothSplits }],
         };
         var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [], [new QaExample(0, "B", "q", "a", "p")]);
-        var ga = new ModelEvaluation("ga", "unlearned", "ga", [new MetricValues("es_exact", SplitKind.Forget, [forget]), new MetricValues("es_exact", SplitKind.Retain, [0.9])]);
+        var ga = new ModelEvaluation("ga", "unlearned", "ga", [new MetricValues("es_exact", SplitKind.Forget, [forget], forget), new MetricValues("es_exact", SplitKind.Retain, [0.9], 0.9)]);
         return new RunRecord(spec, data, 1000, 0.5, [ga], new Dictionary<string, IReadOnlyList<DslUnlearn.Methods.UnlearningLoop.StepLog>>());
     }
 }

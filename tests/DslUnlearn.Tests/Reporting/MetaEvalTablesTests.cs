@@ -114,7 +114,7 @@ public class MetaEvalTablesTests
         };
         var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [], [new QaExample(0, "B", "q", "a", "p")]);
         ModelEvaluation Model(string name) => new(name, "unlearned", "ga",
-            [new MetricValues("es_exact", SplitKind.Forget, [0.5]), new MetricValues("es_exact", SplitKind.Retain, [0.5])]);
+            [new MetricValues("es_exact", SplitKind.Forget, [0.5], 0.5), new MetricValues("es_exact", SplitKind.Retain, [0.5], 0.5)]);
         return new RunRecord(spec, data, 1000, 0.5, [Model("u1"), Model("u2")], new Dictionary<string, IReadOnlyList<DslUnlearn.Methods.UnlearningLoop.StepLog>>());
     }
 }

@@ -42,7 +42,7 @@ public class ReportTests
         Assert.Contains("| ga_x | 0.500 ± 0.141 | 0.800 ± 0.141 |", md);
 
         string csv = SummaryTables.Csv(table);
-        Assert.StartsWith("model,es_exact_forget_mean,es_exact_forget_std,es_exact_forget_n,es_exact_retain_mean,", csv);
+        Assert.StartsWith("model,es_exact_forget_mean,es_exact_forget_std,es_exact_forget_n,es_exact_forget_ci_low,es_exact_forget_ci_high,es_exact_retain_mean,", csv);
         Assert.Contains("\nga_x,0.5,0.14142135623730", csv);
 
         string tex = SummaryTables.Latex(table, "A caption_with underscore", "tab:x");
@@ -120,13 +120,39 @@ public class ReportTests
         }
     }
 
+    [Fact]
+    public void Every_cell_has_its_seeded_bootstrap_interval_in_csv_and_json_and_in_markdown_and_latex_when_asked()
+    {
+        double[] samples = [0.0, 1.0, 0.5, 0.25, 1.0, 0.0, 0.75, 0.5];
+        var run = Run(3, 0.4, 0.9);
+        var ga = run.Models[1];
+        run = run with { Models = [run.Models[0], ga with { Metrics = [new MetricValues("es_exact", SplitKind.Forget, samples, samples.Average()), ga.Metrics[1]] }] };
+        var table = SummaryTables.Build(new ReportInput { Runs = [run] });
+        var forget = table.Columns.Single(c => c.Split == "forget");
+        var expected = Bootstrap.MeanOfMeans([samples], Bootstrap.SeedFor(3, ValueIntervals.Cell("ga_x", "es_exact", "forget")))!;
+        Assert.Equal(expected, table.Get("ga_x", forget)!.Ci);
+        Assert.True(expected.Low < samples.Average() && samples.Average() < expected.High);
+
+        string csv = SummaryTables.Csv(table);
+        Assert.Contains($"\nga_x,{samples.Average():R},,1,{expected.Low:R},{expected.High:R},", csv);
+        Assert.DoesNotContain("[", SummaryTables.Markdown(table, "c"));
+        Assert.Contains($"| ga_x | 0.500 [{expected.Low:F3}, {expected.High:F3}] |", SummaryTables.Markdown(table, "c", intervals: true));
+        Assert.Contains($"ga\\_x & 0.500 {{\\scriptsize [{expected.Low:F3}, {expected.High:F3}]}}", SummaryTables.Latex(table, "c", "tab:c", intervals: true));
+
+        using var buffer = new MemoryStream();
+        ResultsJsonWriter.Write(buffer, run);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(buffer.ToArray())!["models"]!["ga_x"]!["es_exact"]!["forget"]!;
+        Assert.Equal(expected.Low, node["ci_low"]!.GetValue<double>());
+        Assert.Equal(expected.High, node["ci_high"]!.GetValue<double>());
+    }
+
     /// <summary>A hand-made run: target at 1.0, one unlearned model with the given forget/retain ES.</summary>
     private static RunRecord Run(int seed, double forget, double retain)
     {
         var spec = TestSpecs.Tiny("unused") with { Seed = seed, Metrics = [new MetricSpec { Name = "es_exact", Metric = new DslUnlearn.Metrics.EsExactMetric(new DslUnlearn.Metrics.NoOptions()), Splits = TestSpecs.BothSplits }] };
         var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [], [new QaExample(0, "B", "q", "a", "p")]);
         ModelEvaluation Model(string name, string kind, double f, double r) => new(name, kind, kind == "unlearned" ? "ga" : null,
-            [new MetricValues("es_exact", SplitKind.Forget, [f]), new MetricValues("es_exact", SplitKind.Retain, [r])]);
+            [new MetricValues("es_exact", SplitKind.Forget, [f], f), new MetricValues("es_exact", SplitKind.Retain, [r], r)]);
         return new RunRecord(spec, data, 1000, 0.5, [Model("target", "target", 1, 1), Model("ga_x", "unlearned", forget, retain)],
             new Dictionary<string, IReadOnlyList<DslUnlearn.Methods.UnlearningLoop.StepLog>>());
     }

@@ -7,17 +7,15 @@ using DslUnlearn.Training;
 namespace DslUnlearn.Engine;
 
 /// <summary>
-/// The oracle (retain-only) model of a staged run, when the spec sets <c>finetune.oracle: true</c>:
-/// <c>finetune/oracle</c> fine-tunes the initial model exactly like the target (same settings and seed) on every retain
-/// row the target saw (retain-train and retain-eval, never the holdout), so it never saw the forget set. It is evaluated (row "oracle"), attacked like the other models, passed
-/// to every metric as <see cref="Metrics.MetricContext.Reference"/> (forget_quality compares truth ratios against it),
-/// and is the "retain model" of OpenUnlearning's relearning score R in the robustness report.
+/// <c>finetune/target</c> (on forget and every retain row: retain-train and retain-eval, never the holdout) and <c>finetune/oracle</c>
+/// (on those retain rows only, when <c>finetune.oracle</c>):
+/// the fine-tuned weights and their <see cref="ModelMeta"/> with the final loss. Resumable from training checkpoints.
 /// </summary>
 public static partial class StagedExperimentRunner
 {
     /// <summary>The oracle's name in tables, results.json and stage ids.</summary>
     public const string OracleName = "oracle";
-    public const string OracleStage = "finetune/oracle";
+    public const string OracleStage = StageIds.Oracle;
 
     /// <summary>
     /// The fine-tuning settings that shape a fine-tuned model. <c>oracle</c> is left out: it adds a stage, it does not
@@ -30,6 +28,18 @@ public static partial class StagedExperimentRunner
         return node;
     }
 
+    private static void AddTargetStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    {
+        var spec = p.Spec;
+        p.Graph.Add(new StageDefinition
+        {
+            Id = StageIds.Target, Kind = StageKinds.Finetune, Inputs = [StageIds.Init],
+            Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
+            Execute = ctx => RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+                p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
+        });
+    }
+
     private static void AddOracleStage(Prepared p, JsonObject dataNode, IProgressSink progress)
     {
         var spec = p.Spec;
@@ -39,16 +49,13 @@ public static partial class StagedExperimentRunner
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
         {
-            Id = OracleStage, Kind = "finetune", Inputs = ["init/model"],
+            Id = StageIds.Oracle, Kind = StageKinds.Finetune, Inputs = [StageIds.Init],
             Options = new JsonObject
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
-            Execute = ctx =>
-            {
-                RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
-                    p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt));
-            },
+            Execute = ctx => RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+                p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt)),
         });
     }
 
@@ -56,15 +63,12 @@ public static partial class StagedExperimentRunner
     private static void RunFinetune(Prepared p, StageContext ctx, Func<ICausalLM, StoreCheckpointer, double> train)
     {
         var fmt = p.EngineOptions.ModelFormat;
-        var init = ctx.Input("init/model");
+        var init = ctx.Input(StageIds.Init);
         using var model = LoadModel(p, init, fmt);
         var ckpt = ctx.Checkpointer();
         double loss = train(model, ckpt);
         ctx.ResumedFromStep = ckpt.ResumedFromStep;
         ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
-        var meta = JsonNode.Parse(init.ReadText("meta.json"))!.AsObject();
-        meta["final_loss"] = loss;
-        meta["final_loss_bits"] = LoopState.Bits(loss);
-        ctx.Output.WriteJson("meta.json", meta);
+        (ModelMeta.Read(init) with { FinalLoss = loss }).Write(ctx.Output);
     }
 }
