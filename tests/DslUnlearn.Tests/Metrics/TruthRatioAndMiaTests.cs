@@ -4,6 +4,7 @@ using static DslUnlearn.Tests.Metrics.Kit;
 
 namespace DslUnlearn.Tests.Metrics;
 
+// Hand-computed values below score the answer tokens only (include_eos: false); tests/fixtures/likelihood checks the EOS-counting default.
 public class TruthRatioAndMiaTests
 {
     /// <summary>After '=': logits ln 6 on 'p', ln 4 on 'x', ln 2 on 'u', ln 3 on 'v', 0 elsewhere: Z = 6+4+2+3+96 = 111.</summary>
@@ -18,14 +19,14 @@ public class TruthRatioAndMiaTests
         var examples = new[] { Qa(0, "x", "p", "u", "v") };
         // p(true) = 6/111 (paraphrased answer 'p'); p(wrong) = exp(mean(ln 2/111, ln 3/111)) = sqrt(6)/111.
         double r = Math.Sqrt(6) / 6;
-        var forget = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, examples, split: "forget"));
+        var forget = new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, examples, split: "forget"));
         Assert.Equal(r, forget.ValueByIndex![0], 5);
         Assert.Equal(r, forget.AggValue, 5);                           // min(R, 1/R)
-        var retain = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, examples, split: "retain"));
+        var retain = new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, examples, split: "retain"));
         Assert.Equal(1 - r, retain.AggValue, 5);                        // max(0, 1 - R)
-        var forced = new TruthRatioMetric(new TruthRatioOptions { Aggregation = "true_better" }).Compute(Ctx(model, examples, split: "forget"));
+        var forced = new TruthRatioMetric(new TruthRatioOptions { Aggregation = "true_better", IncludeEos = false }).Compute(Ctx(model, examples, split: "forget"));
         Assert.Equal(1 - r, forced.AggValue, 5);
-        Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { Aggregation = "closest" }));
+        Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { Aggregation = "closest", IncludeEos = false }));
     }
 
     [Fact]
@@ -33,9 +34,9 @@ public class TruthRatioAndMiaTests
     {
         using var model = Designed();
         // real_authors-style: true answer 'x' (4/111), wrong 'u' (2/111) -> R = 1/2.
-        var tr = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(0, "x", null, "u")], split: "real_authors"));
+        var tr = new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(0, "x", null, "u")], split: "real_authors"));
         Assert.Equal(0.5, tr.ValueByIndex![0], 5);
-        var e = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(3, "x", "p")])));
+        var e = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(3, "x", "p")])));
         Assert.Contains("example 3", e.Message);
         Assert.Contains("_perturbed", e.Message);
     }
@@ -44,7 +45,7 @@ public class TruthRatioAndMiaTests
     public void Normalized_answer_probability_divides_by_the_options()
     {
         using var model = Designed();
-        var v = new NormalizedAnswerProbabilityMetric(new NoOptions()).Compute(Ctx(model, [Qa(0, "x", null, "u", "v")]));
+        var v = new NormalizedAnswerProbabilityMetric(new EosOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(0, "x", null, "u", "v")]));
         Assert.Equal(4.0 / 9, v.AggValue, 5);                          // 4 / (4 + 2 + 3)
     }
 
@@ -134,12 +135,12 @@ public class TruthRatioAndMiaTests
         model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
         var c = Ctx(model, [Qa(0, "xy")]);
         double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
-        Assert.Equal(nll, new MiaLossMetric(new NoOptions()).Compute(c).AggValue, 5);
-        Assert.Equal(nll / 10, new MiaZlibMetric(new NoOptions()).Compute(c).AggValue, 5);     // zlib("xy") = 10 bytes
+        Assert.Equal(nll, new MiaLossMetric(new EosOptions { IncludeEos = false }).Compute(c).AggValue, 5);
+        Assert.Equal(nll / 10, new MiaZlibMetric(new EosOptions { IncludeEos = false }).Compute(c).AggValue, 5);     // zlib("xy") = 10 bytes
         Assert.Equal(-Math.Log(0.5), new MiaMinKMetric(new MinKOptions { K = 0.4 }).Compute(c).AggValue, 5); // max(1, int(0.8)) = 1 token
         Assert.Equal(nll, new MiaMinKMetric(new MinKOptions { K = 1 }).Compute(c).AggValue, 5);
         using var uniform = new BigramLM(Tok.VocabSize);
-        Assert.Equal(nll - LnV, new MiaReferenceMetric(new NoOptions()).Compute(Ctx(model, [Qa(0, "xy")], reference: uniform)).AggValue, 5);
+        Assert.Equal(nll - LnV, new MiaReferenceMetric(new EosOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(0, "xy")], reference: uniform)).AggValue, 5);
 
         // Min-K%++ at '=': p(x) = 1/2 and 99 tokens at 1/198: mu = E[log p], var = E[log^2 p] - mu^2.
         double a = Math.Log(0.5), b = Math.Log(0.5 / 99);
