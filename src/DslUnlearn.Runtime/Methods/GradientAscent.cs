@@ -39,12 +39,12 @@ public sealed class GradientDifference(GdOptions options) : IUnlearningMethod
 
 public record KlOptions : UnlearnOptions
 {
-    /// <summary>Weight of the KL(current || original) term on the retain batch.</summary>
+    /// <summary>Weight of the KL(original || current) term on the retain batch (see Losses.KlToReference).</summary>
     [Option(Min = 0)]
     public double RetainWeight { get; init; } = 1.0;
 }
 
-/// <summary>KL: minimise -NLL(forget) + retain_weight * KL(current || original) on the retain batch.</summary>
+/// <summary>KL: minimise -NLL(forget) + retain_weight * KL(original || current) on the retain batch, the references' direction.</summary>
 [UnlearningMethod("kl")]
 public sealed class KlMinimization(KlOptions options) : IUnlearningMethod
 {

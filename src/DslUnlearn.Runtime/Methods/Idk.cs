@@ -135,7 +135,7 @@ public sealed class IdkPo : IUnlearningMethod
     }
 }
 
-/// <summary>IdK + KL: minimise NLL(forget question -> IdK answer) + retain_weight * KL(current || original) on retain.</summary>
+/// <summary>IdK + KL: minimise NLL(forget question -> IdK answer) + retain_weight * KL(original || current) on retain.</summary>
 [UnlearningMethod("idk_kl")]
 public sealed class IdkKl : IUnlearningMethod
 {
@@ -198,14 +198,21 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
         using var scope = torch.NewDisposeScope();
         var reference = Losses.RequireReference(step, "dpo");
         using var idk = IdkBatchBuilder.ForStep(ref _builder, step, options.IdkAnswersFile, options.IdkSeed, "dpo");
-        var win = Losses.PerToken(step.Model.Logits(idk.InputIds), idk.Labels);
-        var winRef = Losses.ReferenceTokens(reference, idk);
-        var lose = Losses.ForgetTokens(step.Model, step.Forget, options);
-        var loseRef = Losses.ReferenceTokens(reference, step.Forget, options.ForgetTemperature);
-        var winRatio = win.SequenceLogProb() - winRef.SequenceLogProb();
-        var loseRatio = lose.SequenceLogProb() + (loseRef.Nll * lose.Mask).sum(1);
-        var loss = -2.0 / options.Beta * nn.functional.logsigmoid(options.Beta * (winRatio - loseRatio)).mean();
+        var loss = PreferenceLoss(step.Model, reference, idk, step.Forget, options);
         if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "dpo"));
         return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The DPO term of OpenUnlearning's compute_dpo_loss: win = the IdK batch, lose = the forget batch (tricks applied to it).</summary>
+    public static Tensor PreferenceLoss(Models.ICausalLM model, Models.ICausalLM reference, TokenBatch win, TokenBatch lose, DpoOptions options)
+    {
+        using var scope = torch.NewDisposeScope();
+        var w = Losses.PerToken(model.Logits(win.InputIds), win.Labels);
+        var wRef = Losses.ReferenceTokens(reference, win);
+        var l = Losses.ForgetTokens(model, lose, options);
+        var lRef = Losses.ReferenceTokens(reference, lose, options.ForgetTemperature);
+        var winRatio = w.SequenceLogProb() - wRef.SequenceLogProb();
+        var loseRatio = l.SequenceLogProb() + (lRef.Nll * l.Mask).sum(1);
+        return (-2.0 / options.Beta * nn.functional.logsigmoid(options.Beta * (winRatio - loseRatio)).mean()).MoveToOuterDisposeScope();
     }
 }

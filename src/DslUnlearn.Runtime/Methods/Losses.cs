@@ -39,9 +39,12 @@ public static class Losses
     }
 
     /// <summary>
-    /// Token loss selection: per row, keep the ceil(q * n) counted tokens (at least one) with the lowest
-    /// NLL; the returned mask is a subset of <paramref name="t"/>'s. Selection uses detached values, so no
-    /// gradient flows through the choice. q = 1 returns the mask unchanged.
+    /// Token loss selection: per row, keep the floor(q * n) counted tokens with the lowest NLL, as UWC does
+    /// (tmlr-group/Unlearning-with-Control dataloader.py, ga with q: <c>(q * valid.sum(1).float()).int()</c>, the
+    /// product in float32, then truncated). A row with q * n &lt; 1 keeps no token and adds nothing; a batch where no
+    /// row keeps a token has loss 0 (UWC's 0/0 would be NaN). The returned mask is a subset of
+    /// <paramref name="t"/>'s. Selection uses detached values, so no gradient flows through the choice. q = 1
+    /// returns the mask unchanged.
     /// </summary>
     public static TokenLosses SelectLowest(TokenLosses t, double q)
     {
@@ -54,11 +57,14 @@ public static class Losses
         var order = key.argsort(1);
         var rank = order.argsort(1);
         long[] n = t.Mask.sum(1).to_type(ScalarType.Int64).cpu().data<long>().ToArray();
-        var k = n.Select(c => c == 0 ? 0L : Math.Max(1L, (long)Math.Ceiling(q * c - 1e-9))).ToArray();
+        var k = n.Select(c => SelectedCount(q, c)).ToArray();
         var kTensor = torch.tensor(k, dtype: ScalarType.Int64, device: t.Mask.device).unsqueeze(1);
         var mask = (rank.lt(kTensor).logical_and(counted)).to_type(ScalarType.Float32);
         return new TokenLosses(t.Nll, mask.MoveToOuterDisposeScope()); // t.Nll already lives outside this scope
     }
+
+    /// <summary>Tokens kept of <paramref name="n"/> at fraction <paramref name="q"/>: floor of the float32 product (UWC's rounding).</summary>
+    public static long SelectedCount(double q, long n) => (long)((float)q * (float)n);
 
     /// <summary>Per-token forget NLL of the real answers with the tricks of <paramref name="o"/> applied
     /// (logits / forget_temperature, then token_loss_fraction selection).</summary>
@@ -91,8 +97,13 @@ public static class Losses
     }
 
     /// <summary>
-    /// KL(current || reference) on a (retain) batch: sum over the vocabulary of p (log p - log p_ref) at each
-    /// labelled position, averaged over those positions. Gradient flows into the current model only.
+    /// The KL retain term of TOFU, OpenUnlearning and UWC: KL(p_ref || p_theta), i.e.
+    /// <c>kl_div(log p_theta, log p_ref, reduction="batchmean", log_target=True)</c> over the logits flattened to
+    /// [batch * seq, vocab]: sum over the vocabulary of p_ref (log p_ref - log p_theta), averaged over every position
+    /// of the padded batch (prompt, answer and padding alike; "batchmean" of the flattened rows is a per-position
+    /// mean). Positions are those of <see cref="TokenBatch"/>: the longest row minus its last token, so the
+    /// references, which also feed the EOS position, average over one position more per row, and TOFU, which pads to
+    /// max_length, over many more. Gradient flows into the current model only.
     /// </summary>
     public static Tensor KlToReference(ICausalLM model, ICausalLM reference, TokenBatch batch)
     {
@@ -100,9 +111,9 @@ public static class Losses
         Tensor refLogp;
         using (torch.no_grad()) refLogp = nn.functional.log_softmax(reference.Logits(batch.InputIds), -1);
         var logp = nn.functional.log_softmax(model.Logits(batch.InputIds), -1);
-        var perPosition = (logp.exp() * (logp - refLogp)).sum(-1);
-        var mask = batch.Labels.ne(TokenBatch.IgnoreIndex).to_type(ScalarType.Float32);
-        return ((perPosition * mask).sum() / mask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        long vocab = logp.shape[^1];
+        var kl = nn.functional.kl_div(logp.reshape(-1, vocab), refLogp.reshape(-1, vocab), reduction: nn.Reduction.Sum, log_target: true);
+        return (kl / (logp.shape[0] * logp.shape[1])).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean NLL of the retain batch (the GD term).</summary>

@@ -56,7 +56,7 @@ public sealed class NpoGd(NpoRetainOptions options) : IUnlearningMethod
         => NpoLoss.Forget(step, options, "npo_gd") + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "npo_gd"));
 }
 
-/// <summary>NPO + KL: the NPO loss + retain_weight * KL(current || original) on the retain batch.</summary>
+/// <summary>NPO + KL: the NPO loss + retain_weight * KL(original || current) on the retain batch.</summary>
 [UnlearningMethod("npo_kl")]
 public sealed class NpoKl(NpoRetainOptions options) : IUnlearningMethod
 {

@@ -6,21 +6,23 @@ using static TorchSharp.torch;
 namespace DslUnlearn.Metrics;
 
 /// <summary>
-/// Teacher-forced statistics of one answer: at each answer position (the closing EOS excluded, the prompt
-/// masked) the log-probability of the answer token, the greedy prediction, and optionally the mean and
+/// Teacher-forced statistics of one answer: at each answer position (the prompt masked; the closing EOS
+/// counted only when the scorer was asked to include it) the log-probability of the answer token, the greedy prediction, and optionally the mean and
 /// variance of the log-probability under the model's own distribution (for Min-K%++).
 /// </summary>
 public sealed record AnswerStats(double[] LogProbs, long[] Predicted, long[] Answer, double[]? LogProbMean = null, double[]? LogProbVariance = null)
 {
-    /// <summary>Mean negative log-likelihood per answer token (OpenUnlearning's avg_loss).</summary>
+    /// <summary>Mean negative log-likelihood per scored token (OpenUnlearning's avg_loss when EOS is included).</summary>
     public double MeanNll => -LogProbs.Average();
 }
 
 /// <summary>Batched no-grad passes that turn encoded QA pairs into <see cref="AnswerStats"/>; every likelihood
-/// metric is built on this.</summary>
+/// metric is built on this. With <c>includeEos</c> the closing EOS is one more scored token: TOFU's and
+/// OpenUnlearning's labels end with it, so their probability, truth ratio, LOSS and ZLib count it
+/// (evaluate_probability), while their ES, EM, Min-K, Min-K++ and GradNorm drop it (tokenwise_logprobs).</summary>
 public static class AnswerScorer
 {
-    public static AnswerStats[] Score(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId, bool moments = false)
+    public static AnswerStats[] Score(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId, bool moments = false, bool includeEos = false)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
         foreach (var r in rows)
@@ -54,7 +56,7 @@ public static class AnswerScorer
                 for (int r = 0; r < part.Length; r++)
                 {
                     var row = part[r];
-                    int first = row.PromptLength - 1, n = row.AnswerLength, off = r * width + first;
+                    int first = row.PromptLength - 1, n = row.AnswerLength + (includeEos ? 1 : 0), off = r * width + first;
                     var lp = new double[n];
                     var pr = new long[n];
                     var ans = new long[n];
@@ -78,10 +80,10 @@ public static class AnswerScorer
     }
 
     /// <summary>Scores <paramref name="examples"/> with the context's encoder (and <paramref name="model"/>, default the context's model).</summary>
-    public static AnswerStats[] Score(MetricContext c, IReadOnlyList<QaExample> examples, bool paraphrasedQuestion = false, bool moments = false, ICausalLM? model = null)
-        => Score(model ?? c.Model, c.Encoder.EncodeAll(examples, paraphrasedQuestion), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId, moments);
+    public static AnswerStats[] Score(MetricContext c, IReadOnlyList<QaExample> examples, bool paraphrasedQuestion = false, bool moments = false, ICausalLM? model = null, bool includeEos = false)
+        => Score(model ?? c.Model, c.Encoder.EncodeAll(examples, paraphrasedQuestion), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId, moments, includeEos);
 
     /// <summary>Mean NLL of each example's answer replaced by <paramref name="answerOf"/> (paraphrased or perturbed answers).</summary>
-    public static double[] MeanNll(MetricContext c, IReadOnlyList<QaExample> examples, Func<QaExample, string> answerOf, ICausalLM? model = null)
-        => Score(c, examples.Select(e => e with { Answer = answerOf(e) }).ToArray(), model: model).Select(s => s.MeanNll).ToArray();
+    public static double[] MeanNll(MetricContext c, IReadOnlyList<QaExample> examples, Func<QaExample, string> answerOf, ICausalLM? model = null, bool includeEos = false)
+        => Score(c, examples.Select(e => e with { Answer = answerOf(e) }).ToArray(), model: model, includeEos: includeEos).Select(s => s.MeanNll).ToArray();
 }

@@ -11,17 +11,21 @@ namespace DslUnlearn.Metrics;
 /// greedy decoding to reproduce the rest exactly. With teacher forcing, greedy decoding from prefix k
 /// reproduces the rest iff every argmax prediction at answer positions k..|y|-1 matches, so k* is one
 /// past the last mismatching position (0 when nothing mismatches): exact, no generation needed.
+/// OpenUnlearning's extraction_strength tries k = 0..|y|-1 only, so a k* of |y| (the last token wrong) counts
+/// as |y|-1: its ES never drops below 1/|y|. That floor is the default here, to agree with OpenUnlearning;
+/// <c>zeroFloor</c> gives the paper's 1 - k*/|y| over k in 0..|y| (0 when the last token is wrong).
 /// EM = fraction of answer positions whose argmax matches (TOFU/UWC definition).
 /// </summary>
 public static class ExtractionStrength
 {
     /// <summary>ES of one answer from the greedy predictions at its positions.</summary>
-    public static double FromPredictions(ReadOnlySpan<long> predicted, ReadOnlySpan<long> answer)
+    public static double FromPredictions(ReadOnlySpan<long> predicted, ReadOnlySpan<long> answer, bool zeroFloor = false)
     {
         CheckLengths(predicted, answer);
         int kStar = 0;
         for (int i = answer.Length - 1; i >= 0; i--)
             if (predicted[i] != answer[i]) { kStar = i + 1; break; }
+        if (!zeroFloor) kStar = Math.Min(kStar, answer.Length - 1);
         return 1.0 - (double)kStar / answer.Length;
     }
 

@@ -3,8 +3,16 @@ using DslUnlearn.Data;
 
 namespace DslUnlearn.Metrics;
 
+/// <summary>Whether a likelihood counts the closing EOS token.</summary>
+public record EosOptions
+{
+    /// <summary>Count the closing EOS as one more answer token, as TOFU and OpenUnlearning do (their labels end
+    /// with EOS); false scores the answer's own tokens only.</summary>
+    public bool IncludeEos { get; init; } = true;
+}
+
 /// <summary>Which question and which answer a likelihood metric scores (TOFU's Q_A, Q_A_PARA, paraphrased-question variants).</summary>
-public record AnswerOptions
+public record AnswerOptions : EosOptions
 {
     /// <summary>Condition on the paraphrased question instead of the original one.</summary>
     public bool ParaphrasedQuestion { get; init; }
@@ -25,7 +33,7 @@ internal static class Likelihood
                     $"paraphrased_answer: example {e.Index} of split '{c.Split}' has no paraphrased answer (TOFU's *_perturbed files and the built-in data have them; real_authors and world_facts do not)."),
             }).ToArray();
         }
-        return AnswerScorer.Score(c, inputs, o.ParaphrasedQuestion);
+        return AnswerScorer.Score(c, inputs, o.ParaphrasedQuestion, includeEos: o.IncludeEos);
     }
 }
 
@@ -58,21 +66,24 @@ public sealed class AnswerProbabilityMetric(AnswerOptions options) : IMetric
 /// probability_w_options): p(answer) / (p(answer) + sum of p(perturbed answers) + 1e-10), each p length-normalized.
 /// </summary>
 [Metric("answer_prob_normalized")]
-public sealed class NormalizedAnswerProbabilityMetric(NoOptions options) : IMetric
+public sealed class NormalizedAnswerProbabilityMetric(EosOptions options) : IMetric
 {
-    public NoOptions Options => options;
-    public MetricResult Compute(MetricContext c) => MetricResult.FromValues(Values(c, c.Inputs));
+    public EosOptions Options => options;
+    public MetricResult Compute(MetricContext c) => MetricResult.FromValues(Values(c, c.Inputs, includeEos: options.IncludeEos));
 
-    internal static double[] Values(MetricContext c, IReadOnlyList<QaExample> inputs, Models.ICausalLM? model = null)
+    internal static double[] Values(MetricContext c, IReadOnlyList<QaExample> inputs, Models.ICausalLM? model = null, bool includeEos = true)
     {
         TruthRatio.RequirePerturbed(inputs, c.Split, "answer_prob_normalized");
-        var correct = AnswerScorer.MeanNll(c, inputs, e => e.Answer, model);
-        var wrong = TruthRatio.PerturbedNlls(c, inputs, model);
-        return inputs.Select((_, i) =>
-        {
-            double p = Math.Exp(-correct[i]);
-            double w = wrong[i].Sum(l => Math.Exp(-l));
-            return p / (p + w + 1e-10);
-        }).ToArray();
+        var correct = AnswerScorer.MeanNll(c, inputs, e => e.Answer, model, includeEos);
+        var wrong = TruthRatio.PerturbedNlls(c, inputs, model, includeEos);
+        return inputs.Select((_, i) => FromNlls(correct[i], wrong[i])).ToArray();
+    }
+
+    /// <summary>p / (p + sum of the wrong options' p + 1e-10), each p = exp(-mean NLL).</summary>
+    public static double FromNlls(double correctNll, IReadOnlyList<double> wrongNlls)
+    {
+        double p = Math.Exp(-correctNll);
+        double w = wrongNlls.Sum(l => Math.Exp(-l));
+        return p / (p + w + 1e-10);
     }
 }

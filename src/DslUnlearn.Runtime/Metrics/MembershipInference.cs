@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
@@ -57,33 +56,40 @@ public record MinKOptions
     public double K { get; init; } = 0.4;
 }
 
-/// <summary>LOSS attack (Yeom et al.): the mean NLL of the answer.</summary>
+/// <summary>LOSS attack (Yeom et al.): the mean NLL of the answer (EOS counted, as OpenUnlearning's LOSSAttack).</summary>
 [Metric("mia_loss", Needs = MetricNeeds.Holdout)]
-public sealed class MiaLossMetric(NoOptions options) : MiaMetric
+public sealed class MiaLossMetric(EosOptions options) : MiaMetric
 {
-    public NoOptions Options => options;
+    public EosOptions Options => options;
     public override double[] Scores(MetricContext c, ICausalLM model, IReadOnlyList<QaExample> examples)
-        => AnswerScorer.Score(c, examples, model: model).Select(s => s.MeanNll).ToArray();
+        => AnswerScorer.Score(c, examples, model: model, includeEos: options.IncludeEos).Select(s => s.MeanNll).ToArray();
 }
 
 /// <summary>
 /// ZLib attack (Carlini et al., 2021): mean NLL divided by the zlib-compressed length in bytes of the answer's
-/// UTF-8 text. .NET's ZLibStream at its default ("optimal", zlib level 6) may differ by a byte or so from
-/// Python's zlib.compress on some texts.
+/// UTF-8 text, Python's <c>len(zlib.compress(text))</c> (OpenUnlearning's ZLIBAttack). .NET's own ZLibStream
+/// (zlib-ng) gives other lengths at every level; SharpCompress's managed port of zlib gives Python's on every
+/// fixture text (tests/fixtures/zlib) and on all 9,402 distinct TOFU answers.
 /// </summary>
 [Metric("mia_zlib", Needs = MetricNeeds.Holdout)]
-public sealed class MiaZlibMetric(NoOptions options) : MiaMetric
+public sealed class MiaZlibMetric(EosOptions options) : MiaMetric
 {
-    public NoOptions Options => options;
+    public EosOptions Options => options;
     public override double[] Scores(MetricContext c, ICausalLM model, IReadOnlyList<QaExample> examples)
-        => AnswerScorer.Score(c, examples, model: model).Select((s, i) => s.MeanNll / ZlibLength(examples[i].Answer)).ToArray();
+        => AnswerScorer.Score(c, examples, model: model, includeEos: options.IncludeEos).Select((s, i) => s.MeanNll / ZlibLength(examples[i].Answer)).ToArray();
 
+    /// <summary>Bytes of zlib.compress(UTF-8 of <paramref name="text"/>) at zlib's default level 6.</summary>
     public static int ZlibLength(string text)
     {
-        using var buffer = new MemoryStream();
-        using (var z = new ZLibStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
-            z.Write(System.Text.Encoding.UTF8.GetBytes(text));
-        return (int)buffer.Length;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        // zlib's stream for no input is fixed: 2 header bytes, an empty final block (2), Adler-32 (4);
+        // the port writes nothing at all when nothing was written.
+        if (bytes.Length == 0) return 8;
+        var buffer = new MemoryStream();
+        using (var z = new SharpCompress.Compressors.Deflate.ZlibStream(buffer, SharpCompress.Compressors.CompressionMode.Compress,
+                   SharpCompress.Compressors.Deflate.CompressionLevel.Default))
+            z.Write(bytes);
+        return buffer.ToArray().Length;
     }
 }
 
@@ -106,21 +112,23 @@ public sealed class MiaMinKPlusPlusMetric(MinKOptions options) : MiaMetric
 {
     public MinKOptions Options => options;
     public override double[] Scores(MetricContext c, ICausalLM model, IReadOnlyList<QaExample> examples)
-        => AnswerScorer.Score(c, examples, moments: true, model: model)
-            .Select(s => MinK(s.LogProbs.Select((lp, t) => (lp - s.LogProbMean![t]) / Math.Sqrt(Math.Max(s.LogProbVariance![t], 1e-6))).ToArray(), options.K))
-            .ToArray();
+        => AnswerScorer.Score(c, examples, moments: true, model: model).Select(s => Score(s, options.K)).ToArray();
+
+    /// <summary>The Min-K%++ score of one answer's statistics (scored with moments).</summary>
+    public static double Score(AnswerStats s, double k)
+        => MinK(s.LogProbs.Select((lp, t) => (lp - s.LogProbMean![t]) / Math.Sqrt(Math.Max(s.LogProbVariance![t], 1e-6))).ToArray(), k);
 }
 
-/// <summary>Reference attack: mean NLL under the model minus mean NLL under the reference model (<see cref="MetricContext.Reference"/>).</summary>
+/// <summary>Reference attack: mean NLL under the model minus mean NLL under the reference model (<see cref="MetricContext.Reference"/>), EOS counted as in OpenUnlearning's ReferenceAttack.</summary>
 [Metric("mia_reference", Needs = MetricNeeds.Holdout | MetricNeeds.Oracle)]
-public sealed class MiaReferenceMetric(NoOptions options) : MiaMetric
+public sealed class MiaReferenceMetric(EosOptions options) : MiaMetric
 {
-    public NoOptions Options => options;
+    public EosOptions Options => options;
     public override double[] Scores(MetricContext c, ICausalLM model, IReadOnlyList<QaExample> examples)
     {
         var reference = c.Reference ?? throw new ArgumentException($"{MetricNeedsText.For("mia_reference", MetricNeeds.Oracle)} (split '{c.Split}' got none).");
-        var target = AnswerScorer.Score(c, examples, model: model);
-        var refStats = AnswerScorer.Score(c, examples, model: reference);
+        var target = AnswerScorer.Score(c, examples, model: model, includeEos: options.IncludeEos);
+        var refStats = AnswerScorer.Score(c, examples, model: reference, includeEos: options.IncludeEos);
         return target.Select((s, i) => s.MeanNll - refStats[i].MeanNll).ToArray();
     }
 }
@@ -228,8 +236,8 @@ public sealed class PrivLeakMetric : IMetric
         Options = options;
         _attack = options.Attack switch
         {
-            "mia_loss" => new MiaLossMetric(new NoOptions()),
-            "mia_zlib" => new MiaZlibMetric(new NoOptions()),
+            "mia_loss" => new MiaLossMetric(new EosOptions()),
+            "mia_zlib" => new MiaZlibMetric(new EosOptions()),
             "mia_min_k" => new MiaMinKMetric(new MinKOptions { K = options.K }),
             "mia_min_k_plus_plus" => new MiaMinKPlusPlusMetric(new MinKOptions { K = options.K }),
             "mia_gradnorm" => new MiaGradNormMetric(new GradNormOptions()),

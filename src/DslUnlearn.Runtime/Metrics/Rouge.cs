@@ -3,22 +3,27 @@ using DslUnlearn.Components;
 namespace DslUnlearn.Metrics;
 
 /// <summary>
-/// ROUGE-L (longest common subsequence of words) with the tokenization of Google's rouge_score package:
-/// lowercase, every run of characters outside [a-z0-9] becomes one space, split on spaces. Not done: the
-/// Porter stemming that OpenUnlearning turns on (use_stemmer=True), so "writes" and "write" differ here;
-/// scores can be lower than OpenUnlearning's on inflected words, never higher.
+/// ROUGE-L (longest common subsequence of words) as Google's rouge_score computes it with
+/// <c>use_stemmer=True</c> (TOFU's and OpenUnlearning's setting): lowercase, every run of characters outside
+/// [a-z0-9] becomes one space, split, and words longer than 3 characters are stemmed by NLTK's Porter stemmer
+/// (<see cref="PorterStemmer"/>). Python's and .NET's lowercasing agree on the texts checked
+/// (tests/fixtures/rouge); they can differ on a few exotic Unicode letters.
 /// </summary>
 public static class Rouge
 {
     public readonly record struct Score(double Precision, double Recall, double F1);
 
-    /// <summary>rouge_score's tokenizer without stemming.</summary>
-    public static string[] Tokenize(string text)
+    /// <summary>rouge_score's tokenizer; <paramref name="stem"/> = false leaves words as they are.</summary>
+    public static string[] Tokenize(string text, bool stem = true)
     {
         var sb = new System.Text.StringBuilder(text.Length);
         foreach (char ch in text.ToLowerInvariant())
             sb.Append(ch is >= 'a' and <= 'z' or >= '0' and <= '9' ? ch : ' ');
-        return sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var tokens = sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (stem)
+            for (int i = 0; i < tokens.Length; i++)
+                if (tokens[i].Length > 3) tokens[i] = PorterStemmer.Stem(tokens[i]);
+        return tokens;
     }
 
     /// <summary>Length of the longest common subsequence of two token sequences.</summary>
@@ -39,10 +44,10 @@ public static class Rouge
     /// <summary>ROUGE-L of <paramref name="prediction"/> against <paramref name="reference"/> (rouge_score's
     /// <c>score(target=reference, prediction)</c>): recall = LCS / |reference|, precision = LCS / |prediction|.
     /// Empty texts score 0.</summary>
-    public static Score RougeL(string reference, string prediction)
+    public static Score RougeL(string reference, string prediction, bool stem = true)
     {
-        var r = Tokenize(reference);
-        var p = Tokenize(prediction);
+        var r = Tokenize(reference, stem);
+        var p = Tokenize(prediction, stem);
         if (r.Length == 0 || p.Length == 0) return new Score(0, 0, 0);
         int lcs = Lcs(r, p);
         double precision = (double)lcs / p.Length, recall = (double)lcs / r.Length;
@@ -53,28 +58,10 @@ public static class Rouge
 
 public record GenerationOptions
 {
-    /// <summary>Most tokens generated per answer (generation also stops at EOS).</summary>
-    [Option(Min = 1, Max = 4096)]
-    public int MaxNewTokens { get; init; } = 128;
-}
-
-/// <summary>Greedy answers to the (possibly attacked) questions, text after the answer tag, cut at EOS and trimmed.</summary>
-internal static class Generations
-{
-    public static string[] Answers(MetricContext c, IReadOnlyList<Data.QaExample> examples, int maxNewTokens, Models.ICausalLM? model = null)
-    {
-        var tok = c.Encoder.Tokenizer;
-        var prompts = examples.Select(e => PromptIds(c.Encoder, e, "", paraphrased: false)).ToArray();
-        var outputs = GreedyDecoder.Generate(model ?? c.Model, prompts, maxNewTokens, tok.EosId, tok.PadId, c.Device, c.BatchSize);
-        return outputs.Select(o => tok.Decode(o).Trim()).ToArray();
-    }
-
-    /// <summary>BOS + question prompt + answer tag + <paramref name="answerPrefix"/> (no EOS).</summary>
-    public static int[] PromptIds(Data.QaEncoder encoder, Data.QaExample example, string answerPrefix, bool paraphrased)
-    {
-        var encoded = encoder.Encode(example with { Answer = answerPrefix }, paraphrased);
-        return encoded.Ids[..^1];
-    }
+    /// <summary>Most tokens generated per answer (generation also stops at EOS). 0 (the default) = the longest
+    /// reference answer of the split in tokens plus 16, so a correct answer is never cut, whatever the tokenizer.</summary>
+    [Option(Min = 0, Max = 4096)]
+    public int MaxNewTokens { get; init; }
 }
 
 /// <summary>ROUGE-L recall of the greedy answer against the reference answer (TOFU's "ROUGE").</summary>

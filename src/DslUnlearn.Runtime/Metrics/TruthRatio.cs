@@ -5,7 +5,7 @@ using DslUnlearn.Stats;
 
 namespace DslUnlearn.Metrics;
 
-public record TruthRatioOptions
+public record TruthRatioOptions : EosOptions
 {
     /// <summary>
     /// How per-sample ratios become one number: closer_to_1 (TOFU's forget aggregation, mean of min(R, 1/R)),
@@ -37,7 +37,7 @@ public sealed class TruthRatioMetric : IMetric
 
     public MetricResult Compute(MetricContext c)
     {
-        var ratios = TruthRatio.Ratios(c, c.Inputs);
+        var ratios = TruthRatio.Ratios(c, c.Inputs, includeEos: Options.IncludeEos);
         string agg = Options.Aggregation == "auto" ? (c.Split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation;
         return new MetricResult(TruthRatio.Aggregate(ratios, agg), ratios);
     }
@@ -46,11 +46,11 @@ public sealed class TruthRatioMetric : IMetric
 public static class TruthRatio
 {
     /// <summary>Per-sample R = p(wrong) / (p(true) + 1e-10).</summary>
-    public static double[] Ratios(MetricContext c, IReadOnlyList<QaExample> inputs, ICausalLM? model = null)
+    public static double[] Ratios(MetricContext c, IReadOnlyList<QaExample> inputs, ICausalLM? model = null, bool includeEos = true)
     {
         RequirePerturbed(inputs, c.Split, "truth_ratio");
-        var correct = AnswerScorer.MeanNll(c, inputs, e => e.TrueAnswerForTruthRatio, model);
-        var wrong = PerturbedNlls(c, inputs, model);
+        var correct = AnswerScorer.MeanNll(c, inputs, e => e.TrueAnswerForTruthRatio, model, includeEos);
+        var wrong = PerturbedNlls(c, inputs, model, includeEos);
         return inputs.Select((_, i) => FromNlls(correct[i], wrong[i])).ToArray();
     }
 
@@ -67,10 +67,10 @@ public static class TruthRatio
     };
 
     /// <summary>Mean NLL of every perturbed answer of every example (one batched pass over all of them).</summary>
-    internal static double[][] PerturbedNlls(MetricContext c, IReadOnlyList<QaExample> inputs, ICausalLM? model = null)
+    internal static double[][] PerturbedNlls(MetricContext c, IReadOnlyList<QaExample> inputs, ICausalLM? model = null, bool includeEos = true)
     {
         var flat = inputs.SelectMany(e => e.PerturbedAnswers.Select(p => e with { Answer = p })).ToArray();
-        var nll = AnswerScorer.Score(c, flat, model: model).Select(s => s.MeanNll).ToArray();
+        var nll = AnswerScorer.Score(c, flat, model: model, includeEos: includeEos).Select(s => s.MeanNll).ToArray();
         var result = new double[inputs.Count][];
         int k = 0;
         for (int i = 0; i < inputs.Count; i++)

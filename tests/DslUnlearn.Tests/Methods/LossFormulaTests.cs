@@ -55,7 +55,7 @@ public class LossFormulaTests
     }
 
     [Fact]
-    public void Token_selection_keeps_ceil_q_n_tokens_per_row()
+    public void Token_selection_keeps_floor_q_n_tokens_per_row()
     {
         using var model = TinyModel();
         using var forget = Batch(ForgetRows());
@@ -64,12 +64,14 @@ public class LossFormulaTests
         var kept = Losses.SelectLowest(all, 0.3);
         var n = all.Mask.sum(1).data<float>().ToArray();
         var k = kept.Mask.sum(1).data<float>().ToArray();
-        for (int i = 0; i < n.Length; i++) Assert.Equal(Math.Ceiling(0.3 * n[i] - 1e-9), k[i]);
+        for (int i = 0; i < n.Length; i++) Assert.Equal(Math.Floor(0.3 * n[i]), k[i]);
+        Assert.Equal(0, Losses.SelectedCount(0.3, 3));            // a short row keeps nothing, as in UWC
+        Assert.Equal(7, Losses.SelectedCount(0.7, 10));           // float32 0.7 * 10 rounds to 7.0, not 6.99...
         Assert.True((kept.Mask * (1 - all.Mask)).sum().item<float>() == 0, "selection keeps only labelled tokens");
     }
 
     [Fact]
-    public void Kl_is_minus_forget_nll_plus_weighted_kl_current_to_original_on_retain()
+    public void Kl_is_minus_forget_nll_plus_weighted_kl_original_to_current_on_retain()
     {
         using var reference = TinyModel();
         using var model = reference.Clone();
@@ -120,7 +122,7 @@ public class LossFormulaTests
         double beta = 0.2, q = 0.5, expected = 0;
         for (int r = 0; r < curTok.Length; r++)
         {
-            int k = (int)Math.Ceiling(q * curTok[r].Count - 1e-9);
+            int k = (int)((float)q * curTok[r].Count);                 // UWC rounds down
             var keep = curTok[r].Select((v, i) => (v, i)).OrderBy(x => x.v).Take(k).Select(x => x.i).ToList();
             double ratio = -keep.Sum(i => curTok[r][i]) + keep.Sum(i => refTok[r][i]);
             expected += -2 / beta * LogSigmoid(-beta * ratio) / curTok.Length;
@@ -288,6 +290,6 @@ public class LossFormulaTests
         var rows = ForgetRows();
         using var forget = Batch(rows);
         var bad = Assert.Throws<ArgumentException>(() => new Rmu(new RmuOptions { Layer = 3, Alpha = 0 }).Loss(Step(model, null, forget, null, rows)));
-        Assert.Contains("layer must be in 1..1", bad.Message);
+        Assert.Contains("layer must be in 0..1", bad.Message);
     }
 }

@@ -91,9 +91,9 @@ internal static class Kit
         return result;
     }
 
-    /// <summary>Keeps the ceil(q n) lowest values of each row.</summary>
+    /// <summary>Keeps the floor(q n) lowest values of each row, q * n in float32 as UWC's <c>(q * n.float()).int()</c>.</summary>
     public static List<double>[] Lowest(List<double>[] rows, double q)
-        => rows.Select(r => r.OrderBy(x => x).Take((int)Math.Ceiling(q * r.Count - 1e-9)).ToList()).ToArray();
+        => rows.Select(r => r.OrderBy(x => x).Take((int)((float)q * (float)r.Count)).ToList()).ToArray();
 
     public static double MeanAll(List<double>[] rows) => rows.SelectMany(x => x).Average();
 
@@ -101,20 +101,18 @@ internal static class Kit
 
     public static double Nll(ICausalLM model, TokenBatch batch, double t = 1.0) => MeanAll(TokenNll(Logits(model, batch), Labels(batch), t));
 
-    /// <summary>KL(p || q) per labelled position, averaged.</summary>
-    public static double Kl(ICausalLM p, ICausalLM q, TokenBatch batch)
+    /// <summary>KL(p_reference || p_model) at every position of the padded batch, averaged (kl_div(..., "batchmean", log_target=True) on flattened logits).</summary>
+    public static double Kl(ICausalLM model, ICausalLM reference, TokenBatch batch)
     {
-        var lp = Logits(p, batch);
-        var lq = Logits(q, batch);
-        var labels = Labels(batch);
+        var lm = Logits(model, batch);
+        var lr = Logits(reference, batch);
         var values = new List<double>();
-        for (int r = 0; r < labels.Length; r++)
-            for (int s = 0; s < labels[r].Length; s++)
+        for (int r = 0; r < lm.Length; r++)
+            for (int s = 0; s < lm[r].Length; s++)
             {
-                if (labels[r][s] == TokenBatch.IgnoreIndex) continue;
-                var a = LogSoftmax(lp[r][s]);
-                var b = LogSoftmax(lq[r][s]);
-                values.Add(a.Select((x, k) => Math.Exp(x) * (x - b[k])).Sum());
+                var a = LogSoftmax(lm[r][s]);
+                var b = LogSoftmax(lr[r][s]);
+                values.Add(b.Select((x, k) => Math.Exp(x) * (x - a[k])).Sum());
             }
         return values.Average();
     }

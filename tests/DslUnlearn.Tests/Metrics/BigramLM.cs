@@ -49,11 +49,20 @@ internal sealed class BigramLM : nn.Module<Tensor, Tensor>, ICausalLM
     public string Family => "bigram";
     public int VocabSize { get; }
     public int HiddenSize => VocabSize;
-    public int NumLayers => 0;
+    /// <summary>One (virtual) layer, so the KV-cache generator can make its cache; the model never uses it.</summary>
+    public int NumLayers => 1;
     public int MaxPositions => 4096;
     public nn.Module Module => this;
     public Tensor Logits(Tensor inputIds) => forward(inputIds);
-    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates) => new(forward(inputIds), null);
+    /// <summary>Hidden states, when asked: [W[ids], W[ids]] ("embeddings" and "layer 1" are the logits), so RMU runs on it.</summary>
+    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates)
+    {
+        var logits = forward(inputIds);
+        return new(logits, outputHiddenStates ? [logits.alias(), logits.alias()] : null);
+    }
+    /// <summary>Batched cached generation: each position's logits depend on its own token only, so the mask and the
+    /// cache change nothing (the generator feeds just the new token once it has a cache).</summary>
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, DslUnlearn.Generation.KvCache? cache, bool outputHiddenStates) => new(forward(inputIds), null);
     public Tensor ReadOut(Tensor hidden) => hidden.alias();
 
     public ICausalLM Clone()

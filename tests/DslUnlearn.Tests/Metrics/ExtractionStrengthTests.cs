@@ -24,10 +24,11 @@ public class ExtractionStrengthTests
     }
 
     [Fact]
-    public void Last_token_mismatch_gives_es_zero_even_though_em_is_high()
+    public void Last_token_mismatch_gives_the_one_token_floor_by_default_and_zero_without_it()
     {
-        long[] predicted = [5, 6, 7, 8, 0];             // k* = |y| -> ES = 0
-        Assert.Equal(0.0, ExtractionStrength.FromPredictions(predicted, Answer));
+        long[] predicted = [5, 6, 7, 8, 0];             // k* = |y|: OpenUnlearning stops at k = |y|-1 -> ES = 1/|y|
+        Assert.Equal(1.0 / 5, ExtractionStrength.FromPredictions(predicted, Answer), 12);
+        Assert.Equal(0.0, ExtractionStrength.FromPredictions(predicted, Answer, zeroFloor: true));
         Assert.Equal(4.0 / 5, ExtractionStrength.ExactMemorization(predicted, Answer), 12);
     }
 

@@ -16,11 +16,11 @@ public class LikelihoodAndEsMetricTests
     {
         using var model = new BigramLM(Tok.VocabSize);
         var c = Ctx(model, Three);
-        var ppl = new PerplexityMetric(new AnswerOptions()).Compute(c);
+        var ppl = new PerplexityMetric(new AnswerOptions { IncludeEos = false }).Compute(c);
         Assert.All(ppl.ValueByIndex!, v => Assert.Equal(100.0, v, 3));
         Assert.Equal(100.0, ppl.AggValue, 3);
-        Assert.Equal(LnV, new NllMetric(new AnswerOptions()).Compute(c).AggValue, 5);
-        Assert.Equal(0.01, new AnswerProbabilityMetric(new AnswerOptions()).Compute(c).AggValue, 6);
+        Assert.Equal(LnV, new NllMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 5);
+        Assert.Equal(0.01, new AnswerProbabilityMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 6);
     }
 
     [Fact]
@@ -31,9 +31,9 @@ public class LikelihoodAndEsMetricTests
         model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
         var c = Ctx(model, [Qa(0, "xy")]);
         double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
-        Assert.Equal(nll, new NllMetric(new AnswerOptions()).Compute(c).AggValue, 5);
-        Assert.Equal(Math.Sqrt(0.375), new AnswerProbabilityMetric(new AnswerOptions()).Compute(c).AggValue, 5);
-        Assert.Equal(1 / Math.Sqrt(0.375), new PerplexityMetric(new AnswerOptions()).Compute(c).AggValue, 4);
+        Assert.Equal(nll, new NllMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 5);
+        Assert.Equal(Math.Sqrt(0.375), new AnswerProbabilityMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 5);
+        Assert.Equal(1 / Math.Sqrt(0.375), new PerplexityMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 4);
     }
 
     [Fact]
@@ -42,10 +42,10 @@ public class LikelihoodAndEsMetricTests
         using var model = new BigramLM(Tok.VocabSize);
         model.Set(Id('='), Id('p'), Math.Log(99));                  // p('p') = 1/2, p('x') = 1/198
         var with = Ctx(model, [Qa(0, "x", para: "p")]);
-        Assert.Equal(0.5, new AnswerProbabilityMetric(new AnswerOptions { ParaphrasedAnswer = true }).Compute(with).AggValue, 5);
-        Assert.Equal(1.0 / 198, new AnswerProbabilityMetric(new AnswerOptions()).Compute(with).AggValue, 6);
+        Assert.Equal(0.5, new AnswerProbabilityMetric(new AnswerOptions { ParaphrasedAnswer = true, IncludeEos = false }).Compute(with).AggValue, 5);
+        Assert.Equal(1.0 / 198, new AnswerProbabilityMetric(new AnswerOptions { IncludeEos = false }).Compute(with).AggValue, 6);
         var without = Ctx(model, [Qa(7, "x")], split: "world_facts");
-        var e = Assert.Throws<ArgumentException>(() => new NllMetric(new AnswerOptions { ParaphrasedAnswer = true }).Compute(without));
+        var e = Assert.Throws<ArgumentException>(() => new NllMetric(new AnswerOptions { ParaphrasedAnswer = true, IncludeEos = false }).Compute(without));
         Assert.Contains("example 7 of split 'world_facts'", e.Message);
     }
 
@@ -65,13 +65,14 @@ public class LikelihoodAndEsMetricTests
     }
 
     [Fact]
-    public void A_wrong_last_token_gives_es_zero_but_high_em_and_rouge_sees_the_words()
+    public void A_wrong_last_token_gives_the_es_floor_but_high_em_and_rouge_sees_the_words()
     {
-        // The model says "xy zq": the last answer token is wrong, so no prefix short of the whole answer works.
+        // The model says "xy zq": the last answer token is wrong, so no prefix short of the whole answer works:
+        // OpenUnlearning's ES stops at k = |y|-1 and gives its floor 1/|y|.
         using var model = new BigramLM(Tok.VocabSize).Chain(Tok, '=', "xy zq");
         var c = Ctx(model, [Qa(0, "xy zw")]);
-        Assert.Equal(0.0, new EsExactMetric(new NoOptions()).Compute(c).AggValue);
-        Assert.Equal(0.0, new EsBisectionMetric(new EsBisectionOptions()).Compute(c).AggValue);
+        Assert.Equal(1.0 / 5, new EsExactMetric(new NoOptions()).Compute(c).AggValue, 12);
+        Assert.Equal(1.0 / 5, new EsBisectionMetric(new EsBisectionOptions()).Compute(c).AggValue, 12);
         Assert.Equal(4.0 / 5, new ExactMemorizationMetric(new NoOptions()).Compute(c).AggValue, 12);
         // Words "xy zq" vs "xy zw": LCS 1 of 2 words.
         Assert.Equal(0.5, new RougeLRecallMetric(new GenerationOptions { MaxNewTokens = 10 }).Compute(c).AggValue, 12);

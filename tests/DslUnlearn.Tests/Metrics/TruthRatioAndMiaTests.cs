@@ -6,6 +6,7 @@ using static DslUnlearn.Tests.Metrics.Kit;
 
 namespace DslUnlearn.Tests.Metrics;
 
+// Hand-computed values below score the answer tokens only (include_eos: false); tests/fixtures/likelihood checks the EOS-counting default.
 public class TruthRatioAndMiaTests
 {
     /// <summary>After '=': logits ln 6 on 'p', ln 4 on 'x', ln 2 on 'u', ln 3 on 'v', 0 elsewhere: Z = 6+4+2+3+96 = 111.</summary>
@@ -20,14 +21,14 @@ public class TruthRatioAndMiaTests
         var examples = new[] { Qa(0, "x", "p", "u", "v") };
         // p(true) = 6/111 (paraphrased answer 'p'); p(wrong) = exp(mean(ln 2/111, ln 3/111)) = sqrt(6)/111.
         double r = Math.Sqrt(6) / 6;
-        var forget = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, examples, split: "forget"));
+        var forget = new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, examples, split: "forget"));
         Assert.Equal(r, forget.ValueByIndex![0], 5);
         Assert.Equal(r, forget.AggValue, 5);                           // min(R, 1/R)
-        var retain = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, examples, split: "retain"));
+        var retain = new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, examples, split: "retain"));
         Assert.Equal(1 - r, retain.AggValue, 5);                        // max(0, 1 - R)
-        var forced = new TruthRatioMetric(new TruthRatioOptions { Aggregation = "true_better" }).Compute(Ctx(model, examples, split: "forget"));
+        var forced = new TruthRatioMetric(new TruthRatioOptions { Aggregation = "true_better", IncludeEos = false }).Compute(Ctx(model, examples, split: "forget"));
         Assert.Equal(1 - r, forced.AggValue, 5);
-        Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { Aggregation = "closest" }));
+        Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { Aggregation = "closest", IncludeEos = false }));
     }
 
     [Fact]
@@ -35,12 +36,12 @@ public class TruthRatioAndMiaTests
     {
         using var model = Designed();
         // real_authors-style (the loader sets the paraphrased answer to the answer, TOFU's base_answer_key): true answer 'x' (4/111), wrong 'u' (2/111) -> R = 1/2.
-        var tr = new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(0, "x", "x", "u")], split: "real_authors"));
+        var tr = new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(0, "x", "x", "u")], split: "real_authors"));
         Assert.Equal(0.5, tr.ValueByIndex![0], 5);
-        var none = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(5, "x", null, "u")])));
+        var none = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(5, "x", null, "u")])));
         Assert.Contains("example 5", none.Message);
         Assert.Contains("no paraphrased answer", none.Message);
-        var e = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions()).Compute(Ctx(model, [Qa(3, "x", "p")])));
+        var e = Assert.Throws<ArgumentException>(() => new TruthRatioMetric(new TruthRatioOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(3, "x", "p")])));
         Assert.Contains("example 3", e.Message);
         Assert.Contains("_perturbed", e.Message);
     }
@@ -49,7 +50,7 @@ public class TruthRatioAndMiaTests
     public void Normalized_answer_probability_divides_by_the_options()
     {
         using var model = Designed();
-        var v = new NormalizedAnswerProbabilityMetric(new NoOptions()).Compute(Ctx(model, [Qa(0, "x", null, "u", "v")]));
+        var v = new NormalizedAnswerProbabilityMetric(new EosOptions { IncludeEos = false }).Compute(Ctx(model, [Qa(0, "x", null, "u", "v")]));
         Assert.Equal(4.0 / 9, v.AggValue, 5);                          // 4 / (4 + 2 + 3)
     }
 
@@ -141,13 +142,13 @@ public class TruthRatioAndMiaTests
         using var model = new BigramLM(Tok.VocabSize);
         model.Set(Id('='), Id('x'), Math.Log(99));
         var members = new[] { Qa(0, "x"), Qa(1, "x") };
-        var e = Assert.Throws<ArgumentException>(() => new MiaLossMetric(new NoOptions()).Compute(Ctx(model, members)));
+        var e = Assert.Throws<ArgumentException>(() => new MiaLossMetric(new EosOptions { IncludeEos = false }).Compute(Ctx(model, members)));
         Assert.Contains(MetricNeedsText.For("mia_loss", MetricNeeds.Holdout), e.Message);
         var c = Ctx(model, members) with { Holdout = [Qa(5, "u"), Qa(6, "u")] };
-        var r = new MiaLossMetric(new NoOptions()).Compute(c);
+        var r = new MiaLossMetric(new EosOptions { IncludeEos = false }).Compute(c);
         Assert.Equal(1.0, r.AggValue);
         Assert.Equal(2, r.ValueByIndex!.Count);                         // per-sample scores stay the members'
-        Assert.Equal(0.5, new MiaLossMetric(new NoOptions()).Compute(c with { Holdout = members }).AggValue);
+        Assert.Equal(0.5, new MiaLossMetric(new EosOptions { IncludeEos = false }).Compute(c with { Holdout = members }).AggValue);
         Assert.Contains("privleak", Assert.Throws<ArgumentException>(() => new PrivLeakMetric(new PrivLeakOptions()).Compute(Ctx(model, members))).Message);
         // privleak against the model itself as the reference: the same AUC, gap 0.
         Assert.Equal(0, new PrivLeakMetric(new PrivLeakOptions { Attack = "mia_loss" }).Compute(c with { Reference = model }).AggValue, 9);
@@ -161,12 +162,12 @@ public class TruthRatioAndMiaTests
         model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
         var c = Ctx(model, [Qa(0, "xy")]);
         double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
-        Assert.Equal(nll, Mean(new MiaLossMetric(new NoOptions()), c), 5);
-        Assert.Equal(nll / 10, Mean(new MiaZlibMetric(new NoOptions()), c), 5);     // zlib("xy") = 10 bytes
+        Assert.Equal(nll, Mean(new MiaLossMetric(new EosOptions { IncludeEos = false }), c), 5);
+        Assert.Equal(nll / 10, Mean(new MiaZlibMetric(new EosOptions { IncludeEos = false }), c), 5);     // zlib("xy") = 10 bytes
         Assert.Equal(-Math.Log(0.5), Mean(new MiaMinKMetric(new MinKOptions { K = 0.4 }), c), 5); // max(1, int(0.8)) = 1 token
         Assert.Equal(nll, Mean(new MiaMinKMetric(new MinKOptions { K = 1 }), c), 5);
         using var uniform = new BigramLM(Tok.VocabSize);
-        Assert.Equal(nll - LnV, Mean(new MiaReferenceMetric(new NoOptions()), Ctx(model, [Qa(0, "xy")], reference: uniform)), 5);
+        Assert.Equal(nll - LnV, Mean(new MiaReferenceMetric(new EosOptions { IncludeEos = false }), Ctx(model, [Qa(0, "xy")], reference: uniform)), 5);
 
         // Min-K%++ at '=': p(x) = 1/2 and 99 tokens at 1/198: mu = E[log p], var = E[log^2 p] - mu^2.
         double a = Math.Log(0.5), b = Math.Log(0.5 / 99);

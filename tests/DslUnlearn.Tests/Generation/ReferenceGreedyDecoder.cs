@@ -2,12 +2,12 @@ using DslUnlearn.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DslUnlearn.Metrics;
+namespace DslUnlearn.Tests;
 
 /// <summary>
-/// Minimal greedy decoder without a KV cache: every step runs the whole sequence again. Correct and simple but
-/// slow (quadratic in the generated length); a cached batched generator can replace it where speed matters, and
-/// this one stays as the reference it must agree with.
+/// The reference greedy decoder of the tests: no KV cache, every step runs the whole sequence again (quadratic
+/// in the generated length). The runtime generates with the batched KV-cache Generation/GreedyGenerator (through
+/// Metrics/Generations); GenerationRoutingTests prove the two agree token for token on every model family.
 /// Batches are right-padded: under the causal mask a real token never attends to the pads after it, so the
 /// next-token logits at each row's last real position are exactly those of the row alone.
 /// </summary>

@@ -1,0 +1,32 @@
+using DslUnlearn.Data;
+using DslUnlearn.Metrics;
+using DslUnlearn.Tests.Metrics;
+
+namespace DslUnlearn.Tests.Fixtures;
+
+/// <summary>tests/fixtures/gradnorm: OpenUnlearning's GradNorm attack (l1, l2, linf) on a character bigram model.</summary>
+public class GradNormFixtureTests
+{
+    [Fact]
+    public void Gradnorm_scores_match_the_reference()
+    {
+        var f = Golden.Load("gradnorm/gradnorm.json");
+        Assert.Equal(1, f.GetProperty("versions").GetProperty("mia_gradnorm").GetInt32());
+        var w = f.GetProperty("W").EnumerateArray().Select(Golden.Doubles).ToArray();
+        using var model = new BigramLM(w.Length);
+        for (int a = 0; a < w.Length; a++)
+            for (int b = 0; b < w.Length; b++) model.Set(a, b, w[a][b]);
+        var cases = f.GetProperty("cases").EnumerateArray().ToArray();
+        var examples = cases.Select((c, i) => new QaExample(i, "a", c.GetProperty("question").GetString()!, c.GetProperty("answer").GetString()!, "unused")).ToArray();
+        var ctx = Kit.Ctx(model, examples);
+        foreach (var norm in new[] { "l1", "l2", "linf" })
+        {
+            var scores = new MiaGradNormMetric(new GradNormOptions { Norm = norm }).Scores(ctx, model, examples);
+            for (int i = 0; i < cases.Length; i++)
+            {
+                double expected = cases[i].GetProperty(norm).GetDouble();
+                Assert.True(Math.Abs(expected - scores[i]) <= 1e-5 * Math.Max(1, expected), $"{norm} case {i}: expected {expected:R}, got {scores[i]:R}");
+            }
+        }
+    }
+}
