@@ -23,6 +23,8 @@ internal static class Commands
         root.Subcommands.Add(GcCommand.Build());
         root.Subcommands.Add(BenchE2eCommand.Build());
         root.Subcommands.Add(ComponentsCommand.Build());
+        root.Subcommands.Add(SubmitCommand.Build());
+        root.Subcommands.Add(StatusCommand.Build());
         return root;
     }
 
