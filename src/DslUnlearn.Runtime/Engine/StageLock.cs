@@ -46,11 +46,11 @@ public sealed class StageLock : IDisposable
     private readonly Timer _heartbeat;
     private int _disposed;
 
-    private StageLock(string path, string token)
+    private StageLock(string path, string token, TimeSpan timeout)
     {
         _path = path;
         _token = token;
-        var every = LockSettings.HeartbeatInterval;
+        var every = LockSettings.HeartbeatFor(timeout);
         _heartbeat = new Timer(_ => Beat(), null, every, every);
     }
 
@@ -58,15 +58,18 @@ public sealed class StageLock : IDisposable
     public bool Lost { get; private set; }
 
     /// <summary>Takes the lock if it is free or stale; null when a live holder has it. <paramref name="onMessage"/> hears about takeovers.</summary>
-    public static StageLock? TryAcquire(string path, Action<string>? onMessage = null)
+    public static StageLock? TryAcquire(string path, Action<string>? onMessage = null) => TryAcquire(path, onMessage, LockSettings.Timeout);
+
+    /// <summary><see cref="TryAcquire(string, Action{string}?)"/> with an explicit stale timeout (tests).</summary>
+    internal static StageLock? TryAcquire(string path, Action<string>? onMessage, TimeSpan timeout)
     {
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            if (TryCreate(path) is { } held) return held;
+            if (TryCreate(path, timeout) is { } held) return held;
             var state = Read(path);
             if (state is null) continue; // released between our create and read: try again
-            if (!state.IsStale(DateTime.UtcNow, LockSettings.Timeout)) return null;
-            if (!TryTakeOver(path, state, onMessage)) return null;
+            if (!state.IsStale(DateTime.UtcNow, timeout)) return null;
+            if (!TryTakeOver(path, state, onMessage, timeout)) return null;
         }
         return null;
     }
@@ -114,7 +117,7 @@ public sealed class StageLock : IDisposable
         catch (DirectoryNotFoundException) { return null; }
     }
 
-    private static StageLock? TryCreate(string path)
+    private static StageLock? TryCreate(string path, TimeSpan timeout)
     {
         var info = new LockInfo
         {
@@ -130,20 +133,20 @@ public sealed class StageLock : IDisposable
         }
         catch (IOException) when (File.Exists(path)) { return null; }
         catch (UnauthorizedAccessException) { return null; }
-        return new StageLock(path, info.Token);
+        return new StageLock(path, info.Token, timeout);
     }
 
     /// <summary>
     /// Removes a stale lock, under the guard file &lt;lock&gt;.takeover (created atomically): re-reads the lock inside
     /// the guard and removes it only if it is still the stale one seen, so two waiters never both take it over.
     /// </summary>
-    private static bool TryTakeOver(string path, LockState seen, Action<string>? onMessage)
+    private static bool TryTakeOver(string path, LockState seen, Action<string>? onMessage, TimeSpan timeout)
     {
         string guard = path + ".takeover";
         try
         {
             // A guard left by a worker that died inside these few lines is itself stale after the timeout.
-            if (File.Exists(guard) && DateTime.UtcNow - File.GetLastWriteTimeUtc(guard) > LockSettings.Timeout) File.Delete(guard);
+            if (File.Exists(guard) && DateTime.UtcNow - File.GetLastWriteTimeUtc(guard) > timeout) File.Delete(guard);
             using (new FileStream(guard, FileMode.CreateNew, FileAccess.Write)) { }
         }
         catch (IOException) { return false; }
@@ -152,9 +155,9 @@ public sealed class StageLock : IDisposable
         {
             var now = Read(path);
             if (now is null) return true; // released meanwhile
-            if (now.Info?.Token != seen.Info?.Token || !now.IsStale(DateTime.UtcNow, LockSettings.Timeout)) return false;
+            if (now.Info?.Token != seen.Info?.Token || !now.IsStale(DateTime.UtcNow, timeout)) return false;
             onMessage?.Invoke($"Taking over the stale lock {System.IO.Path.GetFileName(path)}: held by {now.Describe(DateTime.UtcNow)}"
-                + (now.Info?.Holder.IsCertainlyDeadHere() == true ? " (that process is gone)" : $" (timeout {LockSettings.Timeout.TotalSeconds:F0} s)") + ".");
+                + (now.Info?.Holder.IsCertainlyDeadHere() == true ? " (that process is gone)" : $" (heartbeat older than the {timeout.TotalSeconds:F0} s timeout)") + ".");
             File.Delete(path);
             return true;
         }
@@ -206,5 +209,7 @@ public static class LockSettings
     public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(
         double.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0 ? s : 120);
 
-    public static TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Max(0.1, Timeout.TotalSeconds / 8));
+    public static TimeSpan HeartbeatInterval => HeartbeatFor(Timeout);
+
+    internal static TimeSpan HeartbeatFor(TimeSpan timeout) => TimeSpan.FromSeconds(Math.Max(0.05, timeout.TotalSeconds / 8));
 }
