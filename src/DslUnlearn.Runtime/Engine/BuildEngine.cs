@@ -131,7 +131,11 @@ public sealed partial class BuildEngine(ArtifactStore store, EngineOptions optio
         catch (Exception e)
         {
             ArtifactStore.TryDelete(writer.Directory);
-            if (e is not OperationCanceledException) StageFailures.Record(store, key, s.Id, e);
+            if (e is not OperationCanceledException)
+            {
+                StageFailures.Record(store, key, s.Id, e);
+                progress.Message($"Stage '{s.Id}' ({key[..12]}) failed: {e.GetType().Name}: {e.Message}");
+            }
             throw;
         }
     }
