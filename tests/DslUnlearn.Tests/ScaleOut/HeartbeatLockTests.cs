@@ -67,7 +67,7 @@ public class HeartbeatLockTests(TinyReference reference)
     }
 
     [Fact]
-    public void Two_workers_racing_for_the_same_stages_compute_each_once()
+    public async Task Two_workers_racing_for_the_same_stages_compute_each_once()
     {
         using var dir = new TempDir();
         using var a = EngineScenarios.StartChild("tiny", dir.Path, threads: 1);
@@ -80,7 +80,7 @@ public class HeartbeatLockTests(TinyReference reference)
         Assert.Equal(0, a.ExitCode);
         Assert.Equal(0, b.ExitCode);
 
-        var executed = EngineScenarios.ExecutedIn(outA.Result).Concat(EngineScenarios.ExecutedIn(outB.Result)).ToList();
+        var executed = EngineScenarios.ExecutedIn(await outA).Concat(EngineScenarios.ExecutedIn(await outB)).ToList();
         var all = reference.Result.Stages.Select(s => s.Id).ToList();
         Assert.Equal(all.Order(StringComparer.Ordinal), executed.Order(StringComparer.Ordinal)); // every stage once, none twice
         Assert.Equal(reference.ResultsJson, File.ReadAllBytes(Path.Combine(dir.Path, "engine-tiny", "results.json")));
