@@ -23,6 +23,8 @@ internal static class Commands
         root.Subcommands.Add(GcCommand.Build());
         root.Subcommands.Add(BenchE2eCommand.Build());
         root.Subcommands.Add(ComponentsCommand.Build());
+        root.Subcommands.Add(SubmitCommand.Build());
+        root.Subcommands.Add(StatusCommand.Build());
         return root;
     }
 
@@ -44,14 +46,51 @@ internal static class Commands
         var outRoot = new Option<string?>("--out") { Description = "Output root (default: the spec's report.out, usually ./artifacts)." };
         var device = new Option<DeviceKind?>("--device") { Description = "Override the spec's device: auto, cpu or cuda." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print which stages would run and why (new, changed, missing, corrupt); compute nothing." };
+        var task = new Option<int?>("--task") { Description = "Run one unit of work (a sweep cell, or an unlearn entry with its attacks and calibration): unit I of --of N. What a Slurm array task calls." };
+        var of = new Option<int?>("--of") { Description = "Number of tasks the units are spread over (with --task; task I runs the units whose index is I modulo N)." };
+        var cell = new Option<string?>("--cell") { Description = "Run the one unit with this id (a cell such as seed=2, or an unlearn entry's name)." };
+        var jobs = new Option<int?>("--jobs") { Description = "Run with N local worker processes that take ready stages from the graph; torch threads = cores / N each. Results are the same bytes as --jobs 1." };
+        var devices = new Option<string?>("--devices") { Description = "With --jobs: one device per worker, e.g. cuda:0,cuda:1 (worker i gets item i modulo the count)." };
+        var worker = new Option<int?>("--worker") { Description = "Internal: this process is worker I of `run --jobs`.", Hidden = true };
+        var threads = new Option<int?>("--threads") { Description = "Internal: torch threads of a `run --jobs` worker.", Hidden = true };
         var run = new Command("run", "Fine-tune, unlearn and evaluate one experiment through the artifact store (cached, resumable); writes <out>/<experiment>/results.json, summary.md, tables/, plots/ and manifest.json.")
         {
-            name, outRoot, device, dryRun,
+            name, outRoot, device, dryRun, task, of, cell, jobs, devices, worker, threads,
         };
-        run.SetAction(parse => parse.GetValue(dryRun)
-            ? DryRun.Print(parse.GetValue(name)!, parse.GetValue(outRoot), parse.GetValue(device))
-            : Run(parse.GetValue(name)!, parse.GetValue(outRoot), parse.GetValue(device)));
+        run.SetAction(parse =>
+        {
+            string n = parse.GetValue(name)!;
+            if (parse.GetValue(dryRun)) return DryRun.Print(n, parse.GetValue(outRoot), parse.GetValue(device));
+            bool scaleOut = parse.GetValue(task) is not null || parse.GetValue(of) is not null || parse.GetValue(cell) is not null
+                || parse.GetValue(jobs) is not null || parse.GetValue(worker) is not null;
+            if (!scaleOut) return Run(n, parse.GetValue(outRoot), parse.GetValue(device));
+            return ScaleOut(n, parse.GetValue(outRoot), parse.GetValue(device), parse.GetValue(task), parse.GetValue(of), parse.GetValue(cell),
+                parse.GetValue(jobs), parse.GetValue(devices), parse.GetValue(worker), parse.GetValue(threads));
+        });
         return run;
+    }
+
+    /// <summary>The scale-out modes of `run` (see ScaleOutRun.cs), after checking the option combination.</summary>
+    private static int ScaleOut(string name, string? outRoot, DeviceKind? device, int? task, int? of, string? cell, int? jobs, string? devices, int? worker, int? threads)
+    {
+        var experiment = FindOrComplain(name);
+        if (experiment is null) return Usage;
+        var cells = experiment.Cells.Select(c => device is { } d ? c with { Device = d } : c).ToList();
+        if (worker is { } w) return ScaleOutRun.Worker(cells, outRoot, w, threads);
+        if (jobs is { } j)
+        {
+            if (task is not null || of is not null || cell is not null) return UsageError("--jobs runs the whole experiment; it does not combine with --task/--of/--cell.");
+            return ScaleOutRun.Jobs(cells, name, outRoot, device, j, devices);
+        }
+        if (cell is not null && (task is not null || of is not null)) return UsageError("give either --cell ID or --task I --of N, not both.");
+        if (cell is null && (task is null || of is null)) return UsageError("--task I needs --of N (the number of tasks), e.g. `--task 0 --of 3`.");
+        return ScaleOutRun.Task(cells, outRoot, task, of, cell);
+    }
+
+    internal static int UsageError(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return Usage;
     }
 
     private static int Run(string name, string? outRoot, DeviceKind? device)

@@ -37,7 +37,7 @@ public enum ArtifactState { Complete, Missing, Corrupt }
 /// fsynced, the index last) and then renamed into place, so a reader sees a complete artifact or none. Every
 /// read verifies sizes and hashes; a partial or corrupt artifact is reported as such and never read.
 /// <c>work/&lt;key&gt;/</c> holds training checkpoints of a stage in progress; <c>locks/&lt;key&gt;.lock</c> is its
-/// file lock.
+/// lock file (<see cref="StageLock"/>); <c>failed/&lt;key&gt;.json</c> its last failure.
 /// </summary>
 public sealed class ArtifactStore
 {
@@ -154,7 +154,7 @@ public sealed class ArtifactStore
         TryDelete(trash);
     }
 
-    /// <summary>Exclusive lock of one stage key (an OS file lock: released when the process dies, even by SIGKILL).</summary>
+    /// <summary>Exclusive lock of one stage key (a heartbeat lock file that works on NFS; a dead holder's lock is taken over).</summary>
     public StageLock Lock(string key, Action<string>? onWait = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(Locks);
@@ -162,11 +162,14 @@ public sealed class ArtifactStore
     }
 
     /// <summary>Non-blocking lock attempt (for gc): null when someone holds it.</summary>
-    public StageLock? TryLock(string key)
+    public StageLock? TryLock(string key, Action<string>? onMessage = null)
     {
         Directory.CreateDirectory(Locks);
-        return StageLock.TryAcquire(Path.Combine(Locks, key + ".lock"));
+        return StageLock.TryAcquire(LockPath(key), onMessage);
     }
+
+    /// <summary>The lock file of a key (present while a worker builds it; see <see cref="StageLock"/>).</summary>
+    public string LockPath(string key) => Path.Combine(Locks, key + ".lock");
 
     /// <summary>Deletes every object (and checkpoint folder) whose key is not in <paramref name="referenced"/>.</summary>
     public GcResult Collect(IReadOnlySet<string> referenced, bool dryRun = false)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DslUnlearn.Engine.Workers;
 using DslUnlearn.Pipeline;
 using TorchSharp;
 
@@ -18,7 +19,7 @@ public sealed record StageOutcome(string Id, string Kind, string Key, string Sta
 
 /// <summary>Runs a <see cref="StageGraph"/> against an <see cref="ArtifactStore"/>: stages whose verified output is
 /// stored are skipped; the others run under their key's lock and commit atomically.</summary>
-public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
+public sealed partial class BuildEngine(ArtifactStore store, EngineOptions options)
 {
     public ArtifactStore Store => store;
 
@@ -94,38 +95,52 @@ public sealed class BuildEngine(ArtifactStore store, EngineOptions options)
                     "`dslunlearn report` only reads stored artifacts. Run `dslunlearn run <experiment>` first (with the same --out).");
 
             using var held = store.Lock(key, progress.Message, cancel);
-            if (!force && store.TryOpen(key) is { } builtMeanwhile) // another run built it while we waited
-            {
-                outcomes.Add(Cached(s, builtMeanwhile));
-                continue;
-            }
-            state = store.Check(key, out problem);
-            string reason = state == ArtifactState.Corrupt ? $"corrupt ({problem}), rebuilt" : force ? "forced" : WhyNotStored(s, key, keys, graph, previous);
-            if (state == ArtifactState.Corrupt) progress.Message($"Artifact of '{s.Id}' ({key[..12]}) is corrupt: {problem}. Rebuilding it.");
-            store.Discard(key);
-
-            var writer = store.Create(key, s.Id);
-            var ctx = new StageContext
-            {
-                Stage = s, Key = key, Output = writer, Store = store, Keys = keys, Progress = progress, Options = options, Cancellation = cancel,
-            };
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                torch.manual_seed(graph.Seed); // every stage starts from the same torch RNG state, whatever ran before it
-                s.Execute(ctx);
-                var artifact = writer.Commit();
-                ArtifactStore.TryDelete(store.WorkDirectory(key)); // checkpoints are not needed once the output exists
-                outcomes.Add(new StageOutcome(s.Id, s.Kind, key, ctx.ResumedFromStep is null ? StageStatus.Executed : StageStatus.Resumed,
-                    ctx.ResumedFromStep is { } r ? $"{reason}; resumed from step {r}" : reason, clock.Elapsed.TotalSeconds, ctx.ResumedFromStep, artifact.Index.TotalBytes));
-            }
-            catch
-            {
-                ArtifactStore.TryDelete(writer.Directory);
-                throw;
-            }
+            outcomes.Add(BuildLocked(graph, s, keys, held, progress, cancel, force, previous));
         }
         return outcomes;
+    }
+
+    /// <summary>Builds one stage whose lock the caller holds (or finds it built meanwhile by another worker).</summary>
+    private StageOutcome BuildLocked(StageGraph graph, StageDefinition s, IReadOnlyDictionary<string, string> keys, StageLock held,
+        IProgressSink progress, CancellationToken cancel, bool force, RunManifest? previous)
+    {
+        string key = keys[s.Id];
+        if (!force && store.TryOpen(key) is { } builtMeanwhile) return Cached(s, builtMeanwhile); // another worker built it while we waited
+        var state = store.Check(key, out var problem);
+        string reason = state == ArtifactState.Corrupt ? $"corrupt ({problem}), rebuilt" : force ? "forced" : WhyNotStored(s, key, keys, graph, previous);
+        if (state == ArtifactState.Corrupt) progress.Message($"Artifact of '{s.Id}' ({key[..12]}) is corrupt: {problem}. Rebuilding it.");
+        store.Discard(key);
+
+        var writer = store.Create(key, s.Id);
+        var ctx = new StageContext
+        {
+            Stage = s, Key = key, Output = writer, Store = store, Keys = keys, Progress = progress, Options = options, Cancellation = cancel,
+        };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            torch.manual_seed(graph.Seed); // every stage starts from the same torch RNG state, whatever ran before it
+            s.Execute(ctx);
+            if (held.Lost)
+                throw new InvalidOperationException($"Stage '{s.Id}' ({key[..12]}): this worker lost its lock (it did not refresh the heartbeat for {LockSettings.Timeout.TotalSeconds:F0} s) " +
+                    "and another worker took the stage over; its result is discarded. Run again to pick up the other worker's output.");
+            StageProvenance.WriteInto(writer.Directory, s.Id, clock.Elapsed.TotalSeconds, ctx.ResumedFromStep);
+            var artifact = writer.Commit();
+            ArtifactStore.TryDelete(store.WorkDirectory(key)); // checkpoints are not needed once the output exists
+            StageFailures.Clear(store, key);
+            return new StageOutcome(s.Id, s.Kind, key, ctx.ResumedFromStep is null ? StageStatus.Executed : StageStatus.Resumed,
+                ctx.ResumedFromStep is { } r ? $"{reason}; resumed from step {r}" : reason, clock.Elapsed.TotalSeconds, ctx.ResumedFromStep, artifact.Index.TotalBytes);
+        }
+        catch (Exception e)
+        {
+            ArtifactStore.TryDelete(writer.Directory);
+            if (e is not OperationCanceledException)
+            {
+                StageFailures.Record(store, key, s.Id, e);
+                progress.Message($"Stage '{s.Id}' ({key[..12]}) failed: {e.GetType().Name}: {e.Message}");
+            }
+            throw;
+        }
     }
 
     private static StageOutcome Cached(StageDefinition s, Artifact a)

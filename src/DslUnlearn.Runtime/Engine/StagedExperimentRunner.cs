@@ -92,6 +92,7 @@ public static partial class StagedExperimentRunner
             Packages = Provenance.Packages(),
             Device = DeviceName(p.Device),
             Host = Provenance.Host(),
+            Worker = Workers.WorkerIdentity.Current(),
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
             PeakWorkingSetBytes = Provenance.PeakWorkingSet(),

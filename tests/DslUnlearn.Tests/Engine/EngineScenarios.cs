@@ -23,7 +23,7 @@ internal static class EngineScenarios
     }
 
     /// <summary>Starts this test assembly as a child run (see <see cref="TestHostProgram"/>).</summary>
-    public static Process StartChild(string scenario, string root, string? crashAt = null)
+    public static Process StartChild(string scenario, string root, string? crashAt = null, int? threads = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -37,6 +37,7 @@ internal static class EngineScenarios
         psi.ArgumentList.Add(root);
         if (crashAt is not null) psi.Environment[DslUnlearn.Engine.CrashPoints.Variable] = crashAt;
         else psi.Environment.Remove(DslUnlearn.Engine.CrashPoints.Variable);
+        if (threads is { } t) psi.Environment["OMP_NUM_THREADS"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture); // children that run at once share the cores
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start the child run");
     }
 
