@@ -27,6 +27,7 @@ public static partial class StagedExperimentRunner
     {
         var node = CanonicalJson.FromObject(spec.Finetune)!.AsObject();
         node.Remove("oracle");
+        node.Remove("gradient_checkpointing"); // how, not what: the same model either way
         return node;
     }
 
@@ -47,7 +48,7 @@ public static partial class StagedExperimentRunner
             Execute = ctx =>
             {
                 RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.Retain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
-                    p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt));
+                    p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt, ComputeDtype(spec)));
             },
         });
     }
@@ -57,7 +58,7 @@ public static partial class StagedExperimentRunner
     {
         var fmt = p.EngineOptions.ModelFormat;
         var init = ctx.Input("init/model");
-        using var model = LoadModel(p, init, fmt);
+        using var model = LoadModel(p, init, fmt, training: true);
         var ckpt = ctx.Checkpointer();
         double loss = train(model, ckpt);
         ctx.ResumedFromStep = ckpt.ResumedFromStep;

@@ -181,6 +181,7 @@ public static partial class StagedExperimentRunner
 
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
+        RemoveKeyNeutralDefaults(resolved, spec);
         var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retain, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);
@@ -212,7 +213,7 @@ public static partial class StagedExperimentRunner
         g.Add(new StageDefinition
         {
             Id = "init/model", Kind = "init",
-            Options = new JsonObject { ["model"] = p.Model.Key.DeepClone(), ["preset"] = spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = dev },
+            Options = new JsonObject { ["model"] = p.Model.Key.DeepClone(), ["preset"] = spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = dev }.WithDtype(spec.Model.Dtype),
             Execute = ctx =>
             {
                 // torch RNG seeded with the spec seed by the engine; a checkpoint brings its own weights
@@ -231,7 +232,7 @@ public static partial class StagedExperimentRunner
             Execute = ctx =>
             {
                 RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed,
-                    p.Device, progress, "finetune target", padId, ctx.Cancellation, ckpt));
+                    p.Device, progress, "finetune target", padId, ctx.Cancellation, ckpt, ComputeDtype(spec)));
             },
         });
         var evalOptions = new JsonObject
@@ -249,6 +250,7 @@ public static partial class StagedExperimentRunner
             var methodNode = CanonicalJson.FromObject(method)!.AsObject();
             methodNode["type"] = method.GetType().FullName;
             methodNode["options"]?.AsObject().Remove("name"); // a label: renaming reuses the artifact
+            methodNode["options"]?.AsObject().Remove("gradient_checkpointing"); // how, not what: same numbers
             int every = Math.Max(1, (method.Options.TotalSteps(p.Forget.Length) + TrajectoryPoints - 1) / TrajectoryPoints);
             g.Add(new StageDefinition
             {
@@ -256,11 +258,13 @@ public static partial class StagedExperimentRunner
                 Options = new JsonObject { ["method"] = methodNode, ["data"] = dataNode.DeepClone(), ["device"] = dev, ["seed_offset"] = 1, ["trajectory_every"] = every },
                 Execute = ctx =>
                 {
-                    using var model = LoadModel(p, ctx.Input("finetune/target"), fmt);
+                    using var model = LoadModel(p, ctx.Input("finetune/target"), fmt, training: true);
                     StoreCheckpointer? ckpt = null;
                     void Record(int step, ICausalLM m)
                     {
                         if (step != 0 && step % every != 0 && step != method.Options.TotalSteps(p.Forget.Length)) return;
+                        using var view = ComputeView(p, m); // a 16-bit spec measures its trajectory in 16-bit too
+                        m = view ?? m;
                         double f = Evaluator.Evaluate(m, p.Forget, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
                         double r = p.Retain.Length == 0 ? double.NaN : Evaluator.Evaluate(m, p.Retain, ExperimentRunner.EvalBatchSize, p.Device, padId).EsExact.Average();
                         var list = ckpt!.Extra["trajectory"] as JsonArray ?? (JsonArray)(ckpt.Extra["trajectory"] = new JsonArray());
@@ -268,7 +272,7 @@ public static partial class StagedExperimentRunner
                     }
                     ckpt = ctx.Checkpointer(Record);
                     Record(0, model);
-                    var log = UnlearningLoop.Run(model, method, p.Forget, p.Retain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt);
+                    var log = UnlearningLoop.Run(model, method, p.Forget, p.Retain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt, compute: ComputeDtype(spec));
                     ctx.ResumedFromStep = ckpt.ResumedFromStep;
                     ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
                     ctx.Output.WriteJson("log.json", log.Select(l => new JsonObject
@@ -326,13 +330,15 @@ public static partial class StagedExperimentRunner
         });
     }
 
-    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt)
+    /// <param name="training">Keep the stored float32 weights (training stages make their own 16-bit twin); else the model comes in the spec's compute dtype.</param>
+    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt, bool training = false)
     {
         var model = p.Model.CreateEmpty();
         try
         {
             using (var f = File.OpenRead(artifact.PathOf(fmt.FileName))) fmt.Load(model.Module, f);
             model.Module.to(p.Device);
+            if (!training) ForCompute(p, model);
             model.Module.eval();
             return model;
         }

@@ -89,6 +89,10 @@ public record UnlearnOptions
     [Components.Option(Min = 0, MinExclusive = true, Max = 1)]
     public double TokenLossFraction { get; init; } = 1.0;
 
+    /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more forward per step); left out of stage keys.</summary>
+    [Components.Option(Sweepable = false)]
+    public bool GradientCheckpointing { get; init; }
+
     /// <summary>Whether either forget trick is switched on.</summary>
     public bool UsesForgetTricks => ForgetTemperature != 1.0 || TokenLossFraction != 1.0;
 
