@@ -90,6 +90,11 @@ public static class Losses
         return new TokenLosses(t.Nll.MoveToOuterDisposeScope(), t.Mask.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The reference's per-token NLL on the step's forget batch: from the precomputed table when the loop
+    /// made one, else from the reference model (the same call, so the same bits).</summary>
+    public static TokenLosses ReferenceForgetTokens(UnlearnStep step, string method, double temperature)
+        => step.ReferenceCache?.Find(step.Forget, temperature) ?? ReferenceTokens(RequireReference(step, method), step.Forget, temperature);
+
     /// <summary>
     /// KL(current || reference) on a (retain) batch: sum over the vocabulary of p (log p - log p_ref) at each
     /// labelled position, averaged over those positions. Gradient flows into the current model only.
