@@ -29,11 +29,13 @@ public sealed record ScaleBenchOptions
     public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
     /// <summary>Also run NPO keeping the reference model (no precomputed log-probabilities), for its memory.</summary>
     public bool NpoWithReferenceModel { get; init; } = true;
+    /// <summary>Sequence lengths of the attention comparison (fused SDPA vs written out); empty = skip it.</summary>
+    public int[] AttentionLengths { get; init; } = [256, 512, 1024, 2048];
     public int Seed { get; init; }
 
     public static ScaleBenchOptions Quick { get; } = new()
     {
-        Hiddens = [64, 128], Batch = 2, SeqLen = 16, SlopeSeqLen = 8, PromptLen = 8, NewTokens = 4,
+        Hiddens = [64, 128], Batch = 2, SeqLen = 16, SlopeSeqLen = 8, PromptLen = 8, NewTokens = 4, AttentionLengths = [16, 32],
     };
 }
 
@@ -116,6 +118,11 @@ public static class ScaleBench
                 phase["time_goal_met"] = achieved >= firstAchieved[i]!.Value * 0.999;
             }
             sizes.Add(size);
+        }
+        if (o.AttentionLengths.Length > 0)
+        {
+            log("attention: fused SDPA vs written out, forward + backward, 16 heads of 64 ...");
+            result["attention"] = AttentionBench.Run(o.AttentionLengths, 16, 64, device);
         }
         return result;
     }
