@@ -68,7 +68,7 @@ public sealed class DiagnosticTests
     {
         var d = Only(Run("experiment: t\nfinetune:\n  epochs: 3\n  lrr: 0.1\n"), "DSLU0003@4,3");
         Assert.Equal(
-            "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm, oracle",
+            "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm, oracle, gradient_checkpointing",
             d.GetMessage());
     }
 
@@ -77,7 +77,7 @@ public sealed class DiagnosticTests
     {
         var d = Only(Run("experiment: t\nunlearn:\n  - method: ga\n    lerning_rate: 1e-4\n"), "DSLU0003@4,5");
         Assert.Equal(
-            "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, sweep",
+            "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, gradient_checkpointing, sweep",
             d.GetMessage());
     }
 
@@ -104,7 +104,7 @@ public sealed class DiagnosticTests
         Assert.DoesNotContain("rmu", owners);
         Assert.Equal(
             "'retain_weight' is not an option of method 'ga' (only of methods " + string.Join(", ", owners.Select(o => $"'{o}'")) + "). " +
-            "Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, sweep",
+            "Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, gradient_checkpointing, sweep",
             d.GetMessage());
     }
 
@@ -155,6 +155,8 @@ public sealed class DiagnosticTests
     [InlineData("experiment: t\ndevice: gpu\n", "DSLU0006@2,9", "unknown device 'gpu'. Did you mean 'cuda'? Valid devices: auto, cpu, cuda")]
     [InlineData("experiment: t\nmodel:\n  preset: llama-7b\n", "DSLU0006@3,11", "unknown preset 'llama-7b'. Valid presets: tiny-llama")]
     [InlineData("experiment: t\ndata:\n  source: tofuu\n", "DSLU0006@3,11", "unknown data source 'tofuu'. Did you mean 'tofu'? Valid data sources: synthetic, tofu")]
+    [InlineData("experiment: t\nmodel:\n  dtype: bf16\n", "DSLU0006@3,10", "unknown dtype 'bf16'. Did you mean 'bfloat16'? Valid dtypes: float32, bfloat16, float16")]
+    [InlineData("experiment: t\nmodel:\n  dtype: int8\n", "DSLU0006@3,10", "unknown dtype 'int8'. Valid dtypes: float32, bfloat16, float16")]
     public void DSLU0006_unknown_component(string yaml, string position, string message)
         => Assert.Equal(WithMethods(message), Only(Run(yaml), position).GetMessage());
 

@@ -42,7 +42,7 @@ public sealed class LanguageTests
         Assert.Equal(new[] { "DSLU0005@4,18", "DSLU0006@5,22", "DSLU0004@6,11", "DSLU0003@7,5" }, bad.Positions);
         Assert.Equal("'temperature' must be > 0, got 0; set it to a value > 0", bad.Diagnostics[0].GetMessage());
         Assert.Equal("'token_selection' expects one of all, high_loss, got string 'hi_loss'. Did you mean 'high_loss'?", bad.Diagnostics[1].GetMessage());
-        Assert.StartsWith("unknown key 'temprature' in an 'unlearn' item. Did you mean 'temperature'? Valid keys for method 'scaled_ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, temperature, token_selection, clip, shards, sweep",
+        Assert.StartsWith("unknown key 'temprature' in an 'unlearn' item. Did you mean 'temperature'? Valid keys for method 'scaled_ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, gradient_checkpointing, temperature, token_selection, clip, shards, sweep",
             bad.Diagnostics[3].GetMessage());
     }
 
@@ -57,7 +57,7 @@ public sealed class LanguageTests
             new[]
             {
                 "name", "lr", "steps", "epochs", "batch_size", "gradient_accumulation", "warmup_steps", "weight_decay", "max_grad_norm", "optimizer",
-                "seed_offset", "checkpoint_every", "forget_temperature", "token_loss_fraction", // inherited from UnlearnOptions, base first
+                "seed_offset", "checkpoint_every", "forget_temperature", "token_loss_fraction", "gradient_checkpointing", // inherited from UnlearnOptions, base first
                 "temperature", "token_selection", "clip", "shards",
             },
             scaled.Options.Select(o => o.Key));

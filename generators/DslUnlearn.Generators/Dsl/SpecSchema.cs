@@ -145,6 +145,12 @@ internal sealed class SpecComponents
 
     public SpecComponentSet TofuSplit { get; }
 
+    /// <summary>model.dtype (runtime enum ModelDtype).</summary>
+    public SpecComponentSet Dtype { get; } = new SpecComponentSet("dtype", Specs + "ModelDtype",
+        new SpecComponent("float32", "Float32", "32-bit floats everywhere", "fp32", "float", "f32"),
+        new SpecComponent("bfloat16", "Bfloat16", "bfloat16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "bf16"),
+        new SpecComponent("float16", "Float16", "float16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "fp16", "half", "f16"));
+
     /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, SplitKind) and strings.</summary>
     public static SpecComponents BuiltIn { get; } = new(
         new SpecComponentSet("device", Specs + "DeviceKind",
@@ -425,6 +431,7 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "max_seq_len", Property = "MaxSeqLen", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(16), Default = "256", Help = "longest sequence in tokens", Aliases = new[] { "max_length", "context_length", "max_position_embeddings" } },
                 new SpecKey { Name = "rope_theta", Property = "RopeTheta", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "10000", Help = "RoPE base frequency", Aliases = new[] { "rope_base" } },
                 new SpecKey { Name = "rms_norm_eps", Property = "RmsNormEps", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "1e-5", Help = "RMSNorm epsilon", Aliases = new[] { "norm_eps", "eps" } },
+                new SpecKey { Name = "dtype", Property = "Dtype", Kind = SpecValueKind.Component, Components = c.Dtype, Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = new[] { "precision", "torch_dtype" } },
             },
             Checks = new[]
             {
@@ -476,6 +483,7 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.StepCount, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = new[] { "warmup" } },
                 new SpecKey { Name = "max_grad_norm", Property = "MaxGradNorm", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = new[] { "grad_clip", "clip_grad_norm", "gradient_clipping" } },
                 new SpecKey { Name = "oracle", Property = "Oracle", Kind = SpecValueKind.Boolean, Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = new[] { "retain_model", "train_oracle" } },
+                new SpecKey { Name = "gradient_checkpointing", Property = "GradientCheckpointing", Kind = SpecValueKind.Boolean, Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = new[] { "activation_checkpointing", "grad_checkpointing" } },
             },
         };
 

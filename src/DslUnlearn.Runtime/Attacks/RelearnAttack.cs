@@ -67,9 +67,13 @@ public sealed class RelearnAttack : IAttack
         if (!(lr > 0)) throw new ArgumentException($"relearn: no lr given and the fine-tuning lr is {lr}; set relearn.lr.");
         var rows = context.Encoder.EncodeAll(Subset(context.Data, context.Seed));
         var copy = context.Model.Clone();
+        // A 16-bit model relearns as 16-bit training does: float32 master weights and AdamW state, 16-bit compute.
+        var dtype = Torch.Precision.DtypeOf(context.Model);
         try
         {
-            Train(copy, rows, lr, context.Seed, context.Device, context.Encoder.Tokenizer.PadId);
+            Torch.Precision.Cast(copy, ScalarType.Float32);
+            Train(copy, rows, lr, context.Seed, context.Device, context.Encoder.Tokenizer.PadId, dtype);
+            Torch.Precision.Cast(copy, dtype);
         }
         catch
         {
@@ -79,7 +83,7 @@ public sealed class RelearnAttack : IAttack
         return new AttackResult(copy, context.InputTransform);
     }
 
-    private void Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, double lr, ulong seed, Device device, int padId)
+    private void Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, double lr, ulong seed, Device device, int padId, ScalarType compute)
     {
         var module = model.Module;
         var parameters = module.parameters().ToArray();
@@ -89,7 +93,8 @@ public sealed class RelearnAttack : IAttack
             ? Enumerable.Range(0, Options.Steps).Select(_ => sampler.NextBatch())
             : Enumerable.Range(0, Options.Epochs).SelectMany(_ => sampler.Epoch());
         using var optimizer = optim.AdamW(parameters, lr: lr, weight_decay: 0);
-        module.train();
+        using var mixed = new Torch.MixedPrecision(model, compute);
+        mixed.Train(true);
         try
         {
             foreach (var rowsOfBatch in batches)
@@ -97,16 +102,18 @@ public sealed class RelearnAttack : IAttack
                 using var scope = torch.NewDisposeScope();
                 using var batch = TokenBatch.Collate(rowsOfBatch, device, padId);
                 optimizer.zero_grad();
-                var loss = CausalLmLoss.Nll(model, batch);
+                var loss = CausalLmLoss.Nll(mixed.Compute, batch);
                 loss.backward();
+                mixed.GradientsToMaster();
                 if (Options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, Options.MaxGradNorm);
                 optimizer.step();
+                mixed.MasterToCompute();
             }
         }
         finally
         {
             optimizer.zero_grad();
-            module.eval();
+            mixed.Train(false);
         }
     }
 }

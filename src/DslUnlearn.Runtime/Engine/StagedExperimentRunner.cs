@@ -187,6 +187,7 @@ public static partial class StagedExperimentRunner
 
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
+        RemoveKeyNeutralDefaults(resolved, spec);
         var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);

@@ -17,6 +17,10 @@ public interface IUnlearningMethod
     bool NeedsReference { get; }
     /// <summary>Whether <see cref="UnlearnStep.Retain"/> batches must be provided.</summary>
     bool NeedsRetain { get; }
+    /// <summary>Whether the reference is used only through its per-token NLL on the forget batch
+    /// (<see cref="Losses.ReferenceForgetTokens"/>): the loop then precomputes those (<see cref="ReferenceLogProbs"/>)
+    /// and frees the reference model before training.</summary>
+    bool ReferenceOnlyOnForget => false;
     /// <summary>The scalar loss to minimise for this step (inside the caller's dispose scope).</summary>
     Tensor Loss(UnlearnStep step);
 }
@@ -29,6 +33,9 @@ public sealed record UnlearnStep(ICausalLM Model, ICausalLM? Reference, TokenBat
     public IReadOnlyList<EncodedQa>? ForgetRows { get; init; }
     /// <summary>The tokenizer of the run, when the caller of the loop passed one (IdK and DPO need it).</summary>
     public ITokenizer? Tokenizer { get; init; }
+    /// <summary>The reference's precomputed per-token NLL on the forget batches (set instead of <see cref="Reference"/>
+    /// for methods with <see cref="IUnlearningMethod.ReferenceOnlyOnForget"/>).</summary>
+    public ReferenceLogProbs? ReferenceCache { get; init; }
 }
 
 /// <summary>Optimizer of the unlearning loop. Member names are spelled so that their snake_case is the YAML value (adamw, sgd).</summary>
@@ -88,6 +95,10 @@ public record UnlearnOptions
     /// <summary>Trick: keep only this fraction q of each forget answer's tokens, those with the lowest loss (1 = all).</summary>
     [Components.Option(Min = 0, MinExclusive = true, Max = 1)]
     public double TokenLossFraction { get; init; } = 1.0;
+
+    /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more forward per step); left out of stage keys.</summary>
+    [Components.Option(Sweepable = false)]
+    public bool GradientCheckpointing { get; init; }
 
     /// <summary>Whether either forget trick is switched on.</summary>
     public bool UsesForgetTricks => ForgetTemperature != 1.0 || TokenLossFraction != 1.0;

@@ -96,6 +96,11 @@ public static class Losses
         return new TokenLosses(t.Nll.MoveToOuterDisposeScope(), t.Mask.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The reference's per-token NLL on the step's forget batch: from the precomputed table when the loop
+    /// made one, else from the reference model (the same call, so the same bits).</summary>
+    public static TokenLosses ReferenceForgetTokens(UnlearnStep step, string method, double temperature)
+        => step.ReferenceCache?.Find(step.Forget, temperature) ?? ReferenceTokens(RequireReference(step, method), step.Forget, temperature);
+
     /// <summary>
     /// The KL retain term of TOFU, OpenUnlearning and UWC: KL(p_ref || p_theta), i.e.
     /// <c>kl_div(log p_theta, log p_ref, reduction="batchmean", log_target=True)</c> over the logits flattened to

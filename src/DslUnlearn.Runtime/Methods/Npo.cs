@@ -26,9 +26,8 @@ internal static class NpoLoss
     public static Tensor Forget(UnlearnStep step, NpoOptions o, string method)
     {
         using var scope = torch.NewDisposeScope();
-        var reference = Losses.RequireReference(step, method);
         var current = Losses.ForgetTokens(step.Model, step.Forget, o);
-        var refTokens = Losses.ReferenceTokens(reference, step.Forget, o.ForgetTemperature);
+        var refTokens = Losses.ReferenceForgetTokens(step, method, o.ForgetTemperature);
         var logRatio = current.SequenceLogProb() + (refTokens.Nll * current.Mask).sum(1);
         var loss = -2.0 / o.Beta * nn.functional.logsigmoid(-o.Beta * logRatio).mean();
         return loss.MoveToOuterDisposeScope();
@@ -42,6 +41,7 @@ public sealed class Npo(NpoOptions options) : IUnlearningMethod
     public UnlearnOptions Options => options;
     public bool NeedsReference => true;
     public bool NeedsRetain => false;
+    public bool ReferenceOnlyOnForget => true;
     public Tensor Loss(UnlearnStep step) => NpoLoss.Forget(step, options, "npo");
 }
 
@@ -52,6 +52,7 @@ public sealed class NpoGd(NpoRetainOptions options) : IUnlearningMethod
     public UnlearnOptions Options => options;
     public bool NeedsReference => true;
     public bool NeedsRetain => true;
+    public bool ReferenceOnlyOnForget => true;
     public Tensor Loss(UnlearnStep step)
         => NpoLoss.Forget(step, options, "npo_gd") + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "npo_gd"));
 }

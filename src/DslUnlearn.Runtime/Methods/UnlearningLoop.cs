@@ -23,11 +23,14 @@ public static class UnlearningLoop
     /// <param name="tokenizer">The run's tokenizer; methods that substitute answers (IdK, DPO) need it.</param>
     /// <param name="onCheckpoint">Called with (optimizer steps done, model) every <c>checkpoint_every</c> steps and
     /// after the last step, outside any dispose scope of the loop and with the model in eval mode (training
-    /// resumes afterwards). The model keeps changing after the call: clone it to keep a copy. Never writes files.</param>
+    /// resumes afterwards). The model keeps changing after the call: clone it to keep a copy. Never writes files.
+    /// With 16-bit compute it is the 16-bit compute model.</param>
+    /// <param name="compute">The compute dtype (model.dtype); null = the model's own. 16-bit compute trains a 16-bit
+    /// twin against <paramref name="model"/>'s float32 master weights, and the reference is a 16-bit frozen copy.</param>
     public static IReadOnlyList<StepLog> Run(ICausalLM model, IUnlearningMethod method, IReadOnlyList<EncodedQa> forget,
         IReadOnlyList<EncodedQa> retain, ulong seed, Device device, IProgressSink progress, string stage, int padId,
         CancellationToken cancel = default, ITokenizer? tokenizer = null, Action<int, ICausalLM>? onCheckpoint = null,
-        Engine.ITrainingCheckpointer? checkpointer = null)
+        Engine.ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null, bool cacheReference = true)
     {
         var o = method.Options;
         o.Validate(MethodName(method));
@@ -36,59 +39,83 @@ public static class UnlearningLoop
         ulong runSeed = seed + (ulong)o.SeedOffset;
         var forgetSampler = new BatchSampler(forget, o.BatchSize, new SplitMix64(runSeed));
         var retainSampler = new BatchSampler(retain, o.BatchSize, new SplitMix64(runSeed ^ 0xA5A5A5A5UL));
-        using var reference = method.NeedsReference ? FrozenCopy(model) : null;
-        var module = model.Module;
-        var parameters = module.parameters().Where(p => p.requires_grad).ToArray();
-        using var optimizer = MakeOptimizer(o, parameters);
-        int steps = o.TotalSteps(forget.Count);
-        int checkpointEvery = o.ResolvedCheckpointEvery(forget.Count);
-        int warmup = o.ResolvedWarmupSteps(forget.Count);
-        module.train();
-        progress.StageStarted(stage, steps);
-        var log = new List<StepLog>(steps);
-        int start = 0;
-        // The reference copy above is taken before a restore, so it is the original model either way.
-        if (checkpointer?.Restore(module, optimizer) is { } saved)
+        using var mixed = new Torch.MixedPrecision(model, compute ?? Torch.Precision.DtypeOf(model));
+        var net = mixed.Compute;
+        ICausalLM? reference = method.NeedsReference ? FrozenCopy(net) : null;
+        ReferenceLogProbs? referenceCache = null;
+        try
         {
-            start = saved["step"]!.GetValue<int>();
-            forgetSampler = BatchSampler.Restore(forget, o.BatchSize, ReadSampler(saved["forget"]!));
-            retainSampler = BatchSampler.Restore(retain, o.BatchSize, ReadSampler(saved["retain"]!));
-            foreach (var e in saved["log"]!.AsArray())
-                log.Add(new StepLog(e!["step"]!.GetValue<int>(), Engine.LoopState.Double(e["loss"]), Engine.LoopState.Double(e["forget_nll"]), Engine.LoopState.Double(e["retain_nll"])));
-            progress.StageAdvanced(stage, start, $"resumed at step {start}");
-        }
-        for (int step = start; step < steps; step++)
-        {
-            cancel.ThrowIfCancellationRequested();
-            log.Add(OneStep(model, method, reference, forgetSampler, retainSampler, optimizer, parameters, step, warmup, device, padId, tokenizer));
-            progress.StageAdvanced(stage, step + 1, $"forget NLL {log[^1].ForgetNll:F3}");
-            if (onCheckpoint is not null && checkpointEvery > 0 && ((step + 1) % checkpointEvery == 0 || step + 1 == steps))
+            var module = model.Module;
+            var parameters = module.parameters().Where(p => p.requires_grad).ToArray();
+            using var optimizer = MakeOptimizer(o, parameters);
+            bool checkpointing = net.GradientCheckpointing;
+            net.GradientCheckpointing = o.GradientCheckpointing;
+            int steps = o.TotalSteps(forget.Count);
+            int checkpointEvery = o.ResolvedCheckpointEvery(forget.Count);
+            int warmup = o.ResolvedWarmupSteps(forget.Count);
+            mixed.Train(true);
+            progress.StageStarted(stage, steps);
+            var log = new List<StepLog>(steps);
+            int start = 0;
+            // The reference copy above is taken before a restore, so it is the original model either way.
+            if (checkpointer?.Restore(module, optimizer) is { } saved)
             {
-                module.eval();
-                onCheckpoint(step + 1, model);
-                module.train();
+                start = saved["step"]!.GetValue<int>();
+                forgetSampler = BatchSampler.Restore(forget, o.BatchSize, ReadSampler(saved["forget"]!));
+                retainSampler = BatchSampler.Restore(retain, o.BatchSize, ReadSampler(saved["retain"]!));
+                foreach (var e in saved["log"]!.AsArray())
+                    log.Add(new StepLog(e!["step"]!.GetValue<int>(), Engine.LoopState.Double(e["loss"]), Engine.LoopState.Double(e["forget_nll"]), Engine.LoopState.Double(e["retain_nll"])));
+                mixed.MasterToCompute();
+                progress.StageAdvanced(stage, start, $"resumed at step {start}");
             }
-            checkpointer?.AfterStep(step + 1, steps, model, optimizer, () => new System.Text.Json.Nodes.JsonObject
+            if (reference is not null && cacheReference && method.ReferenceOnlyOnForget)
             {
-                ["step"] = log.Count,
-                ["forget"] = WriteSampler(forgetSampler.Save()),
-                ["retain"] = WriteSampler(retainSampler.Save()),
-                ["log"] = new System.Text.Json.Nodes.JsonArray(log.Select(l => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                // Only per-token NLLs on forget batches are needed: compute them for every batch still to come, free the model.
+                var replay = BatchSampler.Restore(forget, o.BatchSize, forgetSampler.Save());
+                referenceCache = ReferenceLogProbs.Precompute(reference, replay, (steps - start) * o.GradientAccumulation, device, padId, o.ForgetTemperature);
+                reference.Dispose();
+                reference = null;
+            }
+            for (int step = start; step < steps; step++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                log.Add(OneStep(mixed, method, reference, referenceCache, forgetSampler, retainSampler, optimizer, parameters, step, warmup, device, padId, tokenizer));
+                progress.StageAdvanced(stage, step + 1, $"forget NLL {log[^1].ForgetNll:F3}");
+                if (onCheckpoint is not null && checkpointEvery > 0 && ((step + 1) % checkpointEvery == 0 || step + 1 == steps))
                 {
-                    ["step"] = l.Step, ["loss"] = Engine.LoopState.Bits(l.Loss),
-                    ["forget_nll"] = Engine.LoopState.Bits(l.ForgetNll), ["retain_nll"] = Engine.LoopState.Bits(l.RetainNll),
-                }).ToArray()),
-            });
+                    mixed.Train(false);
+                    onCheckpoint(step + 1, net);
+                    mixed.Train(true);
+                }
+                checkpointer?.AfterStep(step + 1, steps, model, optimizer, () => new System.Text.Json.Nodes.JsonObject
+                {
+                    ["step"] = log.Count,
+                    ["forget"] = WriteSampler(forgetSampler.Save()),
+                    ["retain"] = WriteSampler(retainSampler.Save()),
+                    ["log"] = new System.Text.Json.Nodes.JsonArray(log.Select(l => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["step"] = l.Step, ["loss"] = Engine.LoopState.Bits(l.Loss),
+                        ["forget_nll"] = Engine.LoopState.Bits(l.ForgetNll), ["retain_nll"] = Engine.LoopState.Bits(l.RetainNll),
+                    }).ToArray()),
+                });
+            }
+            mixed.Train(false);
+            net.GradientCheckpointing = checkpointing;
+            progress.StageFinished(stage, $"forget NLL {log[^1].ForgetNll:F3}");
+            return log;
         }
-        module.eval();
-        progress.StageFinished(stage, $"forget NLL {log[^1].ForgetNll:F3}");
-        return log;
+        finally
+        {
+            reference?.Dispose();
+            referenceCache?.Dispose();
+        }
     }
 
-    private static StepLog OneStep(ICausalLM model, IUnlearningMethod method, ICausalLM? reference, BatchSampler forgetSampler,
+    private static StepLog OneStep(Torch.MixedPrecision mixed, IUnlearningMethod method, ICausalLM? reference, ReferenceLogProbs? referenceCache, BatchSampler forgetSampler,
         BatchSampler retainSampler, OptimizerHelper optimizer, Parameter[] parameters, int step, int warmup, Device device, int padId, ITokenizer? tokenizer)
     {
         var o = method.Options;
+        var model = mixed.Compute;
         using var scope = torch.NewDisposeScope();
         if (warmup > 0) SetLr(optimizer, LearningRate(o.Lr, warmup, step));
         optimizer.zero_grad();
@@ -100,14 +127,16 @@ public static class UnlearningLoop
             var rows = forgetSampler.NextBatch();
             forgetBatch = TokenBatch.Collate(rows, device, padId);
             retainBatch = method.NeedsRetain ? TokenBatch.Collate(retainSampler.NextBatch(), device, padId) : null;
-            var loss = method.Loss(new UnlearnStep(model, reference, forgetBatch, retainBatch, step) { ForgetRows = rows, Tokenizer = tokenizer });
+            var loss = method.Loss(new UnlearnStep(model, reference, forgetBatch, retainBatch, step) { ForgetRows = rows, Tokenizer = tokenizer, ReferenceCache = referenceCache });
             if (loss.numel() != 1)
                 throw new InvalidOperationException($"Method '{MethodName(method)}' returned a loss of shape [{string.Join(", ", loss.shape)}]; a loss must be a scalar.");
             (o.GradientAccumulation == 1 ? loss : loss / o.GradientAccumulation).backward();
             lossSum += loss.item<float>();
         }
+        mixed.GradientsToMaster();
         if (o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, o.MaxGradNorm);
         optimizer.step();
+        mixed.MasterToCompute();
         double forgetNll, retainNll = double.NaN;
         using (torch.no_grad())
         {

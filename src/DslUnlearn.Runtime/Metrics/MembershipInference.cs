@@ -187,6 +187,7 @@ public sealed class MiaGradNormMetric : MiaMetric
                 {
                     var g = p.grad;
                     if (g is null) continue;
+                    if (g.dtype != ScalarType.Float32) g = g.to_type(ScalarType.Float32); // 16-bit models: reduce in float32
                     var a = g.abs();
                     var norm = Options.Norm switch { "l1" => a.sum(), "linf" => a.max(), _ => g.square().sum().sqrt() };
                     sum += norm.item<float>();

@@ -63,8 +63,25 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
             k = k.repeat_interleave(groups, dim: 1);
             v = v.repeat_interleave(groups, dim: 1);
         }
+        if (WrittenOut) return WrittenOutAttention(q, k, v, Mask);
         return Mask is null
             ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
             : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: Mask);
+    }
+
+    /// <summary>Equality tests and the attention benchmark: compute <see cref="Attend"/> written out instead of with
+    /// libtorch's fused kernel (per thread).</summary>
+    [ThreadStatic] internal static bool WrittenOut;
+
+    /// <summary>softmax(q kᵀ / √d, masked) v with the [new, past + new] scores materialised; <paramref name="mask"/> is
+    /// boolean, true = may attend (broadcast over heads), null = causal over the new tokens.</summary>
+    public static Tensor WrittenOutAttention(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    {
+        using var scope = torch.NewDisposeScope();
+        long t = q.shape[^2], s = k.shape[^2];
+        var scores = Torch.SafeOps.MatMul(q, k.transpose(-2, -1), "attention scores") / Math.Sqrt(q.shape[^1]);
+        var allowed = mask ?? torch.ones(t, s, dtype: ScalarType.Bool, device: q.device).tril(s - t);
+        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        return Torch.SafeOps.MatMul(nn.functional.softmax(scores, -1), v, "attention output").MoveToOuterDisposeScope();
     }
 }

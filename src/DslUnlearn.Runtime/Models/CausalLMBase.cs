@@ -32,6 +32,10 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
     public int MaxPositions => ArchitectureConfig.MaxPositions;
     public nn.Module Module => this;
 
+    /// <summary>Recompute each decoder layer during the backward pass instead of storing its activations
+    /// (finetune/unlearn option <c>gradient_checkpointing</c>); same gradients, less memory, one more forward.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>
     /// Embeddings and decoder layers. Returns the embeddings and every layer's output when
     /// <paramref name="allStates"/>, else just the last layer's output (before the final norm).
@@ -39,8 +43,24 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
     /// </summary>
     protected abstract List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates);
 
-    /// <summary>Final norm + LM head applied to a hidden state [.., hidden] (the logit lens).</summary>
-    public abstract Tensor ReadOut(Tensor hidden);
+    /// <summary>The family's final norm + LM head, on a hidden state in the model's dtype.</summary>
+    protected abstract Tensor Head(Tensor hidden);
+
+    /// <summary>The dtype of the weights (float32 unless the spec computes in 16-bit).</summary>
+    public ScalarType WeightDtype => parameters().First().dtype;
+
+    /// <summary>
+    /// Final norm + LM head applied to a hidden state [.., hidden] (the logit lens). The hidden state is cast to
+    /// the weights' dtype and the logits leave as float32, so every loss and metric reduces in float32.
+    /// </summary>
+    public Tensor ReadOut(Tensor hidden)
+    {
+        var dtype = WeightDtype;
+        if (hidden.dtype == dtype && dtype == ScalarType.Float32) return Head(hidden);
+        using var scope = torch.NewDisposeScope();
+        var logits = Head(hidden.dtype == dtype ? hidden : hidden.to(dtype));
+        return Torch.Precision.Float32(logits).MoveToOuterDisposeScope();
+    }
 
     /// <summary>input_ids [batch, seq] (int64) -> logits [batch, seq, vocab].</summary>
     public override Tensor forward(Tensor inputIds) => Run(inputIds, null, null, false).Logits;
@@ -59,6 +79,8 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
         var context = AttentionContext.Create(inputIds, attentionMask, cache);
         var states = Decode(inputIds, context, outputHiddenStates);
         var logits = ReadOut(states[^1]);
+        // Hidden states leave as float32 too (RMU's and the probes' reductions); a float32 model returns them as they are.
+        if (outputHiddenStates && states[0].dtype != ScalarType.Float32) states = states.Select(Torch.Precision.Float32).ToList();
         return new CausalLMOutput(logits, outputHiddenStates ? states : null).MoveToOuterDisposeScope();
     }
 
@@ -69,6 +91,7 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
         copy.to(parameters().First().dtype);
         copy.load_state_dict(state_dict());
         copy.train(training);
+        copy.GradientCheckpointing = GradientCheckpointing;
         return copy;
     }
 

@@ -110,6 +110,9 @@ public sealed class Gpt2Block : nn.Module<Tensor, Tensor>
 /// <summary>Token + learned position embeddings, blocks h.N, final ln_f (Hugging Face's GPT2Model, prefix "transformer.").</summary>
 public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Recompute each decoder layer in the backward pass instead of keeping its activations.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     private readonly Embedding wte, wpe;
     private readonly ModuleList<Gpt2Block> h;
     private readonly LayerNorm ln_f;
@@ -134,9 +137,14 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
     {
         var x = wte.forward(inputIds) + wpe.forward(context.Positions);
         var states = new List<Tensor> { x };
+        bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
         for (int i = 0; i < h.Count; i++)
         {
-            x = h[i].Forward(x, context, i);
+            var block = h[i];
+            int index = i;
+            x = checkpoint
+                ? Checkpointing.Layer(block, (y, e) => block.Forward(y, context with { Mask = e[0] }, index), x, [context.Mask])
+                : block.Forward(x, context, i);
             if (allStates) states.Add(x);
         }
         return allStates ? states : [x];
@@ -170,10 +178,13 @@ public sealed class Gpt2ForCausalLM : CausalLMBase
     public override bool IsIgnorableCheckpointKey(string key) =>
         key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal);
 
-    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates) =>
-        transformer.Decode(inputIds, context, allStates);
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    {
+        transformer.GradientCheckpointing = GradientCheckpointing;
+        return transformer.Decode(inputIds, context, allStates);
+    }
 
-    public override Tensor ReadOut(Tensor hidden)
+    protected override Tensor Head(Tensor hidden)
     {
         using var scope = torch.NewDisposeScope();
         var normed = transformer.Norm(hidden);

@@ -66,4 +66,12 @@ public interface ICausalLM : IDisposable
 
     /// <summary>A new model with the same architecture and a copy of the weights, on the same device.</summary>
     ICausalLM Clone();
+
+    /// <summary>Recompute each decoder layer in the backward pass instead of storing its activations (the built-in
+    /// families support it; other implementations only accept false).</summary>
+    bool GradientCheckpointing
+    {
+        get => false;
+        set { if (value) throw new NotSupportedException($"model family '{Family}' does not support gradient checkpointing; use one of the built-in families (llama, gpt2, phi)."); }
+    }
 }

@@ -12,6 +12,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     private readonly RmsNorm norm;
     private readonly LlamaConfig _config;
 
+    /// <summary>Recompute each decoder layer in the backward pass instead of keeping its activations.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public LlamaModel(LlamaConfig c, Device? device = null) : base(nameof(LlamaModel))
     {
         _config = c;
@@ -45,10 +48,16 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         var invFreq = Rotary.InverseFrequencies(_config.HeadDim, _config.RopeTheta, _config.RopeScaling, inputIds.device);
         var (cos, sin) = Rotary.TablesAt(context.Positions, invFreq);
         var h = embed_tokens.forward(inputIds);
+        if (h.dtype != cos.dtype) (cos, sin) = (cos.to(h.dtype), sin.to(h.dtype)); // 16-bit compute (HF casts the tables too)
         var states = new List<Tensor> { h };
+        bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
         for (int i = 0; i < layers.Count; i++)
         {
-            h = layers[i].Forward(h, cos, sin, context, i);
+            var layer = layers[i];
+            int index = i;
+            h = checkpoint
+                ? Checkpointing.Layer(layer, (x, e) => layer.Forward(x, e[0]!, e[1]!, context with { Mask = e[2] }, index), h, [cos, sin, context.Mask])
+                : layer.Forward(h, cos, sin, context, i);
             if (allStates) states.Add(h);
         }
         return allStates ? states : [h];
@@ -89,10 +98,13 @@ public sealed class LlamaForCausalLM : CausalLMBase
     /// <summary>Old checkpoints store the rotary inverse frequencies; they are recomputed, never loaded.</summary>
     public override bool IsIgnorableCheckpointKey(string key) => key.EndsWith(".self_attn.rotary_emb.inv_freq", StringComparison.Ordinal);
 
-    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates) =>
-        model.Decode(inputIds, context, allStates);
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    {
+        model.GradientCheckpointing = GradientCheckpointing;
+        return model.Decode(inputIds, context, allStates);
+    }
 
-    public override Tensor ReadOut(Tensor hidden)
+    protected override Tensor Head(Tensor hidden)
     {
         using var scope = torch.NewDisposeScope();
         var normed = model.Norm(hidden);

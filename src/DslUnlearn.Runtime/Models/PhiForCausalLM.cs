@@ -86,6 +86,9 @@ public sealed class PhiDecoderLayer : nn.Module<Tensor, Tensor>
 /// <summary>embed_tokens -> layers -> final_layernorm (Hugging Face's PhiModel, prefix "model.").</summary>
 public sealed class PhiModel : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Recompute each decoder layer in the backward pass instead of keeping its activations.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     private readonly Embedding embed_tokens;
     private readonly ModuleList<PhiDecoderLayer> layers;
     private readonly LayerNorm final_layernorm;
@@ -112,10 +115,16 @@ public sealed class PhiModel : nn.Module<Tensor, Tensor>
         var invFreq = Rotary.InverseFrequencies(_config.RotaryDim, _config.RopeTheta, _config.RopeScaling, inputIds.device);
         var (cos, sin) = Rotary.TablesAt(context.Positions, invFreq);
         var h = embed_tokens.forward(inputIds);
+        if (h.dtype != cos.dtype) (cos, sin) = (cos.to(h.dtype), sin.to(h.dtype)); // 16-bit compute
         var states = new List<Tensor> { h };
+        bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
         for (int i = 0; i < layers.Count; i++)
         {
-            h = layers[i].Forward(h, cos, sin, context, i);
+            var layer = layers[i];
+            int index = i;
+            h = checkpoint
+                ? Checkpointing.Layer(layer, (x, e) => layer.Forward(x, e[0]!, e[1]!, context with { Mask = e[2] }, index), h, [cos, sin, context.Mask])
+                : layer.Forward(h, cos, sin, context, i);
             if (allStates) states.Add(h);
         }
         return allStates ? states : [h];
@@ -144,10 +153,13 @@ public sealed class PhiForCausalLM : CausalLMBase
     public override string BasePrefix => "model.";
     public override string EmbeddingKey => "model.embed_tokens.weight";
 
-    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates) =>
-        model.Decode(inputIds, context, allStates);
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    {
+        model.GradientCheckpointing = GradientCheckpointing;
+        return model.Decode(inputIds, context, allStates);
+    }
 
-    public override Tensor ReadOut(Tensor hidden)
+    protected override Tensor Head(Tensor hidden)
     {
         using var scope = torch.NewDisposeScope();
         return lm_head.forward(model.Norm(hidden)).MoveToOuterDisposeScope();

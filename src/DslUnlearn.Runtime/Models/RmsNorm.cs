@@ -20,6 +20,13 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
+        if (x.dtype != ScalarType.Float32)
+        {
+            // 16-bit: the variance and the scaling in float32, as Hugging Face's LlamaRMSNorm does.
+            var x32 = x.to(ScalarType.Float32);
+            var n32 = x32 * torch.rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps);
+            return (n32.to(x.dtype) * weight).MoveToOuterDisposeScope();
+        }
         var variance = x.pow(2).mean([-1], keepdim: true);
         var normed = x * torch.rsqrt(variance + _eps);
         return (normed * weight).MoveToOuterDisposeScope();

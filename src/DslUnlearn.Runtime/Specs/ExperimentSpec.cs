@@ -90,7 +90,13 @@ public sealed record ModelSpec
     public required int MaxSeqLen { get; init; }
     public required double RopeTheta { get; init; }
     public required double RmsNormEps { get; init; }
+    /// <summary>Precision of weights and compute. 16-bit training keeps float32 master weights and optimizer state;
+    /// losses and metric reductions stay float32/float64 (Torch/Precision.cs). Left out of stage keys when float32.</summary>
+    public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
 }
+
+/// <summary>Weight and compute precision (YAML <c>model.dtype</c>: float32, bfloat16, float16).</summary>
+public enum ModelDtype { Float32, Bfloat16, Float16 }
 
 /// <summary>How a QA pair becomes text: question_tag + question + answer_tag + answer.</summary>
 public sealed record PromptSpec
@@ -111,6 +117,9 @@ public sealed record FinetuneSpec
     public required double MaxGradNorm { get; init; }
     /// <summary>Also fine-tune an oracle (retain-only) model with the same settings (staged runner: stage finetune/oracle, row "oracle").</summary>
     public bool Oracle { get; init; }
+    /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more
+    /// forward per step). Changes how, not what, is computed: left out of stage keys.</summary>
+    public bool GradientCheckpointing { get; init; }
 }
 
 /// <summary>One unlearning run, started from the fine-tuned target model.</summary>

@@ -13,15 +13,21 @@ public static class Finetuner
     /// <returns>Mean training loss of the last epoch.</returns>
     /// <param name="checkpointer">Optional: restores a saved state first and checkpoints along the way (the
     /// artifact engine), so a killed run resumes bit-identically.</param>
+    /// <param name="compute">The compute dtype (model.dtype); null = the model's own. 16-bit compute trains a
+    /// 16-bit twin against <paramref name="model"/>'s float32 master weights (<see cref="Torch.MixedPrecision"/>).</param>
     public static double Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
         Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default,
-        Engine.ITrainingCheckpointer? checkpointer = null)
+        Engine.ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
     {
         var rng = new SplitMix64(seed);
         var sampler = new BatchSampler(rows, spec.BatchSize, rng);
         int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;
         using var optimizer = optim.AdamW(model.Module.parameters(), lr: spec.Lr, weight_decay: spec.WeightDecay);
-        model.Module.train();
+        using var mixed = new Torch.MixedPrecision(model, compute ?? Torch.Precision.DtypeOf(model));
+        var net = mixed.Compute;
+        bool checkpointing = net.GradientCheckpointing;
+        net.GradientCheckpointing = spec.GradientCheckpointing;
+        mixed.Train(true);
         progress.StageStarted(stage, spec.Epochs);
         int step = 0, startEpoch = 0, skip = 0;
         double lastEpochLoss = double.NaN, sum = 0;
@@ -37,6 +43,7 @@ public static class Finetuner
             lastEpochLoss = Engine.LoopState.Double(saved["last_epoch_loss"]);
             rng = new SplitMix64(Engine.LoopState.U64(saved["epoch_rng"]));
             sampler = new BatchSampler(rows, spec.BatchSize, rng);
+            mixed.MasterToCompute();
             progress.StageAdvanced(stage, startEpoch, $"resumed at step {step}");
         }
         for (int epoch = startEpoch; epoch < spec.Epochs; epoch++)
@@ -53,10 +60,12 @@ public static class Finetuner
                     SetLr(optimizer, Schedule(spec, step++, totalSteps));
                     using var batch = TokenBatch.Collate(rowsOfBatch, device, padId);
                     optimizer.zero_grad();
-                    var loss = CausalLmLoss.Nll(model, batch);
+                    var loss = CausalLmLoss.Nll(net, batch);
                     loss.backward();
+                    mixed.GradientsToMaster();
                     if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), spec.MaxGradNorm);
                     optimizer.step();
+                    mixed.MasterToCompute();
                     sum += loss.item<float>();
                     batches++;
                     inEpoch++;
@@ -73,7 +82,8 @@ public static class Finetuner
             lastEpochLoss = sum / batches;
             progress.StageAdvanced(stage, epoch + 1, $"loss {lastEpochLoss:F4}");
         }
-        model.Module.eval();
+        mixed.Train(false);
+        net.GradientCheckpointing = checkpointing;
         progress.StageFinished(stage, $"final epoch loss {lastEpochLoss:F4}");
         return lastEpochLoss;
     }
@@ -85,10 +95,10 @@ public static class Finetuner
     /// <returns>Mean training loss of the last epoch.</returns>
     public static double TrainOracle(ICausalLM model, IReadOnlyList<EncodedQa> retain, FinetuneSpec spec, ulong seed,
         Device device, IProgressSink progress, int padId, string stage = "finetune oracle", CancellationToken cancel = default,
-        Engine.ITrainingCheckpointer? checkpointer = null)
+        Engine.ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
     {
         if (retain.Count == 0) throw new ArgumentException("The oracle model is fine-tuned on the retain split, and it is empty; give the data fewer forget authors.", nameof(retain));
-        return Train(model, retain, spec, seed, device, progress, stage, padId, cancel, checkpointer);
+        return Train(model, retain, spec, seed, device, progress, stage, padId, cancel, checkpointer, compute);
     }
 
     internal static double Schedule(FinetuneSpec spec, int step, int totalSteps)

@@ -78,13 +78,15 @@ public static partial class StagedExperimentRunner
         });
     }
 
-    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt)
+    /// <param name="training">Keep the stored float32 weights (training stages make their own 16-bit twin); else the model comes in the spec's compute dtype.</param>
+    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt, bool training = false)
     {
         var model = p.Model.CreateEmpty();
         try
         {
             using (var f = File.OpenRead(artifact.PathOf(fmt.FileName))) fmt.Load(model.Module, f);
             model.Module.to(p.Device);
+            if (!training) ForCompute(p, model);
             model.Module.eval();
             return model;
         }

@@ -25,6 +25,7 @@ public static partial class StagedExperimentRunner
     {
         var node = CanonicalJson.FromObject(spec.Finetune)!.AsObject();
         node.Remove("oracle");
+        node.Remove("gradient_checkpointing"); // how, not what: the same model either way
         return node;
     }
 
@@ -36,7 +37,7 @@ public static partial class StagedExperimentRunner
             Id = StageIds.Target, Kind = StageKinds.Finetune, Inputs = [StageIds.Init],
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
             Execute = ctx => RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
-                p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
+                p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
@@ -55,7 +56,7 @@ public static partial class StagedExperimentRunner
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
             Execute = ctx => RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
-                p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt)),
+                p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
@@ -64,7 +65,7 @@ public static partial class StagedExperimentRunner
     {
         var fmt = p.EngineOptions.ModelFormat;
         var init = ctx.Input(StageIds.Init);
-        using var model = LoadModel(p, init, fmt);
+        using var model = LoadModel(p, init, fmt, training: true);
         var ckpt = ctx.Checkpointer();
         double loss = train(model, ckpt);
         ctx.ResumedFromStep = ckpt.ResumedFromStep;

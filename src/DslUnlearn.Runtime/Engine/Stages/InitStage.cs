@@ -16,7 +16,7 @@ public static partial class StagedExperimentRunner
             Options = new JsonObject
             {
                 ["model"] = p.Model.Key.DeepClone(), ["preset"] = p.Spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = DeviceName(p.Device),
-            },
+            }.WithDtype(p.Spec.Model.Dtype),
             Execute = ctx =>
             {
                 // torch RNG seeded with the spec seed by the engine; a checkpoint brings its own weights

@@ -58,6 +58,7 @@ public static partial class StagedExperimentRunner
         var methodNode = CanonicalJson.FromObject(method)!.AsObject();
         methodNode["type"] = method.GetType().FullName;
         methodNode["options"]?.AsObject().Remove("name"); // a label: renaming reuses the artifact
+        methodNode["options"]?.AsObject().Remove("gradient_checkpointing"); // how, not what: same numbers
         int total = method.Options.TotalSteps(p.Forget.Length);
         int every = Math.Max(1, (total + TrajectoryPoints - 1) / TrajectoryPoints);
         var options = new JsonObject { ["method"] = methodNode, ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["seed_offset"] = 1, ["trajectory_every"] = every };
@@ -67,12 +68,14 @@ public static partial class StagedExperimentRunner
             Id = StageIds.Unlearn(u.Name), Kind = StageKinds.Unlearn, Inputs = [StageIds.Target], Options = options,
             Execute = ctx =>
             {
-                using var model = LoadModel(p, ctx.Input(StageIds.Target), fmt);
+                using var model = LoadModel(p, ctx.Input(StageIds.Target), fmt, training: true);
                 StoreCheckpointer? ckpt = null;
                 // The trajectory lives in the checkpoint's extra state, so a resumed run continues it.
                 void Record(int step, ICausalLM m)
                 {
                     if (step != 0 && step % every != 0 && step != total) return;
+                    using var view = ComputeView(p, m); // a 16-bit spec measures its trajectory in 16-bit too
+                    m = view ?? m;
                     double f = Evaluator.Evaluate(m, p.Forget, MetricEvaluation.BatchSize, p.Device, padId).EsExact.Average();
                     double r = p.RetainEval.Length == 0 ? double.NaN : Evaluator.Evaluate(m, p.RetainEval, MetricEvaluation.BatchSize, p.Device, padId).EsExact.Average();
                     var list = ckpt!.Extra["trajectory"] as JsonArray ?? (JsonArray)(ckpt.Extra["trajectory"] = new JsonArray());
@@ -80,7 +83,7 @@ public static partial class StagedExperimentRunner
                 }
                 ckpt = ctx.Checkpointer(Record);
                 Record(0, model);
-                var log = UnlearningLoop.Run(model, method, p.Forget, p.RetainTrain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt);
+                var log = UnlearningLoop.Run(model, method, p.Forget, p.RetainTrain, (ulong)spec.Seed + 1, p.Device, progress, $"unlearn {u.Name}", padId, ctx.Cancellation, p.Encoder.Tokenizer, checkpointer: ckpt, compute: ComputeDtype(spec));
                 ctx.ResumedFromStep = ckpt.ResumedFromStep;
                 ctx.Output.WriteFile(fmt.FileName, s => fmt.Save(model.Module, s));
                 var trajectory = (ckpt.Extra["trajectory"] as JsonArray ?? []).Select(t => TrajectoryStep.FromJson(t!)).ToList();

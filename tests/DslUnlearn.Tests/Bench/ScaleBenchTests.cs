@@ -1,0 +1,42 @@
+using DslUnlearn.Bench;
+using DslUnlearn.Models;
+using TorchSharp;
+
+namespace DslUnlearn.Tests.Bench;
+
+public class ScaleBenchTests
+{
+    [Fact]
+    public void The_shape_at_hidden_2048_is_llama_3_2_1b()
+    {
+        var c = ScaleBench.Shape(2048, 131072);
+        Assert.Equal((128256, 16, 32, 8, 8192, 64, true), (c.VocabSize, c.NumHiddenLayers, c.NumAttentionHeads, c.NumKeyValueHeads, c.IntermediateSize, c.HeadDim, c.TieWordEmbeddings));
+        Assert.Equal(1_235_814_400L, ScaleBench.Parameters(c)); // Hugging Face's count for meta-llama/Llama-3.2-1B
+        using var meta = new LlamaForCausalLM(c, torch.device("meta"));
+        Assert.Equal(ScaleBench.Parameters(c), meta.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void Quick_scale_bench_reports_every_phase_with_memory_against_the_floor()
+    {
+        var result = ScaleBench.Run(ScaleBenchOptions.Quick with { NpoWithReferenceModel = false });
+        var sizes = result["sizes"]!.AsArray();
+        Assert.Equal(2, sizes.Count);
+        foreach (var s in sizes)
+        {
+            long parameters = s!["parameters"]!.GetValue<long>();
+            Assert.Equal(ScaleBench.Parameters(ScaleBench.Shape(s["hidden"]!.GetValue<int>())), parameters);
+            foreach (var phase in new[] { "finetune", "npo", "evaluate" })
+            {
+                var p = s[phase]!;
+                Assert.True(p["tokens_per_s"]!.GetValue<double>() > 0, phase);
+                if (!ProcessMemory.Available) continue;
+                // Peak memory cannot be below the weights themselves (4 bytes per float32 parameter).
+                Assert.True(p["bytes_per_param"]!.GetValue<double>() >= 4, $"{phase}: {p["bytes_per_param"]}");
+                Assert.NotNull(p["memory_ratio"]);
+            }
+            Assert.Equal(16, s["finetune"]!["theoretical_min_bytes_per_param"]!.GetValue<double>());
+            if (ProcessMemory.Available) Assert.True(s["activations"]!["bytes"]!.GetValue<long>() > 0);
+        }
+    }
+}
