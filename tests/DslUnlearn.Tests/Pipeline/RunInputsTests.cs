@@ -83,6 +83,21 @@ public class RunInputsTests
         Assert.Contains(DslUnlearn.Components.MetricNeedsText.For("mia_loss", DslUnlearn.Components.MetricNeeds.Holdout), noHoldout.Message);
     }
 
+    [Fact]
+    public void A_holdout_file_supplies_the_non_members_and_enters_no_training()
+    {
+        using var dir = new TempDir();
+        string path = Path.Combine(dir.Path, "nonmembers.json");
+        File.WriteAllLines(path, ["""{"question":"Who is Q?","answer":"Nobody."}""", """{"question":"Who is R?","answer":"Someone."}"""]);
+        var spec = TestSpecs.Tiny("unused") with { Data = TestSpecs.Tiny("unused").Data with { Holdout = path } };
+        var data = RunInputs.LoadData(spec);
+        Assert.Equal(["Who is Q?", "Who is R?"], data.Holdout.Select(e => e.Question));
+        Assert.All(data.Holdout, e => Assert.Null(e.ParaphrasedQuestion));
+        Assert.DoesNotContain(data.Forget.Concat(data.FinetuneRetain), e => e.Question.StartsWith("Who is", StringComparison.Ordinal));
+        var missing = Assert.Throws<FileNotFoundException>(() => RunInputs.LoadData(spec with { Data = spec.Data with { Holdout = "no/such.json" } }));
+        Assert.Contains("data.holdout 'no/such.json' was not found", missing.Message);
+    }
+
     private static TofuBenchmark FakeTofu(int retainAuthors = 30, int evalAuthors = 20)
     {
         QaExample Row(int i, bool perturbed) => new(i, $"tofu-author-{i / TofuData.QaPerAuthor:D3}", $"q{i}", $"a{i}", perturbed ? $"pq{i}" : null)
