@@ -21,7 +21,7 @@ public record TruthRatioOptions
 /// value_by_index holds R; the aggregate is TOFU's forget or retain aggregation.
 /// </summary>
 [Metric("truth_ratio")]
-public sealed class TruthRatioMetric : IMetric
+public sealed class TruthRatioMetric : IMetric, ISampleAggregate
 {
     public static readonly IReadOnlyList<string> Aggregations = ["auto", "closer_to_1", "true_better"];
 
@@ -37,9 +37,12 @@ public sealed class TruthRatioMetric : IMetric
     public MetricResult Compute(MetricContext c)
     {
         var ratios = TruthRatio.Ratios(c, c.Inputs);
-        string agg = Options.Aggregation == "auto" ? (c.Split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation;
-        return new MetricResult(TruthRatio.Aggregate(ratios, agg), ratios);
+        return new MetricResult(Aggregate(ratios, c.Split), ratios);
     }
+
+    /// <summary>The configured aggregation of per-sample ratios R ("auto": closer_to_1 on forget, true_better elsewhere).</summary>
+    public double Aggregate(IReadOnlyList<double> ratios, string split)
+        => TruthRatio.Aggregate(ratios, Options.Aggregation == "auto" ? (split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation);
 }
 
 public static class TruthRatio
