@@ -22,7 +22,7 @@ public record TruthRatioOptions : EosOptions
 /// value_by_index holds R; the aggregate is TOFU's forget or retain aggregation.
 /// </summary>
 [Metric("truth_ratio")]
-public sealed class TruthRatioMetric : IMetric
+public sealed class TruthRatioMetric : IMetric, ISampleAggregate
 {
     public static readonly IReadOnlyList<string> Aggregations = ["auto", "closer_to_1", "true_better"];
 
@@ -38,9 +38,12 @@ public sealed class TruthRatioMetric : IMetric
     public MetricResult Compute(MetricContext c)
     {
         var ratios = TruthRatio.Ratios(c, c.Inputs, includeEos: Options.IncludeEos);
-        string agg = Options.Aggregation == "auto" ? (c.Split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation;
-        return new MetricResult(TruthRatio.Aggregate(ratios, agg), ratios);
+        return new MetricResult(Aggregate(ratios, c.Split), ratios);
     }
+
+    /// <summary>The configured aggregation of per-sample ratios R ("auto": closer_to_1 on forget, true_better elsewhere).</summary>
+    public double Aggregate(IReadOnlyList<double> ratios, string split)
+        => TruthRatio.Aggregate(ratios, Options.Aggregation == "auto" ? (split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation);
 }
 
 public static class TruthRatio
@@ -133,7 +136,7 @@ public sealed class ModelUtilityMetric(GenerationOptions options) : IMetric
                                         $"{(aux is null || aux.Count == 0 ? "none" : string.Join(", ", aux.Keys))}).");
         var parts = new List<KeyValuePair<string, double>>();
         var inputs = c.Inputs;
-        parts.Add(new($"{c.Split}/answer_prob", AnswerScorer.Score(c, inputs).Average(s => Math.Exp(-s.MeanNll))));
+        parts.Add(new($"{c.Split}/answer_prob", AnswerScorer.Score(c, inputs, includeEos: true).Average(s => Math.Exp(-s.MeanNll))));
         parts.Add(new($"{c.Split}/rouge_l_recall", RougeRecall(c, inputs)));
         parts.Add(new($"{c.Split}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(c, inputs), "true_better")));
         foreach (var name in MetricNeedsText.AuxiliarySplits)

@@ -38,15 +38,35 @@ public static class Bootstrap
     /// samples or a non-finite one. <paramref name="seed"/> fixes the indices (run r uses seed + r).
     /// </summary>
     public static ConfidenceInterval? MeanOfMeans(IReadOnlyList<IReadOnlyList<double>> runs, int seed, int resamples = Resamples, double level = Level)
+        => MeanOfStatistics(runs, null, seed, resamples, level);
+
+    /// <summary>
+    /// As <see cref="MeanOfMeans"/> with each run's resample summarized by <paramref name="statistic"/> (null: the mean),
+    /// e.g. truth ratio's closer_to_1 over the resampled ratios.
+    /// </summary>
+    public static ConfidenceInterval? MeanOfStatistics(IReadOnlyList<IReadOnlyList<double>> runs, Func<IReadOnlyList<double>, double>? statistic, int seed,
+        int resamples = Resamples, double level = Level)
     {
         if (runs.Count == 0 || runs.Any(r => r.Count == 0 || r.Any(v => !double.IsFinite(v)))) return null;
         var stats = new double[resamples];
         for (int r = 0; r < runs.Count; r++)
         {
-            var indices = Indices(runs[r].Count, resamples, unchecked(seed + r));
-            for (int b = 0; b < resamples; b++) stats[b] += MeanAt(runs[r], indices[b]) / runs.Count;
+            var values = runs[r];
+            var indices = Indices(values.Count, resamples, unchecked(seed + r));
+            var resample = new double[values.Count];
+            for (int b = 0; b < resamples; b++)
+            {
+                double stat;
+                if (statistic is null) stat = MeanAt(values, indices[b]);
+                else
+                {
+                    for (int i = 0; i < resample.Length; i++) resample[i] = values[indices[b][i]];
+                    stat = statistic(resample);
+                }
+                stats[b] += stat / runs.Count;
+            }
         }
-        return FromStatistics(stats, level);
+        return stats.All(double.IsFinite) ? FromStatistics(stats, level) : null;
     }
 
     /// <summary>A stable per-cell seed: the report's seed mixed with the cell's name (FNV-1a), so cells get independent indices.</summary>
@@ -85,23 +105,36 @@ public static class Bootstrap
 public static class ValueIntervals
 {
     /// <summary>
-    /// The interval of a value that is, per run, the metric's aggregate over its samples. Only a mean has this
-    /// bootstrap: a metric whose aggregate is not the mean of its per-sample values (truth ratio, AUCs, forget quality,
-    /// privleak) gets null, as does a value without per-sample values.
+    /// The interval of a value that is, per run, the metric's aggregate over its samples: the mean, or the metric's own
+    /// <see cref="Metrics.ISampleAggregate"/> (truth ratio). Null when the reported aggregate is neither (AUCs, forget
+    /// quality, privleak, model utility) or the value has no per-sample values: an interval of another statistic would mislead.
     /// </summary>
-    /// <param name="cell">Names the value ("model|metric_split"); mixed into the seed so every value has its own indices.</param>
-    public static ConfidenceInterval? Of(IReadOnlyList<(double Agg, IReadOnlyList<double> Values)> runs, int seed, string cell)
-        => runs.Count > 0 && runs.All(r => IsMeanOf(r.Agg, r.Values))
-            ? Bootstrap.MeanOfMeans(runs.Select(r => r.Values).ToList(), Bootstrap.SeedFor(seed, cell))
-            : null;
+    /// <param name="cell">Names the value (<see cref="Cell"/>); mixed into the seed so every value has its own indices.</param>
+    /// <param name="aggregate">The metric's sample aggregate, if it has one, and the split it is on.</param>
+    public static ConfidenceInterval? Of(IReadOnlyList<(double Agg, IReadOnlyList<double> Values)> runs, int seed, string cell,
+        (Metrics.ISampleAggregate Metric, string Split)? aggregate = null)
+    {
+        if (runs.Count == 0) return null;
+        var values = runs.Select(r => r.Values).ToList();
+        if (runs.All(r => IsMeanOf(r.Agg, r.Values))) return Bootstrap.MeanOfMeans(values, Bootstrap.SeedFor(seed, cell));
+        if (aggregate is { } a && runs.All(r => r.Values.Count > 0 && Same(r.Agg, a.Metric.Aggregate(r.Values, a.Split))))
+            return Bootstrap.MeanOfStatistics(values, v => a.Metric.Aggregate(v, a.Split), Bootstrap.SeedFor(seed, cell));
+        return null;
+    }
+
+    /// <summary>The sample aggregate of metric <paramref name="metric"/> of <paramref name="spec"/> (a calibration forget metric when <paramref name="calibrated"/>), if it has one.</summary>
+    public static (Metrics.ISampleAggregate, string)? AggregateOf(Specs.ExperimentSpec spec, string metric, string split, bool calibrated = false)
+    {
+        var component = calibrated
+            ? spec.Calibration?.ForgetMetrics.FirstOrDefault(m => m.Name == metric)?.Metric
+            : spec.Metrics.FirstOrDefault(m => m.Name == metric)?.Metric;
+        return component is Metrics.ISampleAggregate a ? (a, split) : null;
+    }
+
+    private static bool Same(double a, double b) => double.IsFinite(a) && Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Abs(b));
 
     /// <summary>The name of a value in <see cref="Of"/>'s seed.</summary>
     public static string Cell(string model, string metric, string split, bool calibrated = false) => $"{model}|{metric}|{split}{(calibrated ? "|calibrated" : "")}";
 
-    private static bool IsMeanOf(double agg, IReadOnlyList<double> values)
-    {
-        if (values.Count == 0 || !double.IsFinite(agg)) return false;
-        double mean = values.Average();
-        return Math.Abs(agg - mean) <= 1e-12 * Math.Max(1, Math.Abs(mean));
-    }
+    private static bool IsMeanOf(double agg, IReadOnlyList<double> values) => values.Count > 0 && Same(agg, values.Average());
 }

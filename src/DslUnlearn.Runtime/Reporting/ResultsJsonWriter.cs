@@ -35,7 +35,7 @@ public static class ResultsJsonWriter
             }
 
             w.WriteStartObject("models");
-            foreach (var model in run.Models) WriteModel(w, model, run.Spec.Seed, model.Name);
+            foreach (var model in run.Models) WriteModel(w, model, run.Spec, model.Name);
             w.WriteEndObject();
             if (run.Attacked.Count > 0) WriteAttacks(w, run, run.Attacked);
             if (run.Calibrations.Count > 0) WriteCalibrations(w, run.Calibrations);
@@ -75,7 +75,7 @@ public static class ResultsJsonWriter
             foreach (var step in byAttack.First().Chain) w.WriteStringValue(step);
             w.WriteEndArray();
             w.WriteStartObject("models");
-            foreach (var a in byAttack) WriteModel(w, a.Evaluation, run.Spec.Seed, a.Model);
+            foreach (var a in byAttack) WriteModel(w, a.Evaluation, run.Spec, a.Model);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -141,7 +141,7 @@ public static class ResultsJsonWriter
 
     /// <param name="cell">Names the model in the bootstrap seed (<see cref="ValueIntervals.Cell"/>). An attacked model uses its own name, so
     /// its intervals use the same resampling indices as before the attack (identical values, identical interval; paired otherwise).</param>
-    private static void WriteModel(Utf8JsonWriter w, ModelEvaluation model, int seed, string cell)
+    private static void WriteModel(Utf8JsonWriter w, ModelEvaluation model, Specs.ExperimentSpec spec, string cell)
     {
         w.WriteStartObject(model.Name);
         w.WriteString("kind", model.Kind);
@@ -153,9 +153,10 @@ public static class ResultsJsonWriter
             {
                 w.WriteStartObject(SpecNames.Of(values.Split));
                 WriteNumber(w, "agg_value", values.AggValue);
-                if (ValueIntervals.Of([(values.AggValue, values.Values)], seed, ValueIntervals.Cell(cell, values.Metric, SpecNames.Of(values.Split))) is { } ci)
+                if (ValueIntervals.Of([(values.AggValue, values.Values)], spec.Seed, ValueIntervals.Cell(cell, values.Metric, SpecNames.Of(values.Split)),
+                        ValueIntervals.AggregateOf(spec, values.Metric, SpecNames.Of(values.Split))) is { } ci)
                 {
-                    WriteNumber(w, "ci_low", ci.Low); // seeded 95 % percentile bootstrap of the mean over value_by_index
+                    WriteNumber(w, "ci_low", ci.Low); // seeded 95 % percentile bootstrap of agg_value over value_by_index
                     WriteNumber(w, "ci_high", ci.High);
                 }
                 if (values.Values.Count > 0) // aggregate-only metrics (forget_quality, privleak) have none, as in OpenUnlearning

@@ -47,7 +47,8 @@ public static class SummaryTables
                 var values = runs.Select(r => r.Agg).ToList();
                 if (values.Count > 0)
                     cells[(model, column)] = new TableCell(Statistics.Mean(values), Statistics.StdDev(values), values.Count,
-                        ValueIntervals.Of(runs, seed, ValueIntervals.Cell(model, column.Metric, column.Split, column.Calibrated)));
+                        ValueIntervals.Of(runs, seed, ValueIntervals.Cell(model, column.Metric, column.Split, column.Calibrated),
+                            ValueIntervals.AggregateOf(input.Runs[0].Spec, column.Metric, column.Split, column.Calibrated)));
             }
         return new SummaryTable(models, columns, cells, input.Runs.Select(r => r.Spec.Seed).Distinct().Count());
     }

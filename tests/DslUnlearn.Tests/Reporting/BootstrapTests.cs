@@ -87,6 +87,28 @@ public class BootstrapTests
     }
 
     [Fact]
+    public void Truth_ratio_gets_the_interval_of_its_own_aggregate_not_of_the_mean_of_R()
+    {
+        var metric = new DslUnlearn.Metrics.TruthRatioMetric(new DslUnlearn.Metrics.TruthRatioOptions());
+        IReadOnlyList<double> ratios = [0.2, 1.5, 0.9, 3.0, 0.6, 1.1, 0.4, 2.2, 0.8, 1.0];
+        double closer = DslUnlearn.Metrics.TruthRatio.Aggregate(ratios, "closer_to_1");
+        var ci = ValueIntervals.Of([(closer, ratios)], 5, "ga|truth_ratio|forget", (metric, "forget"))!;
+        Assert.True(ci.Low <= closer && closer <= ci.High);
+        Assert.True(ci.High <= 1); // min(R, 1/R) <= 1, unlike the mean of R (1.17 here)
+
+        // By hand: the same seeded indices, closer_to_1 of each resample, type-7 quantiles.
+        var idx = Bootstrap.Indices(ratios.Count, Bootstrap.Resamples, Bootstrap.SeedFor(5, "ga|truth_ratio|forget"));
+        var stats = idx.Select(i => DslUnlearn.Metrics.TruthRatio.Aggregate(i.Select(j => ratios[j]).ToArray(), "closer_to_1")).Order().ToArray();
+        Assert.Equal(Bootstrap.Quantile(stats, 0.025), ci.Low, 15);
+        Assert.Equal(Bootstrap.Quantile(stats, 0.975), ci.High, 15);
+
+        // On retain, "auto" is true_better; an aggregate that matches neither gets no interval.
+        double better = DslUnlearn.Metrics.TruthRatio.Aggregate(ratios, "true_better");
+        Assert.NotNull(ValueIntervals.Of([(better, ratios)], 5, "ga|truth_ratio|retain", (metric, "retain")));
+        Assert.Null(ValueIntervals.Of([(better, ratios)], 5, "ga|truth_ratio|forget", (metric, "forget")));
+    }
+
+    [Fact]
     public void Only_a_mean_aggregate_gets_an_interval()
     {
         IReadOnlyList<double> r = [0.5, 2.0, 1.0, 0.1, 0.7, 1.3, 0.2, 0.9, 1.8, 0.4];
