@@ -41,7 +41,7 @@ public sealed class Npo(NpoOptions options) : IUnlearningMethod
     public UnlearnOptions Options => options;
     public bool NeedsReference => true;
     public bool NeedsRetain => false;
-    public bool ReferenceOnlyOnForget => true;
+    bool IUnlearningMethod.ReferenceOnlyOnForget => true; // explicit: not a public property, so not in stage keys or the resolved spec
     public Tensor Loss(UnlearnStep step) => NpoLoss.Forget(step, options, "npo");
 }
 
@@ -52,7 +52,7 @@ public sealed class NpoGd(NpoRetainOptions options) : IUnlearningMethod
     public UnlearnOptions Options => options;
     public bool NeedsReference => true;
     public bool NeedsRetain => true;
-    public bool ReferenceOnlyOnForget => true;
+    bool IUnlearningMethod.ReferenceOnlyOnForget => true; // explicit: not a public property, so not in stage keys or the resolved spec
     public Tensor Loss(UnlearnStep step)
         => NpoLoss.Forget(step, options, "npo_gd") + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "npo_gd"));
 }

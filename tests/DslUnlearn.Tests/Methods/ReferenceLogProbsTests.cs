@@ -72,8 +72,8 @@ public class ReferenceLogProbsTests
     [Fact]
     public void Methods_that_need_the_reference_elsewhere_keep_it()
     {
-        Assert.True(new Npo(new NpoOptions()).ReferenceOnlyOnForget);
-        Assert.True(new NpoGd(new NpoRetainOptions()).ReferenceOnlyOnForget);
+        Assert.True(((IUnlearningMethod)new Npo(new NpoOptions())).ReferenceOnlyOnForget);
+        Assert.True(((IUnlearningMethod)new NpoGd(new NpoRetainOptions())).ReferenceOnlyOnForget);
         Assert.False(((IUnlearningMethod)new NpoKl(new NpoRetainOptions())).ReferenceOnlyOnForget);      // KL on retain needs the model
         Assert.False(((IUnlearningMethod)new KlMinimization(new KlOptions())).ReferenceOnlyOnForget);
         var kl = new Recording(new NpoKl(new NpoRetainOptions { Lr = 1e-3, Steps = 2, BatchSize = 1 }));
