@@ -23,6 +23,7 @@ internal static class Commands
         root.Subcommands.Add(GcCommand.Build());
         root.Subcommands.Add(BenchE2eCommand.Build());
         root.Subcommands.Add(ComponentsCommand.Build());
+        root.Subcommands.Add(TestbedCheckCommand.Build());
         return root;
     }
 

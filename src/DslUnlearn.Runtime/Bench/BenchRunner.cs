@@ -198,7 +198,7 @@ public static class BenchRunner
         };
     }
 
-    private static JsonObject Machine()
+    internal static JsonObject Machine()
     {
         string? cpu = null;
         try

@@ -39,24 +39,24 @@ public static partial class StagedExperimentRunner
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
         {
-            Id = OracleStage, Kind = "finetune", Inputs = ["init/model"],
+            Id = OracleStage, Kind = "finetune", Inputs = [OracleBase(p)],
             Options = new JsonObject
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
             Execute = ctx =>
             {
-                RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.Retain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+                RunFinetune(p, ctx, OracleBase(p), (model, ckpt) => Finetuner.TrainOracle(model, p.Retain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
                     p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt));
             },
         });
     }
 
-    /// <summary>The body of a fine-tuning stage: load init/model, train (resumable), store the weights and meta.json with the final loss.</summary>
-    private static void RunFinetune(Prepared p, StageContext ctx, Func<ICausalLM, StoreCheckpointer, double> train)
+    /// <summary>The body of a fine-tuning stage: load the model of stage <paramref name="from"/> (init/model, or a testbed's pretrained base), train (resumable), store the weights and meta.json with the final loss.</summary>
+    private static void RunFinetune(Prepared p, StageContext ctx, string from, Func<ICausalLM, StoreCheckpointer, double> train)
     {
         var fmt = p.EngineOptions.ModelFormat;
-        var init = ctx.Input("init/model");
+        var init = ctx.Input(from);
         using var model = LoadModel(p, init, fmt);
         var ckpt = ctx.Checkpointer();
         double loss = train(model, ckpt);

@@ -181,6 +181,7 @@ public static partial class StagedExperimentRunner
 
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
+        if (spec.Testbed is null) resolved.AsObject().Remove("testbed"); // likewise for specs off the biographies testbed
         var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retain, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);
@@ -224,13 +225,14 @@ public static partial class StagedExperimentRunner
                 ctx.Output.WriteJson("meta.json", new JsonObject { ["parameters"] = parameters });
             },
         });
+        AddPretrainStages(p, dataNode, progress);
         g.Add(new StageDefinition
         {
-            Id = "finetune/target", Kind = "finetune", Inputs = ["init/model"],
+            Id = "finetune/target", Kind = "finetune", Inputs = [TargetBase(p)],
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = dev },
             Execute = ctx =>
             {
-                RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+                RunFinetune(p, ctx, TargetBase(p), (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.Retain).ToArray(), spec.Finetune, (ulong)spec.Seed,
                     p.Device, progress, "finetune target", padId, ctx.Cancellation, ckpt));
             },
         });

@@ -26,6 +26,7 @@ public static class ExperimentRunner
     {
         // The artifact engine runs the same work as stages through the store (cached, resumable); see Engine/.
         if (!options.InMemory) return Engine.StagedExperimentRunner.Run(spec, options).Result;
+        if (spec.Testbed is not null) throw new InvalidOperationException($"{spec.SourceFile}: the biographies testbed pretrains in the artifact engine only; run without the in-memory option.");
         var progress = options.Progress;
         var cancel = options.Cancellation;
         var device = DeviceResolver.Resolve(spec.Device);

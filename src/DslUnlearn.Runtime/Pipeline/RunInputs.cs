@@ -24,6 +24,7 @@ public static class RunInputs
     public static QaDataset LoadData(ExperimentSpec spec) => spec.Data.Source switch
     {
         DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
+        DataSource.Biographies => Data.Testbed.TestbedInputs.For(spec).Data,
         DataSource.Tofu => TofuData.LoadBenchmark(
             ResolvePath(spec.Data.Path ?? throw new InvalidOperationException($"{spec.SourceFile}: data.source tofu needs data.path (the folder with TOFU's JSON Lines files)."), spec, "data.path"),
             spec.Data.Split ?? "forget10").ToDataset().WithRetainAuthors(spec.Data.RetainAuthors, TofuData.QaPerAuthor),
@@ -50,9 +51,10 @@ public static class RunInputs
                 () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config));
         }
 
-        var llama = new LlamaConfig(new CharTokenizer().VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
+        ITokenizer builtin = spec.Testbed is null ? new CharTokenizer() : Data.Testbed.TestbedInputs.For(spec).Tokenizer;
+        var llama = new LlamaConfig(builtin.VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
             spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
-        return new ModelSourceInfo(new CharTokenizer(), spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
+        return new ModelSourceInfo(builtin, spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
             () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama));
     }
 
