@@ -11,7 +11,7 @@ internal static class TestbedCheckCommand
     public static Command Build()
     {
         var output = new Option<string>("--json") { Description = "Where to write the JSON result.", DefaultValueFactory = _ => "bench/testbed.json" };
-        var settings = new Argument<string[]>("settings") { Description = "key=value overrides: authors, forget, attributes, bios, mixed, tokenizer, layers, hidden, heads, intermediate, seq, pre_epochs, pre_lr, pre_batch, ft_epochs, ft_lr, ft_batch, ga_lr, ga_steps, relearn_lr, probe_steps, short", Arity = ArgumentArity.ZeroOrMore };
+        var settings = new Argument<string[]>("settings") { Description = "key=value overrides: authors, forget, attributes, bios, mixed, tokenizer, layers, hidden, heads, intermediate, seq, pre_epochs, pre_lr, pre_batch, ft_epochs, ft_lr, ft_batch, ga_lr, ga_steps, relearn_lr, probe_steps, short; 'tokenizers' (with docs=N) compares char and bpe instead", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("testbed-check", "Train the biographies testbed's target and oracle and measure issue 11's acceptance criteria (a benchmark; minutes).") { output, settings };
         command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(settings) ?? []));
         return command;
@@ -37,6 +37,13 @@ internal static class TestbedCheckCommand
             Short = kv.ContainsKey("short"),
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (kv.ContainsKey("tokenizers"))
+        {
+            var cmp = TestbedTokenizerComparison.Run(o, I("docs", 64), line => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {line}"));
+            File.WriteAllText(output, cmp.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            Console.WriteLine($"Written to {output}");
+            return Commands.Ok;
+        }
         var result = TestbedAcceptance.Run(o, line => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {line}"));
         result["settings"] = new System.Text.Json.Nodes.JsonArray(settings.Select(s => (System.Text.Json.Nodes.JsonNode?)s).ToArray());
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);

@@ -200,3 +200,38 @@ public static class TestbedAcceptance
         public void Message(string text) => log(text);
     }
 }
+
+/// <summary>`testbed-check tokenizers`: char vs bpe on the same world and model: vocabulary, sequence lengths, and the wall time of pretraining steps.</summary>
+public static class TestbedTokenizerComparison
+{
+    public static JsonObject Run(TestbedAcceptanceOptions o, int docs, Action<string> log)
+    {
+        var result = new JsonObject { ["machine"] = BenchRunner.Machine(), ["threads"] = torch.get_num_threads(), ["docs_timed"] = docs };
+        foreach (var kind in new[] { "bpe", "char" })
+        {
+            var t = o.Testbed with { Tokenizer = kind, Pretrain = o.Testbed.Pretrain with { Epochs = 1, WarmupSteps = 0 } };
+            var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, t, o.Prompt);
+            var rows = TestbedInputs.EncodeDocuments(inputs.Corpus, inputs.Tokenizer);
+            int longest = rows.Max(r => r.Ids.Length);
+            var config = new LlamaConfig(inputs.Tokenizer.VocabSize, o.Hidden, o.Layers, o.Heads, o.Heads, o.Intermediate, Math.Max(o.MaxSeqLen, longest)).Validate();
+            torch.manual_seed(o.Seed);
+            using var model = new LlamaForCausalLM(config);
+            var timed = rows.Take(docs).ToArray();
+            var sw = Stopwatch.StartNew();
+            Finetuner.Train(model, timed, t.Pretrain, (ulong)o.Seed, torch.CPU, NullProgressSink.Instance, "time", inputs.Tokenizer.PadId);
+            double seconds = sw.Elapsed.TotalSeconds;
+            long tokens = rows.Sum(r => (long)r.Ids.Length), timedTokens = timed.Sum(r => (long)r.Ids.Length);
+            var node = new JsonObject
+            {
+                ["vocab"] = inputs.Tokenizer.VocabSize, ["parameters"] = model.Module.parameters().Sum(p => p.numel()),
+                ["corpus_tokens"] = tokens, ["mean_doc_tokens"] = Math.Round(rows.Average(r => r.Ids.Length), 1), ["longest"] = longest,
+                ["qa_mean_tokens"] = Math.Round(new QaEncoder(inputs.Tokenizer, o.Prompt).EncodeAll(inputs.Data.All).Average(r => r.Ids.Length), 1),
+                ["timed_seconds"] = Math.Round(seconds, 2), ["train_tokens_per_s"] = Math.Round(timedTokens / seconds),
+                ["estimated_seconds_per_epoch"] = Math.Round(seconds * rows.Length / timed.Length, 1),
+            };
+            result[kind] = node;
+            log($"{kind}: {node.ToJsonString()}");
+        }
+        return result;
+    }
+}

@@ -49,7 +49,10 @@ public static class TestbedCorpus
 
     private static string Context(BiographyWorld world, List<int> trained, List<WorldQa> pool, WorldQa self, PromptSpec prompt, SplitMix64 rng)
     {
-        int kind = rng.Next(5);
+        // Out of 20: no context 4, other QA pairs 8 (the most common real context of a question), distractors 3,
+        // another author's biography sentence 2, a neutral prefix 3.
+        int draw = rng.Next(20);
+        int kind = draw < 4 ? 0 : draw < 12 ? 1 : draw < 15 ? 2 : draw < 17 ? 3 : 4;
         int count = 1 + rng.Next(2);
         switch (kind)
         {
