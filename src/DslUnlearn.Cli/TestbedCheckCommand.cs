@@ -34,7 +34,7 @@ internal static class TestbedCheckCommand
             Layers = I("layers", 4), Hidden = I("hidden", 192), Heads = I("heads", 4), Intermediate = I("intermediate", 512), MaxSeqLen = I("seq", 256),
             Finetune = new FinetuneSpec { Epochs = I("ft_epochs", 5), Lr = D("ft_lr", 1e-3), BatchSize = I("ft_batch", 16), WeightDecay = 0, WarmupSteps = I("ft_warmup", 5), MaxGradNorm = 1 },
             GaLr = D("ga_lr", 1e-4), GaSteps = I("ga_steps", 10), RelearnLr = D("relearn_lr", 5e-4), ProbeSteps = I("probe_steps", 300), Seed = I("seed", 42),
-            Short = kv.ContainsKey("short"),
+            Short = kv.ContainsKey("short"), RelearnOnly = kv.ContainsKey("relearn_only"),
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (kv.ContainsKey("tokenizers"))

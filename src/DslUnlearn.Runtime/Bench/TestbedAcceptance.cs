@@ -33,6 +33,8 @@ public sealed record TestbedAcceptanceOptions
     public int Seed { get; init; } = 42;
     /// <summary>Only clean ES, ES perturb, one jailbreak and in-context (for tuning the recipe).</summary>
     public bool Short { get; init; }
+    /// <summary>Only clean ES and the GA + relearn-on-half criterion (no attacks, no oracle).</summary>
+    public bool RelearnOnly { get; init; }
     public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
 }
 
@@ -132,18 +134,23 @@ public static class TestbedAcceptance
                 if (!ReferenceEquals(r.Model, target)) r.Model.Dispose();
             }
         }
-        var templates = o.Short ? ["ignore_instructions"] : JailbreakTemplates.Builtin.Keys.Where(k => k != "none").ToList();
+        var templates = o.RelearnOnly ? [] : o.Short ? ["ignore_instructions"] : JailbreakTemplates.Builtin.Keys.Where(k => k != "none").ToList();
         foreach (var t in templates) Measure($"jailbreak:{t}", new JailbreakAttack(new JailbreakOptions { Template = t }));
-        Measure("in_context_k2", new JailbreakAttack(new JailbreakOptions { Template = "none", InContext = 2 }));
+        if (!o.RelearnOnly) Measure("in_context_k2", new JailbreakAttack(new JailbreakOptions { Template = "none", InContext = 2 }));
         if (!o.Short)
         {
-            Measure("token_noise_0.2", new TokenNoiseAttack(new TokenNoiseOptions { Fraction = 0.2 }));
-            Measure("quantize_4bit_group32", new QuantizeAttack(new QuantizeOptions { Bits = 4, Granularity = QuantGranularity.Group, GroupSize = 32 }));
-            Measure($"probe_tuned_layer{o.Layers / 2}", new ProbeAttack(new ProbeOptions { Layer = o.Layers / 2, Readout = ProbeReadout.Tuned, TunedSteps = o.ProbeSteps }));
-
-            using var oracle = Train(init, oracleCorpus, retain, "oracle");
-            result["oracle"] = Both(oracle);
-            log($"oracle {result["oracle"]!.ToJsonString()}");
+            if (!o.RelearnOnly)
+            {
+                Measure("token_noise_0.2", new TokenNoiseAttack(new TokenNoiseOptions { Fraction = 0.2 }));
+                Measure("quantize_4bit_group32", new QuantizeAttack(new QuantizeOptions { Bits = 4, Granularity = QuantGranularity.Group, GroupSize = 32 }));
+                Measure($"probe_tuned_layer{o.Layers / 2}", new ProbeAttack(new ProbeOptions { Layer = o.Layers / 2, Readout = ProbeReadout.Tuned, TunedSteps = o.ProbeSteps }));
+            }
+            using var oracle = o.RelearnOnly ? null : Train(init, oracleCorpus, retain, "oracle");
+            if (oracle is not null)
+            {
+                result["oracle"] = Both(oracle);
+                log($"oracle {result["oracle"]!.ToJsonString()}");
+            }
 
             // GA on the whole forget split, then relearn one epoch on the first half of the forget authors; ES on the other half.
             using var ga = target.Clone();
@@ -160,7 +167,7 @@ public static class TestbedAcceptance
                 ["ga_forget"] = Math.Round(Es(ga, data.Forget), 4), ["ga_retain"] = Math.Round(Es(ga, data.Retain), 4),
                 ["other_half_before"] = Math.Round(Es(ga, other), 4), ["other_half_after"] = Math.Round(Es(relearned, other), 4),
                 ["learned_half_before"] = Math.Round(Es(ga, learn), 4), ["learned_half_after"] = Math.Round(Es(relearned, learn), 4),
-                ["oracle_other_half"] = Math.Round(Es(oracle, other), 4),
+                ["oracle_other_half"] = oracle is null ? null : Math.Round(Es(oracle, other), 4),
             };
             log($"relearn half {result["relearn_half"]!.ToJsonString()}");
         }
