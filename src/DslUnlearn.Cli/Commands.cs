@@ -25,6 +25,7 @@ internal static class Commands
         root.Subcommands.Add(ComponentsCommand.Build());
         root.Subcommands.Add(SubmitCommand.Build());
         root.Subcommands.Add(StatusCommand.Build());
+        root.Subcommands.Add(TestbedCheckCommand.Build());
         return root;
     }
 

@@ -86,7 +86,7 @@ public sealed class DiagnosticTests
     {
         var d = Only(Run("experiment: t\nzzz: 1\n"), "DSLU0003@2,1");
         Assert.Equal(
-            "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, attacks, metrics, calibration, report, extends, vars, fragments, sweep",
+            "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, attacks, metrics, calibration, testbed, report, extends, vars, fragments, sweep",
             d.GetMessage());
     }
 
@@ -154,7 +154,7 @@ public sealed class DiagnosticTests
     [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forgot]\n", "DSLU0006@4,14", "unknown split 'forgot'. Did you mean 'forget'? Valid splits: forget, retain")]
     [InlineData("experiment: t\ndevice: gpu\n", "DSLU0006@2,9", "unknown device 'gpu'. Did you mean 'cuda'? Valid devices: auto, cpu, cuda")]
     [InlineData("experiment: t\nmodel:\n  preset: llama-7b\n", "DSLU0006@3,11", "unknown preset 'llama-7b'. Valid presets: tiny-llama")]
-    [InlineData("experiment: t\ndata:\n  source: tofuu\n", "DSLU0006@3,11", "unknown data source 'tofuu'. Did you mean 'tofu'? Valid data sources: synthetic, tofu")]
+    [InlineData("experiment: t\ndata:\n  source: tofuu\n", "DSLU0006@3,11", "unknown data source 'tofuu'. Did you mean 'tofu'? Valid data sources: synthetic, tofu, biographies")]
     [InlineData("experiment: t\nmodel:\n  dtype: bf16\n", "DSLU0006@3,10", "unknown dtype 'bf16'. Did you mean 'bfloat16'? Valid dtypes: float32, bfloat16, float16")]
     [InlineData("experiment: t\nmodel:\n  dtype: int8\n", "DSLU0006@3,10", "unknown dtype 'int8'. Valid dtypes: float32, bfloat16, float16")]
     public void DSLU0006_unknown_component(string yaml, string position, string message)

@@ -159,7 +159,8 @@ internal sealed class SpecComponents
             new SpecComponent("cuda", "Cuda", "the first CUDA GPU", "gpu")),
         new SpecComponentSet("data source", Specs + "DataSource",
             new SpecComponent("synthetic", "Synthetic", "built-in fictitious authors with QA pairs"),
-            new SpecComponent("tofu", "Tofu", "TOFU from a local folder (data.path, data.split)")),
+            new SpecComponent("tofu", "Tofu", "TOFU from a local folder (data.path, data.split)"),
+            new SpecComponent("biographies", "Biographies", "the biographies testbed: authors learned from biographies, then QA (section 'testbed')", "testbed", "bios")),
         new SpecComponentSet("preset", null,
             new SpecComponent("tiny-llama", "TinyLlama", "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", "llama", "tiny_llama")),
         new SpecComponentSet("split", Specs + "SplitKind",
@@ -291,6 +292,8 @@ internal sealed class SpecCheckValues
     };
 
     public double Number(string key) => ((SpecNumber)_values[key]).Value;
+
+    public SpecValue Value(string key) => _values[key];
 }
 
 /// <summary>A mapping of the spec: its keys in C# declaration order, and its rules.</summary>
@@ -320,7 +323,7 @@ internal sealed class SpecSection
 }
 
 /// <summary>The schema of a spec file, as a table. Built from a set of component names.</summary>
-internal sealed class SpecSchema
+internal sealed partial class SpecSchema
 {
     private const string Specs = "global::DslUnlearn.Specs.";
 
@@ -372,9 +375,9 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "retain_eval_authors", Property = "RetainEvalAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 999), Nullable = true, Default = "~", Help = "retain authors whose rows retain metrics and calibration measure and retain terms never train on (the first ones; TOFU: rows of retain_perturbed.json, at most 20); ~ = a ninth of the kept retain authors, rounded up", Aliases = new[] { "retain_eval", "eval_retain_authors" } },
                 new SpecKey { Name = "holdout_authors", Property = "HoldoutAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(0, 999), Nullable = true, Default = "~", Help = "non-member authors for MIA AUCs and privleak, never trained on (synthetic: extra generated authors, ~ = as many as forget_authors; tofu: the last N retain authors, out of every fine-tuning, ~ = none)", Aliases = new[] { "holdout_size", "nonmember_authors" } },
                 new SpecKey { Name = "holdout", Property = "Holdout", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a JSON Lines file of non-member QA pairs (question, answer), for a supplied model.checkpoint", Aliases = new[] { "holdout_file", "holdout_path", "nonmembers" }, Excludes = new[] { "holdout_authors" } },
-                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", OnlyFor = new[] { "synthetic" }, Help = "synthetic: number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
+                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", OnlyFor = new[] { "synthetic", "biographies" }, Help = "synthetic, biographies: number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
                 new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", OnlyFor = new[] { "synthetic" }, Help = "synthetic: QA pairs per author", Aliases = new[] { "questions_per_author" } },
-                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", OnlyFor = new[] { "synthetic" }, Help = "synthetic: authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
+                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", OnlyFor = new[] { "synthetic", "biographies" }, Help = "synthetic, biographies: authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
             },
             Checks = new[]
             {
@@ -557,6 +560,7 @@ internal sealed class SpecSchema
         {
             DisplayName = "the top level",
             CSharpType = Specs + "ExperimentSpec",
+            Checks = new[] { TestbedSourceCheck() },
             Keys = new[]
             {
                 new SpecKey { Name = "experiment", Property = "Name", Kind = SpecValueKind.String, Required = true, Pattern = ExperimentNamePattern, PatternHelp = "a lowercase letter, then lowercase letters, digits, '-' or '_'", Help = "unique experiment name", Aliases = new[] { "name", "experiment_name" } },
@@ -572,6 +576,7 @@ internal sealed class SpecSchema
                 new SpecKey { Name = "attacks", Property = "Attacks", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Attack, Section = attackItem, Default = "[]", Help = "red-teaming pipelines (one attack or a 'chain:')", Aliases = new[] { "attack", "red_teaming" } },
                 new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Metric, Section = metricItem, Default = DefaultMetrics(catalog), Help = "what to measure, and on which splits", Aliases = new[] { "metric", "eval", "evaluation" } },
                 new SpecKey { Name = "calibration", Property = "Calibration", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Calibrator, Section = calibration, Nullable = true, Default = "~", Help = "the calibration procedure (default none)", Aliases = new[] { "calibrate", "control" } },
+                TestbedKey(),
                 new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
                 new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
                 new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },

@@ -188,6 +188,7 @@ public static partial class StagedExperimentRunner
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
         RemoveKeyNeutralDefaults(resolved, spec);
+        if (spec.Testbed is null) resolved.AsObject().Remove("testbed"); // likewise for specs off the biographies testbed
         var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);
@@ -223,6 +224,7 @@ public static partial class StagedExperimentRunner
             ["tokenizer"] = new JsonObject { ["type"] = p.Encoder.Tokenizer.GetType().Name, ["vocab_size"] = p.Encoder.Tokenizer.VocabSize },
         };
         AddInitStage(p, dataNode, progress);
+        AddPretrainStages(p, dataNode, progress);
         AddTargetStage(p, dataNode, progress);
         var evalOptions = EvaluationOptions(p, dataNode);
         AddOracleStage(p, dataNode, progress);

@@ -31,6 +31,7 @@ public static class RunInputs
         var data = spec.Data.Source switch
         {
             DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
+            DataSource.Biographies => Data.Testbed.TestbedInputs.For(spec).Data,
             DataSource.Tofu => TofuData.LoadBenchmark(
                 ResolvePath(spec.Data.Path ?? throw new InvalidOperationException($"{spec.SourceFile}: data.source tofu needs data.path (the folder with TOFU's JSON Lines files)."), spec, "data.path"),
                 spec.Data.Split ?? "forget10").ToDataset(spec.Data.RetainAuthors, spec.Data.RetainEvalAuthors, spec.Data.HoldoutAuthors ?? 0, $"{spec.SourceFile}: data"),
@@ -65,9 +66,10 @@ public static class RunInputs
             };
         }
 
-        var llama = new LlamaConfig(new CharTokenizer().VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
+        ITokenizer builtin = spec.Testbed is null ? new CharTokenizer() : Data.Testbed.TestbedInputs.For(spec).Tokenizer;
+        var llama = new LlamaConfig(builtin.VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
             spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
-        return new ModelSourceInfo(new CharTokenizer(), spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
+        return new ModelSourceInfo(builtin, spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,
             () => new LlamaForCausalLM(llama), () => new LlamaForCausalLM(llama))
         {
             Summary = $"{spec.Model.Preset}, {Layers(spec.Model.Layers)}, hidden {spec.Model.HiddenSize}",

@@ -30,6 +30,8 @@ public sealed record ExperimentSpec
     public required ImmutableArray<MetricSpec> Metrics { get; init; }
     /// <summary>The calibration procedure, or null for none (run by the staged runner: calibrate/&lt;model&gt; per unlearned model).</summary>
     public CalibrationSpec? Calibration { get; init; }
+    /// <summary>The biographies testbed (data.source biographies), else null; see TestbedSpec.</summary>
+    public TestbedSpec? Testbed { get; init; }
     public required ReportSpec Report { get; init; }
     /// <summary>The experiment-level sweep cell (e.g. <c>seed=2,finetune.lr=3e-3</c>), or null when the spec sweeps nothing at the experiment level; see Pipeline/ExperimentCells.cs.</summary>
     public string? Cell { get; init; }
@@ -74,7 +76,7 @@ public sealed record DataSpec
     public required int ForgetAuthors { get; init; }
 }
 
-public enum DataSource { Synthetic, Tofu }
+public enum DataSource { Synthetic, Tofu, Biographies }
 
 /// <summary>Tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU).</summary>
 public sealed record ModelSpec

@@ -34,9 +34,9 @@ public static partial class StagedExperimentRunner
         var spec = p.Spec;
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Target, Kind = StageKinds.Finetune, Inputs = [StageIds.Init],
+            Id = StageIds.Target, Kind = StageKinds.Finetune, Inputs = [TargetBase(p)],
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
-            Execute = ctx => RunFinetune(p, ctx, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+            Execute = ctx => RunFinetune(p, ctx, TargetBase(p), (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
                 p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
@@ -50,21 +50,21 @@ public static partial class StagedExperimentRunner
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Oracle, Kind = StageKinds.Finetune, Inputs = [StageIds.Init],
+            Id = StageIds.Oracle, Kind = StageKinds.Finetune, Inputs = [OracleBase(p)],
             Options = new JsonObject
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
-            Execute = ctx => RunFinetune(p, ctx, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+            Execute = ctx => RunFinetune(p, ctx, OracleBase(p), (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
                 p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
-    /// <summary>The body of a fine-tuning stage: load init/model, train (resumable), store the weights and meta.json with the final loss.</summary>
-    private static void RunFinetune(Prepared p, StageContext ctx, Func<ICausalLM, StoreCheckpointer, double> train)
+    /// <summary>The body of a fine-tuning stage: load the model of stage <paramref name="from"/> (init/model, or a testbed's pretrained base), train (resumable), store the weights and meta.json with the final loss.</summary>
+    private static void RunFinetune(Prepared p, StageContext ctx, string from, Func<ICausalLM, StoreCheckpointer, double> train)
     {
         var fmt = p.EngineOptions.ModelFormat;
-        var init = ctx.Input(StageIds.Init);
+        var init = ctx.Input(from);
         using var model = LoadModel(p, init, fmt, training: true);
         var ckpt = ctx.Checkpointer();
         double loss = train(model, ckpt);

@@ -5,6 +5,7 @@ public static class StageKinds
 {
     public const string Init = "init";
     public const string Finetune = "finetune";
+    public const string Pretrain = "pretrain";
     public const string Unlearn = "unlearn";
     public const string Evaluate = "evaluate";
     public const string Attack = "attack";

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using DslUnlearn.Attacks;
+using DslUnlearn.Data;
+using DslUnlearn.Data.Testbed;
+using DslUnlearn.Methods;
+using DslUnlearn.Models;
+using DslUnlearn.Metrics;
+using DslUnlearn.Pipeline;
+using DslUnlearn.Specs;
+using DslUnlearn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Bench;
+
+/// <summary>Sizes and recipe of one acceptance measurement of the biographies testbed (issue 11).</summary>
+public sealed record TestbedAcceptanceOptions
+{
+    public int Authors { get; init; } = 40;
+    public int ForgetAuthors { get; init; } = 4;
+    public required TestbedSpec Testbed { get; init; }
+    public int Layers { get; init; } = 4;
+    public int Hidden { get; init; } = 192;
+    public int Heads { get; init; } = 4;
+    public int Intermediate { get; init; } = 512;
+    public int MaxSeqLen { get; init; } = 256;
+    public required FinetuneSpec Finetune { get; init; }
+    public double GaLr { get; init; } = 1e-4;
+    public int GaSteps { get; init; } = 10;
+    public double RelearnLr { get; init; } = 5e-4;
+    public int ProbeSteps { get; init; } = 300;
+    public int Seed { get; init; } = 42;
+    /// <summary>Only clean ES, ES perturb, one jailbreak and in-context (for tuning the recipe).</summary>
+    public bool Short { get; init; }
+    /// <summary>Only clean ES and the GA + relearn-on-half criterion (no attacks, no oracle).</summary>
+    public bool RelearnOnly { get; init; }
+    public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
+}
+
+/// <summary>
+/// `dslunlearn testbed-check`: trains the testbed's target (pretraining on the corpus, then the QA fine-tune) and oracle
+/// (the same without the forget authors) and measures issue 11's acceptance criteria: clean ES, every shipped jailbreak
+/// template, in-context k = 2, token noise 0.2, a tuned lens at the middle layer, 4-bit group quantization, ES perturb,
+/// the oracle's forget ES against the untrained floor, and relearning on half of the forget authors after GA. A benchmark,
+/// not a test: it writes numbers and verdicts, asserts nothing. Attacks are the shipped ones, unchanged.
+/// </summary>
+public static class TestbedAcceptance
+{
+    public static JsonObject Run(TestbedAcceptanceOptions o, Action<string> log)
+    {
+        var clock = Stopwatch.StartNew();
+        var device = torch.CPU;
+        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt);
+        var tok = inputs.Tokenizer;
+        var encoder = new QaEncoder(tok, o.Prompt);
+        var data = inputs.Data;
+        var corpus = TestbedInputs.EncodeDocuments(inputs.Corpus, tok);
+        var oracleCorpus = TestbedInputs.EncodeDocuments(inputs.OracleCorpus, tok);
+        var forget = encoder.EncodeAll(data.Forget);
+        var retain = encoder.EncodeAll(data.FinetuneRetain.ToArray());
+        int longest = corpus.Concat(forget).Concat(retain).Max(r => r.Ids.Length);
+        var result = new JsonObject
+        {
+            ["machine"] = BenchRunner.Machine(),
+            ["threads"] = torch.get_num_threads(),
+            ["world"] = new JsonObject
+            {
+                ["authors"] = o.Authors, ["forget_authors"] = o.ForgetAuthors, ["attributes"] = o.Testbed.Attributes, ["biographies_per_author"] = o.Testbed.BiographiesPerAuthor,
+                ["mixed_share"] = o.Testbed.MixedShare, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
+                ["corpus_docs"] = corpus.Length, ["corpus_tokens"] = corpus.Sum(r => r.Ids.Length), ["qa_tokens"] = forget.Concat(retain).Sum(r => r.Ids.Length),
+                ["longest_sequence"] = longest, ["mean_doc_tokens"] = corpus.Average(r => r.Ids.Length),
+            },
+            ["model"] = $"llama {o.Layers} layers, hidden {o.Hidden}, heads {o.Heads}, intermediate {o.Intermediate}",
+            ["pretrain"] = Engine.CanonicalJson.FromObject(o.Testbed.Pretrain), ["finetune"] = Engine.CanonicalJson.FromObject(o.Finetune),
+        };
+        log($"world: vocab {tok.VocabSize}, {corpus.Length} docs, {result["world"]!["corpus_tokens"]} corpus tokens, longest {longest}");
+        if (longest > o.MaxSeqLen) throw new InvalidOperationException($"longest sequence {longest} > max_seq_len {o.MaxSeqLen}");
+
+        var config = new LlamaConfig(tok.VocabSize, o.Hidden, o.Layers, o.Heads, o.Heads, o.Intermediate, o.MaxSeqLen).Validate();
+        torch.manual_seed(o.Seed);
+        using var init = new LlamaForCausalLM(config);
+        result["parameters"] = init.Module.parameters().Sum(t => t.numel());
+        var times = new JsonObject();
+        result["seconds"] = times;
+        var sink = new LogSink(log);
+
+        ICausalLM Train(ICausalLM from, EncodedQa[] pre, EncodedQa[] qa, string name)
+        {
+            var m = from.Clone();
+            var sw = Stopwatch.StartNew();
+            Finetuner.Train(m, pre, o.Testbed.Pretrain, (ulong)o.Seed, device, sink, $"pretrain {name}", tok.PadId);
+            times[$"pretrain_{name}"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
+            sw.Restart();
+            Finetuner.Train(m, qa, o.Finetune, (ulong)o.Seed, device, sink, $"finetune {name}", tok.PadId);
+            times[$"finetune_{name}"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
+            return m;
+        }
+
+        double Es(ICausalLM m, IReadOnlyList<QaExample> rows, Func<QaExample, QaExample>? transform = null, bool paraphrased = false)
+        {
+            var x = transform is null ? rows : rows.Select(transform).ToList();
+            return Evaluator.Evaluate(m, encoder.EncodeAll(x, paraphrased), 32, device, tok.PadId).EsExact.Average();
+        }
+        JsonObject Both(ICausalLM m, Func<QaExample, QaExample>? t = null, bool paraphrased = false)
+            => new() { ["forget"] = Math.Round(Es(m, data.Forget, t, paraphrased), 4), ["retain"] = Math.Round(Es(m, data.RetainEval, t, paraphrased), 4) };
+
+        var untrained = Both(init);
+        using var target = Train(init, corpus, forget.Concat(retain).ToArray(), "target");
+        var clean = Both(target);
+        log($"target clean ES {clean.ToJsonString()}, untrained {untrained.ToJsonString()}  ({clock.Elapsed.TotalSeconds:F0} s)");
+        result["untrained"] = untrained;
+        result["clean"] = clean;
+        result["es_perturb"] = Both(target, paraphrased: true);
+        log($"ES perturb {result["es_perturb"]!.ToJsonString()}");
+
+        var attacks = new JsonObject();
+        result["attacks"] = attacks;
+        var ctx = new AttackContext(target, data, encoder, device, (ulong)o.Seed + 2, o.Finetune.Lr);
+        void Measure(string name, IAttack attack)
+        {
+            var sw = Stopwatch.StartNew();
+            var r = attack.Apply(ctx);
+            try
+            {
+                var v = Both(r.Model, r.InputTransform);
+                v["ratio_forget"] = Math.Round(v["forget"]!.GetValue<double>() / clean["forget"]!.GetValue<double>(), 3);
+                v["ratio_retain"] = Math.Round(v["retain"]!.GetValue<double>() / clean["retain"]!.GetValue<double>(), 3);
+                attacks[name] = v;
+                log($"  {name,-28} {v.ToJsonString()}  ({sw.Elapsed.TotalSeconds:F0} s)");
+            }
+            finally
+            {
+                if (!ReferenceEquals(r.Model, target)) r.Model.Dispose();
+            }
+        }
+        var templates = o.RelearnOnly ? [] : o.Short ? ["ignore_instructions"] : JailbreakTemplates.Builtin.Keys.Where(k => k != "none").ToList();
+        foreach (var t in templates) Measure($"jailbreak:{t}", new JailbreakAttack(new JailbreakOptions { Template = t }));
+        if (!o.RelearnOnly) Measure("in_context_k2", new JailbreakAttack(new JailbreakOptions { Template = "none", InContext = 2 }));
+        if (!o.Short)
+        {
+            if (!o.RelearnOnly)
+            {
+                Measure("token_noise_0.2", new TokenNoiseAttack(new TokenNoiseOptions { Fraction = 0.2 }));
+                Measure("quantize_4bit_group32", new QuantizeAttack(new QuantizeOptions { Bits = 4, Granularity = QuantGranularity.Group, GroupSize = 32 }));
+                Measure($"probe_tuned_layer{o.Layers / 2}", new ProbeAttack(new ProbeOptions { Layer = o.Layers / 2, Readout = ProbeReadout.Tuned, TunedSteps = o.ProbeSteps }));
+            }
+            using var oracle = o.RelearnOnly ? null : Train(init, oracleCorpus, retain, "oracle");
+            if (oracle is not null)
+            {
+                result["oracle"] = Both(oracle);
+                log($"oracle {result["oracle"]!.ToJsonString()}");
+            }
+
+            // GA on the whole forget split, then relearn one epoch on the first half of the forget authors; ES on the other half.
+            using var ga = target.Clone();
+            UnlearningLoop.Run(ga, new GradientAscent(new GaOptions { Lr = o.GaLr, Steps = o.GaSteps }), forget, retain, (ulong)o.Seed + 1, device, sink, "ga", tok.PadId);
+            var authors = data.Forget.Select(e => e.Author).Distinct().ToList();
+            var half = authors.Take(authors.Count / 2).ToHashSet();
+            var learn = data.Forget.Where(e => half.Contains(e.Author)).ToList();
+            var other = data.Forget.Where(e => !half.Contains(e.Author)).ToList();
+            var relearn = new RelearnAttack(new RelearnOptions { Lr = o.RelearnLr, Epochs = 1 })
+                .Apply(new AttackContext(ga, new QaDataset(learn, data.RetainTrain, data.RetainEval), encoder, device, (ulong)o.Seed + 2, o.Finetune.Lr));
+            using var relearned = relearn.Model;
+            result["relearn_half"] = new JsonObject
+            {
+                ["ga_forget"] = Math.Round(Es(ga, data.Forget), 4), ["ga_retain"] = Math.Round(Es(ga, data.RetainEval), 4),
+                ["other_half_before"] = Math.Round(Es(ga, other), 4), ["other_half_after"] = Math.Round(Es(relearned, other), 4),
+                ["learned_half_before"] = Math.Round(Es(ga, learn), 4), ["learned_half_after"] = Math.Round(Es(relearned, learn), 4),
+                ["oracle_other_half"] = oracle is null ? null : Math.Round(Es(oracle, other), 4),
+            };
+            log($"relearn half {result["relearn_half"]!.ToJsonString()}");
+        }
+        result["verdicts"] = Verdicts(result);
+        times["total"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        return result;
+    }
+
+    /// <summary>Issue 11's thresholds, applied to the measured numbers (both splits must pass).</summary>
+    private static JsonObject Verdicts(JsonObject r)
+    {
+        var v = new JsonObject();
+        double F(JsonNode? n, string k) => n![k]!.GetValue<double>();
+        foreach (var (name, a) in r["attacks"]!.AsObject())
+        {
+            double need = name.StartsWith("quantize", StringComparison.Ordinal) ? 0.9 : name.StartsWith("probe", StringComparison.Ordinal) ? double.NaN : 0.8;
+            v[name] = name.StartsWith("probe", StringComparison.Ordinal)
+                ? Math.Min(F(a, "forget"), F(a, "retain")) >= 0.3
+                : Math.Min(F(a, "ratio_forget"), F(a, "ratio_retain")) >= need;
+        }
+        v["es_perturb"] = Math.Min(F(r["es_perturb"], "forget"), F(r["es_perturb"], "retain")) >= 0.6;
+        if (r["relearn_half"] is { } h) v["relearn_half_raises_other_half"] = F(h, "other_half_after") > F(h, "other_half_before") + 0.05;
+        if (r["oracle"] is { } or) v["oracle_forget_near_floor"] = F(or, "forget") <= F(r["untrained"], "forget") + 0.1;
+        return v;
+    }
+
+    private sealed class LogSink(Action<string> log) : IProgressSink
+    {
+        private readonly Dictionary<string, int> _total = new();
+        public void StageStarted(string stage, int total) => _total[stage] = total;
+        public void StageAdvanced(string stage, int done, string? detail = null)
+        {
+            int total = _total.GetValueOrDefault(stage);
+            if (total == 0 || done == total || done % Math.Max(1, total / 10) == 0) log($"  {stage} {done}/{total} {detail}");
+        }
+        public void StageFinished(string stage, string? summary = null) { }
+        public void Message(string text) => log(text);
+    }
+}
+
+/// <summary>`testbed-check tokenizers`: char vs bpe on the same world and model: vocabulary, sequence lengths, and the wall time of pretraining steps.</summary>
+public static class TestbedTokenizerComparison
+{
+    public static JsonObject Run(TestbedAcceptanceOptions o, int docs, Action<string> log)
+    {
+        var result = new JsonObject { ["machine"] = BenchRunner.Machine(), ["threads"] = torch.get_num_threads(), ["docs_timed"] = docs };
+        foreach (var kind in new[] { "bpe", "char" })
+        {
+            var t = o.Testbed with { Tokenizer = kind, Pretrain = o.Testbed.Pretrain with { Epochs = 1, WarmupSteps = 0 } };
+            var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, t, o.Prompt);
+            var rows = TestbedInputs.EncodeDocuments(inputs.Corpus, inputs.Tokenizer);
+            int longest = rows.Max(r => r.Ids.Length);
+            var config = new LlamaConfig(inputs.Tokenizer.VocabSize, o.Hidden, o.Layers, o.Heads, o.Heads, o.Intermediate, Math.Max(o.MaxSeqLen, longest)).Validate();
+            torch.manual_seed(o.Seed);
+            using var model = new LlamaForCausalLM(config);
+            var timed = rows.Take(docs).ToArray();
+            var sw = Stopwatch.StartNew();
+            Finetuner.Train(model, timed, t.Pretrain, (ulong)o.Seed, torch.CPU, NullProgressSink.Instance, "time", inputs.Tokenizer.PadId);
+            double seconds = sw.Elapsed.TotalSeconds;
+            long tokens = rows.Sum(r => (long)r.Ids.Length), timedTokens = timed.Sum(r => (long)r.Ids.Length);
+            var node = new JsonObject
+            {
+                ["vocab"] = inputs.Tokenizer.VocabSize, ["parameters"] = model.Module.parameters().Sum(p => p.numel()),
+                ["corpus_tokens"] = tokens, ["mean_doc_tokens"] = Math.Round(rows.Average(r => r.Ids.Length), 1), ["longest"] = longest,
+                ["qa_mean_tokens"] = Math.Round(new QaEncoder(inputs.Tokenizer, o.Prompt).EncodeAll(inputs.Data.All).Average(r => r.Ids.Length), 1),
+                ["timed_seconds"] = Math.Round(seconds, 2), ["train_tokens_per_s"] = Math.Round(timedTokens / seconds),
+                ["estimated_seconds_per_epoch"] = Math.Round(seconds * rows.Length / timed.Length, 1),
+            };
+            result[kind] = node;
+            log($"{kind}: {node.ToJsonString()}");
+        }
+        return result;
+    }
+}

@@ -1,0 +1,83 @@
+using DslUnlearn.Specs;
+
+namespace DslUnlearn.Data.Testbed;
+
+/// <summary>
+/// The pretraining corpus of the biographies testbed: every biography of the authors trained on, plus the QA pairs of
+/// the mixed-training authors in every training wording, each after a drawn context: nothing, other QA pairs in the
+/// same format, distractor sentences, a sentence of another author's biography, or a neutral prefix. The varied
+/// context is what keeps answers stable when an attack puts text before a question; the neutral prefixes are plain
+/// task phrasings, none of them an attack template (Attacks/JailbreakTemplates.cs), so attacks stay out of
+/// distribution (a test checks this).
+/// </summary>
+public static class TestbedCorpus
+{
+    private const ulong ContextSeed = 0xC0_47E7_7D0C_5EEDUL;
+
+    public static IReadOnlyList<string> NeutralPrefixes { get; } =
+    [
+        "Here is a question about an author.", "Answer the next question.", "A reader asks:", "Quiz time.",
+        "From the author files:", "Short question.", "One more question about books.", "Next item.",
+    ];
+
+    public static IReadOnlyList<string> Distractors { get; } =
+    [
+        "The library opens at nine in the morning.", "Rain fell over the harbor for a week.", "Most bookshops close on Sundays.",
+        "The train to the coast was late again.", "Paper was expensive that winter.", "A new cafe opened near the station.",
+        "The festival drew a large crowd.", "Printing presses were loud and slow.", "The museum moved to a larger building.",
+        "Few people read by candlelight today.", "The bridge was painted green last spring.", "Many readers prefer short stories.",
+    ];
+
+    /// <summary>
+    /// The documents to pretrain on, in a fixed order (the trainer shuffles): biographies of the retain authors, and of
+    /// the forget authors unless <paramref name="withForget"/> is false (the oracle's base never sees them), then the
+    /// mixed-training QA documents. Holdout authors never appear.
+    /// </summary>
+    public static IReadOnlyList<string> Documents(BiographyWorld world, PromptSpec prompt, bool withForget)
+    {
+        var docs = new List<string>();
+        var trained = world.AuthorsWith(AuthorRole.Retain).Concat(withForget ? world.AuthorsWith(AuthorRole.Forget) : []).Order().ToList();
+        foreach (int a in trained) docs.AddRange(world.Biographies[a]);
+
+        var pool = world.MixedAuthors.SelectMany(a => world.Qa[a]).ToList();
+        var rng = new SplitMix64(ContextSeed);
+        foreach (var qa in pool)
+            foreach (var question in qa.Questions)
+                docs.Add(Context(world, trained, pool, qa, prompt, rng) + prompt.QuestionTag + question + prompt.AnswerTag + qa.Answer);
+        return docs;
+    }
+
+    private static string Context(BiographyWorld world, List<int> trained, List<WorldQa> pool, WorldQa self, PromptSpec prompt, SplitMix64 rng)
+    {
+        // Out of 20: no context 4, other QA pairs 8 (the most common real context of a question), distractors 3,
+        // another author's biography sentence 2, a neutral prefix 3.
+        int draw = rng.Next(20);
+        int kind = draw < 4 ? 0 : draw < 12 ? 1 : draw < 15 ? 2 : draw < 17 ? 3 : 4;
+        int count = 1 + rng.Next(2);
+        switch (kind)
+        {
+            case 1: // other QA pairs, formatted like the question
+                var parts = new List<string>();
+                while (parts.Count < count)
+                {
+                    var d = pool[rng.Next(pool.Count)];
+                    if (d == self) continue;
+                    parts.Add(prompt.QuestionTag + d.Questions[rng.Next(d.Questions.Count)] + prompt.AnswerTag + d.Answer + "\n");
+                }
+                return string.Concat(parts);
+            case 2:
+                return string.Concat(Enumerable.Range(0, count).Select(_ => Distractors[rng.Next(Distractors.Count)] + " ")) + "\n";
+            case 3: // one sentence of a biography of another trained author
+                int other;
+                do other = trained[rng.Next(trained.Count)]; while (other == self.Author && trained.Count > 1);
+                var bio = world.Biographies[other][rng.Next(world.Biographies[other].Count)];
+                var sentences = bio.Split(". ", StringSplitOptions.RemoveEmptyEntries);
+                var s = sentences[rng.Next(sentences.Length)].TrimEnd('.');
+                return s + ".\n";
+            case 4:
+                return NeutralPrefixes[rng.Next(NeutralPrefixes.Count)] + "\n";
+            default:
+                return "";
+        }
+    }
+}

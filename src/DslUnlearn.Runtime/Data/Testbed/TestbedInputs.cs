@@ -1,0 +1,51 @@
+using DslUnlearn.Attacks;
+using DslUnlearn.Specs;
+using DslUnlearn.Text;
+
+namespace DslUnlearn.Data.Testbed;
+
+/// <summary>Everything a run on the biographies testbed needs before training: the world, its QA data, the tokenizer and the corpora.</summary>
+public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, IReadOnlyList<QaExample> Holdout, ITokenizer Tokenizer,
+    IReadOnlyList<string> Corpus, IReadOnlyList<string> OracleCorpus)
+{
+    /// <summary>The inputs of a spec with data.source biographies (an error naming the fix otherwise).</summary>
+    public static TestbedInputs For(ExperimentSpec spec)
+    {
+        if (spec.Testbed is not { } t || spec.Data.Source != DataSource.Biographies)
+            throw new InvalidOperationException($"{spec.SourceFile}: data.source biographies and the 'testbed:' section go together; add 'testbed: {{}}' or change data.source.");
+        return Create(spec.Data.Authors, spec.Data.ForgetAuthors, t, spec.Prompt);
+    }
+
+    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt)
+    {
+        var world = BiographyWorld.Generate(authors, forgetAuthors, t);
+        var corpus = TestbedCorpus.Documents(world, prompt, withForget: true);
+        var oracle = TestbedCorpus.Documents(world, prompt, withForget: false);
+        return new TestbedInputs(world, TestbedData.ToQaDataset(world), TestbedData.Holdout(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
+    }
+
+    /// <summary>
+    /// char, or bpe over every text the world can show a model: the corpus, every QA wording (holdout authors' too),
+    /// the prompt tags, the shipped jailbreak templates and the token-noise filler, so no measured text falls back to characters.
+    /// </summary>
+    public static ITokenizer CreateTokenizer(TestbedSpec t, BiographyWorld world, IEnumerable<string> corpus, PromptSpec prompt) => t.Tokenizer switch
+    {
+        "char" => new CharTokenizer(),
+        "bpe" => CorpusBpeTokenizer.Build(corpus
+            .Concat(world.Qa.SelectMany(q => q).SelectMany(q => q.Questions.Concat([q.HeldOutQuestion, q.Answer, q.ParaphrasedAnswer]).Concat(q.PerturbedAnswers)))
+            .Concat([prompt.QuestionTag, prompt.AnswerTag, "the"])
+            .Concat(JailbreakTemplates.Builtin.Values)),
+        _ => throw new ArgumentException($"testbed.tokenizer '{t.Tokenizer}' is unknown; use char or bpe.", nameof(t)),
+    };
+
+    /// <summary>A corpus document as a training row: BOS + text + EOS with the loss on every token (PromptLength 1).</summary>
+    public static EncodedQa[] EncodeDocuments(IEnumerable<string> docs, ITokenizer tokenizer) => docs.Select(d =>
+    {
+        var body = tokenizer.Encode(d);
+        var ids = new int[body.Length + 2];
+        ids[0] = tokenizer.BosId ?? tokenizer.EosId;
+        body.CopyTo(ids, 1);
+        ids[^1] = tokenizer.EosId;
+        return new EncodedQa(ids, 1, body.Length);
+    }).ToArray();
+}
