@@ -33,4 +33,22 @@ public class PrecisionKeysTests
         Assert.All(baseline.Keys.Where(id => id != "report"), id => Assert.Equal(baseline[id], ck[id]));
         Assert.NotEqual(baseline["report"], ck["report"]); // the resolved spec (results.json's provenance) records it
     }
+
+    [Fact]
+    public void A_bfloat16_spec_runs_every_stage_and_reuses_them()
+    {
+        using var dir = new TempDir();
+        var plain = TestSpecs.Tiny(dir.Path, epochs: 2);
+        var spec = plain with
+        {
+            Model = plain.Model with { Dtype = ModelDtype.Bfloat16 },
+            Unlearn = [.. plain.Unlearn, new UnlearnSpec { Name = "npo", MethodName = "npo", Method = new Npo(new NpoOptions { Lr = 1e-3, Steps = 2, BatchSize = 4 }) }],
+        };
+        var run = StagedExperimentRunner.Run(spec, new RunOptions());
+        Assert.Contains("unlearn/npo", run.Executed);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.Result.ResultsJsonPath))!;
+        Assert.True(results["finetune_final_loss"]!.GetValue<double>() is > 0 and < 10);
+        var again = StagedExperimentRunner.Run(spec, new RunOptions());
+        Assert.Empty(again.Executed.Where(id => id != "report"));
+    }
 }

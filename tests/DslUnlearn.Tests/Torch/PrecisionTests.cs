@@ -120,4 +120,30 @@ public class PrecisionTests(ITestOutputHelper output)
         bool finer = mixed.Module.parameters().Any(p => { using var r = p.to(dtype).to(ScalarType.Float32); return !r.data<float>().ToArray().AsSpan().SequenceEqual(p.data<float>().ToArray()); });
         Assert.True(finer, "the master weights are exactly 16-bit values: the update went through 16-bit weights");
     }
+
+    [Theory]
+    [MemberData(nameof(Tests.Models.TinyModels.Names), MemberType = typeof(Tests.Models.TinyModels))]
+    public void Every_family_runs_in_16_bit_with_float32_logits_close_to_float32(string family)
+    {
+        using var model = Tests.Models.TinyModels.Create(family);
+        var ids = Tests.Models.TinyModels.RandomIds(2, 12);
+        var mask = torch.tensor(new long[] { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, [2, 12]);
+        float[] Logits(ICausalLM m)
+        {
+            using var noGrad = torch.no_grad();
+            using var o = m.Forward(ids, mask, null, false);
+            Assert.Equal(ScalarType.Float32, o.Logits.dtype);
+            return o.Logits.narrow(1, 2, 10).data<float>().ToArray();
+        }
+        var full = Logits(model);
+        foreach (var dtype in new[] { ScalarType.BFloat16, ScalarType.Float16 })
+        {
+            using var half = Precision.Cast(model.Clone(), dtype);
+            var h = Logits(half);
+            double scale = full.Max(x => Math.Abs(x)), worst = full.Zip(h).Max(p => Math.Abs(p.First - p.Second));
+            Assert.All(h, x => Assert.True(float.IsFinite(x)));
+            Assert.True(worst > 0, $"{family} {dtype}: identical to float32, so it did not compute in 16-bit");
+            Assert.True(worst < 0.05 * scale, $"{family} {dtype}: largest difference {worst} against logits up to {scale}");
+        }
+    }
 }
