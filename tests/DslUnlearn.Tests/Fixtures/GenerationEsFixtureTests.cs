@@ -14,6 +14,7 @@ public class GenerationEsFixtureTests
     public void Generation_based_es_equals_the_reference_procedures_exactly()
     {
         var f = Golden.Load("generation_es/generation_es.json");
+        Golden.AssertVersions(f);
         Assert.Equal(Kit.Encoder.Prompt.QuestionTag, f.GetProperty("question_tag").GetString());
         Assert.Equal(Kit.Encoder.Prompt.AnswerTag, f.GetProperty("answer_tag").GetString());
         var w = f.GetProperty("W").EnumerateArray().Select(Golden.Doubles).ToArray();

@@ -19,6 +19,25 @@ internal static class Golden
         return doc.RootElement.Clone();
     }
 
+    /// <summary>
+    /// Every component named in the fixture's "versions" object is at that version (its attribute's
+    /// <see cref="DslUnlearn.Components.ComponentAttribute.Version"/>): a fixture regenerated for new numbers fails until the
+    /// component is bumped, and a bump fails until the fixture is regenerated.
+    /// </summary>
+    public static void AssertVersions(JsonElement fixture)
+    {
+        var byName = typeof(DslUnlearn.Metrics.IMetric).Assembly.GetTypes()
+            .Select(t => (Type: t, Attribute: System.Reflection.CustomAttributeExtensions.GetCustomAttribute<DslUnlearn.Components.ComponentAttribute>(t, inherit: false)))
+            .Where(x => x.Attribute is not null).ToDictionary(x => x.Attribute!.Name, x => x.Type);
+        var versions = fixture.GetProperty("versions").EnumerateObject().ToList();
+        Assert.NotEmpty(versions);
+        foreach (var v in versions)
+        {
+            Assert.True(byName.TryGetValue(v.Name, out var type), $"the fixture names component '{v.Name}', which this build does not have");
+            Support.ComponentVersionAssert.AssertVersion(type!, v.Value.GetInt32());
+        }
+    }
+
     public static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
     public static long[] Longs(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt64()).ToArray();
     public static int[] Ints(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();

@@ -14,6 +14,7 @@ public class IdkFixtureTests
     public void Idk_losses_match_the_reference()
     {
         var f = Golden.Load("idk/idk.json");
+        Golden.AssertVersions(f);
         BigramLM Model(string key)
         {
             var w = f.GetProperty(key).EnumerateArray().Select(Golden.Doubles).ToArray();

@@ -98,6 +98,6 @@ public class LossFixtureTests
     [Fact]
     public void Fixture_records_the_method_versions_it_was_checked_at()
     {
-        foreach (var m in F.GetProperty("versions").EnumerateObject()) Assert.Equal(1, m.Value.GetInt32());
+        Golden.AssertVersions(F);
     }
 }

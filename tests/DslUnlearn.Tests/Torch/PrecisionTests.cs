@@ -51,7 +51,7 @@ public class PrecisionTests(ITestOutputHelper output)
         using var model16 = Precision.Cast(model.Clone(), ScalarType.BFloat16);
         using var reference16 = Precision.Cast(reference.Clone(), ScalarType.BFloat16);
         Assert.All(model16.Module.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
-        var aux = new Dictionary<string, IReadOnlyList<QaExample>> { ["world_facts"] = data.RetainEval.Take(3).ToArray() };
+        var aux = new Dictionary<string, IReadOnlyList<QaExample>> { ["real_authors"] = data.RetainEval.Take(3).ToArray(), ["world_facts"] = data.RetainEval.Skip(3).Take(3).ToArray() };
         MetricContext Context(ICausalLM m, ICausalLM r) => new(m, Encoder, data.Forget, "forget", CPU, 4, Reference: r, Holdout: holdout, AuxiliarySplits: aux);
 
         var metrics = typeof(IMetric).Assembly.GetTypes()
