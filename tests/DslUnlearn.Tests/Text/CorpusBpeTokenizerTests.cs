@@ -46,7 +46,7 @@ public class CorpusBpeTokenizerTests
         var tok = Assert.IsType<CorpusBpeTokenizer>(a.Tokenizer);
         Assert.Equal(tok.Gpt2Ids, ((CorpusBpeTokenizer)b.Tokenizer).Gpt2Ids);
         var gpt2 = TiktokenTokenizer.CreateForModel("gpt2");
-        var texts = a.Corpus.Concat(JailbreakTemplates.Builtin.Values).Concat(a.Data.All.Select(e => e.ParaphrasedQuestion)).Concat(a.Holdout.Select(e => e.Question));
+        var texts = a.Corpus.Concat(JailbreakTemplates.Builtin.Values).Concat(a.Data.All.Select(e => e.ParaphrasedQuestion)).Concat(a.Data.Holdout.Select(e => e.Question));
         foreach (var t in texts)
         {
             Assert.Equal(gpt2.EncodeToIds(t).Count, tok.Encode(t).Length);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DslUnlearn.Attacks;
 using DslUnlearn.Specs;
 using DslUnlearn.Text;
@@ -5,15 +6,20 @@ using DslUnlearn.Text;
 namespace DslUnlearn.Data.Testbed;
 
 /// <summary>Everything a run on the biographies testbed needs before training: the world, its QA data, the tokenizer and the corpora.</summary>
-public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, IReadOnlyList<QaExample> Holdout, ITokenizer Tokenizer,
+/// <param name="Data">The QA splits; the holdout authors' pairs are its <see cref="QaDataset.Holdout"/>.</param>
+public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, ITokenizer Tokenizer,
     IReadOnlyList<string> Corpus, IReadOnlyList<string> OracleCorpus)
 {
+    // One build per spec: the data, the model source and the pretraining stages of a run all read the same inputs,
+    // and the world, both corpora and the BPE tokenizer are deterministic in the spec, so sharing them changes nothing.
+    private static readonly ConditionalWeakTable<ExperimentSpec, TestbedInputs> BySpec = new();
+
     /// <summary>The inputs of a spec with data.source biographies (an error naming the fix otherwise).</summary>
     public static TestbedInputs For(ExperimentSpec spec)
     {
         if (spec.Testbed is not { } t || spec.Data.Source != DataSource.Biographies)
             throw new InvalidOperationException($"{spec.SourceFile}: data.source biographies and the 'testbed:' section go together; add 'testbed: {{}}' or change data.source.");
-        return Create(spec.Data.Authors, spec.Data.ForgetAuthors, t, spec.Prompt);
+        return BySpec.GetValue(spec, s => Create(s.Data.Authors, s.Data.ForgetAuthors, t, s.Prompt));
     }
 
     public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt)
@@ -21,7 +27,7 @@ public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, IReadOn
         var world = BiographyWorld.Generate(authors, forgetAuthors, t);
         var corpus = TestbedCorpus.Documents(world, prompt, withForget: true);
         var oracle = TestbedCorpus.Documents(world, prompt, withForget: false);
-        return new TestbedInputs(world, TestbedData.ToQaDataset(world), TestbedData.Holdout(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
+        return new TestbedInputs(world, TestbedData.ToQaDataset(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
     }
 
     /// <summary>
