@@ -85,21 +85,8 @@ public static class CanonicalJson
     private static JsonNode Number(double d)
         => double.IsFinite(d) ? JsonValue.Create(d) : JsonValue.Create(d.ToString("R", CultureInfo.InvariantCulture));
 
-    public static string SnakeCase(string name)
-    {
-        var sb = new StringBuilder(name.Length + 4);
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (char.IsUpper(c))
-            {
-                if (i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])) && char.IsUpper(name[i - 1]))) sb.Append('_');
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    /// <summary>snake_case of a C# name; the one definition is <see cref="StageShape.SnakeCase"/>, shared with the generator's static plan.</summary>
+    public static string SnakeCase(string name) => StageShape.SnakeCase(name);
 
     private static void Write(Utf8JsonWriter w, JsonNode? node)
     {

@@ -16,32 +16,24 @@ namespace DslUnlearn.Engine;
 /// </summary>
 public static partial class StagedExperimentRunner
 {
-    public const string PretrainTargetStage = "pretrain/target";
-    public const string PretrainOracleStage = "pretrain/oracle";
+    public const string PretrainTargetStage = StageIds.PretrainTarget;
+    public const string PretrainOracleStage = StageIds.PretrainOracle;
 
-    /// <summary>The stage the target fine-tune starts from.</summary>
-    private static string TargetBase(Prepared p) => p.Spec.Testbed is null ? StageIds.Init : PretrainTargetStage;
-
-    /// <summary>The stage the oracle fine-tune starts from.</summary>
-    private static string OracleBase(Prepared p) => p.Spec.Testbed is null ? StageIds.Init : PretrainOracleStage;
-
-    /// <summary>Adds the pretraining stages of a testbed spec (nothing otherwise) and the testbed to the data node of every stage key.</summary>
-    private static void AddPretrainStages(Prepared p, JsonObject dataNode, IProgressSink progress)
+    /// <summary>pretrain/target or pretrain/oracle of a testbed spec (the testbed is in the data node of every stage key).</summary>
+    private static void AddPretrainStage(Prepared p, ShapedStage stage, JsonObject dataNode, IProgressSink progress)
     {
         var spec = p.Spec;
-        if (spec.Testbed is not { } testbed) return;
-        dataNode["testbed"] = CanonicalJson.FromObject(testbed);
+        var testbed = spec.Testbed!;
         var inputs = TestbedInputs.For(spec);
-        foreach (var (id, corpus, rows) in new[] { (PretrainTargetStage, inputs.Corpus, "retain+forget"), (PretrainOracleStage, inputs.OracleCorpus, "retain") })
+        bool oracle = stage.Id == StageIds.PretrainOracle;
+        var (corpus, rows) = oracle ? (inputs.OracleCorpus, "retain") : (inputs.Corpus, "retain+forget");
+        string from = stage.ModelStage!;
+        p.Graph.Add(new StageDefinition
         {
-            if (id == PretrainOracleStage && !spec.Finetune.Oracle) continue;
-            p.Graph.Add(new StageDefinition
-            {
-                Id = id, Kind = StageKinds.Pretrain, Inputs = [StageIds.Init],
-                Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
-                Execute = ctx => RunFinetune(p, ctx, StageIds.Init, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
-                    testbed.Pretrain, (ulong)spec.Seed, p.Device, progress, id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
-            });
-        }
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
+            Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
+            Execute = ctx => RunFinetune(p, ctx, from, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
+                testbed.Pretrain, (ulong)spec.Seed, p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
+        });
     }
 }

@@ -214,6 +214,11 @@ public static partial class StagedExperimentRunner
         return node;
     }
 
+    /// <summary>What decides the spec's graph shape (<see cref="StageShape"/>, shared with the generator's static plan).</summary>
+    public static StageShapeInput ShapeInput(ExperimentSpec spec)
+        => new(spec.Testbed is not null, spec.Finetune.Oracle, spec.Unlearn.Select(u => u.Name).ToList(), spec.Attacks.Select(a => a.Name).ToList(), spec.Calibration is not null);
+
+    /// <summary>The stages of <see cref="StageShape.Of"/>, each given its options (its key) and its work.</summary>
     private static void AddStages(Prepared p, IProgressSink progress)
     {
         var spec = p.Spec;
@@ -223,25 +228,25 @@ public static partial class StagedExperimentRunner
             ["prompt"] = CanonicalJson.FromObject(spec.Prompt),
             ["tokenizer"] = new JsonObject { ["type"] = p.Encoder.Tokenizer.GetType().Name, ["vocab_size"] = p.Encoder.Tokenizer.VocabSize },
         };
-        AddInitStage(p, dataNode, progress);
-        AddPretrainStages(p, dataNode, progress);
-        AddTargetStage(p, dataNode, progress);
+        if (spec.Testbed is { } testbed) dataNode["testbed"] = CanonicalJson.FromObject(testbed);
         var evalOptions = EvaluationOptions(p, dataNode);
-        AddOracleStage(p, dataNode, progress);
-        AddEvaluate(p, "untrained", StageIds.Init, evalOptions, progress);
-        AddEvaluate(p, "target", StageIds.Target, evalOptions, progress);
-        if (spec.Finetune.Oracle) AddEvaluate(p, OracleName, StageIds.Oracle, evalOptions, progress);
-        foreach (var u in spec.Unlearn)
+        var attackOptions = AttackOptions(p, evalOptions);
+        var calibration = CalibrationOptions(p, dataNode);
+        foreach (var s in StageShape.Of(ShapeInput(spec)))
         {
-            AddUnlearnStage(p, u, dataNode, progress);
-            AddEvaluate(p, u.Name, StageIds.Unlearn(u.Name), evalOptions, progress);
+            switch (s.Kind)
+            {
+                case StageKinds.Init: AddInitStage(p, s, dataNode, progress); break;
+                case StageKinds.Pretrain: AddPretrainStage(p, s, dataNode, progress); break;
+                case StageKinds.Finetune when s.Id == StageIds.Oracle: AddOracleStage(p, s, dataNode, progress); break;
+                case StageKinds.Finetune: AddTargetStage(p, s, dataNode, progress); break;
+                case StageKinds.Evaluate: AddEvaluate(p, s, evalOptions, progress); break;
+                case StageKinds.Unlearn: AddUnlearnStage(p, s, spec.Unlearn.First(u => u.Name == s.Model), dataNode, progress); break;
+                case StageKinds.Attack: AddAttackStage(p, s, attackOptions[s.Attack!], progress); break;
+                case StageKinds.Calibrate: AddCalibrationStage(p, s, calibration!, progress); break;
+                case StageKinds.Report: AddReportStage(p, s); break;
+                default: throw new InvalidOperationException($"No stage of kind '{s.Kind}' ({s.Id}) in the runtime.");
+            }
         }
-
-        var reportInputs = new List<string> { StageIds.Target, StageIds.Evaluate("untrained"), StageIds.Evaluate("target") };
-        if (spec.Finetune.Oracle) reportInputs.Add(StageIds.Evaluate(OracleName));
-        foreach (var u in spec.Unlearn) reportInputs.AddRange([StageIds.Unlearn(u.Name), StageIds.Evaluate(u.Name)]);
-        reportInputs.AddRange(AddAttackStages(p, evalOptions, progress));
-        reportInputs.AddRange(AddCalibrationStages(p, dataNode, progress));
-        AddReportStage(p, reportInputs);
     }
 }

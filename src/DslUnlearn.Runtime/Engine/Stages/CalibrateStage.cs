@@ -60,10 +60,11 @@ public static partial class StagedExperimentRunner
     public const string CalibrationRetainMetric = "es_exact";
     public static readonly IReadOnlyList<string> CalibrationForgetMetrics = ["es_exact", "es_perturb"];
 
-    private static IReadOnlyList<string> AddCalibrationStages(Prepared p, JsonObject dataNode, IProgressSink progress)
+    /// <summary>The options of every calibrate/&lt;name&gt; stage (the same for each unlearned model), or null when the spec does not calibrate.</summary>
+    private static JsonObject? CalibrationOptions(Prepared p, JsonObject dataNode)
     {
         var spec = p.Spec;
-        if (spec.Calibration is not { } calibration) return [];
+        if (spec.Calibration is not { } calibration) return null;
         var criterion = calibration.RetainMetric;
         string criterionSplit = SpecNames.Of(calibration.RetainSplit);
         if (MetricDirection.LowerIsBetter(criterion.Name))
@@ -77,42 +78,45 @@ public static partial class StagedExperimentRunner
         var calibrator = CanonicalJson.FromObject(calibration.Calibrator)!.AsObject();
         calibrator["name"] = calibration.Name;
         calibrator["type"] = calibration.Calibrator.GetType().FullName;
-        bool withOracle = spec.Finetune.Oracle;
-        var ids = new List<string>();
-        foreach (var u in spec.Unlearn)
+        var options = new JsonObject
         {
-            string id = StageIds.Calibrate(u.Name), unlearnStage = StageIds.Unlearn(u.Name);
-            var options = new JsonObject
+            ["calibrator"] = calibrator, ["retain_metric"] = criterion.Name,
+            ["forget_metrics"] = new JsonArray(calibration.ForgetMetrics.Select(m => (JsonNode?)m.Name).ToArray()),
+            ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["batch_size"] = MetricEvaluation.BatchSize,
+        };
+        // Added only when not the default, so the keys (and stored results) of specs written before these keys stay valid.
+        if (calibration.RetainSplit != SplitKind.Retain) options["retain_split"] = criterionSplit;
+        ComponentVersions.AddTo(options, "calibrator_versions", [(calibration.Name, calibration.Calibrator)]);
+        ComponentVersions.AddTo(options, "metric_versions", calibration.ForgetMetrics.Prepend(criterion).Select(m => (m.Name, (object)m.Metric)));
+        return options;
+    }
+
+    /// <summary><c>calibrate/&lt;name&gt;</c>: mixes the target (reference) with the unlearned model of <see cref="ShapedStage.Model"/>.</summary>
+    private static void AddCalibrationStage(Prepared p, ShapedStage stage, JsonObject options, IProgressSink progress)
+    {
+        var spec = p.Spec;
+        var calibration = spec.Calibration!;
+        var criterion = calibration.RetainMetric;
+        string criterionSplit = SpecNames.Of(calibration.RetainSplit);
+        bool withOracle = spec.Finetune.Oracle;
+        string name = stage.Model!, unlearnStage = StageIds.Unlearn(name);
+        p.Graph.Add(new StageDefinition
+        {
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Options = options.DeepClone(),
+            Execute = ctx =>
             {
-                ["calibrator"] = calibrator.DeepClone(), ["retain_metric"] = criterion.Name,
-                ["forget_metrics"] = new JsonArray(calibration.ForgetMetrics.Select(m => (JsonNode?)m.Name).ToArray()),
-                ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["batch_size"] = MetricEvaluation.BatchSize,
-            };
-            // Added only when not the default, so the keys (and stored results) of specs written before these keys stay valid.
-            if (calibration.RetainSplit != SplitKind.Retain) options["retain_split"] = criterionSplit;
-            ComponentVersions.AddTo(options, "calibrator_versions", [(calibration.Name, calibration.Calibrator)]);
-            ComponentVersions.AddTo(options, "metric_versions", calibration.ForgetMetrics.Prepend(criterion).Select(m => (m.Name, (object)m.Metric)));
-            p.Graph.Add(new StageDefinition
-            {
-                Id = id, Kind = StageKinds.Calibrate, Inputs = withOracle ? [StageIds.Target, unlearnStage, StageIds.Oracle] : [StageIds.Target, unlearnStage],
-                Options = options,
-                Execute = ctx =>
-                {
-                    var fmt = p.EngineOptions.ModelFormat;
-                    using var reference = LoadModel(p, ctx.Input(StageIds.Target), fmt);
-                    using var unlearned = LoadModel(p, ctx.Input(unlearnStage), fmt);
-                    using var oracle = withOracle ? LoadModel(p, ctx.Input(StageIds.Oracle), fmt) : null;
-                    var result = calibration.Calibrator.Calibrate(new CalibrationContext(reference, unlearned,
-                        m => criterion.Metric.Compute(MetricContextFor(p, m, calibration.RetainSplit, oracle)).AggValue,
-                        calibration.ForgetMetrics.ToDictionary(fm => fm.Name, fm => (Func<ICausalLM, MetricResult>)(m => fm.Metric.Compute(MetricContextFor(p, m, SplitKind.Forget, oracle))))));
-                    progress.Message($"  calibrate {u.Name}: alpha {result.Alpha:F3}, {criterion.Name} on {criterionSplit} {result.RetainValue:F3} (reference {result.ReferenceRetainValue:F3}, {result.Evaluations} evaluations), " +
-                                     string.Join(", ", result.Forget.Select(kv => $"forget {kv.Key} {kv.Value.AggValue:F3}")));
-                    new CalibrationArtifact(result).Write(ctx.Output);
-                },
-            });
-            ids.Add(id);
-        }
-        return ids;
+                var fmt = p.EngineOptions.ModelFormat;
+                using var reference = LoadModel(p, ctx.Input(StageIds.Target), fmt);
+                using var unlearned = LoadModel(p, ctx.Input(unlearnStage), fmt);
+                using var oracle = withOracle ? LoadModel(p, ctx.Input(StageIds.Oracle), fmt) : null;
+                var result = calibration.Calibrator.Calibrate(new CalibrationContext(reference, unlearned,
+                    m => criterion.Metric.Compute(MetricContextFor(p, m, calibration.RetainSplit, oracle)).AggValue,
+                    calibration.ForgetMetrics.ToDictionary(fm => fm.Name, fm => (Func<ICausalLM, MetricResult>)(m => fm.Metric.Compute(MetricContextFor(p, m, SplitKind.Forget, oracle))))));
+                progress.Message($"  calibrate {name}: alpha {result.Alpha:F3}, {criterion.Name} on {criterionSplit} {result.RetainValue:F3} (reference {result.ReferenceRetainValue:F3}, {result.Evaluations} evaluations), " +
+                                 string.Join(", ", result.Forget.Select(kv => $"forget {kv.Key} {kv.Value.AggValue:F3}")));
+                new CalibrationArtifact(result).Write(ctx.Output);
+            },
+        });
     }
 
     private static IReadOnlyList<CalibrationRecord> ReadCalibrations(Prepared p, ArtifactStore store, IReadOnlyDictionary<string, string> keys)

@@ -59,13 +59,14 @@ public static partial class StagedExperimentRunner
         return options;
     }
 
-    private static void AddEvaluate(Prepared p, string name, string modelStage, JsonObject options, IProgressSink progress)
+    private static void AddEvaluate(Prepared p, ShapedStage stage, JsonObject options, IProgressSink progress)
     {
         // With an oracle, every metric gets it as its reference model (forget_quality needs one); the oracle's own evaluation uses itself.
+        string name = stage.Model!, modelStage = stage.ModelStage!;
         bool withOracle = p.Spec.Finetune.Oracle;
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Evaluate(name), Kind = StageKinds.Evaluate, Inputs = withOracle && modelStage != StageIds.Oracle ? [modelStage, StageIds.Oracle] : [modelStage],
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
             Options = options.DeepClone(),
             Execute = ctx =>
             {

@@ -14,7 +14,7 @@ namespace DslUnlearn.Engine;
 public static partial class StagedExperimentRunner
 {
     /// <summary>The oracle's name in tables, results.json and stage ids.</summary>
-    public const string OracleName = "oracle";
+    public const string OracleName = StageIds.OracleName;
     public const string OracleStage = StageIds.Oracle;
 
     /// <summary>
@@ -29,33 +29,32 @@ public static partial class StagedExperimentRunner
         return node;
     }
 
-    private static void AddTargetStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    private static void AddTargetStage(Prepared p, ShapedStage stage, JsonObject dataNode, IProgressSink progress)
     {
         var spec = p.Spec;
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Target, Kind = StageKinds.Finetune, Inputs = [TargetBase(p)],
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
-            Execute = ctx => RunFinetune(p, ctx, TargetBase(p), (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
                 p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
-    private static void AddOracleStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    private static void AddOracleStage(Prepared p, ShapedStage stage, JsonObject dataNode, IProgressSink progress)
     {
         var spec = p.Spec;
-        if (!spec.Finetune.Oracle) return;
         if (p.FinetuneRetain.Length == 0)
             throw new InvalidOperationException($"{spec.SourceFile}: finetune.oracle is true, but the retain split is empty and the oracle is fine-tuned on it only; " +
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Oracle, Kind = StageKinds.Finetune, Inputs = [OracleBase(p)],
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
             Options = new JsonObject
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
-            Execute = ctx => RunFinetune(p, ctx, OracleBase(p), (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
                 p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }

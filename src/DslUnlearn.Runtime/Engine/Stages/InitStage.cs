@@ -7,12 +7,12 @@ namespace DslUnlearn.Engine;
 /// <summary><c>init/model</c>: the model before fine-tuning (seeded random init, or a checkpoint's weights) and its <see cref="ModelMeta"/>.</summary>
 public static partial class StagedExperimentRunner
 {
-    private static void AddInitStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    private static void AddInitStage(Prepared p, ShapedStage stage, JsonObject dataNode, IProgressSink progress)
     {
         var fmt = p.EngineOptions.ModelFormat;
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Init, Kind = StageKinds.Init,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
             Options = new JsonObject
             {
                 ["model"] = p.Model.Key.DeepClone(), ["preset"] = p.Spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = DeviceName(p.Device),

@@ -12,11 +12,11 @@ namespace DslUnlearn.Engine;
 /// </summary>
 public static partial class StagedExperimentRunner
 {
-    private static void AddReportStage(Prepared p, IReadOnlyList<string> inputs)
+    private static void AddReportStage(Prepared p, ShapedStage stage)
     {
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Report, Kind = StageKinds.Report, Inputs = inputs, IsReport = true,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, IsReport = true,
             Options = new JsonObject
             {
                 ["spec"] = p.ResolvedSpec.DeepClone(), ["results_format"] = ResultsJsonWriter.FormatVersion,

@@ -49,7 +49,7 @@ public static partial class StagedExperimentRunner
 {
     public const int TrajectoryPoints = 5;
 
-    private static void AddUnlearnStage(Prepared p, UnlearnSpec u, JsonObject dataNode, IProgressSink progress)
+    private static void AddUnlearnStage(Prepared p, ShapedStage stage, UnlearnSpec u, JsonObject dataNode, IProgressSink progress)
     {
         var spec = p.Spec;
         var method = u.Method;
@@ -65,10 +65,10 @@ public static partial class StagedExperimentRunner
         ComponentVersions.AddTo(options, "method_versions", [(u.MethodName, method)]);
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Unlearn(u.Name), Kind = StageKinds.Unlearn, Inputs = [StageIds.Target], Options = options,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Options = options,
             Execute = ctx =>
             {
-                using var model = LoadModel(p, ctx.Input(StageIds.Target), fmt, training: true);
+                using var model = LoadModel(p, ctx.Input(stage.ModelStage!), fmt, training: true);
                 StoreCheckpointer? ckpt = null;
                 // The trajectory lives in the checkpoint's extra state, so a resumed run continues it.
                 void Record(int step, ICausalLM m)

@@ -1,0 +1,301 @@
+// The shape of a run's stage graph, in one place for the runtime and the source generator: this file is compiled
+// into DslUnlearn.Runtime (namespace DslUnlearn.Engine) and, linked, into the netstandard2.0 generator (namespace
+// DslUnlearn.Generators.Dsl), so it uses only C# that both accept. The runtime builds its StageGraph from
+// StageShape.Of(...); the generator emits the same stages as the static plan (docs/engine-and-artifacts.md,
+// "The stage plan"). Change the graph here and both follow.
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+#if DSLUNLEARN_GENERATOR
+namespace DslUnlearn.Generators.Dsl
+#else
+namespace DslUnlearn.Engine
+#endif
+{
+    /// <summary>The kinds of stage a run is made of; the kind enters every stage key.</summary>
+    public static class StageKinds
+    {
+        public const string Init = "init";
+        public const string Finetune = "finetune";
+        public const string Pretrain = "pretrain";
+        public const string Unlearn = "unlearn";
+        public const string Evaluate = "evaluate";
+        public const string Attack = "attack";
+        public const string Calibrate = "calibrate";
+        public const string Report = "report";
+    }
+
+    /// <summary>Every stage id of a run, in one place (ids name stages in the manifest, dry-runs, logs and the static plan).</summary>
+    public static class StageIds
+    {
+        public const string Init = "init/model";
+        public const string PretrainTarget = "pretrain/target";
+        public const string PretrainOracle = "pretrain/oracle";
+        public const string Target = "finetune/target";
+        public const string Oracle = "finetune/oracle";
+        public const string Report = "report";
+
+        /// <summary>The oracle's name in tables, results.json and stage ids.</summary>
+        public const string OracleName = "oracle";
+
+        public static string Unlearn(string model) => "unlearn/" + model;
+        public static string Evaluate(string model) => "evaluate/" + model;
+        public static string Attack(string model, string attack) => "attack/" + model + "/" + attack;
+        public static string Calibrate(string model) => "calibrate/" + model;
+    }
+
+    /// <summary>What decides the graph's shape: nothing else in a spec adds, removes or rewires a stage.</summary>
+    public sealed class StageShapeInput
+    {
+        public StageShapeInput(bool testbed, bool oracle, IReadOnlyList<string> unlearn, IReadOnlyList<string> attacks, bool calibration)
+        {
+            Testbed = testbed;
+            Oracle = oracle;
+            Unlearn = unlearn;
+            Attacks = attacks;
+            Calibration = calibration;
+        }
+
+        /// <summary>data.source is biographies: pretraining stages come first.</summary>
+        public bool Testbed { get; }
+        /// <summary>finetune.oracle: an oracle model, the reference of every evaluation.</summary>
+        public bool Oracle { get; }
+        /// <summary>The unlearn entries' names, in spec order.</summary>
+        public IReadOnlyList<string> Unlearn { get; }
+        /// <summary>The attack pipelines' names, in spec order.</summary>
+        public IReadOnlyList<string> Attacks { get; }
+        /// <summary>The spec has a calibration section.</summary>
+        public bool Calibration { get; }
+    }
+
+    /// <summary>One stage of the shape: id, kind, inputs (in the order a stage reads them) and what it is about.</summary>
+    public sealed class ShapedStage
+    {
+        public ShapedStage(string id, string kind, string[] inputs, string? model = null, string? attack = null)
+        {
+            Id = id;
+            Kind = kind;
+            Inputs = inputs;
+            Model = model;
+            Attack = attack;
+        }
+
+        public string Id { get; }
+        public string Kind { get; }
+        public string[] Inputs { get; }
+        /// <summary>The model the stage trains, evaluates, attacks or calibrates ("target", "oracle", an unlearn entry's name, "untrained").</summary>
+        public string? Model { get; }
+        /// <summary>The attack pipeline's name (attack stages).</summary>
+        public string? Attack { get; }
+        /// <summary>The stage whose model this stage reads first (the first input), or null for init/model and report.</summary>
+        public string? ModelStage => Kind == StageKinds.Init || Kind == StageKinds.Report ? null : Inputs[0];
+        /// <summary>Whether the stage reads the oracle as its reference model (besides its own model input).</summary>
+        public bool ReadsOracle => ModelStage != StageIds.Oracle && Array.IndexOf(Inputs, StageIds.Oracle) > 0;
+    }
+
+    /// <summary>
+    /// The stage graph of a run, in execution order (every input before the stages that read it):
+    /// <code>
+    ///   init/model ─► [pretrain/target, pretrain/oracle] ─► finetune/target [, finetune/oracle]
+    ///   evaluate/untrained, evaluate/target [, evaluate/oracle]; per unlearn entry: unlearn/&lt;name&gt; ─► evaluate/&lt;name&gt;
+    ///   attack/&lt;model&gt;/&lt;attack&gt; (target, oracle, every unlearned model × every attack pipeline); calibrate/&lt;name&gt;; report
+    /// </code>
+    /// With an oracle, every evaluation, attack and calibration reads it as its reference model.
+    /// </summary>
+    public static class StageShape
+    {
+        public static IReadOnlyList<ShapedStage> Of(StageShapeInput s)
+        {
+            var stages = new List<ShapedStage>();
+            string[] WithOracle(string modelStage)
+                => s.Oracle && modelStage != StageIds.Oracle ? new[] { modelStage, StageIds.Oracle } : new[] { modelStage };
+
+            stages.Add(new ShapedStage(StageIds.Init, StageKinds.Init, new string[0]));
+            if (s.Testbed)
+            {
+                stages.Add(new ShapedStage(StageIds.PretrainTarget, StageKinds.Pretrain, new[] { StageIds.Init }, "target"));
+                if (s.Oracle) stages.Add(new ShapedStage(StageIds.PretrainOracle, StageKinds.Pretrain, new[] { StageIds.Init }, StageIds.OracleName));
+            }
+
+            stages.Add(new ShapedStage(StageIds.Target, StageKinds.Finetune, new[] { s.Testbed ? StageIds.PretrainTarget : StageIds.Init }, "target"));
+            if (s.Oracle) stages.Add(new ShapedStage(StageIds.Oracle, StageKinds.Finetune, new[] { s.Testbed ? StageIds.PretrainOracle : StageIds.Init }, StageIds.OracleName));
+            stages.Add(new ShapedStage(StageIds.Evaluate("untrained"), StageKinds.Evaluate, WithOracle(StageIds.Init), "untrained"));
+            stages.Add(new ShapedStage(StageIds.Evaluate("target"), StageKinds.Evaluate, WithOracle(StageIds.Target), "target"));
+            if (s.Oracle) stages.Add(new ShapedStage(StageIds.Evaluate(StageIds.OracleName), StageKinds.Evaluate, WithOracle(StageIds.Oracle), StageIds.OracleName));
+            foreach (var u in s.Unlearn)
+            {
+                stages.Add(new ShapedStage(StageIds.Unlearn(u), StageKinds.Unlearn, new[] { StageIds.Target }, u));
+                stages.Add(new ShapedStage(StageIds.Evaluate(u), StageKinds.Evaluate, WithOracle(StageIds.Unlearn(u)), u));
+            }
+
+            var report = new List<string> { StageIds.Target, StageIds.Evaluate("untrained"), StageIds.Evaluate("target") };
+            if (s.Oracle) report.Add(StageIds.Evaluate(StageIds.OracleName));
+            foreach (var u in s.Unlearn) report.AddRange(new[] { StageIds.Unlearn(u), StageIds.Evaluate(u) });
+
+            var attacked = new List<KeyValuePair<string, string>> { new KeyValuePair<string, string>("target", StageIds.Target) };
+            if (s.Oracle) attacked.Add(new KeyValuePair<string, string>(StageIds.OracleName, StageIds.Oracle));
+            attacked.AddRange(s.Unlearn.Select(u => new KeyValuePair<string, string>(u, StageIds.Unlearn(u))));
+            if (s.Attacks.Count > 0)
+                foreach (var model in attacked)
+                    foreach (var a in s.Attacks)
+                    {
+                        stages.Add(new ShapedStage(StageIds.Attack(model.Key, a), StageKinds.Attack, WithOracle(model.Value), model.Key, a));
+                        report.Add(StageIds.Attack(model.Key, a));
+                    }
+
+            if (s.Calibration)
+                foreach (var u in s.Unlearn)
+                {
+                    var inputs = new List<string> { StageIds.Target, StageIds.Unlearn(u) };
+                    if (s.Oracle) inputs.Add(StageIds.Oracle);
+                    stages.Add(new ShapedStage(StageIds.Calibrate(u), StageKinds.Calibrate, inputs.ToArray(), u));
+                    report.Add(StageIds.Calibrate(u));
+                }
+
+            stages.Add(new ShapedStage(StageIds.Report, StageKinds.Report, report.ToArray()));
+            return stages;
+        }
+
+        /// <summary>
+        /// The options that enter a stage's key, by top-level name: where each comes from in the spec, what of it is
+        /// left out, and what only the run can know. The runtime's options must have exactly these names (the
+        /// dry-run agreement test checks it for every spec in experiments/).
+        /// </summary>
+        public static IReadOnlyList<KeyPart> KeyParts(ShapedStage stage)
+        {
+            var device = KeyPart.FromSpec("device", "Device", runTimeWhen: "auto", why: "`device: auto` resolves to the machine's device");
+            var data = new KeyPart("data", new[] { new KeyFill("data", "Data"), new KeyFill("prompt", "Prompt"), new KeyFill("testbed", "Testbed") }, shared: true,
+                drops: new[] { "data.retain_authors if null", "testbed if null" },
+                runTime: new[] { "data.splits: the split sizes, counted from the loaded data", "data.holdout_sha256: the holdout file's SHA-256", "tokenizer: the tokenizer's type and vocabulary size" });
+            var evaluation = new[]
+            {
+                new KeyPart("metrics", new[] { new KeyFill("", "Metrics") }, shared: true), data, device,
+                KeyPart.Engine("batch_size"), KeyPart.Engine("eval_format"), KeyPart.Versions("metric_versions"),
+            };
+            switch (stage.Kind)
+            {
+                case StageKinds.Init:
+                    return new[]
+                    {
+                        KeyPart.FromSpec("preset", "Model.Preset"),
+                        new KeyPart("model", new KeyFill[0], runTime: new[] { ": the model's config, or a checkpoint's files and their SHA-256" }),
+                        new KeyPart("tokenizer", new KeyFill[0], runTime: new[] { ": the tokenizer's type and vocabulary size" }),
+                        device,
+                        new KeyPart("dtype", new[] { new KeyFill("", "Model.Dtype") }, drops: new[] { " if float32" }),
+                    };
+                case StageKinds.Pretrain:
+                    return new[] { KeyPart.FromSpec("pretrain", "Testbed.Pretrain"), data, device, KeyPart.Engine("authors") };
+                case StageKinds.Finetune:
+                    var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing" });
+                    return stage.Id == StageIds.Oracle ? new[] { finetune, data, device, KeyPart.Engine("rows") } : new[] { finetune, data, device };
+                case StageKinds.Evaluate:
+                    return evaluation;
+                case StageKinds.Unlearn:
+                    return new[]
+                    {
+                        new KeyPart("method", new[] { new KeyFill("", "Unlearn[" + stage.Model + "].Method") }, drops: new[] { "options.name", "options.gradient_checkpointing" }),
+                        data, device, KeyPart.Engine("seed_offset"),
+                        new KeyPart("trajectory_every", new KeyFill[0], runTime: new[] { ": the method's step count over the trajectory points, from the forget split's size" }),
+                        KeyPart.Versions("method_versions"),
+                    };
+                case StageKinds.Attack:
+                    return evaluation.Concat(new[]
+                    {
+                        new KeyPart("attack", new[] { new KeyFill("", "Attacks[" + stage.Attack + "].Chain") }),
+                        KeyPart.Engine("seed_offset"), KeyPart.FromSpec("finetune_lr", "Finetune.Lr"), KeyPart.Versions("attack_versions"),
+                    }).ToArray();
+                case StageKinds.Calibrate:
+                    return new[]
+                    {
+                        new KeyPart("calibrator", new[] { new KeyFill("", "Calibration.Calibrator") }),
+                        KeyPart.FromSpec("retain_metric", "Calibration.RetainMetric.Name"),
+                        KeyPart.FromSpec("forget_metrics", "Calibration.ForgetMetrics[*].Name"),
+                        new KeyPart("retain_split", new[] { new KeyFill("", "Calibration.RetainSplit") }, drops: new[] { " if retain" }),
+                        data, device, KeyPart.Engine("batch_size"), KeyPart.Versions("calibrator_versions"), KeyPart.Versions("metric_versions"),
+                    };
+                case StageKinds.Report:
+                    return new[]
+                    {
+                        new KeyPart("spec", new[] { new KeyFill("", "") }, shared: true,
+                            drops: new[] { "report.out", "cell if null", "testbed if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "unlearn[*].method.options.gradient_checkpointing if false" },
+                            runTime: new[] { "report.out: \"\" (the output folder is not part of any key)" }),
+                        KeyPart.Engine("results_format"), KeyPart.Engine("report_format"),
+                        new KeyPart("plots", new KeyFill[0], runTime: new[] { ": whether a font is installed to draw plots" }),
+                    };
+                default:
+                    throw new ArgumentException("unknown stage kind " + stage.Kind, nameof(stage));
+            }
+        }
+
+        /// <summary>snake_case of a C# name, as keys and YAML write it (ForgetAuthors -> forget_authors, MaxSeqLen -> max_seq_len).</summary>
+        public static string SnakeCase(string name)
+        {
+            var sb = new StringBuilder(name.Length + 4);
+            for (int i = 0; i < name.Length; i++)
+            {
+                char c = name[i];
+                if (char.IsUpper(c))
+                {
+                    if (i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])) && char.IsUpper(name[i - 1]))) sb.Append('_');
+                    sb.Append(char.ToLowerInvariant(c));
+                }
+                else sb.Append(c);
+            }
+
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>Part of a key option taken from the spec: the value at <see cref="From"/> (C# property path) goes to <see cref="At"/> within the option ("" = the option itself).</summary>
+    public sealed class KeyFill
+    {
+        public KeyFill(string at, string from)
+        {
+            At = at;
+            From = from;
+        }
+
+        public string At { get; }
+        /// <summary>A path of spec properties: "Finetune.Lr"; "Unlearn[ga]" picks the entry named ga, "ForgetMetrics[*].Name" every entry's Name; "" the whole spec.</summary>
+        public string From { get; }
+    }
+
+    /// <summary>One top-level option of a stage key.</summary>
+    public sealed class KeyPart
+    {
+        public KeyPart(string name, KeyFill[] fills, string[]? drops = null, string[]? runTime = null, bool shared = false, bool optional = false, string? runTimeWhen = null)
+        {
+            Name = name;
+            Fills = fills;
+            Drops = drops ?? new string[0];
+            RunTime = runTime ?? new string[0];
+            Shared = shared;
+            Optional = optional;
+            RunTimeWhen = runTimeWhen;
+        }
+
+        public string Name { get; }
+        public KeyFill[] Fills { get; }
+        /// <summary>Sub-paths left out of the key: "oracle" always, "testbed if null", " if float32" (the whole option, when it is float32).</summary>
+        public string[] Drops { get; }
+        /// <summary>"sub.path: why" for what only the run knows (": why" is the whole option).</summary>
+        public string[] RunTime { get; }
+        /// <summary>Same value in many stages of a run: the plan lists it once and the stages refer to it.</summary>
+        public bool Shared { get; }
+        /// <summary>Present only when the run has something to put in it (component versions above 1).</summary>
+        public bool Optional { get; }
+        /// <summary>The spec value (snake_case) for which the whole option is resolved at run time (device: auto).</summary>
+        public string? RunTimeWhen { get; }
+
+        public static KeyPart FromSpec(string name, string from, string? runTimeWhen = null, string? why = null)
+            => new KeyPart(name, new[] { new KeyFill("", from) }, runTime: runTimeWhen is null ? null : new[] { ": " + why }, runTimeWhen: runTimeWhen);
+
+        /// <summary>A constant of the engine (a file format, a batch size, a seed offset): part of the key, set by the runtime's code.</summary>
+        public static KeyPart Engine(string name) => new KeyPart(name, new KeyFill[0], runTime: new[] { ": an engine constant" });
+
+        /// <summary>Component code versions above 1 (ComponentVersions), read from the compiled components.</summary>
+        public static KeyPart Versions(string name) => new KeyPart(name, new KeyFill[0], runTime: new[] { ": component versions above 1, from the compiled components" }, optional: true);
+    }
+}
