@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using DslUnlearn.Data;
+using DslUnlearn.Generation;
 using DslUnlearn.Models;
 using DslUnlearn.Training;
 using TorchSharp;
@@ -185,6 +186,20 @@ public sealed class ProbeView(ICausalLM baseModel, int layer, TunedReadout? read
         var logits = ReadOut(states[^1]);
         return new CausalLMOutput(logits, states).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Batched generation through the view: the base runs with the mask and its own cache (<see cref="NewKvCache"/>),
+    /// and the logits come from the chosen hidden state as in <see cref="Logits"/>.</summary>
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool outputHiddenStates)
+    {
+        if (attentionMask is null && cache is null) return Forward(inputIds, outputHiddenStates);
+        using var scope = torch.NewDisposeScope();
+        var output = baseModel.Forward(inputIds, attentionMask, cache, outputHiddenStates: true);
+        var states = output.HiddenStates!.Take(layer + 1).ToList();
+        var logits = ReadOut(states[^1]);
+        return new CausalLMOutput(logits, outputHiddenStates ? states : null).MoveToOuterDisposeScope();
+    }
+
+    public KvCache NewKvCache() => baseModel.NewKvCache();
 
     public Tensor ReadOut(Tensor hidden)
     {

@@ -117,6 +117,7 @@ public sealed partial class BuildEngine(ArtifactStore store, EngineOptions optio
             Stage = s, Key = key, Output = writer, Store = store, Keys = keys, Progress = progress, Options = options, Cancellation = cancel,
         };
         var clock = Stopwatch.StartNew();
+        var cpuAtStart = Environment.CpuUsage.TotalTime;
         try
         {
             torch.manual_seed(graph.Seed); // every stage starts from the same torch RNG state, whatever ran before it
@@ -124,7 +125,8 @@ public sealed partial class BuildEngine(ArtifactStore store, EngineOptions optio
             if (held.Lost)
                 throw new InvalidOperationException($"Stage '{s.Id}' ({key[..12]}): this worker lost its lock (it did not refresh the heartbeat for {LockSettings.Timeout.TotalSeconds:F0} s) " +
                     "and another worker took the stage over; its result is discarded. Run again to pick up the other worker's output.");
-            StageProvenance.WriteInto(writer.Directory, s.Id, clock.Elapsed.TotalSeconds, ctx.ResumedFromStep);
+            StageProvenance.WriteInto(writer.Directory, s.Id, clock.Elapsed.TotalSeconds, ctx.ResumedFromStep,
+                (Environment.CpuUsage.TotalTime - cpuAtStart).TotalSeconds);
             var artifact = writer.Commit();
             ArtifactStore.TryDelete(store.WorkDirectory(key)); // checkpoints are not needed once the output exists
             StageFailures.Clear(store, key);

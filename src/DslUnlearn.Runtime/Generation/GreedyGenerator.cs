@@ -69,7 +69,7 @@ public static class GreedyGenerator
         }
         var generated = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
         var done = new bool[b];
-        using var cache = o.UseCache ? new KvCache(model.NumLayers) : null;
+        using var cache = o.UseCache ? model.NewKvCache() : null;
         var sequence = torch.tensor(ids, [b, width], device: device);
         var attention = torch.tensor(mask, [b, width], device: device);
         Tensor input = sequence.alias();

@@ -61,6 +61,10 @@ public interface ICausalLM : IDisposable
         throw new NotSupportedException($"model family '{Family}' does not support attention masks or a KV cache; use one of the built-in families (llama, gpt2, phi).");
     }
 
+    /// <summary>An empty KV cache for <see cref="Forward(Tensor, Tensor?, KvCache?, bool)"/>: one slot per decoder layer that
+    /// the call runs (a view that reads out an earlier layer still runs, and caches, its base's layers).</summary>
+    KvCache NewKvCache() => new(NumLayers);
+
     /// <summary>Final norm + LM head applied to a hidden state [.., hidden] (the logit lens).</summary>
     Tensor ReadOut(Tensor hidden);
 

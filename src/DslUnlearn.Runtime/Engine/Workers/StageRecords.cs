@@ -16,14 +16,17 @@ public sealed record StageProvenance
     public required WorkerIdentity BuiltBy { get; init; }
     public required string FinishedUtc { get; init; }
     public double Seconds { get; init; }
+    /// <summary>Process CPU time (user + system, all threads) spent in the stage: with the wall time it tells how much of a
+    /// stage's time a loaded machine took away (wall / CPU), and what the stage costs on an idle one.</summary>
+    public double? CpuSeconds { get; init; }
     public int? ResumedFromStep { get; init; }
 
-    internal static void WriteInto(string artifactDirectory, string stage, double seconds, int? resumedFrom)
+    internal static void WriteInto(string artifactDirectory, string stage, double seconds, int? resumedFrom, double? cpuSeconds = null)
     {
         var record = new StageProvenance
         {
             Stage = stage, BuiltBy = WorkerIdentity.Current(), FinishedUtc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            Seconds = Math.Round(seconds, 3), ResumedFromStep = resumedFrom,
+            Seconds = Math.Round(seconds, 3), CpuSeconds = cpuSeconds is { } c ? Math.Round(c, 3) : null, ResumedFromStep = resumedFrom,
         };
         File.WriteAllBytes(Path.Combine(artifactDirectory, FileName), JsonSerializer.SerializeToUtf8Bytes(record, StageJson.Options));
     }
