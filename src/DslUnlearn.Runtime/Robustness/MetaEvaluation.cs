@@ -1,8 +1,12 @@
+using DslUnlearn.Stats;
+
 namespace DslUnlearn.Robustness;
 
 /// <summary>
-/// OpenUnlearning's meta-evaluation scores for one metric, as the issue defines them. m_ret is the metric
-/// of a model trained on retain data only (never saw the forget set), m_unl that of an unlearned model.
+/// OpenUnlearning's meta-evaluation scores for one metric (Dorna et al. 2025, "OpenUnlearning", section 4; docs/robustness.md).
+/// m_ret is the metric of a model trained on retain data only (never saw the forget set), m_unl that of an unlearned model.
+/// Faithfulness is the AUC with which the metric tells models that hold the forget knowledge from models that never saw it;
+/// robustness is the harmonic mean of the relearning and quantization scores; the overall score is the harmonic mean of both.
 /// </summary>
 public static class MetaEvaluation
 {
@@ -17,11 +21,37 @@ public static class MetaEvaluation
     public static double Quantization(double unlearnedBefore, double unlearnedAfter)
         => unlearnedAfter == 0 ? double.NaN : Math.Min(unlearnedBefore / unlearnedAfter, 1);
 
-    /// <summary>Harmonic mean 2RQ / (R + Q); 0 when either score is 0 or below, NaN when either is NaN.</summary>
+    /// <summary>
+    /// Faithfulness: AUC-ROC of the metric's values on the forget split with the models that hold the forget knowledge
+    /// (<paramref name="positives"/>) as the positive class, ties counted one half (<see cref="Statistics.Auc"/>). The metric
+    /// is first oriented so that higher means more knowledge: for lower-is-better metrics (nll, perplexity) the values are
+    /// negated, which for a rank statistic is the same as OpenUnlearning's "higher = more knowledge" convention.
+    /// 1 = every knowing model scores above every ignorant one; 0.5 = no better than chance. NaN when a value is NaN.
+    /// </summary>
+    public static double Faithfulness(IReadOnlyList<double> positives, IReadOnlyList<double> negatives, bool lowerIsBetter)
+        => lowerIsBetter
+            ? Statistics.Auc(negatives.Select(v => -v).ToArray(), positives.Select(v => -v).ToArray())
+            : Statistics.Auc(negatives, positives);
+
+    /// <summary>Harmonic mean 2RQ / (R + Q) (scipy's hmean of the two); 0 when either score is 0 or below, NaN when either is NaN.</summary>
     public static double HarmonicMean(double r, double q)
     {
         if (double.IsNaN(r) || double.IsNaN(q)) return double.NaN;
         if (r <= 0 || q <= 0) return 0;
-        return 2 * r * q / (r + q);
+        return Statistics.HarmonicMean([r, q]);
     }
+
+    /// <summary>
+    /// The harmonic mean of the scores that are defined (NaN ones left out; NaN when none is). OpenUnlearning combines two
+    /// scores that always exist; here a run may lack one (no oracle gives no R, no pool no faithfulness), and then the
+    /// combination is the one score there is. Tables say which scores entered.
+    /// </summary>
+    public static double Combine(double a, double b)
+        => double.IsNaN(a) ? b : double.IsNaN(b) ? a : HarmonicMean(a, b);
+
+    /// <summary>Robustness = HM(R, Q), or the one of them that is defined.</summary>
+    public static double Robustness(double r, double q) => Combine(r, q);
+
+    /// <summary>Overall = HM(faithfulness, robustness), or the one of them that is defined.</summary>
+    public static double Overall(double faithfulness, double robustness) => Combine(faithfulness, robustness);
 }
