@@ -92,7 +92,7 @@ public sealed class RelearnAttack : IAttack
         var batches = Options.Steps > 0
             ? Enumerable.Range(0, Options.Steps).Select(_ => sampler.NextBatch())
             : Enumerable.Range(0, Options.Epochs).SelectMany(_ => sampler.Epoch());
-        using var optimizer = optim.AdamW(parameters, lr: lr, weight_decay: 0);
+        using var optimizer = new Training.AdamW(parameters, lr, weightDecay: 0);
         using var mixed = new Torch.MixedPrecision(model, compute);
         mixed.Train(true);
         try

@@ -272,7 +272,7 @@ public static class BenchRunner
     private static double TrainTokensPerSecond(ICausalLM model, long[] ids, BenchOptions o)
     {
         model.Module.train();
-        using var optimizer = optim.AdamW(model.Module.parameters(), lr: 1e-4);
+        using var optimizer = new Training.AdamW(model.Module.parameters(), 1e-4, weightDecay: 0);
         using var input = torch.tensor(ids, [o.Batch, o.SeqLen], dtype: int64);
         using var labels = input.roll(-1, 1);
         return TokensPerSecond(o.Batch * o.SeqLen, o.Repeats, () =>

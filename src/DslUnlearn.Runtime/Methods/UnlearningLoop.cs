@@ -158,7 +158,7 @@ public static class UnlearningLoop
 
     private static OptimizerHelper MakeOptimizer(UnlearnOptions o, IEnumerable<Parameter> parameters) => o.Optimizer switch
     {
-        OptimizerKind.Adamw => optim.AdamW(parameters, lr: o.Lr, weight_decay: o.WeightDecay),
+        OptimizerKind.Adamw => new Training.AdamW(parameters, o.Lr, o.WeightDecay),
         OptimizerKind.Sgd => optim.SGD(parameters, o.Lr, weight_decay: o.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Optimizer, "optimizer must be adamw or sgd."),
     };

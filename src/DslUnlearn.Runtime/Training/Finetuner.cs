@@ -22,7 +22,7 @@ public static class Finetuner
         var rng = new SplitMix64(seed);
         var sampler = new BatchSampler(rows, spec.BatchSize, rng);
         int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;
-        using var optimizer = optim.AdamW(model.Module.parameters(), lr: spec.Lr, weight_decay: spec.WeightDecay);
+        using var optimizer = new AdamW(model.Module.parameters(), spec.Lr, spec.WeightDecay);
         using var mixed = new Torch.MixedPrecision(model, compute ?? Torch.Precision.DtypeOf(model));
         var net = mixed.Compute;
         bool checkpointing = net.GradientCheckpointing;
