@@ -92,7 +92,7 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
         {
             foreach (var problem in catalog.Problems)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(SpecDiagnosticIds.InvalidComponent), Location.None, problem));
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(SpecDescriptors.InvalidComponent), Location.None, problem));
             }
 
             foreach (var result in results)
@@ -137,7 +137,7 @@ public sealed class DslUnlearnGenerator : IIncrementalGenerator
         var startOffset = Math.Max(0, d.StartOffset);
         var span = TextSpan.FromBounds(startOffset, Math.Max(startOffset, d.EndOffset));
         var location = Location.Create(d.FilePath, span, new LinePositionSpan(start, end));
-        return Diagnostic.Create(DiagnosticDescriptors.For(d.Id), location, d.Message);
+        return Diagnostic.Create(DiagnosticDescriptors.For(d.Id), location, d.Arguments.Cast<object>().ToArray());
     }
 }
 

@@ -58,7 +58,7 @@ public sealed class CalibrationKeysTests
     public void A_lower_is_better_criterion_is_refused(string metric)
     {
         var run = GeneratorHarness.Run(("s.yaml", $"experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: {metric}\n"));
-        Assert.Equal(new[] { "DSLU0005@4,18" }, run.Positions);
+        Assert.Equal(new[] { "DSLU0022@4,18" }, run.Positions);
         Assert.StartsWith($"'{metric}' cannot be the calibration criterion: lower is better for it", run.Diagnostics[0].GetMessage());
     }
 
@@ -67,11 +67,11 @@ public sealed class CalibrationKeysTests
     {
         var run = GeneratorHarness.Run(("s.yaml",
             "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_split: retian\n  forget_metrics: [em, em]\n"));
-        Assert.Equal(new[] { "DSLU0006@4,17", "DSLU0005@5,24" }, run.Positions);
+        Assert.Equal(new[] { "DSLU0006@4,17", "DSLU0019@5,24" }, run.Positions);
         Assert.StartsWith("unknown split 'retian'. Did you mean 'retain'?", run.Diagnostics[0].GetMessage());
 
         var empty = GeneratorHarness.Run(("s.yaml", "experiment: s\ncalibration:\n  calibrator: model_mixing\n  forget_metrics: []\n"));
-        Assert.Equal(new[] { "DSLU0005@4,19" }, empty.Positions);
+        Assert.Equal(new[] { "DSLU0020@4,19" }, empty.Positions);
     }
 
     [Fact]

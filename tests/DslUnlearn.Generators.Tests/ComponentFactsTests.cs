@@ -51,7 +51,7 @@ public sealed class ComponentFactsTests
         var refused = SpecCompiler.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: extra_loss\n", "s.yaml",
             GeneratorHarness.Context(), catalog);
         var diagnostic = Assert.Single(refused.Diagnostics);
-        Assert.Equal(("DSLU0005", 4), (diagnostic.Id, diagnostic.StartLine));
+        Assert.Equal(("DSLU0022", 4), (diagnostic.Id, diagnostic.StartLine));
         Assert.StartsWith("'extra_loss' cannot be the calibration criterion: lower is better for it", diagnostic.Message);
 
         // As a forget metric it is fine.

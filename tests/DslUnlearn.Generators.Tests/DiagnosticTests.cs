@@ -125,20 +125,74 @@ public sealed class DiagnosticTests
     [InlineData("experiment: t\ndata:\n  authors: 1\n", "DSLU0005@3,12", "'authors' must be in 2..1000, got 1; set it to a value in 2..1000 (default 20)")]
     [InlineData("experiment: t\nfinetune:\n  lr: 0\n", "DSLU0005@3,7", "'lr' must be > 0, got 0; set it to a value > 0 (default 3e-3)")]
     [InlineData("experiment: t\nseed: 99999999999\n", "DSLU0005@2,7", "'seed' must be a 32-bit integer (-2147483648..2147483647), got 99999999999; use a value >= 0 (default 0)")]
-    [InlineData("experiment: Quick Start\n", "DSLU0005@1,13", "'experiment' value 'Quick Start' is not valid: use a lowercase letter, then lowercase letters, digits, '-' or '_' (pattern ^[a-z][a-z0-9_-]*$), e.g. 'quick-start'")]
-    [InlineData("experiment: t\ndata:\n  authors: 5\n  forget_authors: 5\n", "DSLU0005@4,19", "forget_authors (5) must be less than authors (5): at least one author has to stay in the retain split; use forget_authors in 1..4 or raise authors")]
-    [InlineData("experiment: t\ndata:\n  authors: 2\n", "DSLU0005@3,12", "forget_authors (2) must be less than authors (2): at least one author has to stay in the retain split; use forget_authors in 1..1 or raise authors")]
-    [InlineData("experiment: t\nmodel:\n  hidden_size: 128\n  heads: 3\n", "DSLU0005@4,10", "hidden_size (128) must be divisible by heads (3); valid heads for hidden_size 128: 1, 2, 4, 8, 16, 32, 64")]
-    [InlineData("experiment: t\nmodel:\n  hidden_size: 24\n  heads: 8\n", "DSLU0005@4,10", "the head dimension hidden_size / heads = 24/8 = 3 must be even for rotary position embeddings (RoPE); valid heads for hidden_size 24: 1, 2, 3, 4, 6, 12")]
-    [InlineData("experiment: t\nmodel:\n  hidden_size: 100\n", "DSLU0005@3,16", "the head dimension hidden_size / heads = 100/4 = 25 must be even for rotary position embeddings (RoPE); valid heads for hidden_size 100: 1, 2, 5, 10, 25, 50")]
-    [InlineData("experiment: t\nmodel:\n  heads: 4\n  kv_heads: 3\n", "DSLU0005@4,13", "heads (4) must be divisible by kv_heads (3) for grouped-query attention; valid kv_heads for 4 heads: 1, 2, 4")]
-    [InlineData("experiment: t\nunlearn:\n  - method: ga\n  - method: ga\n    lr: 1e-3\n", "DSLU0005@4,13", "two items of 'unlearn' are named 'ga' (the other at line 3); names must be unique: give this one a distinct 'name:' such as 'ga-2'")]
-    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: []\n", "DSLU0005@4,13", "'splits' must not be empty; list at least one of: forget, retain (default [forget, retain])")]
-    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forget, forget]\n", "DSLU0005@4,22", "'forget' is listed twice in 'splits' (first at line 4, column 14); list each value once")]
     [InlineData("experiment: t\nunlearn:\n  - method: ga\n    token_loss_fraction: 0\n", "DSLU0005@4,26", "'token_loss_fraction' must be > 0 and <= 1, got 0; set it to a value > 0 and <= 1")]
     [InlineData("experiment: t\nunlearn:\n  - method: ga\n    token_loss_fraction: 1.5\n", "DSLU0005@4,26", "'token_loss_fraction' must be > 0 and <= 1, got 1.5; set it to a value > 0 and <= 1")]
     public void DSLU0005_out_of_range(string yaml, string position, string message)
         => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    /// <summary>
+    /// Problems that DSLU0005 (out of range) and DSLU0009 (not sweepable) once shared have their own IDs, one
+    /// descriptor each (AnalyzerReleases.Unshipped.md); each is triggered from YAML here.
+    /// </summary>
+    [Theory]
+    [InlineData("experiment: Quick Start\n", "DSLU0015@1,13", "'experiment' value 'Quick Start' is not valid: use a lowercase letter, then lowercase letters, digits, '-' or '_' (pattern ^[a-z][a-z0-9_-]*$), e.g. 'quick-start'")]
+    [InlineData("experiment: t\ndata:\n  authors: 5\n  forget_authors: 5\n", "DSLU0017@4,19", "forget_authors (5) must be less than authors (5): at least one author has to stay in the retain split; use forget_authors in 1..4 or raise authors")]
+    [InlineData("experiment: t\ndata:\n  authors: 2\n", "DSLU0017@3,12", "forget_authors (2) must be less than authors (2): at least one author has to stay in the retain split; use forget_authors in 1..1 or raise authors")]
+    [InlineData("experiment: t\nmodel:\n  hidden_size: 128\n  heads: 3\n", "DSLU0017@4,10", "hidden_size (128) must be divisible by heads (3); valid heads for hidden_size 128: 1, 2, 4, 8, 16, 32, 64")]
+    [InlineData("experiment: t\nmodel:\n  hidden_size: 24\n  heads: 8\n", "DSLU0017@4,10", "the head dimension hidden_size / heads = 24/8 = 3 must be even for rotary position embeddings (RoPE); valid heads for hidden_size 24: 1, 2, 3, 4, 6, 12")]
+    [InlineData("experiment: t\nmodel:\n  hidden_size: 100\n", "DSLU0017@3,16", "the head dimension hidden_size / heads = 100/4 = 25 must be even for rotary position embeddings (RoPE); valid heads for hidden_size 100: 1, 2, 5, 10, 25, 50")]
+    [InlineData("experiment: t\nmodel:\n  heads: 4\n  kv_heads: 3\n", "DSLU0017@4,13", "heads (4) must be divisible by kv_heads (3) for grouped-query attention; valid kv_heads for 4 heads: 1, 2, 4")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n  - method: ga\n    lr: 1e-3\n", "DSLU0018@4,13", "two items of 'unlearn' are named 'ga' (the other at line 3); names must be unique: give this one a distinct 'name:' such as 'ga-2'")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: []\n", "DSLU0020@4,13", "'splits' must not be empty; list at least one of: forget, retain (default [forget, retain])")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    splits: [forget, forget]\n", "DSLU0019@4,22", "'forget' is listed twice in 'splits' (first at line 4, column 14); list each value once")]
+    [InlineData("experiment: t\nmodel:\n  checkpoint: models/phi\n  layers: 3\n", "DSLU0016@4,3",
+        "'layers' cannot be set together with 'checkpoint' in 'model' (a local Hugging Face checkpoint folder instead of a preset (relative to the spec file); the architecture keys then come from its config.json); remove 'layers'")]
+    [InlineData("experiment: t\nseed: [1, 1]\n", "DSLU0019@2,11", "'1' is listed twice in the sweep of 'seed' (first at line 2); list each value once")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n    lr: [1e-4, 1e-4]\n", "DSLU0019@4,16", "'1e-4' is listed twice in the sweep of 'lr' (first at line 4); list each value once")]
+    [InlineData("experiment: t\ncalibration:\n  calibrator: model_mixing\n  retain_metric: nll\n", "DSLU0022@4,18",
+        "'nll' cannot be the calibration criterion: lower is better for it, and calibration looks for the largest mixing weight whose criterion stays at least fraction x the reference model's (higher = better); use a metric such as es_exact, em, rouge_l_recall or answer_prob")]
+    [InlineData("experiment: t\nsweep:\n  finetune.lr: 1e-3\n", "DSLU0024@3,16", "'finetune.lr' in 'sweep' expects a list of values (e.g. 'finetune.lr: [a, b]'), got number 1e-3; a single value goes in the spec itself")]
+    [InlineData("experiment: t\nsweep: [seed]\n", "DSLU0024@2,8", "the top-level 'sweep' expects a mapping of swept keys to lists of values (e.g. 'sweep: { seed: [1, 2], finetune.lr: [1e-3, 3e-3] }'), got list")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n    sweep:\n      zip: lr\n", "DSLU0024@5,12", "'zip' expects a list of swept keys that vary together (e.g. 'zip: [lr, steps]'), got string 'lr'")]
+    [InlineData("experiment: t\nseed: [1, 2]\nsweep:\n  seed: [3]\n", "DSLU0025@4,3", "'seed' is set twice: as a list at line 2 and in 'sweep'; keep one")]
+    [InlineData("experiment: t\nseed: []\n", "DSLU0026@2,7", "the sweep of 'seed' has no values; list at least one")]
+    [InlineData("experiment: t\nseed: [1, 2]\nsweep:\n  zip: [seed, finetune.lr]\n", "DSLU0027@4,15", "'zip' names 'finetune.lr', which is not swept; list keys that have a list of values (swept here: seed)")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n    lr: [1e-4, 2e-4]\n    sweep:\n      zip: [lr, steps]\n", "DSLU0027@6,12", "'zip' names 'steps', which is not swept; list keys that have a list of values (swept here: lr)")]
+    [InlineData("experiment: t\nsweep:\n  seed: [1, 2]\n  finetune.lr: [1e-3]\n  zip: [seed, finetune.lr]\n", "DSLU0028@5,8", "zipped keys need lists of the same length: seed has 2, finetune.lr has 1")]
+    public void Split_ids_each_name_one_problem(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    [Theory]
+    [InlineData("experiment: t\ndevice: [cpu, cuda]\n", "DSLU0009@2,9",
+        "'device' cannot be swept: it expects a device name, got a list (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value")]
+    [InlineData("experiment: t\nunlearn:\n  - method: gd\n    name: [a, b]\n", "DSLU0009@4,11", "'name' cannot be swept (its option is marked Sweepable = false); give one value")]
+    [InlineData("experiment: t\nmetrics:\n  - metric: em\n    sweep: {}\n", "DSLU0009@4,5", "a 'metrics' item cannot be swept; list the splits under 'splits:' instead")]
+    public void DSLU0009_not_sweepable(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
+
+    [Fact]
+    public void DSLU0021_a_calibration_metric_that_needs_options()
+    {
+        // No runtime metric has a required option, so the catalog gets one that does.
+        var needy = new ComponentInfo(ComponentKind.Metric, "needy", "Extra.Needy", "Extra.NeedyOptions", "A metric with a required option.",
+            new[] { new ComponentOption("k", "K", OptionValueKind.Integer, "int", false, 1, false, null, Required: true, Sweepable: true, "How many.", EquatableArray<EnumMemberInfo>.Empty) }.ToEquatableArray());
+        var catalog = ComponentCatalog.Create(GeneratorHarness.RuntimeCatalog.Components.Append(needy), Array.Empty<string>());
+        var result = SpecCompiler.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: s\ncalibration:\n  calibrator: model_mixing\n  forget_metrics: [needy]\n", "s.yaml",
+            GeneratorHarness.Context(), catalog);
+        var d = Assert.Single(result.Diagnostics);
+        Assert.Equal(("DSLU0021", 4, 20), (d.Id, d.StartLine, d.StartColumn));
+        Assert.Equal("metric 'needy' needs options (k), and calibration builds its metrics with default options; pick another metric", d.Message);
+    }
+
+    [Fact]
+    public void DSLU0023_a_sweep_with_more_cells_than_the_compiler_accepts()
+    {
+        var values = string.Join(", ", Enumerable.Range(1, 1001));
+        var top = Only(Run($"experiment: t\nseed: [{values}]\n"), "DSLU0023@2,1");
+        Assert.Equal("this experiment sweep has more than 1000 cells; sweep fewer values (or zip keys that vary together)", top.GetMessage());
+        var item = Only(Run($"experiment: t\nunlearn:\n  - method: ga\n    steps: [{values}]\n"), "DSLU0023@4,5");
+        Assert.Equal("this sweep has more than 1000 cells; sweep fewer values (or zip keys that vary together)", item.GetMessage());
+    }
 
     [Theory]
     [InlineData("1")]
@@ -246,11 +300,18 @@ public sealed class DiagnosticTests
             Assert.Equal("DslUnlearn", descriptor.Category);
         }
 
-        var shipped = File.ReadAllText(Path.Combine(RepoPaths.Root, "generators", "DslUnlearn.Generators", "AnalyzerReleases.Shipped.md"));
+        var releases = string.Concat(new[] { "Shipped", "Unshipped" }.Select(r =>
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "generators", "DslUnlearn.Generators", $"AnalyzerReleases.{r}.md"))));
         foreach (var info in DslUnlearn.Generators.Dsl.SpecDiagnosticIds.All)
         {
-            Assert.Contains(info.Id + " | DslUnlearn | Error |", shipped);
+            Assert.Contains(info.Id + " | DslUnlearn | Error | " + info.Title, releases);
         }
+
+        // One descriptor per ID, and Roslyn's message (its format and the arguments) is the message the CLI prints.
+        Assert.Equal(SpecDescriptors.All.Count, SpecDescriptors.All.Select(d => d.Id).Distinct().Count());
+        var spec = SpecCompiler.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  lr: 0\n", "s.yaml", GeneratorHarness.Context()).Diagnostics.Single();
+        Assert.Equal(new[] { "'lr'", "> 0", "0", "; set it to a value > 0 (default 3e-3)" }, spec.Arguments);
+        Assert.Equal(spec.Message, DslUnlearnGenerator.ToDiagnostic(spec).GetMessage());
     }
 
     private static string Position(Diagnostic d) => GeneratorRun.Format(d);

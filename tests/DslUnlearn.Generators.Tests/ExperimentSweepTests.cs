@@ -117,20 +117,20 @@ public sealed class ExperimentSweepTests
 
     [Theory]
     [InlineData("device: [cpu, cuda]\n", "DSLU0009@2,9",
-        "'device' expects a device name, got a list: it cannot be swept (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value")]
+        "'device' cannot be swept: it expects a device name, got a list (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value")]
     [InlineData("report:\n  out: [a, b]\n", "DSLU0009@3,8",
-        "'out' expects a string, got a list: it cannot be swept (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value")]
+        "'out' cannot be swept: it expects a string, got a list (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value")]
     [InlineData("sweep:\n  data.source: [synthetic, tofu]\n", "DSLU0009@3,3", null)]
     [InlineData("sweep:\n  device: [cpu]\n", "DSLU0009@3,3", null)]
     [InlineData("sweep:\n  finetune.lrr: [1e-3]\n", "DSLU0003@3,3", null)]
-    [InlineData("sweep:\n  seed: [1, 2]\n  finetune.lr: [1e-3]\n  zip: [seed, finetune.lr]\n", "DSLU0009@5,8",
+    [InlineData("sweep:\n  seed: [1, 2]\n  finetune.lr: [1e-3]\n  zip: [seed, finetune.lr]\n", "DSLU0028@5,8",
         "zipped keys need lists of the same length: seed has 2, finetune.lr has 1")]
-    [InlineData("seed: [1, 2]\nsweep:\n  zip: [seed, finetune.lr]\n", "DSLU0009@4,15",
+    [InlineData("seed: [1, 2]\nsweep:\n  zip: [seed, finetune.lr]\n", "DSLU0027@4,15",
         "'zip' names 'finetune.lr', which is not swept; list keys that have a list of values (swept here: seed)")]
-    [InlineData("seed: [1, 2]\nsweep:\n  seed: [3]\n", "DSLU0009@4,3", "'seed' is swept twice: as a list at line 2 and in 'sweep'; keep one")]
-    [InlineData("seed: []\n", "DSLU0009@2,7", "the sweep of 'seed' has no values; list at least one")]
-    [InlineData("seed: [1, 1]\n", "DSLU0005@2,11", "'1' is listed twice in the sweep of 'seed' (first at line 2); list each value once")]
-    [InlineData("sweep:\n  finetune.lr: 1e-3\n", "DSLU0009@3,16",
+    [InlineData("seed: [1, 2]\nsweep:\n  seed: [3]\n", "DSLU0025@4,3", "'seed' is set twice: as a list at line 2 and in 'sweep'; keep one")]
+    [InlineData("seed: []\n", "DSLU0026@2,7", "the sweep of 'seed' has no values; list at least one")]
+    [InlineData("seed: [1, 1]\n", "DSLU0019@2,11", "'1' is listed twice in the sweep of 'seed' (first at line 2); list each value once")]
+    [InlineData("sweep:\n  finetune.lr: 1e-3\n", "DSLU0024@3,16",
         "'finetune.lr' in 'sweep' expects a list of values (e.g. 'finetune.lr: [a, b]'), got number 1e-3; a single value goes in the spec itself")]
     [InlineData("finetune:\n  lr: [1e-3, 0]\n", "DSLU0005@3,14", "'lr' must be > 0, got 0; set it to a value > 0 (default 3e-3)")]
     public void Sweep_diagnostics(string yaml, string position, string? message)
@@ -146,7 +146,7 @@ public sealed class ExperimentSweepTests
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nsweep:\n  data.path: [a, b]\n  finetune.lrr: [1e-3]\n"));
         Assert.Equal(2, run.Diagnostics.Length);
         Assert.StartsWith("'data.path' cannot be swept (experiment-level sweeps take numbers and names from a fixed list in seed, data, model, finetune;", run.Diagnostics[0].GetMessage());
-        Assert.Contains("Sweepable keys: seed, data.split, data.retain_authors, data.retain_eval_authors, data.holdout_authors, data.authors,", run.Diagnostics[0].GetMessage());
+        Assert.Contains("; sweepable keys: seed, data.split, data.retain_authors, data.retain_eval_authors, data.holdout_authors, data.authors,", run.Diagnostics[0].GetMessage());
         Assert.StartsWith("unknown key 'finetune.lrr' in the top-level 'sweep'. Did you mean 'finetune.lr'?", run.Diagnostics[1].GetMessage());
     }
 

@@ -143,10 +143,10 @@ public sealed class LanguageTests
 
     [Theory]
     [InlineData("  - method: gd\n    name: [a, b]\n", "DSLU0009@4,11", "'name' cannot be swept (its option is marked Sweepable = false); give one value")]
-    [InlineData("  - method: gd\n    sweep:\n      lr: [1e-4]\n      steps: [1, 2]\n      zip: [lr, steps]\n", "DSLU0009@7,12", "zipped keys need lists of the same length: lr has 1, steps has 2")]
-    [InlineData("  - method: gd\n    lr: 1e-4\n    sweep:\n      lr: [1e-4]\n", "DSLU0009@6,7", "'lr' is set both in the item and in 'sweep'; keep one")]
-    [InlineData("  - method: gd\n    sweep:\n      lr: 1e-4\n", "DSLU0009@5,11", "'lr' in 'sweep' expects a list of values (e.g. 'lr: [a, b]'), got number 1e-4; a single value goes in the item itself")]
-    [InlineData("  - method: gd\n    lr: []\n", "DSLU0009@4,9", "the sweep of 'lr' has no values; list at least one")]
+    [InlineData("  - method: gd\n    sweep:\n      lr: [1e-4]\n      steps: [1, 2]\n      zip: [lr, steps]\n", "DSLU0028@7,12", "zipped keys need lists of the same length: lr has 1, steps has 2")]
+    [InlineData("  - method: gd\n    lr: 1e-4\n    sweep:\n      lr: [1e-4]\n", "DSLU0025@6,7", "'lr' is set twice: in the item and in 'sweep'; keep one")]
+    [InlineData("  - method: gd\n    sweep:\n      lr: 1e-4\n", "DSLU0024@5,11", "'lr' in 'sweep' expects a list of values (e.g. 'lr: [a, b]'), got number 1e-4; a single value goes in the item itself")]
+    [InlineData("  - method: gd\n    lr: []\n", "DSLU0026@4,9", "the sweep of 'lr' has no values; list at least one")]
     [InlineData("  - method: gd\n    lr: [1e-4, 0]\n", "DSLU0005@4,16", "'lr' must be > 0, got 0; set it to a value > 0")]
     public void Sweep_diagnostics(string item, string position, string message)
     {
@@ -160,8 +160,8 @@ public sealed class LanguageTests
     {
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nmetrics:\n  - metric: em\n    sweep: {}\nprompt:\n  answer_tag: [a, b]\n"));
         Assert.Equal(new[] { "DSLU0009@4,5", "DSLU0009@6,15" }, run.Positions);
-        Assert.Equal("sweeps are not supported in a 'metrics' item; list the splits under 'splits:' instead", run.Diagnostics[0].GetMessage());
-        Assert.Equal("'answer_tag' expects a string, got a list: it cannot be swept (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value", run.Diagnostics[1].GetMessage());
+        Assert.Equal("a 'metrics' item cannot be swept; list the splits under 'splits:' instead", run.Diagnostics[0].GetMessage());
+        Assert.Equal("'answer_tag' cannot be swept: it expects a string, got a list (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value", run.Diagnostics[1].GetMessage());
     }
 
     // ---- composition ----
@@ -251,7 +251,7 @@ public sealed class LanguageTests
 
         var bad = GeneratorHarness.Run(("t.yaml",
             "experiment: t\ndata: { source: tofu, path: /etc, split: forget50, authors: 3 }\nmodel:\n  checkpoint: ../../../../x\n  layers: 3\n"));
-        Assert.Equal(new[] { "DSLU0011@2,29", "DSLU0006@2,42", "DSLU0003@2,52", "DSLU0011@4,15", "DSLU0005@5,3" }, bad.Positions);
+        Assert.Equal(new[] { "DSLU0011@2,29", "DSLU0006@2,42", "DSLU0003@2,52", "DSLU0011@4,15", "DSLU0016@5,3" }, bad.Positions);
         Assert.StartsWith("'path' '/etc' resolves to /etc, outside the allowed roots (/project, /shared/data)", bad.Diagnostics[0].GetMessage());
         Assert.EndsWith("Valid TOFU splits: forget01, forget05, forget10", bad.Diagnostics[1].GetMessage());
         Assert.StartsWith("'authors' is not an option of data source 'tofu'", bad.Diagnostics[2].GetMessage());

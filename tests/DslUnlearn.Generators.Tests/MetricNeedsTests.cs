@@ -90,7 +90,7 @@ public sealed class MetricNeedsTests
     {
         // Synthetic: retain-eval authors must leave one retain author to train on (10 authors, 2 forget: 8 retain).
         var tooMany = Run("data: { authors: 10, forget_authors: 2, retain_eval_authors: 8 }\n");
-        Assert.Equal(new[] { "DSLU0005@2,62" }, tooMany.Positions);
+        Assert.Equal(new[] { "DSLU0017@2,62" }, tooMany.Positions);
         Assert.Contains("must be less than the 8 retain authors", tooMany.Diagnostics.Single().GetMessage());
         Assert.Empty(Run("data: { authors: 10, forget_authors: 2, retain_eval_authors: 7, holdout_authors: 3 }\n").Positions);
         // TOFU: at most retain_perturbed's 20 authors, fewer than retain_authors, and the holdout must leave them.

@@ -42,7 +42,7 @@ public sealed class TestbedSectionTests
     public void Biographies_without_a_testbed_section_is_an_error_at_data()
     {
         var run = Run(Head);
-        Assert.Equal(new[] { "DSLU0005@3,3" }, run.Positions);
+        Assert.Equal(new[] { "DSLU0017@3,3" }, run.Positions);
         Assert.Contains("needs a 'testbed:' section; add 'testbed: {}'", run.Diagnostics.Single().GetMessage());
     }
 
@@ -50,7 +50,7 @@ public sealed class TestbedSectionTests
     public void A_testbed_section_on_other_data_is_an_error_at_the_section()
     {
         var run = Run("experiment: t\ndata:\n  source: synthetic\ntestbed:\n  attributes: 10\n");
-        Assert.Equal(new[] { "DSLU0005@5,3" }, run.Positions);
+        Assert.Equal(new[] { "DSLU0017@5,3" }, run.Positions);
         Assert.Contains("only applies to data.source 'biographies'", run.Diagnostics.Single().GetMessage());
     }
 

@@ -20,8 +20,8 @@ public sealed class TypedValueTests
     [InlineData("1e3", true, 1000.0, "Steps")]
     public void Parses_steps_epochs_and_percentages(string text, bool allowPercent, double value, string unit)
     {
-        var parsed = StepCountSyntax.Parse(text, allowPercent, 0, false, null, out _, out var error);
-        Assert.True(parsed.HasValue, error);
+        var parsed = StepCountSyntax.Parse(text, allowPercent, 0, false, null, out var error);
+        Assert.True(parsed.HasValue, error?.ToString());
         Assert.Equal(value, parsed!.Value.Value, 12);
         Assert.Equal(unit, parsed.Value.Unit.ToString());
     }
@@ -41,10 +41,10 @@ public sealed class TypedValueTests
     [InlineData("1e9 epochs", "DSLU0005", "must be at most 1000000 epochs")]
     public void Run_length_errors(string text, string id, string message)
     {
-        var parsed = StepCountSyntax.Parse(text, allowPercent: false, 1, false, null, out var errorId, out var error);
+        var parsed = StepCountSyntax.Parse(text, allowPercent: false, 1, false, null, out var error);
         Assert.Null(parsed);
-        Assert.Equal(id, errorId);
-        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Equal(id, error!.Descriptor.Id);
+        Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -52,9 +52,9 @@ public sealed class TypedValueTests
     [InlineData("-1", "must be 0 or more")]
     public void Cadence_errors(string text, string message)
     {
-        Assert.Null(StepCountSyntax.Parse(text, allowPercent: true, 0, false, null, out var id, out var error));
-        Assert.Equal(SpecDiagnosticIds.OutOfRange, id);
-        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Null(StepCountSyntax.Parse(text, allowPercent: true, 0, false, null, out var error));
+        Assert.Equal(SpecDiagnosticIds.OutOfRange, error!.Descriptor.Id);
+        Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

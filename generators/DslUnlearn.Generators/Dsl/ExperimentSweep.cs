@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 
 namespace DslUnlearn.Generators.Dsl;
@@ -139,8 +140,9 @@ internal sealed partial class SpecBinder
         {
             if (block.Value is not YamlMapping sweep || sweep.Entries.Count == 0)
             {
-                Report(SpecDiagnosticIds.NotSweepable, block.Value.Span,
-                    $"the top-level 'sweep' expects a mapping of swept keys to lists of values (e.g. 'sweep: {{ seed: [1, 2], finetune.lr: [1e-3, 3e-3] }}'), got {(block.Value is YamlMapping ? "an empty mapping" : block.Value.Describe())}");
+                Report(SpecDescriptors.MalformedSweep, block.Value.Span, "the top-level 'sweep'",
+                    "a mapping of swept keys to lists of values (e.g. 'sweep: { seed: [1, 2], finetune.lr: [1e-3, 3e-3] }')",
+                    block.Value is YamlMapping ? "an empty mapping" : block.Value.Describe(), string.Empty);
                 return null;
             }
 
@@ -156,8 +158,8 @@ internal sealed partial class SpecBinder
                     }
                     else
                     {
-                        Report(SpecDiagnosticIds.NotSweepable, entry.Value.Span,
-                            $"'zip' expects a list of swept keys that vary together (e.g. 'zip: [seed, finetune.lr]'), got {entry.Value.Describe()}");
+                        Report(SpecDescriptors.MalformedSweep, entry.Value.Span, "'zip'",
+                            "a list of swept keys that vary together (e.g. 'zip: [seed, finetune.lr]')", entry.Value.Describe(), string.Empty);
                         failed = true;
                     }
 
@@ -173,16 +175,15 @@ internal sealed partial class SpecBinder
 
                 if (entry.Value is not YamlSequence values)
                 {
-                    Report(SpecDiagnosticIds.NotSweepable, entry.Value.Span,
-                        $"'{name}' in 'sweep' expects a list of values (e.g. '{name}: [a, b]'), got {entry.Value.Describe()}; a single value goes in the spec itself");
+                    Report(SpecDescriptors.MalformedSweep, entry.Value.Span, $"'{name}' in 'sweep'", $"a list of values (e.g. '{name}: [a, b]')",
+                        entry.Value.Describe(), "; a single value goes in the spec itself");
                     failed = true;
                     continue;
                 }
 
                 if (axes.FirstOrDefault(a => a.Key == name) is { } inline)
                 {
-                    Report(SpecDiagnosticIds.NotSweepable, entry.Key.Span,
-                        $"'{name}' is swept twice: as a list at line {inline.KeyNode.Span.StartLine} and in 'sweep'; keep one");
+                    Report(SpecDescriptors.SweptTwice, entry.Key.Span, name, $"as a list at line {Line(inline.KeyNode.Span)}");
                     failed = true;
                     continue;
                 }
@@ -204,7 +205,7 @@ internal sealed partial class SpecBinder
         {
             if (axis.Values.Items.Count == 0)
             {
-                Report(SpecDiagnosticIds.NotSweepable, axis.Values.Span, $"the sweep of '{axis.Key}' has no values; list at least one");
+                Report(SpecDescriptors.EmptySweep, axis.Values.Span, axis.Key);
                 failed = true;
                 continue;
             }
@@ -218,12 +219,12 @@ internal sealed partial class SpecBinder
                 }
                 else if (item is not YamlScalar s || s.IsNull)
                 {
-                    Report(SpecDiagnosticIds.WrongType, item.Span, $"each value of the sweep of '{axis.Key}' expects one value (a number or a name), got {item.Describe()}");
+                    Report(SpecDescriptors.WrongType, item.Span, $"each value of the sweep of '{axis.Key}' expects one value (a number or a name), got {item.Describe()}");
                     failed = true;
                 }
                 else if (seen.TryGetValue(s.Value, out var first))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, item.Span, $"'{s.Value}' is listed twice in the sweep of '{axis.Key}' (first at line {first.StartLine}); list each value once");
+                    Report(SpecDescriptors.DuplicateValue, item.Span, $"'{s.Value}'", $"the sweep of '{axis.Key}'", $"line {Line(first)}", "list each value once");
                     failed = true;
                 }
                 else
@@ -238,8 +239,7 @@ internal sealed partial class SpecBinder
         {
             if (axes.All(a => a.Key != z.Value))
             {
-                Report(SpecDiagnosticIds.NotSweepable, z.Span,
-                    $"'zip' names '{z.Value}', which is not swept; list keys that have a list of values (swept here: {(axes.Count == 0 ? "none" : string.Join(", ", axes.Select(a => a.Key)))})");
+                Report(SpecDescriptors.ZipUnsweptKey, z.Span, $"'{z.Value}'", "is", axes.Count == 0 ? "none" : string.Join(", ", axes.Select(a => a.Key)));
                 failed = true;
             }
             else
@@ -253,8 +253,7 @@ internal sealed partial class SpecBinder
             var members = axes.Where(a => zipped.Contains(a.Key)).ToList();
             if (members.Select(a => a.Values.Items.Count).Distinct().Count() > 1)
             {
-                Report(SpecDiagnosticIds.NotSweepable, zipSpan ?? map.Span,
-                    $"zipped keys need lists of the same length: {string.Join(", ", members.Select(a => $"{a.Key} has {a.Values.Items.Count}"))}");
+                Report(SpecDescriptors.ZipLengthMismatch, zipSpan ?? map.Span, string.Join(", ", members.Select(a => $"{a.Key} has {a.Values.Items.Count}")));
                 failed = true;
             }
         }
@@ -287,8 +286,7 @@ internal sealed partial class SpecBinder
             count *= g[0].Values.Items.Count;
             if (count > MaxCells)
             {
-                Report(SpecDiagnosticIds.OutOfRange, g[0].KeyNode.Span,
-                    $"this experiment sweep has more than {MaxCells} cells; sweep fewer values (or zip keys that vary together)");
+                Report(SpecDescriptors.SweepTooLarge, g[0].KeyNode.Span, "experiment sweep", MaxCells.ToString(CultureInfo.InvariantCulture));
                 stripped = Neutral(stripped, axes);
                 return null;
             }
@@ -437,14 +435,14 @@ internal sealed partial class SpecBinder
             : rootKey is { Kind: SpecValueKind.Mapping } && rootKey.Section!.Find(inner) is not null;
         if (exists)
         {
-            Report(SpecDiagnosticIds.NotSweepable, keyNode.Span,
-                $"'{name}' cannot be swept (experiment-level sweeps take numbers and names from a fixed list in seed, {string.Join(", ", SweepableSections)}; not paths, strings, device, data.source or report). " +
-                $"Sweepable keys: {string.Join(", ", valid)}; method and attack options are swept in their 'unlearn'/'attacks' item");
+            Report(SpecDescriptors.NotSweepable, keyNode.Span, $"'{name}'",
+                $" (experiment-level sweeps take numbers and names from a fixed list in seed, {string.Join(", ", SweepableSections)}; not paths, strings, device, data.source or report)",
+                $"sweepable keys: {string.Join(", ", valid)}; method and attack options are swept in their 'unlearn'/'attacks' item");
             return;
         }
 
         var suggestion = DidYouMean(name, valid.Select(v => (v, v)));
-        Report(SpecDiagnosticIds.UnknownKey, keyNode.Span,
+        Report(SpecDescriptors.UnknownKey, keyNode.Span,
             $"unknown key '{name}' in the top-level 'sweep'.{suggestion} Sweepable keys: {string.Join(", ", valid)}; and 'zip'");
     }
 }

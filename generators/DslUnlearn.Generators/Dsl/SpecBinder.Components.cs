@@ -44,7 +44,7 @@ internal sealed partial class SpecBinder
         var full = PathText.Combine(PathText.Parent(PathText.Normalize(file)), written);
         if (!_context.AllowedRoots.Any(r => PathText.IsInside(full, r)))
         {
-            Report(SpecDiagnosticIds.PathOutsideRoots, node.Span,
+            Report(SpecDescriptors.PathOutsideRoots, node.Span,
                 $"{label} '{written}' resolves to {full}, outside the allowed roots ({string.Join(", ", _context.AllowedRoots)}); " +
                 "paths are relative to the spec file and must stay inside the repository or a declared data root (MSBuild property DslUnlearnDataRoots)");
             return Bound.Failed(node.Span);
@@ -65,7 +65,7 @@ internal sealed partial class SpecBinder
 
             if (node is not YamlMapping calibration)
             {
-                Report(SpecDiagnosticIds.WrongType, node.Span,
+                Report(SpecDescriptors.WrongType, node.Span,
                     $"{label} expects a mapping ('calibrator: <name>' and its options) or 'none', got {node.Describe()}");
                 return Bound.Failed(node.Span);
             }
@@ -111,7 +111,7 @@ internal sealed partial class SpecBinder
 
             if (itemNode is not YamlMapping map)
             {
-                Report(SpecDiagnosticIds.WrongType, itemNode.Span,
+                Report(SpecDescriptors.WrongType, itemNode.Span,
                     $"each item of {label} expects a mapping (e.g. '- {key.Section!.Discriminator}: ...'), got {itemNode.Describe()}");
                 failed = true;
                 continue;
@@ -133,9 +133,15 @@ internal sealed partial class SpecBinder
             {
                 if (names.TryGetValue(name, out var first))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, span, kind == ComponentKind.Metric
-                        ? $"metric '{name}' is listed twice in {label} (the other at line {first.StartLine}); list each metric once, with all its splits"
-                        : $"two items of {label} are named '{name}' (the other at line {first.StartLine}); names must be unique: give this one a distinct 'name:' such as '{name}-2'");
+                    if (kind == ComponentKind.Metric)
+                    {
+                        Report(SpecDescriptors.DuplicateValue, span, $"metric '{name}'", label, $"line {Line(first)}", "list each metric once, with all its splits");
+                    }
+                    else
+                    {
+                        Report(SpecDescriptors.DuplicateItemName, span, label, name, Line(first), "name");
+                    }
+
                     failed = true;
                     continue;
                 }
@@ -215,7 +221,7 @@ internal sealed partial class SpecBinder
         {
             if (attackEntry is null)
             {
-                Report(SpecDiagnosticIds.MissingRequired, map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span,
+                Report(SpecDescriptors.MissingRequired, map.Entries.Count > 0 ? map.Entries[0].Key.Span : map.Span,
                     $"an 'attacks' item needs 'attack: <name>' or 'chain: [...]'; valid attacks: {ValidNames(ComponentKind.Attack)}");
                 return null;
             }
@@ -242,7 +248,7 @@ internal sealed partial class SpecBinder
         var failed = false;
         foreach (var entry in map.Entries.Where(e => e.Key.Value is not ("chain" or "name")))
         {
-            Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span, entry.Key.Value == "attack"
+            Report(SpecDescriptors.UnknownKey, entry.Key.Span, entry.Key.Value == "attack"
                 ? "an 'attacks' item has either 'attack:' (one attack) or 'chain:' (several in order), not both; move this attack into the chain"
                 : $"'{entry.Key.Value}' is not valid beside 'chain:'; valid keys: name, chain (options go on each chain item)");
             failed = true;
@@ -250,7 +256,7 @@ internal sealed partial class SpecBinder
 
         if (chainEntry.Value is not YamlSequence { Items.Count: > 0 } chain)
         {
-            Report(SpecDiagnosticIds.WrongType, chainEntry.Value.Span,
+            Report(SpecDescriptors.WrongType, chainEntry.Value.Span,
                 $"'chain' expects a non-empty list of attacks (e.g. '- attack: ...'), got {chainEntry.Value.Describe()}");
             return null;
         }
@@ -263,7 +269,7 @@ internal sealed partial class SpecBinder
             {
                 if (item is not YamlInvalid)
                 {
-                    Report(SpecDiagnosticIds.WrongType, item.Span, $"each item of 'chain' expects a mapping (e.g. '- attack: ...'), got {item.Describe()}");
+                    Report(SpecDescriptors.WrongType, item.Span, $"each item of 'chain' expects a mapping (e.g. '- attack: ...'), got {item.Describe()}");
                 }
 
                 failed = true;
@@ -337,7 +343,7 @@ internal sealed partial class SpecBinder
             {
                 var candidates = _schema.Catalog.OfKind(ComponentKind.Metric).ToList();
                 var suggestion = DidYouMean(name, candidates.SelectMany(c => new[] { (c.Name, c.Name), (TypeAlias(c), c.Name) }));
-                Report(SpecDiagnosticIds.UnknownComponent, span, written is null
+                Report(SpecDescriptors.UnknownComponent, span, written is null
                     ? $"calibrator '{calibrator}': its default {key} names metric '{name}', which is not in this build; set '{key}:' to metrics that are. Valid metrics: {ValidNames(ComponentKind.Metric)}"
                     : $"unknown metric '{name}' in calibration '{key}'.{suggestion} Valid metrics: {ValidNames(ComponentKind.Metric)}");
                 failed = true;
@@ -346,8 +352,7 @@ internal sealed partial class SpecBinder
 
             if (metric.Options.Any(o => o.Required))
             {
-                Report(SpecDiagnosticIds.OutOfRange, span,
-                    $"metric '{metric.Name}' needs options ({string.Join(", ", metric.Options.Where(o => o.Required).Select(o => o.Key))}), and calibration builds its metrics with default options; pick another metric");
+                Report(SpecDescriptors.CalibrationMetricNeedsOptions, span, metric.Name, string.Join(", ", metric.Options.Where(o => o.Required).Select(o => o.Key)));
                 failed = true;
                 continue;
             }
@@ -355,9 +360,7 @@ internal sealed partial class SpecBinder
             // The search assumes higher is better; the metric's attribute says when lower is ([Metric(..., LowerIsBetter = true)]).
             if (key == "retain_metric" && metric.LowerIsBetter)
             {
-                Report(SpecDiagnosticIds.OutOfRange, span,
-                    $"'{metric.Name}' cannot be the calibration criterion: lower is better for it, and calibration looks for the largest mixing weight whose criterion " +
-                    $"stays at least fraction x the reference model's (higher = better); use a metric such as es_exact, em, rouge_l_recall or answer_prob");
+                Report(SpecDescriptors.CalibrationCriterionLowerIsBetter, span, metric.Name, "es_exact, em, rouge_l_recall or answer_prob");
                 failed = true;
                 continue;
             }
@@ -418,7 +421,7 @@ internal sealed partial class SpecBinder
         {
             var span = selectorEntry?.Key.Span ?? ownerSpan;
             var names = _schema.Catalog.OfKind(kind).Select(c => c.Name).ToList();
-            Report(SpecDiagnosticIds.MissingRequired, span, selectorEntry is null
+            Report(SpecDescriptors.MissingRequired, span, selectorEntry is null
                 ? $"missing required key '{selector}' in {section.DisplayName}; add '{selector}: <one of {(names.Count == 0 ? "(no " + noun + "s in this build)" : string.Join(", ", names))}>'"
                 : $"'{selector}' has no value but is required; write '{selector}: <one of {string.Join(", ", names)}>'");
             return null;
@@ -431,7 +434,7 @@ internal sealed partial class SpecBinder
 
         if (selectorEntry.Value is not YamlScalar selectorScalar)
         {
-            Report(SpecDiagnosticIds.WrongType, selectorEntry.Value.Span, $"'{selector}' expects a {noun} name, got {selectorEntry.Value.Describe()}");
+            Report(SpecDescriptors.WrongType, selectorEntry.Value.Span, $"'{selector}' expects a {noun} name, got {selectorEntry.Value.Describe()}");
             return null;
         }
 
@@ -441,7 +444,7 @@ internal sealed partial class SpecBinder
             var candidates = _schema.Catalog.OfKind(kind).ToList();
             if (candidates.Count == 0)
             {
-                Report(SpecDiagnosticIds.UnknownComponent, selectorScalar.Span,
+                Report(SpecDescriptors.UnknownComponent, selectorScalar.Span,
                     $"unknown {noun} '{selectorScalar.Value}': no {noun}s are available in this build; a {noun} is a public class marked " +
                     $"[{AttributeName(kind)}(\"{selectorScalar.Value}\")] in an assembly the experiments project references");
             }
@@ -449,7 +452,7 @@ internal sealed partial class SpecBinder
             {
                 var suggestion = DidYouMean(selectorScalar.Value,
                     candidates.SelectMany(c => new[] { (c.Name, c.Name), (TypeAlias(c), c.Name) }));
-                Report(SpecDiagnosticIds.UnknownComponent, selectorScalar.Span,
+                Report(SpecDescriptors.UnknownComponent, selectorScalar.Span,
                     $"unknown {noun} '{selectorScalar.Value}'.{suggestion} Valid {noun}s: {string.Join(", ", candidates.Select(c => c.Name))}");
             }
 
@@ -506,7 +509,8 @@ internal sealed partial class SpecBinder
 
                 if (name == "sweep")
                 {
-                    Report(SpecDiagnosticIds.NotSweepable, entry.Key.Span, $"sweeps are not supported in {section.DisplayName}{noSweepNote}");
+                    Report(SpecDescriptors.NotSweepable, entry.Key.Span, section.DisplayName, string.Empty,
+                        string.IsNullOrEmpty(noSweepNote) ? "remove the 'sweep' block" : noSweepNote!.TrimStart(';', ' '));
                     failed = true;
                     continue;
                 }
@@ -514,14 +518,14 @@ internal sealed partial class SpecBinder
                 var owners = _schema.Catalog.OfKind(kind).Where(c => c.Find(name) is not null).Select(c => $"'{c.Name}'").ToList();
                 if (owners.Count > 0)
                 {
-                    Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                    Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                         $"'{name}' is not an option of {noun} '{component.Name}' (only of {noun}{(owners.Count > 1 ? "s" : "")} {string.Join(", ", owners)}). Valid keys for {noun} '{component.Name}': {ValidKeys()}");
                 }
                 else
                 {
                     var suggestion = DidYouMean(name, section.Keys.Where(k => k.Name is not ("sweep" or "chain")).SelectMany(k => new[] { (k.Name, k.Name) }.Concat(k.Aliases.Select(a => (a, k.Name))))
                         .Concat(component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o.Key).Select(a => (a, o.Key))))));
-                    Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                    Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                         $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys for {noun} '{component.Name}': {ValidKeys()}");
                 }
 
@@ -562,8 +566,8 @@ internal sealed partial class SpecBinder
         {
             if (sweepEntry.Value is not YamlMapping sweep)
             {
-                Report(SpecDiagnosticIds.NotSweepable, sweepEntry.Value.Span,
-                    $"'sweep' expects a mapping of option -> list of values (e.g. 'sweep: {{ lr: [1e-4, 2e-4] }}'), got {sweepEntry.Value.Describe()}");
+                Report(SpecDescriptors.MalformedSweep, sweepEntry.Value.Span, "'sweep'",
+                    "a mapping of option -> list of values (e.g. 'sweep: { lr: [1e-4, 2e-4] }')", sweepEntry.Value.Describe(), string.Empty);
                 failed = true;
             }
             else
@@ -579,7 +583,7 @@ internal sealed partial class SpecBinder
                         }
                         else
                         {
-                            Report(SpecDiagnosticIds.NotSweepable, entry.Value.Span, $"'zip' expects a list of swept keys that vary together (e.g. 'zip: [lr, steps]'), got {entry.Value.Describe()}");
+                            Report(SpecDescriptors.MalformedSweep, entry.Value.Span, "'zip'", "a list of swept keys that vary together (e.g. 'zip: [lr, steps]')", entry.Value.Describe(), string.Empty);
                             failed = true;
                         }
 
@@ -590,7 +594,7 @@ internal sealed partial class SpecBinder
                     if (option is null)
                     {
                         var suggestion = DidYouMean(entry.Key.Value, component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o.Key).Select(a => (a, o.Key)))));
-                        Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                        Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                             $"unknown key '{entry.Key.Value}' in 'sweep'.{suggestion} Options of {noun} '{component.Name}': {string.Join(", ", component.Options.Select(o => o.Key))}; and 'zip'");
                         failed = true;
                         continue;
@@ -598,15 +602,15 @@ internal sealed partial class SpecBinder
 
                     if (set.ContainsKey(option.Key) || axes.Any(a => a.Key == option.Key))
                     {
-                        Report(SpecDiagnosticIds.NotSweepable, entry.Key.Span, $"'{option.Key}' is set both in the item and in 'sweep'; keep one");
+                        Report(SpecDescriptors.SweptTwice, entry.Key.Span, option.Key, "in the item");
                         failed = true;
                         continue;
                     }
 
                     if (entry.Value is not YamlSequence values)
                     {
-                        Report(SpecDiagnosticIds.NotSweepable, entry.Value.Span,
-                            $"'{option.Key}' in 'sweep' expects a list of values (e.g. '{option.Key}: [a, b]'), got {entry.Value.Describe()}; a single value goes in the item itself");
+                        Report(SpecDescriptors.MalformedSweep, entry.Value.Span, $"'{option.Key}' in 'sweep'", $"a list of values (e.g. '{option.Key}: [a, b]')",
+                            entry.Value.Describe(), "; a single value goes in the item itself");
                         failed = true;
                         continue;
                     }
@@ -626,7 +630,7 @@ internal sealed partial class SpecBinder
 
         foreach (var option in component.Options.Where(o => o.Required && !set.ContainsKey(o.Key) && axes.All(a => a.Key != o.Key)))
         {
-            Report(SpecDiagnosticIds.MissingRequired, selectorScalar.Span,
+            Report(SpecDescriptors.MissingRequired, selectorScalar.Span,
                 $"{noun} '{component.Name}' needs '{option.Key}' ({option.Expected}{(option.Help.Length > 0 ? ": " + option.Help : string.Empty)}); add '{option.Key}: ...'");
             failed = true;
         }
@@ -637,7 +641,8 @@ internal sealed partial class SpecBinder
             var unknown = zip.Where(z => axes.All(a => a.Key != z)).ToList();
             if (unknown.Count > 0)
             {
-                Report(SpecDiagnosticIds.NotSweepable, zipSpan, $"'zip' names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which {(unknown.Count == 1 ? "is" : "are")} not swept here; list keys that have a list of values");
+                Report(SpecDescriptors.ZipUnsweptKey, zipSpan, string.Join(", ", unknown.Select(u => $"'{u}'")), unknown.Count == 1 ? "is" : "are",
+                    axes.Count == 0 ? "none" : string.Join(", ", axes.Select(a => a.Key)));
                 failed = true;
             }
             else
@@ -645,8 +650,7 @@ internal sealed partial class SpecBinder
                 var lengths = zip.Select(z => axes.First(a => a.Key == z).Values.Count).Distinct().ToList();
                 if (lengths.Count > 1)
                 {
-                    Report(SpecDiagnosticIds.NotSweepable, zipSpan,
-                        $"zipped keys need lists of the same length: {string.Join(", ", zip.Select(z => $"{z} has {axes.First(a => a.Key == z).Values.Count}"))}");
+                    Report(SpecDescriptors.ZipLengthMismatch, zipSpan, string.Join(", ", zip.Select(z => $"{z} has {axes.First(a => a.Key == z).Values.Count}")));
                     failed = true;
                 }
             }
@@ -680,8 +684,7 @@ internal sealed partial class SpecBinder
             count *= axes[g[0]].Values.Count;
             if (count > MaxCells)
             {
-                Report(SpecDiagnosticIds.OutOfRange, axes[g[0]].Span,
-                    $"this sweep has more than {MaxCells} cells; sweep fewer values (or zip keys that vary together)");
+                Report(SpecDescriptors.SweepTooLarge, axes[g[0]].Span, "sweep", MaxCells.ToString(CultureInfo.InvariantCulture));
                 return null;
             }
         }
@@ -728,32 +731,30 @@ internal sealed partial class SpecBinder
     {
         if (!sweepsAllowed)
         {
-            Report(SpecDiagnosticIds.NotSweepable, values.Span,
-                $"'{option.Key}' has a list of values, but sweeps are not supported in {section.DisplayName}{noSweepNote}; give one value");
+            Report(SpecDescriptors.NotSweepable, values.Span, $"'{option.Key}'", $": it has a list of values, but sweeps are not supported in {section.DisplayName}{noSweepNote}", "give one value");
             return null;
         }
 
         if (!option.Sweepable)
         {
-            Report(SpecDiagnosticIds.NotSweepable, values.Span,
-                $"'{option.Key}' cannot be swept (its option is marked Sweepable = false); give one value");
+            Report(SpecDescriptors.NotSweepable, values.Span, $"'{option.Key}'", " (its option is marked Sweepable = false)", "give one value");
             return null;
         }
 
         if (values.Items.Count == 0)
         {
-            Report(SpecDiagnosticIds.NotSweepable, values.Span, $"the sweep of '{option.Key}' has no values; list at least one");
+            Report(SpecDescriptors.EmptySweep, values.Span, option.Key);
             return null;
         }
 
         var result = new List<(SpecValue, string)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, SourceSpan>(StringComparer.Ordinal);
         var ok = true;
         foreach (var item in values.Items)
         {
             if (item is YamlSequence or YamlMapping)
             {
-                Report(SpecDiagnosticIds.WrongType, item.Span, $"each value of the sweep of '{option.Key}' expects {option.Expected}, got {item.Describe()}");
+                Report(SpecDescriptors.WrongType, item.Span, $"each value of the sweep of '{option.Key}' expects {option.Expected}, got {item.Describe()}");
                 ok = false;
                 continue;
             }
@@ -766,13 +767,14 @@ internal sealed partial class SpecBinder
             }
 
             var text = item is YamlScalar s ? s.Value : value.ToString();
-            if (!seen.Add(text))
+            if (seen.TryGetValue(text, out var first))
             {
-                Report(SpecDiagnosticIds.OutOfRange, item.Span, $"'{text}' is listed twice in the sweep of '{option.Key}'; list each value once");
+                Report(SpecDescriptors.DuplicateValue, item.Span, $"'{text}'", $"the sweep of '{option.Key}'", $"line {Line(first)}", "list each value once");
                 ok = false;
                 continue;
             }
 
+            seen.Add(text, item.Span);
             result.Add((value, text));
         }
 
@@ -802,13 +804,13 @@ internal sealed partial class SpecBinder
                 {
                     var hint = s is { IsPlain: false } && ScalarSyntax.IsNumber(s.Value) ? "; remove the quotes: quoted values are strings"
                         : s is { IsPlain: true } && ScalarSyntax.IsNumber(s.Value) ? "; use a whole number" : string.Empty;
-                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects an integer, got {Got()}{hint}");
+                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects an integer, got {Got()}{hint}");
                     return null;
                 }
 
                 if (!int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, node.Span, $"{label} must be a 32-bit integer, got {s.Value}");
+                    Report(SpecDescriptors.OutOfRange, node.Span, label, $"a 32-bit integer ({int.MinValue}..{int.MaxValue})", s.Value, OptionFix(option));
                     return null;
                 }
 
@@ -818,13 +820,13 @@ internal sealed partial class SpecBinder
                 if (s is not { IsPlain: true } || !ScalarSyntax.TryParseNumber(s.Value, out var d))
                 {
                     var hint = s is { IsPlain: false } && ScalarSyntax.IsNumber(s.Value) ? "; remove the quotes: quoted values are strings" : string.Empty;
-                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects a number (or a percentage such as 5%), got {Got()}{hint}");
+                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects a number (or a percentage such as 5%), got {Got()}{hint}");
                     return null;
                 }
 
                 if (double.IsInfinity(d) || double.IsNaN(d))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, node.Span, $"{label} is too large to be a double, got {s.Value}");
+                    Report(SpecDescriptors.OutOfRange, node.Span, label, "a number that fits in a double", s.Value, OptionFix(option));
                     return null;
                 }
 
@@ -833,7 +835,7 @@ internal sealed partial class SpecBinder
             case OptionValueKind.Boolean:
                 if (s is not { IsBoolean: true })
                 {
-                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects true or false, got {Got()}");
+                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects true or false, got {Got()}");
                     return null;
                 }
 
@@ -842,7 +844,7 @@ internal sealed partial class SpecBinder
             case OptionValueKind.String:
                 if (s is null || s.IsNull)
                 {
-                    Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects a string, got {Got()}");
+                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects a string, got {Got()}");
                     return null;
                 }
 
@@ -854,7 +856,7 @@ internal sealed partial class SpecBinder
                 if (member is null)
                 {
                     var suggestion = s is null ? string.Empty : DidYouMean(s.Value, option.EnumMembers.Select(m => (m.Name, m.Name)));
-                    Report(SpecDiagnosticIds.UnknownComponent, node.Span,
+                    Report(SpecDescriptors.UnknownComponent, node.Span,
                         $"{label} expects {option.Expected}, got {Got()}.{suggestion}");
                     return null;
                 }
@@ -866,7 +868,7 @@ internal sealed partial class SpecBinder
                 return BindStepCount(option, node);
 
             default:
-                Report(SpecDiagnosticIds.WrongType, node.Span,
+                Report(SpecDescriptors.WrongType, node.Span,
                     $"{label} cannot be set from YAML: its type {option.CSharpType} is not one the spec language writes (integer, number, boolean, string, enum)");
                 return null;
         }
@@ -879,9 +881,13 @@ internal sealed partial class SpecBinder
             return true;
         }
 
-        Report(SpecDiagnosticIds.OutOfRange, node.Span, $"'{option.Key}' must be {range.Describe()}, got {text}; set it to a value {range.Describe()}");
+        Report(SpecDescriptors.OutOfRange, node.Span, $"'{option.Key}'", range.Describe(), text, $"; set it to a value {range.Describe()}");
         return false;
     }
+
+    /// <summary>The fix for a value that does not fit its type: the option's range when it has one.</summary>
+    private static string OptionFix(ComponentOption option)
+        => option.Range is { } range ? $"; use a value {range.Describe()}" : "; use a value in that range";
 
     private static IEnumerable<string> Aliases(string key) => OptionAliases.TryGetValue(key, out var a) ? a : Array.Empty<string>();
 

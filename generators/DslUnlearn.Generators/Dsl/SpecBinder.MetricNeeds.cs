@@ -24,7 +24,7 @@ internal sealed partial class SpecBinder
             {
                 if ((metric.Needs & need) != 0 && (provided & need) == 0 && reported.Add((metric.Name + "@" + span.StartOffset, need)))
                 {
-                    Report(SpecDiagnosticIds.MetricInputMissing, span, MetricNeedsText.For(metric.Name, need));
+                    Report(SpecDescriptors.MetricInputMissing, span, MetricNeedsText.For(metric.Name, need));
                     ok = false;
                 }
             }

@@ -8,14 +8,14 @@ internal sealed partial class SpecBinder
     {
         if (node is not YamlScalar s || s.IsNull || s.IsBoolean)
         {
-            Report(SpecDiagnosticIds.WrongType, node.Span, $"'{option.Key}' expects {option.Expected}, got {node.Describe()}");
+            Report(SpecDescriptors.WrongType, node.Span, $"'{option.Key}' expects {option.Expected}, got {node.Describe()}");
             return null;
         }
 
-        var value = StepCountSyntax.Parse(s.Value, option.AllowsPercent, option.Min, option.MinExclusive, option.Max, out var id, out var error);
+        var value = StepCountSyntax.Parse(s.Value, option.AllowsPercent, option.Min, option.MinExclusive, option.Max, out var error);
         if (value is null)
         {
-            Report(id, node.Span, $"'{option.Key}' {error}");
+            Report(error!.Descriptor, node.Span, error.Arguments($"'{option.Key}'"));
             return null;
         }
 
@@ -31,10 +31,10 @@ internal sealed partial class SpecBinder
         }
 
         var range = key.Range;
-        var value = StepCountSyntax.Parse(s.Value, allowPercent: true, range?.Min, range?.MinExclusive ?? false, range?.Max, out var id, out var error);
+        var value = StepCountSyntax.Parse(s.Value, allowPercent: true, range?.Min, range?.MinExclusive ?? false, range?.Max, out var error);
         if (value is null)
         {
-            Report(id, node.Span, $"{label} {error}");
+            Report(error!.Descriptor, node.Span, error.Arguments(label));
             return Bound.Failed(node.Span);
         }
 

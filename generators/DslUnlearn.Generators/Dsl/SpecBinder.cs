@@ -36,7 +36,7 @@ internal sealed partial class SpecBinder
     {
         if (root is null)
         {
-            Report(SpecDiagnosticIds.MissingRequired, SourceSpan.FileStart,
+            Report(SpecDescriptors.MissingRequired, SourceSpan.FileStart,
                 "the spec is empty: it needs at least 'experiment: <name>' (a lowercase name such as 'my-experiment')");
             return null;
         }
@@ -48,7 +48,7 @@ internal sealed partial class SpecBinder
 
         if (root is not YamlMapping map)
         {
-            Report(SpecDiagnosticIds.WrongType, root.Span,
+            Report(SpecDescriptors.WrongType, root.Span,
                 $"a spec must be a mapping at the top level (experiment:, data:, model:, ...), got {root.Describe()}");
             return null;
         }
@@ -110,7 +110,7 @@ internal sealed partial class SpecBinder
             var key = section.Find(entry.Key.Value);
             if (key is { Kind: SpecValueKind.Composition })
             {
-                Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                     $"'{key.Name}' is only valid at the top level of a spec; move it there");
                 failed = true;
             }
@@ -122,7 +122,7 @@ internal sealed partial class SpecBinder
             else if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
             {
                 var kind = discriminatorKey!.Components?.Kind ?? discriminatorKey.Name;
-                Report(SpecDiagnosticIds.UnknownKey, entry.Key.Span,
+                Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                     $"'{key.Name}' is not an option of {kind} '{discriminator}' (only of {kind}{(only.Count > 1 ? "s" : "")} {string.Join(", ", only.Select(o => $"'{o}'"))}). " +
                     $"Valid keys for {kind} '{discriminator}': {string.Join(", ", section.UserKeys(discriminator).Select(k => k.Name))}");
                 failed = true;
@@ -145,8 +145,7 @@ internal sealed partial class SpecBinder
             {
                 if (entries.TryGetValue(other, out var clash))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, clash.Key.Span,
-                        $"'{other}' cannot be set together with '{key.Name}' in {section.DisplayName} ({key.Help}); remove '{other}'");
+                    Report(SpecDescriptors.ConflictingKeys, clash.Key.Span, other, key.Name, section.DisplayName, key.Help);
                     failed = true;
                 }
             }
@@ -177,7 +176,7 @@ internal sealed partial class SpecBinder
             {
                 var at = check.ReportAt.Select(k => values.TryGetValue(k, out var v) ? v : null)
                     .FirstOrDefault(v => v is { Explicit: true });
-                Report(SpecDiagnosticIds.OutOfRange, at?.Span ?? ownerSpan, message);
+                Report(SpecDescriptors.KeyRule, at?.Span ?? ownerSpan, message);
                 failed = true;
             }
         }
@@ -216,7 +215,7 @@ internal sealed partial class SpecBinder
         {
             if (key.Required)
             {
-                Report(SpecDiagnosticIds.MissingRequired, ownerSpan,
+                Report(SpecDescriptors.MissingRequired, ownerSpan,
                     $"missing required key '{key.Name}' in {section.DisplayName}; add '{key.Name}: {Example(key)}'");
                 return Bound.Failed(ownerSpan);
             }
@@ -241,12 +240,12 @@ internal sealed partial class SpecBinder
             var span = empty.Span.StartOffset == empty.Span.EndOffset ? entry.Key.Span : empty.Span;
             if (key.Required)
             {
-                Report(SpecDiagnosticIds.MissingRequired, span,
+                Report(SpecDescriptors.MissingRequired, span,
                     $"'{key.Name}' has no value but is required; write '{key.Name}: {Example(key)}'");
             }
             else
             {
-                Report(SpecDiagnosticIds.WrongType, span,
+                Report(SpecDescriptors.WrongType, span,
                     $"'{key.Name}' expects {key.Expected}, got null; write a value or remove the key to use the default{DefaultNote(key)}");
             }
 
@@ -301,8 +300,8 @@ internal sealed partial class SpecBinder
 
                 if (!int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, node.Span,
-                        $"{label} must be a 32-bit integer ({int.MinValue}..{int.MaxValue}), got {s.Value}; use a value {key.Range?.Describe() ?? "in that range"}{DefaultNote(key)}");
+                    Report(SpecDescriptors.OutOfRange, node.Span, label, $"a 32-bit integer ({int.MinValue}..{int.MaxValue})", s.Value,
+                        $"; use a value {key.Range?.Describe() ?? "in that range"}{DefaultNote(key)}");
                     return Bound.Failed(node.Span);
                 }
 
@@ -318,8 +317,8 @@ internal sealed partial class SpecBinder
 
                 if (double.IsInfinity(value) || double.IsNaN(value))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, node.Span,
-                        $"{label} is too large to be a double, got {s.Value}; use a value {key.Range?.Describe() ?? "of reasonable size"}{DefaultNote(key)}");
+                    Report(SpecDescriptors.OutOfRange, node.Span, label, "a number that fits in a double", s.Value,
+                        $"; use a value {key.Range?.Describe() ?? "of reasonable size"}{DefaultNote(key)}");
                     return Bound.Failed(node.Span);
                 }
 
@@ -337,8 +336,7 @@ internal sealed partial class SpecBinder
                 {
                     var slug = Slugify(s.Value);
                     var example = Regex.IsMatch(slug, pattern, RegexOptions.CultureInvariant) ? $", e.g. '{slug}'" : string.Empty;
-                    Report(SpecDiagnosticIds.OutOfRange, node.Span,
-                        $"{label} value '{s.Value}' is not valid: use {key.PatternHelp ?? "a value"} (pattern {pattern}){example}");
+                    Report(SpecDescriptors.PatternMismatch, node.Span, label, s.Value, key.PatternHelp ?? "a value", pattern, example);
                     return Bound.Failed(node.Span);
                 }
 
@@ -357,7 +355,7 @@ internal sealed partial class SpecBinder
                 {
                     var suggestion = DidYouMean(s.Value,
                         set.Members.SelectMany(m => new[] { (m.Name, m.Name) }.Concat(m.Aliases.Select(a => (a, m.Name)))));
-                    Report(SpecDiagnosticIds.UnknownComponent, node.Span,
+                    Report(SpecDescriptors.UnknownComponent, node.Span,
                         $"unknown {set.Kind} '{s.Value}'.{suggestion} Valid {set.Kind}s: {set.ValidNames}");
                     return Bound.Failed(node.Span);
                 }
@@ -410,7 +408,7 @@ internal sealed partial class SpecBinder
         if (key.NonEmpty && seq.Items.Count == 0)
         {
             var choices = key.Item?.Components is { } set ? $"; list at least one of: {set.ValidNames}" : string.Empty;
-            Report(SpecDiagnosticIds.OutOfRange, node.Span, $"{label} must not be empty{choices}{DefaultNote(key)}");
+            Report(SpecDescriptors.EmptyList, node.Span, label, choices, DefaultNote(key));
             failed = true;
         }
 
@@ -429,7 +427,7 @@ internal sealed partial class SpecBinder
 
                 if (item is not YamlMapping map)
                 {
-                    Report(SpecDiagnosticIds.WrongType, item.Span,
+                    Report(SpecDescriptors.WrongType, item.Span,
                         $"each item of {label} expects a mapping (e.g. '- {(section.Keys.FirstOrDefault(k => k.Required) ?? section.Keys.First(k => k.IsUserKey)).Name}: ...'), got {item.Describe()}");
                     failed = true;
                     continue;
@@ -441,9 +439,7 @@ internal sealed partial class SpecBinder
                 {
                     if (seenNames.TryGetValue(name.Value, out var first))
                     {
-                        Report(SpecDiagnosticIds.OutOfRange, u.Span,
-                            $"two items of {label} are named '{name.Value}' (the other at line {first.StartLine}); " +
-                            $"names must be unique: give this one a distinct '{unique}:' such as '{name.Value}-2'");
+                        Report(SpecDescriptors.DuplicateItemName, u.Span, label, name.Value, Line(first), unique);
                         failed = true;
                     }
                     else
@@ -474,8 +470,7 @@ internal sealed partial class SpecBinder
                 var text = value is SpecEnum e ? e.Name : value.ToString();
                 if (key.Distinct && seenValues.TryGetValue(text, out var first))
                 {
-                    Report(SpecDiagnosticIds.OutOfRange, item.Span,
-                        $"'{text}' is listed twice in {label} (first at line {first.StartLine}, column {first.StartColumn}); list each value once");
+                    Report(SpecDescriptors.DuplicateValue, item.Span, $"'{text}'", label, $"line {Line(first)}, column {first.StartColumn.ToString(CultureInfo.InvariantCulture)}", "list each value once");
                     failed = true;
                     continue;
                 }
@@ -501,8 +496,7 @@ internal sealed partial class SpecBinder
             return true;
         }
 
-        Report(SpecDiagnosticIds.OutOfRange, node.Span,
-            $"{label} must be {range.Describe()}, got {text}; set it to a value {range.Describe()}{DefaultNote(key)}");
+        Report(SpecDescriptors.OutOfRange, node.Span, label, range.Describe(), text, $"; set it to a value {range.Describe()}{DefaultNote(key)}");
         return false;
     }
 
@@ -511,8 +505,9 @@ internal sealed partial class SpecBinder
         if (node is YamlSequence && key.Kind is SpecValueKind.Integer or SpecValueKind.Number or SpecValueKind.String or SpecValueKind.Component or SpecValueKind.Path
             && !label.StartsWith("each item", StringComparison.Ordinal))
         {
-            Report(SpecDiagnosticIds.NotSweepable, node.Span,
-                $"{label} expects {key.Expected}, got a list: it cannot be swept (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items); give one value");
+            Report(SpecDescriptors.NotSweepable, node.Span, label,
+                $": it expects {key.Expected}, got a list (sweeps apply to seed, to numbers and names from a fixed list in data, model and finetune, and to the options of 'unlearn' and 'attacks' items)",
+                "give one value");
             return Bound.Failed(node.Span);
         }
 
@@ -537,7 +532,7 @@ internal sealed partial class SpecBinder
             hint = "; start each item with '- '";
         }
 
-        Report(SpecDiagnosticIds.WrongType, node.Span, $"{label} expects {key.Expected}, got {node.Describe()}{hint}");
+        Report(SpecDescriptors.WrongType, node.Span, $"{label} expects {key.Expected}, got {node.Describe()}{hint}");
         return Bound.Failed(node.Span);
     }
 
@@ -550,7 +545,7 @@ internal sealed partial class SpecBinder
             ? $" for {discriminatorKey.Components?.Kind ?? discriminatorKey.Name} '{discriminator}'"
             : string.Empty;
         var name = keyNode.IsPlain || keyNode.Value.Length > 0 ? keyNode.Value : "\"\"";
-        Report(SpecDiagnosticIds.UnknownKey, keyNode.Span,
+        Report(SpecDescriptors.UnknownKey, keyNode.Span,
             $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys{scope}: {string.Join(", ", valid.Select(k => k.Name))}");
     }
 
@@ -631,7 +626,10 @@ internal sealed partial class SpecBinder
         return slug.Length > 0 && slug[0] is >= 'a' and <= 'z' ? slug : "exp-" + slug;
     }
 
-    private void Report(string id, SourceSpan span, string message) => _diagnostics.Add(SpecDiagnostic.Create(id, _path, span, message));
+    /// <summary>A line number for a message argument.</summary>
+    private static string Line(SourceSpan span) => span.StartLine.ToString(CultureInfo.InvariantCulture);
+
+    private void Report(SpecDescriptor descriptor, SourceSpan span, params string[] arguments) => _diagnostics.Add(SpecDiagnostic.Create(descriptor, _path, span, arguments));
 
     private sealed class Bound
     {

@@ -35,7 +35,7 @@ internal static class SpecCompiler
         {
             if (text is null)
             {
-                diagnostics.Add(SpecDiagnostic.Create(SpecDiagnosticIds.SyntaxError, path, SourceSpan.FileStart,
+                diagnostics.Add(SpecDiagnostic.Create(SpecDescriptors.SyntaxError, path, SourceSpan.FileStart,
                     "the spec file could not be read"));
             }
             else
@@ -50,7 +50,7 @@ internal static class SpecCompiler
         catch (Exception ex)
         {
             model = null;
-            diagnostics.Add(SpecDiagnostic.Create(SpecDiagnosticIds.InternalError, path, SourceSpan.FileStart,
+            diagnostics.Add(SpecDiagnostic.Create(SpecDescriptors.InternalError, path, SourceSpan.FileStart,
                 $"internal error in the DslUnlearn spec compiler ({ex.GetType().Name}: {ex.Message}); please report it with this file"));
         }
 
@@ -93,7 +93,7 @@ internal static class SpecCompiler
 
             if (message is not null)
             {
-                diagnostics.Add(SpecDiagnostic.Create(SpecDiagnosticIds.DuplicateExperiment, model.NameLocation.FilePath,
+                diagnostics.Add(SpecDiagnostic.Create(SpecDescriptors.DuplicateExperiment, model.NameLocation.FilePath,
                     model.NameLocation.Span, message));
                 continue;
             }

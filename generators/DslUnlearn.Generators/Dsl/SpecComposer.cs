@@ -42,7 +42,7 @@ internal sealed class SpecComposer
         var vars = Find(merged, VarsKey);
         if (vars is not null && vars.Value is not YamlMapping && !IsNull(vars.Value))
         {
-            Report(SpecDiagnosticIds.WrongType, vars.Value.Span, $"'vars' expects a mapping of names to values (e.g. 'vars: {{ lr: 1e-4 }}'), got {vars.Value.Describe()}");
+            Report(SpecDescriptors.WrongType, vars.Value.Span, $"'vars' expects a mapping of names to values (e.g. 'vars: {{ lr: 1e-4 }}'), got {vars.Value.Describe()}");
         }
 
         var fragments = Find(merged, FragmentsKey);
@@ -56,14 +56,14 @@ internal sealed class SpecComposer
                 }
                 else
                 {
-                    Report(SpecDiagnosticIds.WrongType, entry.Value.Span,
+                    Report(SpecDescriptors.WrongType, entry.Value.Span,
                         $"fragment '{entry.Key.Value}' expects a mapping of keys (merged where 'use: {entry.Key.Value}' is written), got {entry.Value.Describe()}");
                 }
             }
         }
         else if (fragments is not null && !IsNull(fragments.Value))
         {
-            Report(SpecDiagnosticIds.WrongType, fragments.Value.Span, $"'fragments' expects a mapping of names to mappings, got {fragments.Value.Describe()}");
+            Report(SpecDescriptors.WrongType, fragments.Value.Span, $"'fragments' expects a mapping of names to mappings, got {fragments.Value.Describe()}");
         }
 
         var body = Without(merged, ExtendsKey, VarsKey, FragmentsKey);
@@ -99,7 +99,7 @@ internal sealed class SpecComposer
             case YamlInvalid:
                 break;
             default:
-                Report(SpecDiagnosticIds.WrongType, extends.Value.Span,
+                Report(SpecDescriptors.WrongType, extends.Value.Span,
                     $"'extends' expects a spec file (e.g. 'extends: base/tiny.yaml') or a list of them, got {extends.Value.Describe()}");
                 break;
         }
@@ -111,21 +111,21 @@ internal sealed class SpecComposer
             if (chain.Contains(full, StringComparer.Ordinal))
             {
                 var cycle = chain.Skip(chain.IndexOf(full)).Concat(new[] { full }).Select(Display);
-                Report(SpecDiagnosticIds.ExtendsProblem, target.Span,
+                Report(SpecDescriptors.ExtendsProblem, target.Span,
                     $"extends cycle: {string.Join(" -> ", cycle)}; a spec cannot extend itself, directly or through its bases: remove one of these extends");
                 continue;
             }
 
             if (chain.Count > 16)
             {
-                Report(SpecDiagnosticIds.ExtendsProblem, target.Span, "extends chain is deeper than 16 files; flatten it");
+                Report(SpecDescriptors.ExtendsProblem, target.Span, "extends chain is deeper than 16 files; flatten it");
                 continue;
             }
 
             var text = _context.ReadFile(full);
             if (text is null)
             {
-                Report(SpecDiagnosticIds.ExtendsProblem, target.Span,
+                Report(SpecDescriptors.ExtendsProblem, target.Span,
                     $"extends: file '{target.Value}' not found (looked for {Display(full)}); the path is relative to this file and must name a .yaml file of the experiments project, e.g. 'base/tiny.yaml'");
                 continue;
             }
@@ -140,7 +140,7 @@ internal sealed class SpecComposer
             {
                 if (root is not null)
                 {
-                    Report(SpecDiagnosticIds.ExtendsProblem, target.Span, $"extends: '{target.Value}' must hold a mapping (keys such as model:, finetune:), got {root.Describe()}");
+                    Report(SpecDescriptors.ExtendsProblem, target.Span, $"extends: '{target.Value}' must hold a mapping (keys such as model:, finetune:), got {root.Describe()}");
                 }
 
                 continue;
@@ -205,7 +205,7 @@ internal sealed class SpecComposer
                 };
                 if (names is null)
                 {
-                    Report(SpecDiagnosticIds.WrongType, use.Value.Span, $"'use' expects a fragment name or a list of names, got {use.Value.Describe()}");
+                    Report(SpecDescriptors.WrongType, use.Value.Span, $"'use' expects a fragment name or a list of names, got {use.Value.Describe()}");
                     return children;
                 }
 
@@ -216,7 +216,7 @@ internal sealed class SpecComposer
                     {
                         var known = _fragments.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
                         var suggestion = SpecBinder.DidYouMean(name.Value, known.Select(k => (k, k)));
-                        Report(SpecDiagnosticIds.UnknownReference, name.Span,
+                        Report(SpecDescriptors.UnknownReference, name.Span,
                             $"unknown fragment '{name.Value}'.{suggestion} " +
                             (known.Count == 0 ? "No fragments are defined: define them under 'fragments:' at the top level of this spec or of a base it extends"
                                               : $"Defined fragments: {string.Join(", ", known)}"));
@@ -225,7 +225,7 @@ internal sealed class SpecComposer
 
                     if (stack.Contains(name.Value))
                     {
-                        Report(SpecDiagnosticIds.UnknownReference, name.Span,
+                        Report(SpecDescriptors.UnknownReference, name.Span,
                             $"fragment cycle: {string.Join(" -> ", stack.Concat(new[] { name.Value }))}; a fragment cannot use itself");
                         continue;
                     }
@@ -285,7 +285,7 @@ internal sealed class SpecComposer
                 var close = text.IndexOf('}', i + 2);
                 if (close < 0)
                 {
-                    Report(SpecDiagnosticIds.UnknownReference, scalar.Span, $"unclosed reference in '{text}': write '${{section.key}}' (or '$${{' for a literal '${{')");
+                    Report(SpecDescriptors.UnknownReference, scalar.Span, $"unclosed reference in '{text}': write '${{section.key}}' (or '$${{' for a literal '${{')");
                     return new YamlInvalid(scalar.Span);
                 }
 
@@ -340,7 +340,7 @@ internal sealed class SpecComposer
 
             if (target is not YamlScalar s)
             {
-                Report(SpecDiagnosticIds.UnknownReference, scalar.Span,
+                Report(SpecDescriptors.UnknownReference, scalar.Span,
                     $"'${{{part}}}' is a {target.Describe()} and cannot be part of a string; reference it alone ('key: ${{{part}}}')");
                 return new YamlInvalid(scalar.Span);
             }
@@ -356,7 +356,7 @@ internal sealed class SpecComposer
     {
         if (stack.Contains(reference) || stack.Count > MaxReferenceDepth)
         {
-            Report(SpecDiagnosticIds.UnknownReference, at.Span,
+            Report(SpecDescriptors.UnknownReference, at.Span,
                 $"reference cycle: {string.Join(" -> ", stack.Concat(new[] { reference }).Select(r => "${" + r + "}"))}; a value cannot refer to itself");
             return null;
         }
@@ -376,7 +376,7 @@ internal sealed class SpecComposer
                     if (entry is null)
                     {
                         var suggestion = SpecBinder.DidYouMean(segment, map.Entries.Select(e => (e.Key.Value, e.Key.Value)));
-                        Report(SpecDiagnosticIds.UnknownReference, at.Span,
+                        Report(SpecDescriptors.UnknownReference, at.Span,
                             $"unknown reference '${{{reference}}}': {where} has no key '{segment}'.{suggestion} Keys there: {string.Join(", ", map.Entries.Select(e => e.Key.Value))}; {Note}");
                         return null;
                     }
@@ -389,7 +389,7 @@ internal sealed class SpecComposer
                 {
                     if (!int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= seq.Items.Count)
                     {
-                        Report(SpecDiagnosticIds.UnknownReference, at.Span,
+                        Report(SpecDescriptors.UnknownReference, at.Span,
                             $"unknown reference '${{{reference}}}': {where} is a list of {seq.Items.Count} items; use an index 0..{seq.Items.Count - 1}");
                         return null;
                     }
@@ -399,7 +399,7 @@ internal sealed class SpecComposer
                 }
 
                 default:
-                    Report(SpecDiagnosticIds.UnknownReference, at.Span,
+                    Report(SpecDescriptors.UnknownReference, at.Span,
                         $"unknown reference '${{{reference}}}': {where} is a {node?.Describe() ?? "missing value"}, it has no key '{segment}'; {Note}");
                     return null;
             }
@@ -420,5 +420,5 @@ internal sealed class SpecComposer
     private static YamlMapping Without(YamlMapping map, params string[] keys)
         => new(map.Entries.Where(e => !keys.Contains(e.Key.Value)).ToList(), map.Span);
 
-    private void Report(string id, SourceSpan span, string message) => _diagnostics.Add(SpecDiagnostic.Create(id, _path, span, message));
+    private void Report(SpecDescriptor descriptor, SourceSpan span, params string[] arguments) => _diagnostics.Add(SpecDiagnostic.Create(descriptor, _path, span, arguments));
 }

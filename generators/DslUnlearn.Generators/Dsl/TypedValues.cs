@@ -54,17 +54,16 @@ internal static class StepCountSyntax
     /// <summary>
     /// Parses and checks <paramref name="text"/> against the option's range (<paramref name="min"/> applies to steps:
     /// a minimum above 0 makes 0 epochs and 0% invalid; <paramref name="max"/> applies to steps). Returns null with
-    /// (<paramref name="errorId"/>, <paramref name="error"/>) set when the text is not a valid step count.
+    /// <paramref name="error"/> set when the text is not a valid step count.
     /// </summary>
     public static StepCountValue? Parse(string text, bool allowPercent, double? min, bool minExclusive, double? max,
-        out string errorId, out string error)
+        out StepCountError? error)
     {
-        errorId = SpecDiagnosticIds.WrongType;
-        error = string.Empty;
+        error = null;
         var m = Shape.Match(text);
         if (!m.Success)
         {
-            error = $"expects {Expected(allowPercent)}, got '{text}'";
+            error = StepCountError.WrongShape($"expects {Expected(allowPercent)}, got '{text}'");
             return null;
         }
 
@@ -79,7 +78,7 @@ internal static class StepCountSyntax
         {
             if (!allowPercent)
             {
-                error = $"cannot be a percentage ('{text}'): it is the length of the run that percentages refer to; give steps or epochs (\"2 epochs\")";
+                error = StepCountError.WrongShape($"cannot be a percentage ('{text}'): it is the length of the run that percentages refer to; give steps or epochs (\"2 epochs\")");
                 return null;
             }
 
@@ -92,17 +91,16 @@ internal static class StepCountSyntax
             if (found < 0)
             {
                 var suggestion = SpecBinder.DidYouMean(unitText, Units.Select(u => (u.Name, u.Unit == StepCountUnit.Steps ? "steps" : "epochs")));
-                error = $"has an unknown unit '{unitText}' in '{text}'.{suggestion} Units: steps, epochs" + (allowPercent ? ", or a percentage of the run's steps (10%)" : string.Empty);
+                error = StepCountError.WrongShape($"has an unknown unit '{unitText}' in '{text}'.{suggestion} Units: steps, epochs" + (allowPercent ? ", or a percentage of the run's steps (10%)" : string.Empty));
                 return null;
             }
 
             unit = Units[found].Unit;
         }
 
-        errorId = SpecDiagnosticIds.OutOfRange;
         if (double.IsNaN(number) || double.IsInfinity(number) || number < 0)
         {
-            error = $"must be 0 or more, got '{text}'";
+            error = StepCountError.OutOfRange($"0 or more", text);
             return null;
         }
 
@@ -112,20 +110,20 @@ internal static class StepCountSyntax
             case StepCountUnit.Steps:
                 if (number != Math.Floor(number))
                 {
-                    error = $"must be a whole number of steps, got '{text}'; round it, or give epochs (\"0.5 epoch\")";
+                    error = StepCountError.OutOfRange($"a whole number of steps", text, "; round it, or give epochs (\"0.5 epoch\")");
                     return null;
                 }
 
                 if (number > int.MaxValue)
                 {
-                    error = $"must be at most {int.MaxValue} steps, got '{text}'";
+                    error = StepCountError.OutOfRange($"at most {int.MaxValue} steps", text);
                     return null;
                 }
 
                 var range = new SpecRange(min, minExclusive, max);
                 if ((min is not null || max is not null) && !range.Contains(number))
                 {
-                    error = $"must be {range.Describe()} steps, got '{text}'";
+                    error = StepCountError.OutOfRange($"{range.Describe()} steps", text);
                     return null;
                 }
 
@@ -134,13 +132,13 @@ internal static class StepCountSyntax
             case StepCountUnit.Epochs:
                 if (positive && number == 0)
                 {
-                    error = $"must be more than 0 epochs, got '{text}'";
+                    error = StepCountError.OutOfRange($"more than 0 epochs", text);
                     return null;
                 }
 
                 if (number > MaxEpochs)
                 {
-                    error = $"must be at most {MaxEpochs.ToString("0", CultureInfo.InvariantCulture)} epochs, got '{text}'";
+                    error = StepCountError.OutOfRange($"at most {MaxEpochs.ToString("0", CultureInfo.InvariantCulture)} epochs", text);
                     return null;
                 }
 
@@ -149,13 +147,13 @@ internal static class StepCountSyntax
             default:
                 if (number > 1)
                 {
-                    error = $"must be at most 100% of the run's steps, got '{text}'";
+                    error = StepCountError.OutOfRange($"at most 100% of the run's steps", text);
                     return null;
                 }
 
                 if (positive && number == 0)
                 {
-                    error = $"must be more than 0%, got '{text}'";
+                    error = StepCountError.OutOfRange($"more than 0%", text);
                     return null;
                 }
 
@@ -179,4 +177,21 @@ internal static class StepCountSyntax
             new SpecNumber(value.Value), new SpecEnum(RuntimeUnitGlobal, member, ComponentCatalog.SnakeCase(member)),
         }.ToEquatableArray());
     }
+}
+
+/// <summary>Why a step count is invalid: a wrong shape (DSLU0004) or a value out of range (DSLU0005).</summary>
+internal sealed record StepCountError(SpecDescriptor Descriptor, string Requirement, string Text, string Fix)
+{
+    public static StepCountError WrongShape(string predicate) => new(SpecDescriptors.WrongType, predicate, string.Empty, string.Empty);
+
+    public static StepCountError OutOfRange(string requirement, string text, string fix = "")
+        => new(SpecDescriptors.OutOfRange, requirement, text, fix);
+
+    /// <summary>The descriptor's arguments for the key named <paramref name="label"/>.</summary>
+    public string[] Arguments(string label) => Descriptor == SpecDescriptors.WrongType
+        ? new[] { $"{label} {Requirement}" }
+        : new[] { label, Requirement, $"'{Text}'", Fix };
+
+    /// <summary>The message without the key's name ("must be a whole number of steps, got '2.5'; ...").</summary>
+    public override string ToString() => Descriptor.Format(Arguments(string.Empty)).TrimStart();
 }

@@ -64,7 +64,7 @@ internal sealed class YamlReader
             Next();
             if (_parser.Current is DocumentStart second)
             {
-                Report(SpecDiagnosticIds.SyntaxError, SpanOf(second),
+                Report(SpecDescriptors.SyntaxError, SpanOf(second),
                     "a spec file holds exactly one YAML document; remove the second document (after '---') or move it to its own file");
                 syntaxError = true;
                 return null;
@@ -80,14 +80,14 @@ internal sealed class YamlReader
         catch (YamlException ex)
         {
             var span = ex.Start.Equals(Mark.Empty) ? CurrentPosition() : SpanOf(ex.Start, ex.End);
-            Report(SpecDiagnosticIds.SyntaxError, span, "YAML syntax error: " + Clean(ex.InnerException is YamlException inner ? inner.Message : ex.Message));
+            Report(SpecDescriptors.SyntaxError, span, "YAML syntax error: " + Clean(ex.InnerException is YamlException inner ? inner.Message : ex.Message));
             syntaxError = true;
             return null;
         }
         catch (Exception ex)
         {
             // YamlDotNet throws plain InvalidOperationException for some malformed input (an unclosed '[' ...).
-            Report(SpecDiagnosticIds.SyntaxError, CurrentPosition(), "YAML syntax error: " + Clean(ex.Message));
+            Report(SpecDescriptors.SyntaxError, CurrentPosition(), "YAML syntax error: " + Clean(ex.Message));
             syntaxError = true;
             return null;
         }
@@ -97,7 +97,7 @@ internal sealed class YamlReader
     {
         if (depth > MaxDepth)
         {
-            Report(SpecDiagnosticIds.SyntaxError, _lastSpan, $"the YAML is nested more than {MaxDepth} levels deep");
+            Report(SpecDescriptors.SyntaxError, _lastSpan, $"the YAML is nested more than {MaxDepth} levels deep");
             throw new AbortException();
         }
 
@@ -113,7 +113,7 @@ internal sealed class YamlReader
 
             case AnchorAlias alias:
                 Next();
-                Report(SpecDiagnosticIds.SyntaxError, SpanOf(alias),
+                Report(SpecDescriptors.SyntaxError, SpanOf(alias),
                     $"YAML aliases (*{alias.Value}) are not supported in specs; write the value out");
                 return new YamlInvalid(SpanOf(alias));
 
@@ -144,7 +144,7 @@ internal sealed class YamlReader
                     {
                         if (keyNode is not YamlInvalid)
                         {
-                            Report(SpecDiagnosticIds.WrongType, keyNode.Span,
+                            Report(SpecDescriptors.WrongType, keyNode.Span,
                                 $"a key must be a plain name, got {keyNode.Describe()}");
                         }
 
@@ -153,7 +153,7 @@ internal sealed class YamlReader
 
                     if (seen.TryGetValue(key.Value, out var first))
                     {
-                        Report(SpecDiagnosticIds.DuplicateKey, key.Span,
+                        Report(SpecDescriptors.DuplicateKey, key.Span,
                             $"duplicate key '{key.Value}' (first defined at line {first.Span.StartLine}, column {first.Span.StartColumn}); " +
                             "a key may appear only once in a mapping, remove one of them");
                         continue;
@@ -209,8 +209,8 @@ internal sealed class YamlReader
         }
     }
 
-    private void Report(string id, SourceSpan span, string message)
-        => _diagnostics.Add(SpecDiagnostic.Create(id, _path, span, message));
+    private void Report(SpecDescriptor descriptor, SourceSpan span, params string[] arguments)
+        => _diagnostics.Add(SpecDiagnostic.Create(descriptor, _path, span, arguments));
 
     private SourceSpan SpanOf(ParsingEvent e) => SpanOf(e.Start, e.End);
 
