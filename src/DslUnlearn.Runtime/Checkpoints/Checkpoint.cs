@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DslUnlearn.IO;
 using DslUnlearn.Models;
-using DslUnlearn.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using DslUnlearn.Reporting;
+using DslUnlearn.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DslUnlearn.IO;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 
@@ -71,5 +72,5 @@ public static class EndToEndBench
     }
 
     public static void Save(EndToEndBenchResult result, string path)
-        => Reporting.AtomicFile.Write(path, s => JsonSerializer.Serialize(s, result, StageJson.Options));
+        => AtomicFile.Write(path, s => JsonSerializer.Serialize(s, result, StageJson.Options));
 }

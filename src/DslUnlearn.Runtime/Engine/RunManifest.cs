@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DslUnlearn.IO;
 
 namespace DslUnlearn.Engine;
 
@@ -79,7 +80,7 @@ public sealed record RunManifest
         return Directory.Exists(cells) ? Directory.EnumerateDirectories(cells).Order(StringComparer.Ordinal).Select(c => Path.Combine(c, FileName)) : [];
     }
 
-    public void Save(string path) => Reporting.AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, StageJson.Options));
+    public void Save(string path) => AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, StageJson.Options));
 }
 
 /// <summary>Host and build facts for the manifest.</summary>

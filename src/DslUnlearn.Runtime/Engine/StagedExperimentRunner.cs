@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DslUnlearn.Data;
+using DslUnlearn.IO;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;

@@ -1,39 +1,12 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DslUnlearn.Models;
+using DslUnlearn.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DslUnlearn.Engine;
-
-/// <summary>
-/// What a training loop (fine-tuning, unlearning) calls so that a killed run resumes bit-identically: the
-/// loop restores at start and reports after every optimizer step; the checkpointer decides when to save
-/// model weights, optimizer state, torch's RNG state and the loop's own state (sampler RNG state and cursor,
-/// running sums, logs), which the loop hands over as JSON.
-/// </summary>
-public interface ITrainingCheckpointer
-{
-    /// <summary>Restores the newest valid checkpoint into <paramref name="module"/> and <paramref name="optimizer"/>;
-    /// returns the loop state saved with it, or null to start from step 0.</summary>
-    JsonObject? Restore(nn.Module module, OptimizerHelper optimizer);
-
-    /// <summary>Called after each optimizer step (<paramref name="completedSteps"/> counts from 1).</summary>
-    void AfterStep(int completedSteps, int totalSteps, ICausalLM model, OptimizerHelper optimizer, Func<JsonObject> loopState);
-}
-
-/// <summary>Exact JSON encodings for loop state (doubles by their bits, so NaN and -0 survive).</summary>
-public static class LoopState
-{
-    public static JsonNode Bits(double d) => JsonValue.Create(BitConverter.DoubleToInt64Bits(d).ToString("X16", CultureInfo.InvariantCulture));
-    public static double Double(JsonNode? n) => BitConverter.Int64BitsToDouble(long.Parse(n!.GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-    public static JsonNode U64(ulong v) => JsonValue.Create(v.ToString("X16", CultureInfo.InvariantCulture));
-    public static ulong U64(JsonNode? n) => ulong.Parse(n!.GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-    public static JsonArray Ints(IEnumerable<int> v) => new(v.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
-    public static int[] Ints(JsonNode? n) => n!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
-}
 
 /// <summary>
 /// Checkpoints of one stage in <c>work/&lt;key&gt;/ckpt-&lt;step&gt;/</c>: model.bin (TorchSharp Module.save), optimizer.bin
@@ -112,35 +85,5 @@ public sealed class StoreCheckpointer(string workDirectory, string stage, int ev
         Saved++;
         foreach (var old in Directory.EnumerateDirectories(workDirectory, "ckpt-*").Where(d => string.CompareOrdinal(Path.GetFileName(d), Path.GetFileName(final)) < 0))
             ArtifactStore.TryDelete(old);
-    }
-}
-
-/// <summary>
-/// How model weights are written into artifacts. The default uses TorchSharp's own format; the Hugging Face
-/// safetensors writer (Checkpoints/) can replace it without touching the engine.
-/// </summary>
-public interface IModelArtifactFormat
-{
-    string FileName { get; }
-    void Save(nn.Module module, Stream stream);
-    void Load(nn.Module module, Stream stream);
-}
-
-/// <summary>TorchSharp's <c>Module.save</c>/<c>Module.load</c> (strict: every parameter must match).</summary>
-public sealed class TorchSharpModelFormat : IModelArtifactFormat
-{
-    public static readonly TorchSharpModelFormat Instance = new();
-    public string FileName => "model.bin";
-    public void Save(nn.Module module, Stream stream)
-    {
-        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true); // Module.save(Stream) would close the stream
-        module.save(w);
-        w.Flush();
-    }
-
-    public void Load(nn.Module module, Stream stream)
-    {
-        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        module.load(r, strict: true);
     }
 }

@@ -1,4 +1,4 @@
-namespace DslUnlearn.Reporting;
+namespace DslUnlearn.IO;
 
 /// <summary>Writes a file so readers see either the old or the complete new content, never a partial one.</summary>
 public static class AtomicFile

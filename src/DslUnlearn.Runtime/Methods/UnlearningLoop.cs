@@ -30,7 +30,7 @@ public static class UnlearningLoop
     public static IReadOnlyList<StepLog> Run(ICausalLM model, IUnlearningMethod method, IReadOnlyList<EncodedQa> forget,
         IReadOnlyList<EncodedQa> retain, ulong seed, Device device, IProgressSink progress, string stage, int padId,
         CancellationToken cancel = default, ITokenizer? tokenizer = null, Action<int, ICausalLM>? onCheckpoint = null,
-        Engine.ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null, bool cacheReference = true)
+        ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null, bool cacheReference = true)
     {
         var o = method.Options;
         o.Validate(MethodName(method));
@@ -64,7 +64,7 @@ public static class UnlearningLoop
                 forgetSampler = BatchSampler.Restore(forget, o.BatchSize, ReadSampler(saved["forget"]!));
                 retainSampler = BatchSampler.Restore(retain, o.BatchSize, ReadSampler(saved["retain"]!));
                 foreach (var e in saved["log"]!.AsArray())
-                    log.Add(new StepLog(e!["step"]!.GetValue<int>(), Engine.LoopState.Double(e["loss"]), Engine.LoopState.Double(e["forget_nll"]), Engine.LoopState.Double(e["retain_nll"])));
+                    log.Add(new StepLog(e!["step"]!.GetValue<int>(), LoopState.Double(e["loss"]), LoopState.Double(e["forget_nll"]), LoopState.Double(e["retain_nll"])));
                 mixed.MasterToCompute();
                 progress.StageAdvanced(stage, start, $"resumed at step {start}");
             }
@@ -94,8 +94,8 @@ public static class UnlearningLoop
                     ["retain"] = WriteSampler(retainSampler.Save()),
                     ["log"] = new System.Text.Json.Nodes.JsonArray(log.Select(l => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
                     {
-                        ["step"] = l.Step, ["loss"] = Engine.LoopState.Bits(l.Loss),
-                        ["forget_nll"] = Engine.LoopState.Bits(l.ForgetNll), ["retain_nll"] = Engine.LoopState.Bits(l.RetainNll),
+                        ["step"] = l.Step, ["loss"] = LoopState.Bits(l.Loss),
+                        ["forget_nll"] = LoopState.Bits(l.ForgetNll), ["retain_nll"] = LoopState.Bits(l.RetainNll),
                     }).ToArray()),
                 });
             }
@@ -175,11 +175,11 @@ public static class UnlearningLoop
 
     private static System.Text.Json.Nodes.JsonObject WriteSampler(BatchSampler.State s) => new()
     {
-        ["rng"] = Engine.LoopState.U64(s.Rng), ["order"] = Engine.LoopState.Ints(s.Order), ["cursor"] = s.Cursor,
+        ["rng"] = LoopState.U64(s.Rng), ["order"] = LoopState.Ints(s.Order), ["cursor"] = s.Cursor,
     };
 
     private static BatchSampler.State ReadSampler(System.Text.Json.Nodes.JsonNode n)
-        => new(Engine.LoopState.U64(n["rng"]), Engine.LoopState.Ints(n["order"]), n["cursor"]!.GetValue<int>());
+        => new(LoopState.U64(n["rng"]), LoopState.Ints(n["order"]), n["cursor"]!.GetValue<int>());
 
     /// <summary>
     /// A frozen copy of <paramref name="model"/>: same weights, no parameter requires grad, eval mode. The

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DslUnlearn.Data;
+using DslUnlearn.IO;
 using DslUnlearn.Pipeline;
 
 namespace DslUnlearn.Reporting;

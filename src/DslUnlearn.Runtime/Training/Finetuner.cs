@@ -17,7 +17,7 @@ public static class Finetuner
     /// 16-bit twin against <paramref name="model"/>'s float32 master weights (<see cref="Torch.MixedPrecision"/>).</param>
     public static double Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
         Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default,
-        Engine.ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
+        ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
     {
         var rng = new SplitMix64(seed);
         var sampler = new BatchSampler(rows, spec.BatchSize, rng);
@@ -38,10 +38,10 @@ public static class Finetuner
             step = saved["step"]!.GetValue<int>();
             startEpoch = saved["epoch"]!.GetValue<int>();
             skip = saved["batch_in_epoch"]!.GetValue<int>();
-            sum = Engine.LoopState.Double(saved["sum"]);
+            sum = LoopState.Double(saved["sum"]);
             batches = saved["batches"]!.GetValue<int>();
-            lastEpochLoss = Engine.LoopState.Double(saved["last_epoch_loss"]);
-            rng = new SplitMix64(Engine.LoopState.U64(saved["epoch_rng"]));
+            lastEpochLoss = LoopState.Double(saved["last_epoch_loss"]);
+            rng = new SplitMix64(LoopState.U64(saved["epoch_rng"]));
             sampler = new BatchSampler(rows, spec.BatchSize, rng);
             mixed.MasterToCompute();
             progress.StageAdvanced(stage, startEpoch, $"resumed at step {step}");
@@ -75,8 +75,8 @@ public static class Finetuner
                 int ba = batches;
                 checkpointer?.AfterStep(step, totalSteps, model, optimizer, () => new System.Text.Json.Nodes.JsonObject
                 {
-                    ["step"] = st, ["epoch"] = e, ["batch_in_epoch"] = b, ["epoch_rng"] = Engine.LoopState.U64(epochRng),
-                    ["sum"] = Engine.LoopState.Bits(su), ["batches"] = ba, ["last_epoch_loss"] = Engine.LoopState.Bits(le),
+                    ["step"] = st, ["epoch"] = e, ["batch_in_epoch"] = b, ["epoch_rng"] = LoopState.U64(epochRng),
+                    ["sum"] = LoopState.Bits(su), ["batches"] = ba, ["last_epoch_loss"] = LoopState.Bits(le),
                 });
             }
             lastEpochLoss = sum / batches;
@@ -95,7 +95,7 @@ public static class Finetuner
     /// <returns>Mean training loss of the last epoch.</returns>
     public static double TrainOracle(ICausalLM model, IReadOnlyList<EncodedQa> retain, FinetuneSpec spec, ulong seed,
         Device device, IProgressSink progress, int padId, string stage = "finetune oracle", CancellationToken cancel = default,
-        Engine.ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
+        ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
     {
         if (retain.Count == 0) throw new ArgumentException("The oracle model is fine-tuned on the retain split, and it is empty; give the data fewer forget authors.", nameof(retain));
         return Train(model, retain, spec, seed, device, progress, stage, padId, cancel, checkpointer, compute);

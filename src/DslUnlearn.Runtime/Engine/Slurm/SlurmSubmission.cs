@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DslUnlearn.Engine.Workers;
-using DslUnlearn.Reporting;
+using DslUnlearn.IO;
 
 namespace DslUnlearn.Engine.Slurm;
 

@@ -5,6 +5,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;
 

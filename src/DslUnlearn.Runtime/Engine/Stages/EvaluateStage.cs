@@ -5,6 +5,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using TorchSharp;
 using DslUnlearn.Specs;
+using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;
 

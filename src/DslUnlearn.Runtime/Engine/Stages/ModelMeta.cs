@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;
 

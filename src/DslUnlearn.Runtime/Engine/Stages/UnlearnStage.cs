@@ -4,6 +4,7 @@ using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;
 

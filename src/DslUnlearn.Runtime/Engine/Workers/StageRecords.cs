@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using DslUnlearn.Reporting;
+using DslUnlearn.IO;
 
 namespace DslUnlearn.Engine.Workers;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using DslUnlearn.IO;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Engine.Workers;
