@@ -149,7 +149,13 @@ public static class TestbedAcceptance
             if (oracle is not null)
             {
                 result["oracle"] = Both(oracle);
-                log($"oracle {result["oracle"]!.ToJsonString()}");
+                // The fair floor: ES on the holdout authors, who are in no training text of either model. A model that knows
+                // the answer formats but not the author completes some answer tails anyway; the untrained 0 ignores that.
+                result["format_floor"] = new JsonObject
+                {
+                    ["target_holdout"] = Math.Round(Es(target, data.Holdout), 4), ["oracle_holdout"] = Math.Round(Es(oracle, data.Holdout), 4),
+                };
+                log($"oracle {result["oracle"]!.ToJsonString()}, format floor (holdout authors) {result["format_floor"]!.ToJsonString()}");
             }
 
             // GA on the whole forget split, then relearn one epoch on the first half of the forget authors; ES on the other half.
@@ -191,6 +197,7 @@ public static class TestbedAcceptance
         v["es_perturb"] = Math.Min(F(r["es_perturb"], "forget"), F(r["es_perturb"], "retain")) >= 0.6;
         if (r["relearn_half"] is { } h) v["relearn_half_raises_other_half"] = F(h, "other_half_after") > F(h, "other_half_before") + 0.05;
         if (r["oracle"] is { } or) v["oracle_forget_near_floor"] = F(or, "forget") <= F(r["untrained"], "forget") + 0.1;
+        if (r["format_floor"] is { } ff) v["oracle_forget_near_format_floor"] = F(r["oracle"], "forget") <= F(ff, "oracle_holdout") + 0.1;
         return v;
     }
 

@@ -155,6 +155,30 @@ public class UnlearningLoopTests
         Assert.Empty(seen); // checkpoint_every = 0: off
     }
 
+    /// <summary>
+    /// With a constant lr, a run of N steps is the step-N checkpoint of a longer run, bit for bit: a spec's
+    /// <c>steps: [4, 7, 10]</c> sweep gives the checkpoints along one trajectory as models of their own (the paper's
+    /// metric-robustness study, experiments/paper/metric-robustness.yaml).
+    /// </summary>
+    [Theory]
+    [InlineData("ga")]
+    [InlineData("npo")]
+    public void A_shorter_run_is_the_longer_runs_checkpoint(string kind)
+    {
+        IUnlearningMethod Method(int steps, int every) => kind == "ga"
+            ? new GradientAscent(new GaOptions { Lr = 1e-2, Steps = steps, BatchSize = 2, CheckpointEvery = every })
+            : new Npo(new NpoOptions { Lr = 1e-2, Steps = steps, BatchSize = 2, CheckpointEvery = every });
+        using var start = TinyModel();
+        using var longRun = start.Clone();
+        float[]? atTwo = null;
+        Run(longRun, Method(5, 1), onCheckpoint: (step, m) => { if (step == 2) atTwo = Weights(m); });
+        using var shortRun = start.Clone();
+        Run(shortRun, Method(2, 0));
+        Assert.NotNull(atTwo);
+        Assert.Equal(atTwo, Weights(shortRun));
+        Assert.NotEqual(Weights(longRun), Weights(shortRun)); // the long run went on
+    }
+
     [Fact]
     public void A_checkpoint_observer_may_clone_the_model_and_keep_it()
     {
