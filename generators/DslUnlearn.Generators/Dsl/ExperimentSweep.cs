@@ -266,53 +266,18 @@ internal sealed partial class SpecBinder
 
         // Schema order; a zip group is one axis at the position of its first member.
         axes.Sort((a, b) => a.Order.CompareTo(b.Order));
-        var groups = new List<List<ExperimentAxis>>();
-        foreach (var axis in axes)
+        var grid = SweepGrid.Expand(axes, a => zipped.Contains(a.Key), a => a.Values.Items.Count, MaxCells, out var overflow);
+        if (grid is null)
         {
-            var group = zipped.Contains(axis.Key) ? groups.FirstOrDefault(g => zipped.Contains(g[0].Key)) : null;
-            if (group is null)
-            {
-                groups.Add(new List<ExperimentAxis> { axis });
-            }
-            else
-            {
-                group.Add(axis);
-            }
-        }
-
-        long count = 1;
-        foreach (var g in groups)
-        {
-            count *= g[0].Values.Items.Count;
-            if (count > MaxCells)
-            {
-                Report(SpecDescriptors.SweepTooLarge, g[0].KeyNode.Span, "experiment sweep", MaxCells.ToString(CultureInfo.InvariantCulture));
-                stripped = Neutral(stripped, axes);
-                return null;
-            }
+            Report(SpecDescriptors.SweepTooLarge, overflow!.KeyNode.Span, "experiment sweep", MaxCells.ToString(CultureInfo.InvariantCulture));
+            stripped = Neutral(stripped, axes);
+            return null;
         }
 
         var cells = new List<ExperimentCellMap>();
-        var choice = new int[groups.Count];
-        for (var n = 0; n < count; n++)
+        foreach (var grouped in grid)
         {
-            var rest = n;
-            for (var g = groups.Count - 1; g >= 0; g--)
-            {
-                var size = groups[g][0].Values.Items.Count;
-                choice[g] = rest % size;
-                rest /= size;
-            }
-
-            var picks = new List<(ExperimentAxis Axis, YamlScalar Value)>();
-            for (var g = 0; g < groups.Count; g++)
-            {
-                foreach (var axis in groups[g])
-                {
-                    picks.Add((axis, (YamlScalar)axis.Values.Items[choice[g]]));
-                }
-            }
-
+            var picks = grouped.Select(p => (p.Axis, Value: (YamlScalar)p.Axis.Values.Items[p.Index])).ToList();
             var id = string.Join(",", picks.OrderBy(p => p.Axis.Order).Select(p => $"{p.Axis.Key}={p.Value.Value}"));
             cells.Add(new ExperimentCellMap(id, WithValues(stripped, picks)));
         }

@@ -662,59 +662,25 @@ internal sealed partial class SpecBinder
         }
 
         // Grid over the axes (a zip group counts once), in the order the keys are written.
-        var groups = new List<List<int>>();
-        for (var i = 0; i < axes.Count; i++)
+        var grid = SweepGrid.Expand(axes, a => zip.Contains(a.Key), a => a.Values.Count, MaxCells, out var overflow);
+        if (grid is null)
         {
-            if (zip.Contains(axes[i].Key))
-            {
-                var existing = groups.FirstOrDefault(g => zip.Contains(axes[g[0]].Key));
-                if (existing is not null)
-                {
-                    existing.Add(i);
-                    continue;
-                }
-            }
-
-            groups.Add(new List<int> { i });
-        }
-
-        long count = 1;
-        foreach (var g in groups)
-        {
-            count *= axes[g[0]].Values.Count;
-            if (count > MaxCells)
-            {
-                Report(SpecDescriptors.SweepTooLarge, axes[g[0]].Span, "sweep", MaxCells.ToString(CultureInfo.InvariantCulture));
-                return null;
-            }
+            Report(SpecDescriptors.SweepTooLarge, overflow.Span, "sweep", MaxCells.ToString(CultureInfo.InvariantCulture));
+            return null;
         }
 
         var cells = new List<ComponentCell>();
-        var choice = new int[groups.Count];
-        for (var n = 0; n < count; n++)
+        foreach (var picks in grid)
         {
-            var rest = n;
-            for (var g = groups.Count - 1; g >= 0; g--)
-            {
-                var size = axes[groups[g][0]].Values.Count;
-                choice[g] = rest % size;
-                rest /= size;
-            }
-
             var values = set.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal);
-            var id = new List<string>();
-            for (var g = 0; g < groups.Count; g++)
+            foreach (var (axis, index) in picks)
             {
-                foreach (var a in groups[g])
-                {
-                    var (value, text) = axes[a].Values[choice[g]];
-                    values[axes[a].Key] = value;
-                    id.Add($"{axes[a].Key}={text}");
-                }
+                values[axis.Key] = axis.Values[index].Value;
             }
 
-            // Order the cell id as the keys are written (zip partners stay next to each other).
-            cells.Add(new ComponentCell(groups.Count == 0 ? null : string.Join(",", id), Construct(component, values)));
+            // The cell id in group order: the keys as written, zip partners next to each other.
+            var id = picks.Count == 0 ? null : string.Join(",", picks.Select(p => $"{p.Axis.Key}={p.Axis.Values[p.Index].Text}"));
+            cells.Add(new ComponentCell(id, Construct(component, values)));
         }
 
         return cells;
