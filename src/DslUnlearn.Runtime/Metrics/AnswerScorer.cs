@@ -39,37 +39,7 @@ public static class AnswerScorer
                 using var scope = torch.NewDisposeScope();
                 var part = rows.Skip(start).Take(batchSize).ToArray();
                 using var batch = TokenBatch.Collate(part, device, padId);
-                var logp = model.Logits(batch.InputIds).to_type(ScalarType.Float32).log_softmax(-1);
-                var target = batch.Labels.clamp_min(0);
-                float[] tok = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1).cpu().data<float>().ToArray();
-                long[] pred = logp.argmax(-1).cpu().data<long>().ToArray();
-                float[]? mu = null, var = null;
-                if (moments)
-                {
-                    var p = logp.exp();
-                    var m = (p * logp).sum(-1);
-                    var second = (p * logp * logp).sum(-1);
-                    mu = m.cpu().data<float>().ToArray();
-                    var = (second - m * m).cpu().data<float>().ToArray();
-                }
-                int width = (int)batch.InputIds.shape[1];
-                for (int r = 0; r < part.Length; r++)
-                {
-                    var row = part[r];
-                    int first = row.PromptLength - 1, n = row.AnswerLength + (includeEos ? 1 : 0), off = r * width + first;
-                    var lp = new double[n];
-                    var pr = new long[n];
-                    var ans = new long[n];
-                    double[]? rm = moments ? new double[n] : null, rv = moments ? new double[n] : null;
-                    for (int t = 0; t < n; t++)
-                    {
-                        lp[t] = tok[off + t];
-                        pr[t] = pred[off + t];
-                        ans[t] = row.Ids[row.PromptLength + t];
-                        if (moments) { rm![t] = mu![off + t]; rv![t] = var![off + t]; }
-                    }
-                    result[start + r] = new AnswerStats(lp, pr, ans, rm, rv);
-                }
+                FromLogits(model.Logits(batch.InputIds), batch.Labels, part, moments, includeEos, result, start);
             }
         }
         finally
@@ -79,9 +49,52 @@ public static class AnswerScorer
         return result;
     }
 
-    /// <summary>Scores <paramref name="examples"/> with the context's encoder (and <paramref name="model"/>, default the context's model).</summary>
+    /// <summary>The statistics of one collated batch's rows from its logits [rows, width, vocab] and shifted labels, written to
+    /// <paramref name="result"/>[start..]. Call inside a dispose scope (the intermediate tensors die with it).</summary>
+    internal static void FromLogits(Tensor logits, Tensor labels, IReadOnlyList<EncodedQa> part, bool moments, bool includeEos, AnswerStats[] result, int start)
+    {
+        var logp = logits.to_type(ScalarType.Float32).log_softmax(-1);
+        var target = labels.clamp_min(0);
+        float[] tok = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1).cpu().data<float>().ToArray();
+        long[] pred = logp.argmax(-1).cpu().data<long>().ToArray();
+        float[]? mu = null, var = null;
+        if (moments)
+        {
+            var p = logp.exp();
+            var m = (p * logp).sum(-1);
+            var second = (p * logp * logp).sum(-1);
+            mu = m.cpu().data<float>().ToArray();
+            var = (second - m * m).cpu().data<float>().ToArray();
+        }
+        int width = (int)logits.shape[1];
+        for (int r = 0; r < part.Count; r++)
+        {
+            var row = part[r];
+            int first = row.PromptLength - 1, n = row.AnswerLength + (includeEos ? 1 : 0), off = r * width + first;
+            var lp = new double[n];
+            var pr = new long[n];
+            var ans = new long[n];
+            double[]? rm = moments ? new double[n] : null, rv = moments ? new double[n] : null;
+            for (int t = 0; t < n; t++)
+            {
+                lp[t] = tok[off + t];
+                pr[t] = pred[off + t];
+                ans[t] = row.Ids[row.PromptLength + t];
+                if (moments) { rm![t] = mu![off + t]; rv![t] = var![off + t]; }
+            }
+            result[start + r] = new AnswerStats(lp, pr, ans, rm, rv);
+        }
+    }
+
+    /// <summary>Scores <paramref name="examples"/> with the context's encoder (and <paramref name="model"/>, default the context's model).
+    /// Within one evaluation pass the context's <see cref="MetricContext.Cache"/> answers rows that were scored before.</summary>
     public static AnswerStats[] Score(MetricContext c, IReadOnlyList<QaExample> examples, bool paraphrasedQuestion = false, bool moments = false, ICausalLM? model = null, bool includeEos = false)
-        => Score(model ?? c.Model, c.Encoder.EncodeAll(examples, paraphrasedQuestion), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId, moments, includeEos);
+    {
+        var rows = c.Encoder.EncodeAll(examples, paraphrasedQuestion);
+        return c.Cache is { } cache
+            ? cache.Stats(model ?? c.Model, rows, c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId, moments, includeEos)
+            : Score(model ?? c.Model, rows, c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId, moments, includeEos);
+    }
 
     /// <summary>Mean NLL of each example's answer replaced by <paramref name="answerOf"/> (paraphrased or perturbed answers).</summary>
     public static double[] MeanNll(MetricContext c, IReadOnlyList<QaExample> examples, Func<QaExample, string> answerOf, ICausalLM? model = null, bool includeEos = false)

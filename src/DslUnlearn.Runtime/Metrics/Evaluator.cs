@@ -32,4 +32,11 @@ public static class Evaluator
         if (wasTraining) module.train();
         return new Scores(es.ToArray(), em.ToArray());
     }
+
+    /// <summary>ES and EM of <paramref name="rows"/> on the context's model: from the context's evaluation cache when the
+    /// pass already scored these rows (es_exact and em share one forward pass, and nll too), else as above.</summary>
+    public static Scores Evaluate(MetricContext c, IReadOnlyList<EncodedQa> rows)
+        => c.Cache is { } cache
+            ? cache.EsEm(c.Model, rows, c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId)
+            : Evaluate(c.Model, rows, c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId);
 }

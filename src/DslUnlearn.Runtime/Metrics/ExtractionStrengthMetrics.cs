@@ -10,7 +10,7 @@ public sealed class EsExactMetric(NoOptions options) : IMetric
 {
     public NoOptions Options => options;
     public MetricResult Compute(MetricContext c)
-        => MetricResult.FromValues(Evaluator.Evaluate(c.Model, c.Encoder.EncodeAll(c.Inputs), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId).EsExact);
+        => MetricResult.FromValues(Evaluator.Evaluate(c, c.Encoder.EncodeAll(c.Inputs)).EsExact);
 }
 
 /// <summary>EM: exact memorization, the share of answer tokens the model predicts greedily.</summary>
@@ -19,5 +19,5 @@ public sealed class ExactMemorizationMetric(NoOptions options) : IMetric
 {
     public NoOptions Options => options;
     public MetricResult Compute(MetricContext c)
-        => MetricResult.FromValues(Evaluator.Evaluate(c.Model, c.Encoder.EncodeAll(c.Inputs), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId).Em);
+        => MetricResult.FromValues(Evaluator.Evaluate(c, c.Encoder.EncodeAll(c.Inputs)).Em);
 }

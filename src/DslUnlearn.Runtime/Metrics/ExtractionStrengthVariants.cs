@@ -12,7 +12,7 @@ public sealed class EsPerturbMetric(NoOptions options) : IMetric
 {
     public NoOptions Options => options;
     public MetricResult Compute(MetricContext c)
-        => MetricResult.FromValues(Evaluator.Evaluate(c.Model, c.Encoder.EncodeAll(c.Inputs, paraphrased: true), c.BatchSize, c.Device, c.Encoder.Tokenizer.PadId).EsExact);
+        => MetricResult.FromValues(Evaluator.Evaluate(c, c.Encoder.EncodeAll(c.Inputs, paraphrased: true)).EsExact);
 }
 
 /// <summary>
@@ -206,7 +206,7 @@ public sealed class EsSimilarMetric : IMetric
             int longest = Enumerable.Range(0, words.Length).Max(m => tok.Encode(" " + string.Join(' ', words[m..])).Length);
             budgets.AddRange(Enumerable.Repeat(longest + Options.ExtraTokens, words.Length));
         }
-        var outputs = Generations.Greedy(c.Model, prompts, budgets, tok.EosId, tok.PadId, c.BatchSize);
+        var outputs = Generations.Greedy(c, c.Model, prompts, budgets);
         var values = new double[inputs.Count];
         var decided = new bool[inputs.Count];
         for (int p = 0; p < prompts.Count; p++)

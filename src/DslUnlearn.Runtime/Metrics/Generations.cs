@@ -47,6 +47,16 @@ public static class Generations
     public static int[][] Greedy(ICausalLM model, IReadOnlyList<int[]> prompts, int maxNewTokens, int? eosId, int padId, int batchSize)
         => Greedy(model, prompts, Enumerable.Repeat(maxNewTokens, prompts.Count).ToArray(), eosId, padId, batchSize);
 
+    /// <summary>Greedy continuations with the context's tokenizer (EOS, pad) and batch size; within one evaluation pass the
+    /// context's <see cref="MetricContext.Cache"/> answers prompts generated before (ROUGE recall and F1, model_utility's ROUGE).</summary>
+    public static int[][] Greedy(MetricContext c, ICausalLM model, IReadOnlyList<int[]> prompts, IReadOnlyList<int> maxNewTokens)
+    {
+        var tok = c.Encoder.Tokenizer;
+        return c.Cache is { } cache
+            ? cache.Greedy(model, prompts, maxNewTokens, tok.EosId, tok.PadId, c.BatchSize)
+            : Greedy(model, prompts, maxNewTokens, tok.EosId, tok.PadId, c.BatchSize);
+    }
+
     /// <summary>The ROUGE budget: <paramref name="maxNewTokens"/> when positive, else the longest reference answer of
     /// <paramref name="examples"/> in tokens plus <see cref="AutoBudgetSlack"/>.</summary>
     public static int Budget(QaEncoder encoder, IReadOnlyList<QaExample> examples, int maxNewTokens)
@@ -58,7 +68,7 @@ public static class Generations
     {
         var tok = c.Encoder.Tokenizer;
         var prompts = examples.Select(e => PromptIds(c.Encoder, e, "", paraphrased: false)).ToArray();
-        var outputs = Greedy(model ?? c.Model, prompts, Budget(c.Encoder, examples, maxNewTokens), tok.EosId, tok.PadId, c.BatchSize);
+        var outputs = Greedy(c, model ?? c.Model, prompts, Enumerable.Repeat(Budget(c.Encoder, examples, maxNewTokens), prompts.Length).ToArray());
         return outputs.Select(o => tok.Decode(o).Trim()).ToArray();
     }
 

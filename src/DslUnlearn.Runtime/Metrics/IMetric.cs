@@ -39,6 +39,10 @@ public sealed record MetricContext(
         ICausalLM? reference = null, Func<QaExample, QaExample>? transform = null)
         => new(model, encoder, data.Split(split), Pipeline.SpecNames.Of(split), device, batchSize, reference, data.HoldoutOrNull, transform, data.Auxiliary);
 
+    /// <summary>What this evaluation pass computed before (teacher-forced scores, greedy continuations), shared by the
+    /// metrics of one pass over one model state; null computes everything afresh. See <see cref="EvaluationCache"/>.</summary>
+    public EvaluationCache? Cache { get; init; }
+
     /// <summary>The examples after the input transform, if any.</summary>
     public IReadOnlyList<QaExample> Inputs => Transform(Examples);
 

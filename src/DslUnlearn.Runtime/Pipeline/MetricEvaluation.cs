@@ -17,9 +17,10 @@ public static class MetricEvaluation
     public static List<MetricValues> Evaluate(IEnumerable<MetricSpec> metrics, Func<SplitKind, MetricContext> context)
     {
         var values = new List<MetricValues>();
+        var cache = new EvaluationCache(); // one pass, one model state: metrics share forward passes and generations
         foreach (var m in metrics)
             foreach (var split in m.Splits)
-                values.Add(MetricValues.From(m.Name, split, m.Metric.Compute(context(split))));
+                values.Add(MetricValues.From(m.Name, split, m.Metric.Compute(context(split) with { Cache = cache })));
         return values;
     }
 

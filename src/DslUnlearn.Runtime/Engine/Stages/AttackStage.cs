@@ -57,7 +57,7 @@ public static partial class StagedExperimentRunner
             Execute = ctx =>
             {
                 using var target = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
-                using var oracle = withOracle ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
+                using var oracle = withOracle && MetricsNeedOracle(p) ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
                 IAttack attack = a.Chain.Length == 1 ? a.Chain[0].Attack : new AttackChain(a.Chain.Select(s => s.Attack).ToList());
                 var result = attack.Apply(new AttackContext(target, p.Data, p.Encoder, p.Device, (ulong)spec.Seed + AttackSeedOffset, spec.Finetune.Lr));
                 try

@@ -48,6 +48,11 @@ public static partial class StagedExperimentRunner
     private static List<MetricValues> EvaluateMetrics(Prepared p, ICausalLM model, Func<QaExample, QaExample>? transform, ICausalLM? reference)
         => MetricEvaluation.Evaluate(p.Spec.Metrics, split => MetricContextFor(p, model, split, reference, transform));
 
+    /// <summary>Whether a metric of the spec reads the reference model (its <c>Needs</c> has Oracle: forget_quality, mia_reference,
+    /// privleak); the others never look at it, so evaluation and attack stages load the oracle only then (it stays their input).</summary>
+    private static bool MetricsNeedOracle(Prepared p)
+        => p.Spec.Metrics.Any(m => MetricNeedsCheck.NeedsOf(m.Metric).HasFlag(Components.MetricNeeds.Oracle));
+
     /// <summary>The options of every evaluation stage (attack stages add theirs): metrics and their versions, data, device, batch, eval.json format.</summary>
     private static JsonObject EvaluationOptions(Prepared p, JsonObject dataNode)
     {
@@ -72,7 +77,7 @@ public static partial class StagedExperimentRunner
             Execute = ctx =>
             {
                 using var model = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
-                using var oracle = withOracle ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
+                using var oracle = withOracle && MetricsNeedOracle(p) ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
                 var values = EvaluateMetrics(p, model, null, oracle);
                 progress.Message(MetricEvaluation.Describe(name, values));
                 new EvalArtifact(values).Write(ctx.Output);
