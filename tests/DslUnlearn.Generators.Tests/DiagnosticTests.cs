@@ -86,7 +86,7 @@ public sealed class DiagnosticTests
     {
         var d = Only(Run("experiment: t\nzzz: 1\n"), "DSLU0003@2,1");
         Assert.Equal(
-            "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, attacks, metrics, calibration, testbed, report, extends, vars, fragments, sweep",
+            "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, attacks, metrics, calibration, testbed, meta_eval, report, extends, vars, fragments, sweep",
             d.GetMessage());
     }
 

@@ -467,7 +467,7 @@ internal sealed partial class SpecBinder
                     continue;
                 }
 
-                var text = value is SpecEnum e ? e.Name : value.ToString();
+                var text = value is SpecEnum e ? e.Name : value is SpecInt n ? n.Value.ToString(CultureInfo.InvariantCulture) : value.ToString();
                 if (key.Distinct && seenValues.TryGetValue(text, out var first))
                 {
                     Report(SpecDescriptors.DuplicateValue, item.Span, $"'{text}'", label, $"line {Line(first)}, column {first.StartColumn.ToString(CultureInfo.InvariantCulture)}", "list each value once");
@@ -485,7 +485,7 @@ internal sealed partial class SpecBinder
             return Bound.Failed(node.Span);
         }
 
-        var elementType = key.Section?.CSharpType ?? key.Item?.Components?.EnumType ?? "string";
+        var elementType = key.Section?.CSharpType ?? key.Item?.Components?.EnumType ?? (key.Item?.Kind == SpecValueKind.Integer ? "int" : "string");
         return new Bound(new SpecList(elementType, items.ToEquatableArray()), node.Span, true);
     }
 

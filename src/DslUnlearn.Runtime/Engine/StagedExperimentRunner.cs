@@ -190,6 +190,7 @@ public static partial class StagedExperimentRunner
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
         RemoveKeyNeutralDefaults(resolved, spec);
         if (spec.Testbed is null) resolved.AsObject().Remove("testbed"); // likewise for specs off the biographies testbed
+        if (spec.MetaEval is null) resolved.AsObject().Remove("meta_eval"); // likewise for specs without faithfulness pools
         var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);

@@ -32,6 +32,8 @@ public sealed record ExperimentSpec
     public CalibrationSpec? Calibration { get; init; }
     /// <summary>The biographies testbed (data.source biographies), else null; see TestbedSpec.</summary>
     public TestbedSpec? Testbed { get; init; }
+    /// <summary>The meta-evaluation's extra model pools (faithfulness), else null; see MetaEvalSpec.</summary>
+    public MetaEvalSpec? MetaEval { get; init; }
     public required ReportSpec Report { get; init; }
     /// <summary>The experiment-level sweep cell (e.g. <c>seed=2,finetune.lr=3e-3</c>), or null when the spec sweeps nothing at the experiment level; see Pipeline/ExperimentCells.cs.</summary>
     public string? Cell { get; init; }
