@@ -88,10 +88,16 @@ public sealed class IdkBatchBuilder
     /// <summary>The builder for a step: needs the step's tokenizer and forget rows (set by <see cref="UnlearningLoop"/>).</summary>
     internal static TokenBatch ForStep(ref IdkBatchBuilder? cache, UnlearnStep step, string? answersFile, int seed, string method)
     {
-        var tokenizer = step.Tokenizer ?? throw new InvalidOperationException($"Method '{method}' replaces forget answers by \"I don't know\" answers and needs the tokenizer: pass tokenizer: to UnlearningLoop.Run.");
         var rows = step.ForgetRows ?? throw new InvalidOperationException($"Method '{method}' needs the forget rows of the step (UnlearnStep.ForgetRows); run it through UnlearningLoop.");
+        return ForRows(ref cache, step.Tokenizer, rows, step.StepIndex, step.Forget.InputIds.device, answersFile, seed, method);
+    }
+
+    /// <summary>The IdK batch of step <paramref name="stepIndex"/> for these forget rows (what <see cref="ForStep"/> builds).</summary>
+    internal static TokenBatch ForRows(ref IdkBatchBuilder? cache, ITokenizer? tokenizer, IReadOnlyList<EncodedQa> rows, int stepIndex, Device device, string? answersFile, int seed, string method)
+    {
+        if (tokenizer is null) throw new InvalidOperationException($"Method '{method}' replaces forget answers by \"I don't know\" answers and needs the tokenizer: pass tokenizer: to UnlearningLoop.Run.");
         if (cache is null || !ReferenceEquals(cache._tokenizer, tokenizer)) cache = new IdkBatchBuilder(tokenizer, IdkAnswers.Load(answersFile), (ulong)seed);
-        return cache.Build(rows, step.StepIndex, step.Forget.InputIds.device);
+        return cache.Build(rows, stepIndex, device);
     }
 }
 
@@ -183,6 +189,8 @@ public record DpoOptions : UnlearnOptions
 /// DPO with the IdK answer preferred and the real answer dispreferred, against the frozen original:
 /// mean over rows of -2/beta * logsigmoid(beta * ((log p_theta(idk) - log p_ref(idk)) - (log p_theta(y) - log p_ref(y)))),
 /// plus retain_weight * NLL(retain). The forget tricks apply to the real-answer (dispreferred) term.
+/// The reference enters only through its per-token NLL on the forget batch and on the IdK batch, so the loop
+/// precomputes both (<see cref="ReferenceLogProbs"/>) and trains without the reference model.
 /// </summary>
 [UnlearningMethod("dpo")]
 public sealed class Dpo(DpoOptions options) : IUnlearningMethod
@@ -192,13 +200,19 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
     public UnlearnOptions Options => options;
     public bool NeedsReference => true;
     public bool NeedsRetain => options.RetainWeight > 0;
+    bool IUnlearningMethod.ReferenceOnlyOnForget => true; // explicit: not a public property, so not in stage keys or the resolved spec
+
+    IEnumerable<TokenBatch> IUnlearningMethod.ReferenceBatches(IReadOnlyList<EncodedQa> forgetRows, int stepIndex, ITokenizer? tokenizer, Device device)
+        => [IdkBatchBuilder.ForRows(ref _builder, tokenizer, forgetRows, stepIndex, device, options.IdkAnswersFile, options.IdkSeed, "dpo")];
 
     public Tensor Loss(UnlearnStep step)
     {
         using var scope = torch.NewDisposeScope();
-        var reference = Losses.RequireReference(step, "dpo");
         using var idk = IdkBatchBuilder.ForStep(ref _builder, step, options.IdkAnswersFile, options.IdkSeed, "dpo");
-        var loss = PreferenceLoss(step.Model, reference, idk, step.Forget, options);
+        // From the precomputed table when the loop made one, else from the reference model (the same call, the same bits).
+        var wRef = step.ReferenceCache?.Find(idk, 1.0) ?? Losses.ReferenceTokens(Losses.RequireReference(step, "dpo"), idk);
+        var lRef = Losses.ReferenceForgetTokens(step, "dpo", options.ForgetTemperature);
+        var loss = PreferenceLoss(step.Model, idk, wRef, step.Forget, lRef, options);
         if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "dpo"));
         return loss.MoveToOuterDisposeScope();
     }
@@ -207,10 +221,18 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
     public static Tensor PreferenceLoss(Models.ICausalLM model, Models.ICausalLM reference, TokenBatch win, TokenBatch lose, DpoOptions options)
     {
         using var scope = torch.NewDisposeScope();
-        var w = Losses.PerToken(model.Logits(win.InputIds), win.Labels);
         var wRef = Losses.ReferenceTokens(reference, win);
-        var l = Losses.ForgetTokens(model, lose, options);
         var lRef = Losses.ReferenceTokens(reference, lose, options.ForgetTemperature);
+        return PreferenceLoss(model, win, wRef, lose, lRef, options).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same term given the reference's per-token NLL on <paramref name="win"/> (temperature 1) and on
+    /// <paramref name="lose"/> (the forget temperature).</summary>
+    public static Tensor PreferenceLoss(Models.ICausalLM model, TokenBatch win, TokenLosses wRef, TokenBatch lose, TokenLosses lRef, DpoOptions options)
+    {
+        using var scope = torch.NewDisposeScope();
+        var w = Losses.PerToken(model.Logits(win.InputIds), win.Labels);
+        var l = Losses.ForgetTokens(model, lose, options);
         var winRatio = w.SequenceLogProb() - wRef.SequenceLogProb();
         var loseRatio = l.SequenceLogProb() + (lRef.Nll * l.Mask).sum(1);
         return (-2.0 / options.Beta * nn.functional.logsigmoid(options.Beta * (winRatio - loseRatio)).mean()).MoveToOuterDisposeScope();
