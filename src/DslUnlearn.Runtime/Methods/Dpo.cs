@@ -25,6 +25,8 @@ public record DpoOptions : UnlearnOptions
 /// DPO with the IdK answer preferred and the real answer dispreferred, against the frozen original:
 /// mean over rows of -2/beta * logsigmoid(beta * ((log p_theta(idk) - log p_ref(idk)) - (log p_theta(y) - log p_ref(y)))),
 /// plus retain_weight * NLL(retain). The forget tricks apply to the real-answer (dispreferred) term.
+/// The reference enters only through its per-token NLL on the forget batch and on the IdK batch, so the loop
+/// precomputes both (<see cref="ReferenceLogProbs"/>) and trains without the reference model.
 /// </summary>
 [UnlearningMethod("dpo")]
 public sealed class Dpo(DpoOptions options) : IUnlearningMethod
@@ -34,13 +36,19 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
     public UnlearnOptions Options => options;
     public bool NeedsReference => true;
     public bool NeedsRetain => options.RetainWeight > 0;
+    bool IUnlearningMethod.ReferenceOnlyOnForget => true; // explicit: not a public property, so not in stage keys or the resolved spec
+
+    IEnumerable<TokenBatch> IUnlearningMethod.ReferenceBatches(IReadOnlyList<EncodedQa> forgetRows, int stepIndex, ITokenizer? tokenizer, Device device)
+        => [IdkBatchBuilder.ForRows(ref _builder, tokenizer, forgetRows, stepIndex, device, options.IdkAnswersFile, options.IdkSeed, "dpo")];
 
     public Tensor Loss(UnlearnStep step)
     {
         using var scope = torch.NewDisposeScope();
-        var reference = Losses.RequireReference(step, "dpo");
         using var idk = IdkBatchBuilder.ForStep(ref _builder, step, options.IdkAnswersFile, options.IdkSeed, "dpo");
-        var loss = PreferenceLoss(step.Model, reference, idk, step.Forget, options);
+        // From the precomputed table when the loop made one, else from the reference model (the same call, the same bits).
+        var wRef = step.ReferenceCache?.Find(idk, 1.0) ?? Losses.ReferenceTokens(Losses.RequireReference(step, "dpo"), idk);
+        var lRef = Losses.ReferenceForgetTokens(step, "dpo", options.ForgetTemperature);
+        var loss = PreferenceLoss(step.Model, idk, wRef, step.Forget, lRef, options);
         if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "dpo"));
         return loss.MoveToOuterDisposeScope();
     }
@@ -49,10 +57,18 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
     public static Tensor PreferenceLoss(Models.ICausalLM model, Models.ICausalLM reference, TokenBatch win, TokenBatch lose, DpoOptions options)
     {
         using var scope = torch.NewDisposeScope();
-        var w = Losses.PerToken(model.Logits(win.InputIds), win.Labels);
         var wRef = Losses.ReferenceTokens(reference, win);
-        var l = Losses.ForgetTokens(model, lose, options);
         var lRef = Losses.ReferenceTokens(reference, lose, options.ForgetTemperature);
+        return PreferenceLoss(model, win, wRef, lose, lRef, options).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same term given the reference's per-token NLL on <paramref name="win"/> (temperature 1) and on
+    /// <paramref name="lose"/> (the forget temperature).</summary>
+    public static Tensor PreferenceLoss(Models.ICausalLM model, TokenBatch win, TokenLosses wRef, TokenBatch lose, TokenLosses lRef, DpoOptions options)
+    {
+        using var scope = torch.NewDisposeScope();
+        var w = Losses.PerToken(model.Logits(win.InputIds), win.Labels);
+        var l = Losses.ForgetTokens(model, lose, options);
         var winRatio = w.SequenceLogProb() - wRef.SequenceLogProb();
         var loseRatio = l.SequenceLogProb() + (lRef.Nll * l.Mask).sum(1);
         return (-2.0 / options.Beta * nn.functional.logsigmoid(options.Beta * (winRatio - loseRatio)).mean()).MoveToOuterDisposeScope();

@@ -21,6 +21,10 @@ public interface IUnlearningMethod
     /// (<see cref="Losses.ReferenceForgetTokens"/>): the loop then precomputes those (<see cref="ReferenceLogProbs"/>)
     /// and frees the reference model before training.</summary>
     bool ReferenceOnlyOnForget => false;
+    /// <summary>With <see cref="ReferenceOnlyOnForget"/>: further batches, built from a step's forget rows, on which the
+    /// method reads the reference's per-token NLL at temperature 1 (DPO: the IdK batch); the loop precomputes them too.
+    /// The caller disposes the batches.</summary>
+    IEnumerable<TokenBatch> ReferenceBatches(IReadOnlyList<EncodedQa> forgetRows, int stepIndex, ITokenizer? tokenizer, Device device) => [];
     /// <summary>The scalar loss to minimise for this step (inside the caller's dispose scope).</summary>
     Tensor Loss(UnlearnStep step);
 }

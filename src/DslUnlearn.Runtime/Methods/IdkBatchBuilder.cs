@@ -53,9 +53,15 @@ public sealed class IdkBatchBuilder
     /// <summary>The builder for a step: needs the step's tokenizer and forget rows (set by <see cref="UnlearningLoop"/>).</summary>
     internal static TokenBatch ForStep(ref IdkBatchBuilder? cache, UnlearnStep step, string? answersFile, int seed, string method)
     {
-        var tokenizer = step.Tokenizer ?? throw new InvalidOperationException($"Method '{method}' replaces forget answers by \"I don't know\" answers and needs the tokenizer: pass tokenizer: to UnlearningLoop.Run.");
         var rows = step.ForgetRows ?? throw new InvalidOperationException($"Method '{method}' needs the forget rows of the step (UnlearnStep.ForgetRows); run it through UnlearningLoop.");
+        return ForRows(ref cache, step.Tokenizer, rows, step.StepIndex, step.Forget.InputIds.device, answersFile, seed, method);
+    }
+
+    /// <summary>The IdK batch of step <paramref name="stepIndex"/> for these forget rows (what <see cref="ForStep"/> builds).</summary>
+    internal static TokenBatch ForRows(ref IdkBatchBuilder? cache, ITokenizer? tokenizer, IReadOnlyList<EncodedQa> rows, int stepIndex, Device device, string? answersFile, int seed, string method)
+    {
+        if (tokenizer is null) throw new InvalidOperationException($"Method '{method}' replaces forget answers by \"I don't know\" answers and needs the tokenizer: pass tokenizer: to UnlearningLoop.Run.");
         if (cache is null || !ReferenceEquals(cache._tokenizer, tokenizer)) cache = new IdkBatchBuilder(tokenizer, IdkAnswers.Load(answersFile), (ulong)seed);
-        return cache.Build(rows, step.StepIndex, step.Forget.InputIds.device);
+        return cache.Build(rows, stepIndex, device);
     }
 }

@@ -21,9 +21,12 @@ public sealed class ReferenceLogProbs : IDisposable
 
     /// <summary>
     /// Replays <paramref name="sampler"/> (a copy; the caller's is not advanced) for <paramref name="batches"/>
-    /// forget batches and stores the reference's per-token NLL at <paramref name="temperature"/> for each.
+    /// forget batches and stores the reference's per-token NLL at <paramref name="temperature"/> for each, and at
+    /// temperature 1 for the batches <paramref name="derived"/> builds from (batch number, forget rows), e.g. DPO's IdK
+    /// batches.
     /// </summary>
-    public static ReferenceLogProbs Precompute(ICausalLM reference, BatchSampler sampler, int batches, Device device, int padId, double temperature)
+    public static ReferenceLogProbs Precompute(ICausalLM reference, BatchSampler sampler, int batches, Device device, int padId, double temperature,
+        Func<int, IReadOnlyList<EncodedQa>, IEnumerable<TokenBatch>>? derived = null)
     {
         var table = new ReferenceLogProbs();
         try
@@ -31,11 +34,12 @@ public sealed class ReferenceLogProbs : IDisposable
             for (int i = 0; i < batches; i++)
             {
                 using var scope = torch.NewDisposeScope();
-                using var batch = TokenBatch.Collate(sampler.NextBatch(), device, padId);
-                string key = Key(batch, temperature);
-                if (table._table.ContainsKey(key)) continue;
-                var t = Losses.ReferenceTokens(reference, batch, temperature);
-                table._table[key] = new TokenLosses(t.Nll.DetachFromDisposeScope(), t.Mask.DetachFromDisposeScope());
+                var rows = sampler.NextBatch();
+                using var batch = TokenBatch.Collate(rows, device, padId);
+                table.Add(reference, batch, temperature);
+                if (derived is null) continue;
+                foreach (var extra in derived(i, rows))
+                    using (extra) table.Add(reference, extra, 1.0);
             }
             return table;
         }
@@ -44,6 +48,14 @@ public sealed class ReferenceLogProbs : IDisposable
             table.Dispose();
             throw;
         }
+    }
+
+    private void Add(ICausalLM reference, TokenBatch batch, double temperature)
+    {
+        string key = Key(batch, temperature);
+        if (_table.ContainsKey(key)) return;
+        var t = Losses.ReferenceTokens(reference, batch, temperature);
+        _table[key] = new TokenLosses(t.Nll.DetachFromDisposeScope(), t.Mask.DetachFromDisposeScope());
     }
 
     /// <summary>The stored values for this batch, or null when it was not precomputed. The tensors belong to the table.</summary>

@@ -72,7 +72,8 @@ public static class UnlearningLoop
             {
                 // Only per-token NLLs on forget batches are needed: compute them for every batch still to come, free the model.
                 var replay = BatchSampler.Restore(forget, o.BatchSize, forgetSampler.Save());
-                referenceCache = ReferenceLogProbs.Precompute(reference, replay, (steps - start) * o.GradientAccumulation, device, padId, o.ForgetTemperature);
+                referenceCache = ReferenceLogProbs.Precompute(reference, replay, (steps - start) * o.GradientAccumulation, device, padId, o.ForgetTemperature,
+                    (i, rows) => method.ReferenceBatches(rows, start + i / o.GradientAccumulation, tokenizer, device));
                 reference.Dispose();
                 reference = null;
             }
