@@ -127,23 +127,19 @@ public record UnlearnOptions
     /// <summary><see cref="CheckpointEvery"/> in optimizer steps for a forget split of <paramref name="forgetCount"/> examples (0 = off).</summary>
     public int ResolvedCheckpointEvery(int forgetCount) => CheckpointEvery.Resolve(StepsPerEpoch(forgetCount), TotalSteps(forgetCount));
 
-    /// <summary>Checks ranges (the YAML generator checks them too; C# callers get the same messages).</summary>
+    /// <summary>
+    /// Checks ranges: the numbers come from the [Option] attributes of this record and of the method's options
+    /// record (<see cref="Components.OptionRanges"/>, what the YAML generator reads too, with its messages); step
+    /// counts check their unit and value themselves.
+    /// </summary>
     public void Validate(string method)
     {
         string who = $"unlearn '{Name ?? method}' (method {method})";
         void Need(bool ok, string message) { if (!ok) throw new ArgumentException($"{who}: {message}"); }
-        Need(Lr > 0 && double.IsFinite(Lr), $"lr must be a positive number, got {Lr}.");
+        foreach (var problem in Components.OptionRanges.Problems(this)) Need(false, problem);
         Need(Steps.Problem() is null && !Steps.IsZero && Steps.Unit != Specs.StepUnit.FractionOfTotal,
             $"steps must be a whole number of steps (at least 1) or a positive number of epochs (\"2 epochs\"), got {Steps}.");
-        Need(Epochs >= 0, $"epochs must be 0 (use steps) or positive, got {Epochs}.");
-        Need(BatchSize >= 1, $"batch_size must be at least 1, got {BatchSize}.");
-        Need(GradientAccumulation >= 1, $"gradient_accumulation must be at least 1, got {GradientAccumulation}.");
         Need(WarmupSteps.Problem() is null, $"warmup_steps {WarmupSteps.Problem()}.");
-        Need(WeightDecay >= 0, $"weight_decay must be 0 or more, got {WeightDecay}.");
-        Need(MaxGradNorm >= 0, $"max_grad_norm must be 0 (off) or positive, got {MaxGradNorm}.");
-        Need(SeedOffset >= 0, $"seed_offset must be 0 or more, got {SeedOffset}.");
         Need(CheckpointEvery.Problem() is null, $"checkpoint_every {CheckpointEvery.Problem()} (0 = off).");
-        Need(ForgetTemperature > 0 && double.IsFinite(ForgetTemperature), $"forget_temperature must be a positive number (1 = off), got {ForgetTemperature}.");
-        Need(TokenLossFraction > 0 && TokenLossFraction <= 1, $"token_loss_fraction must be in (0, 1] (1 = keep every answer token), got {TokenLossFraction}.");
     }
 }

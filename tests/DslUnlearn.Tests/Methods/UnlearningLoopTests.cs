@@ -198,9 +198,9 @@ public class UnlearningLoopTests
     {
         using var model = TinyModel();
         var e = Assert.Throws<ArgumentException>(() => Run(model, new GradientAscent(new GaOptions { Name = "ga-sharp", TokenLossFraction = 1.5 })));
-        Assert.Contains("unlearn 'ga-sharp' (method ga): token_loss_fraction must be in (0, 1]", e.Message);
+        Assert.Contains("unlearn 'ga-sharp' (method ga): 'token_loss_fraction' must be > 0 and <= 1, got 1.5; set it to a value > 0 and <= 1", e.Message);
         e = Assert.Throws<ArgumentException>(() => Run(model, new GradientAscent(new GaOptions { ForgetTemperature = 0 })));
-        Assert.Contains("forget_temperature must be a positive number", e.Message);
+        Assert.Contains("'forget_temperature' must be > 0, got 0; set it to a value > 0", e.Message);
         var idk = Assert.Throws<InvalidOperationException>(() => UnlearningLoop.Run(model, new IdkPo(new IdkOptions { Steps = 1 }), Forget6(), Retain4(), 1, CPU,
             NullProgressSink.Instance, "t", Tokenizer.PadId));
         Assert.Contains("needs the tokenizer", idk.Message);
