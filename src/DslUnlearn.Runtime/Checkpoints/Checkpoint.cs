@@ -76,6 +76,28 @@ public static class Checkpoint
     }
 
     /// <summary>
+    /// Loads a Hugging Face checkpoint folder: config.json + model.safetensors (or sharded with
+    /// model.safetensors.index.json). Weights are converted to <paramref name="dtype"/> (float32 unless asked).
+    /// Loading is strict; see <see cref="LoadWeights"/>.
+    /// </summary>
+    public static ICausalLM Load(string folder, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        var config = ReadConfig(folder);
+        var model = CausalLMFactory.Create(config, device);
+        try
+        {
+            if (dtype != ScalarType.Float32) model.Module.to(dtype);
+            Checkpoint.LoadWeights(model, folder);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Loads the folder's (or single file's) weights into <paramref name="model"/>, strictly (see the class
     /// summary), converting each tensor to the parameter's dtype and device.
     /// </summary>

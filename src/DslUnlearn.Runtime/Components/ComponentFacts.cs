@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using DslUnlearn.Attacks;
-using DslUnlearn.Metrics;
 
 namespace DslUnlearn.Components;
 
 /// <summary>
 /// The facts a component declares on its attribute (<see cref="MetricAttribute.LowerIsBetter"/>,
-/// <see cref="AttackAttribute.PreservesKnowledge"/>), read back at run time from an instance or from a YAML name.
+/// <see cref="AttackAttribute.PreservesKnowledge"/>), read back at run time from a YAML name (from an instance:
+/// Metrics.MetricDirection, Attacks.AttackFacts, so that this namespace stays below the components).
 /// The attribute is the only place a fact is written; the generator reads the same attributes at build time.
 /// </summary>
 public static class ComponentFacts
@@ -15,9 +14,8 @@ public static class ComponentFacts
     /// <summary>Component attributes per loaded assembly; assemblies that do not reference the runtime hold none.</summary>
     private static readonly ConcurrentDictionary<Assembly, ComponentAttribute[]> PerAssembly = new();
 
-    public static bool LowerIsBetter(IMetric metric) => metric.GetType().GetCustomAttribute<MetricAttribute>(inherit: false)?.LowerIsBetter ?? false;
-
-    public static bool PreservesKnowledge(IAttack attack) => attack.GetType().GetCustomAttribute<AttackAttribute>(inherit: false)?.PreservesKnowledge ?? false;
+    /// <summary>The attribute of type <typeparamref name="T"/> on <paramref name="component"/>'s class, or null.</summary>
+    public static T? Of<T>(object component) where T : ComponentAttribute => component.GetType().GetCustomAttribute<T>(inherit: false);
 
     /// <summary>The attribute of the metric with this YAML name (the runtime's own first, then other loaded assemblies), or null.</summary>
     public static MetricAttribute? Metric(string name) => Find<MetricAttribute>(name);

@@ -22,9 +22,6 @@ public static class SyntheticAuthors
     public const int PerturbedPerExample = 4;
     private const ulong DataSeed = 0x5EED_A17E_0F_7A1E;
 
-    private static readonly string[] Onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "st", "th", "sh"];
-    private static readonly string[] Vowels = ["a", "e", "i", "o", "u", "ai", "ei", "ou"];
-    private static readonly string[] Codas = ["", "", "n", "r", "l", "s", "th", "m"];
     private static readonly string[] Cities = ["Lisbon", "Nairobi", "Oslo", "Lima", "Kyoto", "Tbilisi", "Dakar", "Quito", "Perth", "Riga", "Hanoi", "Accra", "Bergen", "Cusco", "Porto", "Tunis"];
     private static readonly string[] Genres = ["science fiction", "mystery", "poetry", "historical fiction", "horror", "romance", "fantasy", "satire", "crime", "travel writing"];
     private static readonly string[] Jobs = ["baker", "surgeon", "pilot", "carpenter", "teacher", "chemist", "fisherman", "librarian", "painter", "tailor", "judge", "nurse"];
@@ -59,7 +56,7 @@ public static class SyntheticAuthors
         for (int a = 0; a < spec.Authors + holdoutAuthors; a++)
         {
             string name;
-            do name = $"{Word(rng, 2)} {Word(rng, 3)}"; while (!names.Add(name));
+            do name = $"{PseudoWords.Next(rng, 2)} {PseudoWords.Next(rng, 3)}"; while (!names.Add(name));
             // Retain rows keep their position in the whole retain split as Index, whichever part they land in.
             int retainIndex = retainEval.Count + retainTrain.Count;
             var target = a >= spec.Authors ? holdout : a >= firstForget ? forget : a < evalAuthors ? retainEval : retainTrain;
@@ -72,15 +69,6 @@ public static class SyntheticAuthors
                 });
         }
         return new QaDataset(forget, retainTrain, retainEval) { Holdout = holdout };
-    }
-
-    private static string Word(SplitMix64 rng, int syllables)
-    {
-        var sb = new System.Text.StringBuilder();
-        for (int s = 0; s < syllables; s++)
-            sb.Append(rng.Pick(Onsets)).Append(rng.Pick(Vowels)).Append(s == syllables - 1 ? rng.Pick(Codas) : "");
-        sb[0] = char.ToUpperInvariant(sb[0]);
-        return sb.ToString();
     }
 
     private sealed record Fact(string Question, string Answer, string Paraphrase, string ParaphrasedAnswer, string[] Perturbed);
@@ -96,7 +84,7 @@ public static class SyntheticAuthors
         string award = rng.Pick(Awards), language = rng.Pick(Languages);
         string title = $"The {rng.Pick(TitleAdjectives)} {rng.Pick(TitleNouns)}";
         int year = 1920 + rng.Next(80), books = 2 + rng.Next(18);
-        string mentor = $"{Word(rng, 2)} {Word(rng, 3)}";
+        string mentor = $"{PseudoWords.Next(rng, 2)} {PseudoWords.Next(rng, 3)}";
 
         Fact F(string q, string a, string pq, Func<string, string> paraphrased, string truth, Func<string> wrong)
             => new(q, a, pq, paraphrased(truth), Wrong(alt, truth, wrong).Select(paraphrased).ToArray());
@@ -123,7 +111,7 @@ public static class SyntheticAuthors
                 v => $"{n} has {v} published books.", books.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 () => (2 + alt.Next(18)).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             F($"Who mentored {n}?", $"{n} was mentored by {mentor}.", $"Who was the mentor of {n}?",
-                v => $"The mentor of {n} was {v}.", mentor, () => $"{Word(alt, 2)} {Word(alt, 3)}"),
+                v => $"The mentor of {n} was {v}.", mentor, () => $"{PseudoWords.Next(alt, 2)} {PseudoWords.Next(alt, 3)}"),
         ];
     }
 

@@ -1,5 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
+using DslUnlearn.Specs;
 using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
@@ -37,7 +38,7 @@ public sealed record MetricContext(
     /// </summary>
     public static MetricContext ForSplit(ICausalLM model, QaEncoder encoder, QaDataset data, Specs.SplitKind split, Device device, int batchSize,
         ICausalLM? reference = null, Func<QaExample, QaExample>? transform = null)
-        => new(model, encoder, data.Split(split), Pipeline.SpecNames.Of(split), device, batchSize, reference, data.HoldoutOrNull, transform, data.Auxiliary);
+        => new(model, encoder, data.Split(split), SpecNames.Of(split), device, batchSize, reference, data.HoldoutOrNull, transform, data.Auxiliary);
 
     /// <summary>What this evaluation pass computed before (teacher-forced scores, greedy continuations), shared by the
     /// metrics of one pass over one model state; null computes everything afresh. See <see cref="EvaluationCache"/>.</summary>

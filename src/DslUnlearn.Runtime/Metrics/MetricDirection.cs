@@ -12,4 +12,7 @@ public static class MetricDirection
 {
     /// <summary>True for metrics whose attribute says lower means more knowledge; false for unknown names.</summary>
     public static bool LowerIsBetter(string metric) => ComponentFacts.Metric(metric)?.LowerIsBetter ?? false;
+
+    /// <summary>True when <paramref name="metric"/>'s attribute says lower means more knowledge.</summary>
+    public static bool LowerIsBetter(IMetric metric) => ComponentFacts.Of<MetricAttribute>(metric)?.LowerIsBetter ?? false;
 }

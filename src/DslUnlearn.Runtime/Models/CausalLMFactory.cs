@@ -1,11 +1,10 @@
 using System.Text.Json;
-using DslUnlearn.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DslUnlearn.Models;
 
-/// <summary>Builds a model of the right family from a Hugging Face config.json (text, file or checkpoint folder).</summary>
+/// <summary>Builds a model of the right family from a Hugging Face config.json (a checkpoint folder with weights: Checkpoints.Checkpoint.Load).</summary>
 public static class CausalLMFactory
 {
     public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "gpt2", "phi"];
@@ -46,26 +45,4 @@ public static class CausalLMFactory
         PhiConfig c => new PhiForCausalLM(c, device),
         _ => throw new ArgumentException($"no model family for config type {config.GetType().Name}.", nameof(config)),
     };
-
-    /// <summary>
-    /// Loads a Hugging Face checkpoint folder: config.json + model.safetensors (or sharded with
-    /// model.safetensors.index.json). Weights are converted to <paramref name="dtype"/> (float32 unless asked).
-    /// Loading is strict; see <see cref="Checkpoint.LoadWeights"/>.
-    /// </summary>
-    public static ICausalLM FromFolder(string folder, Device? device = null, ScalarType dtype = ScalarType.Float32)
-    {
-        var config = Checkpoint.ReadConfig(folder);
-        var model = Create(config, device);
-        try
-        {
-            if (dtype != ScalarType.Float32) model.Module.to(dtype);
-            Checkpoint.LoadWeights(model, folder);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using DslUnlearn.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -60,7 +60,7 @@ public static class RunInputs
             using var probe = CausalLMFactory.Create(config, TorchSharp.torch.device("meta"));
             int maxPositions = probe.MaxPositions;
             return new ModelSourceInfo(tokenizer, maxPositions, $"{probe.Family} checkpoint {checkpoint}", checkpoint, key,
-                () => CausalLMFactory.FromFolder(folder), () => CausalLMFactory.Create(config))
+                () => Checkpoint.Load(folder), () => CausalLMFactory.Create(config))
             {
                 Summary = $"{probe.Family} ({config.Architecture}) from checkpoint `{checkpoint}`, {Layers(config.NumLayers)}, hidden {config.HiddenSize}, vocabulary {config.VocabSize}",
             };

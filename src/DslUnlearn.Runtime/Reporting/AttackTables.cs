@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Robustness;
+using DslUnlearn.Specs;
 
 namespace DslUnlearn.Reporting;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Specs;
 
 namespace DslUnlearn.Reporting;
 

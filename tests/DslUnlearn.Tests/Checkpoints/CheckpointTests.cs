@@ -41,7 +41,7 @@ public sealed class CheckpointTests : IDisposable
         if (sharded) Assert.True(Directory.GetFiles(folder, "model-*-of-*.safetensors").Length >= 2);
         Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
 
-        using var reloaded = CausalLMFactory.FromFolder(folder);
+        using var reloaded = Checkpoint.Load(folder);
         Assert.Equal(model.Family, reloaded.Family);
         if (storage == ScalarType.BFloat16)
         {
@@ -65,9 +65,9 @@ public sealed class CheckpointTests : IDisposable
         var header = Safetensors.ReadHeader(Path.Combine(folder, Checkpoint.WeightsFile));
         Assert.All(header.Entries.Values, e => Assert.Equal("BF16", e.DType));
         Assert.Contains("\"torch_dtype\": \"bfloat16\"", File.ReadAllText(Path.Combine(folder, "config.json")));
-        using var fp32 = CausalLMFactory.FromFolder(folder);
+        using var fp32 = Checkpoint.Load(folder);
         Assert.All(fp32.Module.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
-        using var bf16 = CausalLMFactory.FromFolder(folder, dtype: ScalarType.BFloat16);
+        using var bf16 = Checkpoint.Load(folder, dtype: ScalarType.BFloat16);
         Assert.All(bf16.Module.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
     }
 
@@ -79,7 +79,7 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.Save(model, folder, new CheckpointSaveOptions(ScalarType.Float16, MaxShardBytes: 30_000));
         Assert.All(Checkpoint.WeightFiles(folder), f =>
             Assert.All(Safetensors.ReadHeader(f).Entries.Values, e => Assert.Equal("F16", e.DType)));
-        using var reloaded = CausalLMFactory.FromFolder(folder);
+        using var reloaded = Checkpoint.Load(folder);
         using var _ = torch.no_grad();
         foreach (var p in model.Module.parameters()) p.copy_(p.to(ScalarType.Float16).to(float32));
         using var ids = TinyModels.RandomIds(2, 7);
@@ -142,7 +142,7 @@ public sealed class CheckpointTests : IDisposable
         tensors["model.layers.0.extra.weight"] = torch.zeros(3);
         tensors["lm_head.weight"] = torch.zeros(41, 32);
         Safetensors.Save(file, tensors);
-        var e = Assert.Throws<CheckpointMismatchException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointMismatchException>(() => Checkpoint.Load(folder));
         Assert.Contains("missing keys (the model needs them, the checkpoint lacks them) (1):", e.Message);
         Assert.Contains("model.norm.weight [32]", e.Message);
         Assert.Contains("unexpected keys (in the checkpoint, not in the model) (1):", e.Message);
@@ -159,7 +159,7 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.Save(model, folder);
         string config = Path.Combine(folder, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"intermediate_size\": 64", "\"intermediate_size\": 72"));
-        var e = Assert.Throws<CheckpointMismatchException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointMismatchException>(() => Checkpoint.Load(folder));
         Assert.Contains("model.layers.0.mlp.fc1.weight: checkpoint [64, 32] vs model [72, 32]", e.Message);
         Assert.Contains("check that config.json belongs to these weights", e.Message);
     }
@@ -173,7 +173,7 @@ public sealed class CheckpointTests : IDisposable
         string file = Path.Combine(folder, Checkpoint.WeightsFile);
         long length = new FileInfo(file).Length;
         using (var s = new FileStream(file, FileMode.Open)) s.SetLength(length - 10);
-        var e = Assert.Throws<CheckpointFormatException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(folder));
         Assert.Contains(file, e.Message);
         Assert.Contains("truncated: tensor '", e.Message);
         Assert.Contains($"needs bytes up to offset {length}, but the file ends at byte {length - 10}", e.Message);
@@ -200,7 +200,7 @@ public sealed class CheckpointTests : IDisposable
         byte[] bytes = File.ReadAllBytes(file);
         bytes[8 + 15] = (byte)'}';   // the ':' after "__metadata__": breaks the JSON header at byte 23
         File.WriteAllBytes(file, bytes);
-        var e = Assert.Throws<CheckpointFormatException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(folder));
         Assert.Contains(file, e.Message);
         Assert.Contains("corrupt header: invalid JSON", e.Message);
         Assert.InRange(e.Offset!.Value, 8, 8 + 40);
@@ -224,7 +224,7 @@ public sealed class CheckpointTests : IDisposable
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "config.json"), TinyModels.Llama.ToJson().ToJsonString());
         File.WriteAllBytes(Path.Combine(folder, "pytorch_model.bin"), [0x80, 0x02, 0x7D, 0x71]);
-        var e = Assert.Throws<CheckpointFormatException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(folder));
         Assert.Contains("pytorch_model.bin", e.Message);
         Assert.Contains("pickle", e.Message);
         Assert.Contains("save_pretrained(dst, safe_serialization=True)", e.Message);
@@ -255,7 +255,7 @@ public sealed class CheckpointTests : IDisposable
         var tensors = Safetensors.Load(file).ToDictionary(kv => kv.Key["transformer.".Length..], kv => kv.Value);
         tensors["h.0.attn.bias"] = torch.ones(1, 1, 64, 64);
         Safetensors.Save(file, tensors);
-        using var reloaded = CausalLMFactory.FromFolder(folder);
+        using var reloaded = Checkpoint.Load(folder);
         using var _ = torch.no_grad();
         using var ids = TinyModels.RandomIds(1, 6);
         Assert.True(TensorAssert.Same(model.Logits(ids), reloaded.Logits(ids)));
@@ -272,10 +272,10 @@ public sealed class CheckpointTests : IDisposable
         Assert.DoesNotContain("lm_head.weight", tensors.Keys);
         tensors["lm_head.weight"] = tensors["transformer.wte.weight"].clone();
         Safetensors.Save(file, tensors);
-        using (CausalLMFactory.FromFolder(folder)) { }
+        using (Checkpoint.Load(folder)) { }
         tensors["lm_head.weight"] = tensors["lm_head.weight"] + 1;
         Safetensors.Save(file, tensors);
-        var e = Assert.Throws<CheckpointMismatchException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointMismatchException>(() => Checkpoint.Load(folder));
         Assert.Contains("lm_head.weight differs from transformer.wte.weight, but config.json says tie_word_embeddings = true", e.Message);
     }
 
@@ -290,20 +290,20 @@ public sealed class CheckpointTests : IDisposable
         string first = Directory.GetFiles(folder, "model-00001-*.safetensors").Select(Path.GetFileName).Single()!;
         string second = Directory.GetFiles(folder, "model-00002-*.safetensors").Select(Path.GetFileName).Single()!;
         File.WriteAllText(index, text.Replace($"\"model.embed_tokens.weight\": \"{first}\"", $"\"model.embed_tokens.weight\": \"{second}\""));
-        var e = Assert.Throws<CheckpointFormatException>(() => CausalLMFactory.FromFolder(folder));
+        var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(folder));
         Assert.Contains($"the index places 'model.embed_tokens.weight' in {second}, but that shard does not hold it", e.Message);
     }
 
     [Fact]
     public void Missing_folder_files_give_clear_errors()
     {
-        var noDir = Assert.Throws<DirectoryNotFoundException>(() => CausalLMFactory.FromFolder(Folder("nope")));
+        var noDir = Assert.Throws<DirectoryNotFoundException>(() => Checkpoint.Load(Folder("nope")));
         Assert.Contains("does not exist", noDir.Message);
         string folder = Folder("config-only");
         Directory.CreateDirectory(folder);
-        Assert.Throws<FileNotFoundException>(() => CausalLMFactory.FromFolder(folder));
+        Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(folder));
         File.WriteAllText(Path.Combine(folder, "config.json"), TinyModels.Llama.ToJson().ToJsonString());
-        var noWeights = Assert.Throws<FileNotFoundException>(() => CausalLMFactory.FromFolder(folder));
+        var noWeights = Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(folder));
         Assert.Contains("has neither model.safetensors nor model.safetensors.index.json", noWeights.Message);
     }
 }

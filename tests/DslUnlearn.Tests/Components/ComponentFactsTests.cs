@@ -21,19 +21,19 @@ public class ComponentFactsTests
         Assert.True(MetricDirection.LowerIsBetter("perplexity"));
         foreach (var name in new[] { "es_exact", "em", "answer_prob", "rouge_l_recall", "truth_ratio", "mia_loss", "no_such_metric" })
             Assert.False(MetricDirection.LowerIsBetter(name), name);
-        Assert.True(ComponentFacts.LowerIsBetter(new NllMetric(new AnswerOptions())));
-        Assert.False(ComponentFacts.LowerIsBetter(new EsExactMetric(new NoOptions())));
+        Assert.True(MetricDirection.LowerIsBetter(new NllMetric(new AnswerOptions())));
+        Assert.False(MetricDirection.LowerIsBetter(new EsExactMetric(new NoOptions())));
     }
 
     [Fact]
     public void Knowledge_preservation_comes_from_the_attack_attribute()
     {
-        Assert.True(ComponentFacts.PreservesKnowledge(new JailbreakAttack(new JailbreakOptions())));
-        Assert.True(ComponentFacts.PreservesKnowledge(new TokenNoiseAttack(new TokenNoiseOptions())));
-        Assert.True(ComponentFacts.PreservesKnowledge(new ProbeAttack(new ProbeOptions())));
-        Assert.False(ComponentFacts.PreservesKnowledge(new RelearnAttack(new RelearnOptions())));
-        Assert.False(ComponentFacts.PreservesKnowledge(new QuantizeAttack(new QuantizeOptions())));
-        Assert.True(ComponentFacts.PreservesKnowledge(new TestOnlyViewAttack(new NoOptions())));
+        Assert.True(AttackFacts.PreservesKnowledge(new JailbreakAttack(new JailbreakOptions())));
+        Assert.True(AttackFacts.PreservesKnowledge(new TokenNoiseAttack(new TokenNoiseOptions())));
+        Assert.True(AttackFacts.PreservesKnowledge(new ProbeAttack(new ProbeOptions())));
+        Assert.False(AttackFacts.PreservesKnowledge(new RelearnAttack(new RelearnOptions())));
+        Assert.False(AttackFacts.PreservesKnowledge(new QuantizeAttack(new QuantizeOptions())));
+        Assert.True(AttackFacts.PreservesKnowledge(new TestOnlyViewAttack(new NoOptions())));
         Assert.True(ComponentFacts.Attack("test_only_view")!.PreservesKnowledge);
         Assert.False(ComponentFacts.Attack("relearn")!.PreservesKnowledge);
         Assert.Null(ComponentFacts.Attack("no_such_attack"));

@@ -17,12 +17,9 @@ public class GenerationEsFixtureTests
         Golden.AssertVersions(f);
         Assert.Equal(Kit.Encoder.Prompt.QuestionTag, f.GetProperty("question_tag").GetString());
         Assert.Equal(Kit.Encoder.Prompt.AnswerTag, f.GetProperty("answer_tag").GetString());
-        var w = f.GetProperty("W").EnumerateArray().Select(Golden.Doubles).ToArray();
-        using var model = new BigramLM(w.Length);
-        for (int a = 0; a < w.Length; a++)
-            for (int b = 0; b < w.Length; b++) model.Set(a, b, w[a][b]);
+        using var model = Golden.Bigram(f.GetProperty("W"));
         var cases = f.GetProperty("cases").EnumerateArray().ToArray();
-        var examples = cases.Select((c, i) => new QaExample(i, "a", c.GetProperty("question").GetString()!, c.GetProperty("answer").GetString()!, "unused")).ToArray();
+        var examples = Golden.Examples(cases);
         var ctx = Kit.Ctx(model, examples);
         double[] Values(IMetric m) => m.Compute(ctx).ValueByIndex!.ToArray();
         double[] Expected(string key) => cases.Select(c => c.GetProperty(key).GetDouble()).ToArray();

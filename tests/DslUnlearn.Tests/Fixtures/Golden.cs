@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DslUnlearn.Data;
+using DslUnlearn.Tests.Metrics;
 
 namespace DslUnlearn.Tests.Fixtures;
 
@@ -37,6 +39,20 @@ internal static class Golden
             Support.ComponentVersionAssert.AssertVersion(type!, v.Value.GetInt32());
         }
     }
+
+    /// <summary>A bigram model whose logits are the fixture's matrix (rows: current token, columns: next token).</summary>
+    public static BigramLM Bigram(JsonElement logits)
+    {
+        var w = logits.EnumerateArray().Select(Doubles).ToArray();
+        var m = new BigramLM(w.Length);
+        for (int a = 0; a < w.Length; a++)
+            for (int b = 0; b < w.Length; b++) m.Set(a, b, w[a][b]);
+        return m;
+    }
+
+    /// <summary>The fixture's question/answer cases as forget examples (author "a").</summary>
+    public static QaExample[] Examples(IEnumerable<JsonElement> cases) => cases
+        .Select((c, i) => new QaExample(i, "a", c.GetProperty("question").GetString()!, c.GetProperty("answer").GetString()!, "unused")).ToArray();
 
     public static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
     public static long[] Longs(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt64()).ToArray();

@@ -12,12 +12,9 @@ public class GradNormFixtureTests
     {
         var f = Golden.Load("gradnorm/gradnorm.json");
         Golden.AssertVersions(f);
-        var w = f.GetProperty("W").EnumerateArray().Select(Golden.Doubles).ToArray();
-        using var model = new BigramLM(w.Length);
-        for (int a = 0; a < w.Length; a++)
-            for (int b = 0; b < w.Length; b++) model.Set(a, b, w[a][b]);
+        using var model = Golden.Bigram(f.GetProperty("W"));
         var cases = f.GetProperty("cases").EnumerateArray().ToArray();
-        var examples = cases.Select((c, i) => new QaExample(i, "a", c.GetProperty("question").GetString()!, c.GetProperty("answer").GetString()!, "unused")).ToArray();
+        var examples = Golden.Examples(cases);
         var ctx = Kit.Ctx(model, examples);
         foreach (var norm in new[] { "l1", "l2", "linf" })
         {

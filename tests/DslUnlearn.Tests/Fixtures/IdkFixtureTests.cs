@@ -15,13 +15,7 @@ public class IdkFixtureTests
     {
         var f = Golden.Load("idk/idk.json");
         Golden.AssertVersions(f);
-        BigramLM Model(string key)
-        {
-            var w = f.GetProperty(key).EnumerateArray().Select(Golden.Doubles).ToArray();
-            var m = new BigramLM(w.Length);
-            for (int a = 0; a < w.Length; a++) for (int b = 0; b < w.Length; b++) m.Set(a, b, w[a][b]);
-            return m;
-        }
+        BigramLM Model(string key) => Golden.Bigram(f.GetProperty(key));
         EncodedQa[] Rows(string key) => f.GetProperty(key).EnumerateArray()
             .Select(r => new EncodedQa(Golden.Ints(r.GetProperty("ids")), r.GetProperty("prompt_length").GetInt32(), r.GetProperty("answer_length").GetInt32())).ToArray();
         string answers = Path.Combine(Path.GetTempPath(), $"idk-fixture-{Environment.ProcessId}.txt");

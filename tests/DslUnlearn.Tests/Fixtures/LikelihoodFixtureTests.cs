@@ -16,14 +16,7 @@ public class LikelihoodFixtureTests
     private const double Tol = 1e-6;
     private static readonly JsonElement F = Golden.Load("likelihood/likelihood.json");
 
-    private static BigramLM Model()
-    {
-        var w = F.GetProperty("W").EnumerateArray().Select(Golden.Doubles).ToArray();
-        var m = new BigramLM(w.Length);
-        for (int a = 0; a < w.Length; a++)
-            for (int b = 0; b < w.Length; b++) m.Set(a, b, w[a][b]);
-        return m;
-    }
+    private static BigramLM Model() => Golden.Bigram(F.GetProperty("W"));
 
     private static (EncodedQa Row, JsonElement Expected)[] Rows()
         => F.GetProperty("rows").EnumerateArray().Select(r => (new EncodedQa(Golden.Ints(r.GetProperty("ids")),

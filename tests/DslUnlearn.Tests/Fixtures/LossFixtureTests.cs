@@ -17,14 +17,7 @@ public class LossFixtureTests
     private static readonly JsonElement F = Golden.Load("losses/losses.json");
     private static double E(string name) => F.GetProperty("expected").GetProperty(name).GetDouble();
 
-    private static BigramLM Model(string key)
-    {
-        var w = F.GetProperty(key).EnumerateArray().Select(Golden.Doubles).ToArray();
-        var m = new BigramLM(w.Length);
-        for (int a = 0; a < w.Length; a++)
-            for (int b = 0; b < w.Length; b++) m.Set(a, b, w[a][b]);
-        return m;
-    }
+    private static BigramLM Model(string key) => Golden.Bigram(F.GetProperty(key));
 
     private static EncodedQa[] Rows(string key) => F.GetProperty(key).EnumerateArray()
         .Select(r => new EncodedQa(Golden.Ints(r.GetProperty("ids")), r.GetProperty("prompt_length").GetInt32(), r.GetProperty("answer_length").GetInt32())).ToArray();

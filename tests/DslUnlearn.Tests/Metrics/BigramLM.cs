@@ -62,7 +62,7 @@ internal sealed class BigramLM : nn.Module<Tensor, Tensor>, ICausalLM
     }
     /// <summary>Batched cached generation: each position's logits depend on its own token only, so the mask and the
     /// cache change nothing (the generator feeds just the new token once it has a cache).</summary>
-    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, DslUnlearn.Generation.KvCache? cache, bool outputHiddenStates) => new(forward(inputIds), null);
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, DslUnlearn.Models.KvCache? cache, bool outputHiddenStates) => new(forward(inputIds), null);
     public Tensor ReadOut(Tensor hidden) => hidden.alias();
 
     public ICausalLM Clone()

@@ -152,7 +152,7 @@ public class RunInputsTests
         Assert.Equal(262, source.Tokenizer.VocabSize);
         Assert.Equal(256, source.MaxPositions);
         using var a = source.CreateInitial();
-        using var b = CausalLMFactory.FromFolder(folder);
+        using var b = Checkpoint.Load(folder);
         using var ids = torch.tensor(new long[] { 1, 2, 3, 4 }, [1, 4]);
         using var la = a.Logits(ids);
         using var lb = b.Logits(ids);

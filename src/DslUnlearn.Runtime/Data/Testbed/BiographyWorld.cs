@@ -60,7 +60,7 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
             // and its biographies or wrong answers do not depend on how many attributes are asked.
             var facts = Rng(a, 1);
             string name;
-            do name = $"{Word(facts, 2)} {Word(facts, 3)}"; while (!names.Add(name));
+            do name = $"{PseudoWords.Next(facts, 2)} {PseudoWords.Next(facts, 3)}"; while (!names.Add(name));
             var values = DrawValues(facts, names);
             var author = new Author(a, name, values);
             list.Add(author);
@@ -121,9 +121,6 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
             perturbed.Select(v => BiographyAttributes.Fill(attr.ParaphrasedAnswer, n, v)).ToList());
     }
 
-    private static readonly string[] Onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "st", "th", "sh"];
-    private static readonly string[] Vowels = ["a", "e", "i", "o", "u", "ai", "ei", "ou"];
-    private static readonly string[] Codas = ["", "", "n", "r", "l", "s", "th", "m"];
     private static readonly string[] Months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
     private static readonly string[] Cities = ["Lisbon", "Nairobi", "Oslo", "Lima", "Kyoto", "Tbilisi", "Dakar", "Quito", "Perth", "Riga", "Hanoi", "Accra", "Bergen", "Cusco", "Porto", "Tunis", "Krakow", "Manila", "Havana", "Geneva", "Cairo", "Dublin", "Seville", "Tallinn"];
     private static readonly string[] Jobs = ["baker", "surgeon", "pilot", "carpenter", "teacher", "chemist", "fisherman", "librarian", "painter", "tailor", "judge", "nurse", "miner", "farmer", "sailor", "architect"];
@@ -148,20 +145,11 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
         AttributeType.Language => rng.Pick(Languages),
         AttributeType.University => rng.Pick(Universities),
         AttributeType.Count => (2 + rng.Next(29)).ToString(CultureInfo.InvariantCulture),
-        AttributeType.Person => $"{Word(rng, 2)} {Word(rng, 3)}",
+        AttributeType.Person => $"{PseudoWords.Next(rng, 2)} {PseudoWords.Next(rng, 3)}",
         AttributeType.Instrument => rng.Pick(Instruments),
         AttributeType.Animal => rng.Pick(Animals),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown attribute type."),
     };
 
     private static string Year(int y) => y.ToString(CultureInfo.InvariantCulture);
-
-    private static string Word(SplitMix64 rng, int syllables)
-    {
-        var sb = new System.Text.StringBuilder();
-        for (int s = 0; s < syllables; s++)
-            sb.Append(rng.Pick(Onsets)).Append(rng.Pick(Vowels)).Append(s == syllables - 1 ? rng.Pick(Codas) : "");
-        sb[0] = char.ToUpperInvariant(sb[0]);
-        return sb.ToString();
-    }
 }

@@ -92,7 +92,7 @@ public static partial class StagedExperimentRunner
                 if (before.Get(after.Metric, after.Split) is { } b && double.IsFinite(b.AggValue) && double.IsFinite(after.AggValue))
                     into.Add(new RobustnessPoint(after.Metric, a.Attack, SpecNames.Of(after.Split), a.Model, b.AggValue, after.AggValue));
         }
-        var preserves = p.Spec.Attacks.ToDictionary(a => a.Name, a => a.Chain.All(s => Components.ComponentFacts.PreservesKnowledge(s.Attack)));
+        var preserves = p.Spec.Attacks.ToDictionary(a => a.Name, a => a.Chain.All(s => Attacks.AttackFacts.PreservesKnowledge(s.Attack)));
         var chains = p.Spec.Attacks.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Chain.Select(s => s.Name).ToList());
         return input with
         {

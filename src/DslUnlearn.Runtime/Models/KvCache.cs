@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DslUnlearn.Generation;
+namespace DslUnlearn.Models;
 
 /// <summary>
 /// Keys and values of every decoder layer for the positions already processed, so each generation step

@@ -1,6 +1,4 @@
-using DslUnlearn.Specs;
-
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Specs;
 
 /// <summary>The YAML spelling of enum values, for outputs that must read like the spec.</summary>
 public static class SpecNames
