@@ -20,7 +20,7 @@ public static class MetricEvaluation
         var cache = new EvaluationCache(); // one pass, one model state: metrics share forward passes and generations
         foreach (var m in metrics)
             foreach (var split in m.Splits)
-                values.Add(MetricValues.From(m.Name, split, m.Metric.Compute(context(split) with { Cache = cache })));
+                values.Add(MetricValues.From(m.Name, split, EvaluationProfile.Measure($"metric {m.Name}/{SpecNames.Of(split)}", () => m.Metric.Compute(context(split) with { Cache = cache }))));
         return values;
     }
 

@@ -56,10 +56,10 @@ public static partial class StagedExperimentRunner
             Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Options = options.DeepClone(),
             Execute = ctx =>
             {
-                using var target = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
+                using var target = EvaluationProfile.Measure("load", () => LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat));
                 using var oracle = withOracle && MetricsNeedOracle(p) ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
                 IAttack attack = a.Chain.Length == 1 ? a.Chain[0].Attack : new AttackChain(a.Chain.Select(s => s.Attack).ToList());
-                var result = attack.Apply(new AttackContext(target, p.Data, p.Encoder, p.Device, (ulong)spec.Seed + AttackSeedOffset, spec.Finetune.Lr));
+                var result = EvaluationProfile.Measure($"attack {a.Name}", () => attack.Apply(new AttackContext(target, p.Data, p.Encoder, p.Device, (ulong)spec.Seed + AttackSeedOffset, spec.Finetune.Lr)));
                 try
                 {
                     var values = EvaluateMetrics(p, result.Model, result.InputTransform, oracle);
