@@ -36,6 +36,13 @@ public sealed record TestbedAcceptanceOptions
     /// <summary>Only clean ES and the GA + relearn-on-half criterion (no attacks, no oracle).</summary>
     public bool RelearnOnly { get; init; }
     public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
+    /// <summary>
+    /// model.bin files of the pretrained bases a spec's run left in the store (stages pretrain/target and pretrain/oracle
+    /// of a spec with this world, model, pretraining and seed): loaded instead of pretraining, which is most of the cost.
+    /// The engine's pretraining is this one (same init, corpus, settings and seed), so the numbers are the same.
+    /// </summary>
+    public string? TargetBase { get; init; }
+    public string? OracleBase { get; init; }
 }
 
 /// <summary>
@@ -89,7 +96,15 @@ public static class TestbedAcceptance
         {
             var m = from.Clone();
             var sw = Stopwatch.StartNew();
-            Finetuner.Train(m, pre, o.Testbed.Pretrain, (ulong)o.Seed, device, sink, $"pretrain {name}", tok.PadId);
+            if ((name == "target" ? o.TargetBase : o.OracleBase) is { } basePath)
+            {
+                using (var f = File.OpenRead(basePath)) new Engine.TorchSharpModelFormat().Load(m.Module, f);
+                result[$"{name}_base"] = basePath;
+            }
+            else
+            {
+                Finetuner.Train(m, pre, o.Testbed.Pretrain, (ulong)o.Seed, device, sink, $"pretrain {name}", tok.PadId);
+            }
             times[$"pretrain_{name}"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
             sw.Restart();
             Finetuner.Train(m, qa, o.Finetune, (ulong)o.Seed, device, sink, $"finetune {name}", tok.PadId);
