@@ -30,10 +30,11 @@ public static class ProcessMemory
     /// <summary>Peak resident set size since the last reset (VmHWM).</summary>
     public static long? Peak() => Read("VmHWM:");
 
-    /// <summary>Settles, then makes the peak equal to the current RSS.</summary>
-    public static void ResetPeak()
+    /// <summary>Settles (unless <paramref name="settle"/> is false: then what malloc keeps stays counted), then makes the
+    /// peak equal to the current RSS.</summary>
+    public static void ResetPeak(bool settle = true)
     {
-        Settle();
+        if (settle) Settle();
         if (!Available) return;
         try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }

@@ -32,6 +32,9 @@ public sealed record ScaleBenchOptions
     /// <summary>Sequence lengths of the attention comparison (fused SDPA vs written out); empty = skip it.</summary>
     public int[] AttentionLengths { get; init; } = [256, 512, 1024, 2048];
     public int Seed { get; init; }
+    /// <summary>Also take one fine-tuning step apart (memory after forward, backward, clipping, optimizer step) with
+    /// TorchSharp's AdamW and the runtime's: where the memory above the floor comes from.</summary>
+    public bool StepProfile { get; init; } = true;
 
     public static ScaleBenchOptions Quick { get; } = new()
     {
@@ -47,7 +50,7 @@ public sealed record ScaleBenchOptions
 /// </summary>
 public static class ScaleBench
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;   // 2: step_profile, cpu_seconds; one held-reference NPO step; no checkpointed slope
     /// <summary>Peak memory may exceed the theoretical minimum plus activations by this factor (issue 13).</summary>
     public const double MemoryGoal = 1.3;
 
@@ -106,7 +109,9 @@ public static class ScaleBench
         {
             var config = Shape(hidden, Math.Max(o.SeqLen, o.PromptLen + o.NewTokens) + 8);
             log($"h={hidden}: {config.NumHiddenLayers} layers, vocab {config.VocabSize}, {Parameters(config) / 1e6:F1}M parameters ...");
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             var size = Measure(config, o, device, compute, cpu, log);
+            size["cpu_seconds"] = Round((Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds);
             // Achieved FLOP/s relative to the smallest size: >= 1 means tokens/s fell no faster than FLOPs/token grew.
             string[] phases = ["finetune", "npo", "evaluate"];
             for (int i = 0; i < phases.Length; i++)
@@ -124,6 +129,8 @@ public static class ScaleBench
             log("attention: fused SDPA vs written out, forward + backward, 16 heads of 64 ...");
             result["attention"] = AttentionBench.Run(o.AttentionLengths, 16, 64, device);
         }
+        // Load-independent cost: CPU seconds of the whole process (wall time on a shared machine depends on the load).
+        result["cpu_seconds"] = Round(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
         return result;
     }
 
@@ -167,7 +174,8 @@ public static class ScaleBench
             return peak;
         }
         long? shortAct = Act(o.SlopeSeqLen, false), longAct = Act(o.SeqLen, false);
-        long? shortCkpt = Act(o.SlopeSeqLen, true), ckptAct = Act(o.SeqLen, true);
+        // Checkpointed at one length only: at these short rows its slope was noise (docs/model-scale.md), and each pass costs.
+        long? ckptAct = Act(o.SeqLen, true);
         long tokens = (long)o.Batch * o.SeqLen;
         activations["tokens"] = tokens;
         activations["bytes"] = longAct;
@@ -175,10 +183,16 @@ public static class ScaleBench
         activations["bytes_per_token_slope"] = longAct is null || shortAct is null ? null : Round((double)(longAct - shortAct) / (o.Batch * (o.SeqLen - o.SlopeSeqLen)));
         activations["checkpointed_bytes"] = ckptAct;
         activations["checkpointed_bytes_per_token"] = ckptAct is null ? null : Round((double)ckptAct / tokens);
-        activations["checkpointed_bytes_per_token_slope"] = ckptAct is null || shortCkpt is null ? null : Round((double)(ckptAct - shortCkpt) / (o.Batch * (o.SeqLen - o.SlopeSeqLen)));
         activations["note"] = "bytes: peak of one forward + backward over the resident weights and gradients (includes the backward's gradient temporaries, e.g. the [vocab, hidden] embedding and head gradients); slope: the part that grows with tokens";
         size["activations"] = activations;
         ClearGradients(model);
+
+        if (o.StepProfile)
+        {
+            log("  step profile ...");
+            size["step_profile"] = StepProfile(model, Rows(rng, o.Batch, o.SeqLen, config.VocabSize), device, compute, cpu, empty, parameters);
+            ClearGradients(model);
+        }
 
         // One fine-tuning step (two measured: the first also allocates the AdamW moments).
         log("  finetune ...");
@@ -201,9 +215,11 @@ public static class ScaleBench
         ClearGradients(model);
         if (o.NpoWithReferenceModel)
         {
+            // One step is enough for its memory (the AdamW moments exist from the optimizer's construction on).
             log("  npo, reference model held ...");
-            var held = Phase(cpu, empty, parameters, 2 * tokens, npoFlops, 16 + w, longAct, () =>
-                UnlearningLoop.Run(model, npo, forget, [], 1, device, NullProgressSink.Instance, "bench", pad, compute: compute, cacheReference: false));
+            var npoOneStep = new Npo(new NpoOptions { Lr = 1e-5, Steps = 1, BatchSize = o.Batch });
+            var held = Phase(cpu, empty, parameters, tokens, npoFlops, 16 + w, longAct, () =>
+                UnlearningLoop.Run(model, npoOneStep, forget, [], 1, device, NullProgressSink.Instance, "bench", pad, compute: compute, cacheReference: false));
             held["reference"] = $"frozen {Precision.Name(o.Dtype)} copy held through the run";
             size["npo_reference_held"] = held;
             ClearGradients(model);
@@ -236,16 +252,18 @@ public static class ScaleBench
     {
         ProcessMemory.ResetPeak();
         long? start = cpu ? ProcessMemory.Rss() : null;
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         run();
         double seconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
         long? peak = cpu ? ProcessMemory.Peak() - empty : null;
         // The evaluation phase keeps the float32 master model of the benchmark resident; it is not the evaluation's.
         if (peak is not null && extraWeights is not null) peak -= extraWeights.Module.parameters().Sum(p => p.numel() * p.element_size());
         double tps = tokens / seconds;
         var phase = new JsonObject
         {
-            ["tokens"] = tokens, ["seconds"] = Round(seconds), ["tokens_per_s"] = Round(tps),
+            ["tokens"] = tokens, ["seconds"] = Round(seconds), ["cpu_seconds"] = Round(cpuSeconds), ["tokens_per_s"] = Round(tps),
             ["achieved_gflops"] = Round(tps * flopsPerToken / 1e9),
             ["rss_at_start_bytes"] = start - empty,
             ["peak_bytes"] = peak,
@@ -260,6 +278,66 @@ public static class ScaleBench
             phase["memory_goal_met"] = peak.Value <= MemoryGoal * floor;
         }
         return phase;
+    }
+
+    /// <summary>
+    /// One fine-tuning step taken apart, with TorchSharp's AdamW and with the runtime's (<see cref="Training.AdamW"/>):
+    /// resident memory after the forward, the backward, clipping and the optimizer step, and the peak within each,
+    /// without trimming malloc between them (so what the allocator keeps is counted), then after a trim.
+    /// </summary>
+    private static JsonObject StepProfile(ICausalLM model, EncodedQa[] rows, Device device, ScalarType compute, bool cpu, long? empty, long parameters)
+    {
+        var result = new JsonObject
+        {
+            ["note"] = "bytes above the empty process; peak = the highest resident set within the phase; 'start' holds weights and AdamW moments (allocated when the optimizer is made)",
+        };
+        var makers = new (string Name, Func<TorchSharp.Modules.OptimizerHelper> Make)[]
+        {
+            ("torchsharp_adamw", () => optim.AdamW(model.Module.parameters(), lr: 1e-5, weight_decay: 0)),
+            ("runtime_adamw", () => new Training.AdamW(model.Module.parameters(), 1e-5, 0)),
+        };
+        foreach (var (name, make) in makers)
+        {
+            foreach (var p in model.Module.parameters()) p.grad = null;
+            using var optimizer = make();
+            using var mixed = new MixedPrecision(model, compute);
+            mixed.Train(true);
+            var phases = new JsonObject();
+            void Mark(string phase)
+            {
+                if (!cpu) return;
+                long rss = ProcessMemory.Rss()!.Value - empty!.Value, peak = ProcessMemory.Peak()!.Value - empty.Value;
+                phases[phase] = new JsonObject
+                {
+                    ["rss_bytes"] = rss, ["peak_bytes"] = peak,
+                    ["rss_bytes_per_param"] = Round((double)rss / parameters), ["peak_bytes_per_param"] = Round((double)peak / parameters),
+                };
+                ProcessMemory.ResetPeak(settle: false);
+            }
+            ProcessMemory.ResetPeak();
+            Mark("start");
+            using (var scope = torch.NewDisposeScope())
+            using (var batch = TokenBatch.Collate(rows, device, 0))
+            {
+                optimizer.zero_grad();
+                var loss = CausalLmLoss.Nll(mixed.Compute, batch);
+                Mark("forward");
+                loss.backward();
+                mixed.GradientsToMaster();
+                Mark("backward");
+                nn.utils.clip_grad_norm_(model.Module.parameters(), 1.0);
+                Mark("clip");
+                optimizer.step();
+                mixed.MasterToCompute();
+                Mark("optimizer_step");
+            }
+            Mark("step_done");
+            ProcessMemory.Settle();
+            Mark("after_malloc_trim");
+            mixed.Train(false);
+            result[name] = phases;
+        }
+        return result;
     }
 
     /// <summary>Resident bytes above <paramref name="empty"/> right now (after settling).</summary>

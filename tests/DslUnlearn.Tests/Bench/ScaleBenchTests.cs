@@ -45,6 +45,16 @@ public class ScaleBenchTests
             }
             Assert.Equal(16, s["finetune"]!["theoretical_min_bytes_per_param"]!.GetValue<double>());
             if (ProcessMemory.Available) Assert.NotNull(s["activations"]!["bytes"]);
+            Assert.True(s["cpu_seconds"]!.GetValue<double>() > 0);
+            // The step taken apart, with both optimizers, every phase in order.
+            foreach (var optimizer in new[] { "torchsharp_adamw", "runtime_adamw" })
+            {
+                var phases = s["step_profile"]![optimizer]!.AsObject();
+                if (!ProcessMemory.Available) continue;
+                Assert.Equal(["start", "forward", "backward", "clip", "optimizer_step", "step_done", "after_malloc_trim"], phases.Select(kv => kv.Key).ToArray());
+                Assert.All(phases, kv => Assert.True(kv.Value!["peak_bytes"]!.GetValue<long>() >= kv.Value["rss_bytes"]!.GetValue<long>(), kv.Key));
+            }
         }
+        Assert.True(result["cpu_seconds"]!.GetValue<double>() > 0);
     }
 }
