@@ -46,6 +46,7 @@ internal static class Emitter
         w.Line();
         w.Line($"{ExperimentSpec} {IExperiment}.Spec => Spec;");
         w.Line();
+        PlanEmitter.Write(w, model);
         if (model.Cells.Count > 0)
         {
             ExperimentCellsEmitter.Write(w, model);

@@ -168,7 +168,11 @@ namespace DslUnlearn.Engine
             var device = KeyPart.FromSpec("device", "Device", runTimeWhen: "auto", why: "`device: auto` resolves to the machine's device");
             var data = new KeyPart("data", new[] { new KeyFill("data", "Data"), new KeyFill("prompt", "Prompt"), new KeyFill("testbed", "Testbed") }, shared: true,
                 drops: new[] { "data.retain_authors if null", "testbed if null" },
-                runTime: new[] { "data.splits: the split sizes, counted from the loaded data", "data.holdout_sha256: the holdout file's SHA-256", "tokenizer: the tokenizer's type and vocabulary size" });
+                runTime: new[]
+                {
+                    "data.splits: the split sizes, counted from the loaded data", "data.holdout_sha256: the holdout file's SHA-256", "tokenizer: the tokenizer's type and vocabulary size",
+                    "testbed." + PretrainDefaults[0], "testbed." + PretrainDefaults[1],
+                });
             var evaluation = new[]
             {
                 new KeyPart("metrics", new[] { new KeyFill("", "Metrics") }, shared: true), data, device,
@@ -186,7 +190,11 @@ namespace DslUnlearn.Engine
                         new KeyPart("dtype", new[] { new KeyFill("", "Model.Dtype") }, drops: new[] { " if float32" }),
                     };
                 case StageKinds.Pretrain:
-                    return new[] { KeyPart.FromSpec("pretrain", "Testbed.Pretrain"), data, device, KeyPart.Engine("authors") };
+                    return new[]
+                    {
+                        new KeyPart("pretrain", new[] { new KeyFill("", "Testbed.Pretrain") }, runTime: PretrainDefaults.Select(d => d.Substring("pretrain.".Length)).ToArray()),
+                        data, device, KeyPart.Engine("authors"),
+                    };
                 case StageKinds.Finetune:
                     var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing" });
                     return stage.Id == StageIds.Oracle ? new[] { finetune, data, device, KeyPart.Engine("rows") } : new[] { finetune, data, device };
@@ -195,7 +203,7 @@ namespace DslUnlearn.Engine
                 case StageKinds.Unlearn:
                     return new[]
                     {
-                        new KeyPart("method", new[] { new KeyFill("", "Unlearn[" + stage.Model + "].Method") }, drops: new[] { "options.name", "options.gradient_checkpointing" }),
+                        new KeyPart("method", new[] { new KeyFill("", "Unlearn[@model].Method") }, drops: new[] { "options.name", "options.gradient_checkpointing" }),
                         data, device, KeyPart.Engine("seed_offset"),
                         new KeyPart("trajectory_every", new KeyFill[0], runTime: new[] { ": the method's step count over the trajectory points, from the forget split's size" }),
                         KeyPart.Versions("method_versions"),
@@ -203,13 +211,13 @@ namespace DslUnlearn.Engine
                 case StageKinds.Attack:
                     return evaluation.Concat(new[]
                     {
-                        new KeyPart("attack", new[] { new KeyFill("", "Attacks[" + stage.Attack + "].Chain") }),
+                        new KeyPart("attack", new[] { new KeyFill("", "Attacks[@attack].Chain[*].Attack"), new KeyFill("[*].name", "Attacks[@attack].Chain[*].Name") }),
                         KeyPart.Engine("seed_offset"), KeyPart.FromSpec("finetune_lr", "Finetune.Lr"), KeyPart.Versions("attack_versions"),
                     }).ToArray();
                 case StageKinds.Calibrate:
                     return new[]
                     {
-                        new KeyPart("calibrator", new[] { new KeyFill("", "Calibration.Calibrator") }),
+                        new KeyPart("calibrator", new[] { new KeyFill("", "Calibration.Calibrator"), new KeyFill("name", "Calibration.Name") }),
                         KeyPart.FromSpec("retain_metric", "Calibration.RetainMetric.Name"),
                         KeyPart.FromSpec("forget_metrics", "Calibration.ForgetMetrics[*].Name"),
                         new KeyPart("retain_split", new[] { new KeyFill("", "Calibration.RetainSplit") }, drops: new[] { " if retain" }),
@@ -220,7 +228,7 @@ namespace DslUnlearn.Engine
                     {
                         new KeyPart("spec", new[] { new KeyFill("", "") }, shared: true,
                             drops: new[] { "report.out", "cell if null", "testbed if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "unlearn[*].method.options.gradient_checkpointing if false" },
-                            runTime: new[] { "report.out: \"\" (the output folder is not part of any key)" }),
+                            runTime: new[] { "report.out: \"\" (the output folder is not part of any key)", "testbed." + PretrainDefaults[0], "testbed." + PretrainDefaults[1] }),
                         KeyPart.Engine("results_format"), KeyPart.Engine("report_format"),
                         new KeyPart("plots", new KeyFill[0], runTime: new[] { ": whether a font is installed to draw plots" }),
                     };
@@ -228,6 +236,16 @@ namespace DslUnlearn.Engine
                     throw new ArgumentException("unknown stage kind " + stage.Kind, nameof(stage));
             }
         }
+
+        /// <summary>
+        /// FinetuneSpec properties that testbed.pretrain has no YAML key for: the generated spec leaves them at their C#
+        /// defaults, which only the compiled record knows, and they are part of the pretraining keys.
+        /// </summary>
+        private static readonly string[] PretrainDefaults =
+        {
+            "pretrain.oracle: FinetuneSpec's default (testbed.pretrain has no such key)",
+            "pretrain.gradient_checkpointing: FinetuneSpec's default (testbed.pretrain has no such key)",
+        };
 
         /// <summary>snake_case of a C# name, as keys and YAML write it (ForgetAuthors -> forget_authors, MaxSeqLen -> max_seq_len).</summary>
         public static string SnakeCase(string name)
@@ -248,7 +266,10 @@ namespace DslUnlearn.Engine
         }
     }
 
-    /// <summary>Part of a key option taken from the spec: the value at <see cref="From"/> (C# property path) goes to <see cref="At"/> within the option ("" = the option itself).</summary>
+    /// <summary>
+    /// Part of a key option taken from the spec: the value at <see cref="From"/> (C# property path) goes to <see cref="At"/>
+    /// within the option ("" = the option itself; "[*].name" = the name of each element, zipped with a list).
+    /// </summary>
     public sealed class KeyFill
     {
         public KeyFill(string at, string from)
@@ -258,7 +279,10 @@ namespace DslUnlearn.Engine
         }
 
         public string At { get; }
-        /// <summary>A path of spec properties: "Finetune.Lr"; "Unlearn[ga]" picks the entry named ga, "ForgetMetrics[*].Name" every entry's Name; "" the whole spec.</summary>
+        /// <summary>
+        /// A path of spec properties: "Finetune.Lr"; "Unlearn[@model]" picks the entry named as the stage's model,
+        /// "Attacks[@attack]" the stage's attack pipeline; "ForgetMetrics[*].Name" every entry's Name; "" the whole spec.
+        /// </summary>
         public string From { get; }
     }
 

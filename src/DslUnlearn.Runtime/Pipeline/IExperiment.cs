@@ -9,6 +9,8 @@ public interface IExperiment
     ExperimentSpec Spec { get; }
     /// <summary>The experiment-level sweep cells in order (each spec's <see cref="ExperimentSpec.Cell"/> is its id); just <see cref="Spec"/> when nothing is swept.</summary>
     IReadOnlyList<ExperimentSpec> Cells => [Spec];
+    /// <summary>The static stage plan of each cell, in <see cref="Cells"/>' order (emitted by the generator; docs/engine-and-artifacts.md, "The stage plan").</summary>
+    IReadOnlyList<Engine.StaticPlan> Plans { get; }
     /// <summary>Runs the experiment (or a variant of it, see <see cref="RunOptions"/>).</summary>
     ExperimentResult Run(RunOptions options);
 }
