@@ -69,9 +69,9 @@ public sealed class OwningModel(ICausalLM inner, IReadOnlyList<ICausalLM> depend
     public TorchSharp.torch.nn.Module Module => inner.Module;
     public Tensor Logits(Tensor inputIds) => inner.Logits(inputIds);
     public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates) => inner.Forward(inputIds, outputHiddenStates);
-    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, Generation.KvCache? cache, bool outputHiddenStates)
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, Models.KvCache? cache, bool outputHiddenStates)
         => inner.Forward(inputIds, attentionMask, cache, outputHiddenStates);
-    public Generation.KvCache NewKvCache() => inner.NewKvCache();
+    public Models.KvCache NewKvCache() => inner.NewKvCache();
     public Tensor ReadOut(Tensor hidden) => inner.ReadOut(hidden);
     public ICausalLM Clone() => inner.Clone();
 
