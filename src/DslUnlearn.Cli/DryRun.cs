@@ -21,9 +21,11 @@ internal static class DryRun
                 foreach (var c in cells) Console.WriteLine($"  {c.Cell}");
             }
             int total = 0, willRun = 0;
-            foreach (var spec in cells)
+            for (int c = 0; c < cells.Count; c++)
             {
+                var spec = cells[c];
                 var plan = StagedExperimentRunner.Plan(spec, options);
+                WarnIfNotThePlan(experiment.Plans[c], plan);
                 Console.WriteLine($"Dry run of '{spec.Name}'{(spec.Cell is null ? "" : $" cell {spec.Cell}")} (store {ArtifactStore.ForOutputRoot(StagedExperimentRunner.OutputRoot(spec, options)).Root}):");
                 Console.WriteLine($"  {"stage",-24} {"action",-7} {"key",-12}  reason");
                 foreach (var s in plan)
@@ -39,5 +41,20 @@ internal static class DryRun
             Console.Error.WriteLine($"error: {e.Message}");
             return Commands.Failed;
         }
+    }
+
+    /// <summary>
+    /// The stages built here are those of the compiled static plan (<c>Plans</c>, docs/engine-and-artifacts.md, "The stage
+    /// plan"); tests hold the two together, so a difference means the experiments were compiled by another generator.
+    /// </summary>
+    private static void WarnIfNotThePlan(StaticPlan compiled, IReadOnlyList<StagePlan> built)
+    {
+        var planned = compiled.Stages.Select(s => $"{s.Id} ({s.Kind})").ToList();
+        var now = built.Select(s => $"{s.Id} ({s.Kind})").ToList();
+        if (planned.SequenceEqual(now)) return;
+        var first = planned.Zip(now).Select((p, i) => (p, i)).FirstOrDefault(x => x.p.First != x.p.Second);
+        Console.Error.WriteLine($"warning: the compiled static plan lists {planned.Count} stages and this run builds {now.Count}" +
+            (first.p.First is null ? "" : $" (stage {first.i + 1}: planned {first.p.First}, built {first.p.Second})") +
+            "; rebuild experiments/ (dotnet build) so the generated code matches the runtime.");
     }
 }
