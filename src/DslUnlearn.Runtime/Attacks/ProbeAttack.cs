@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using DslUnlearn.Data;
+using DslUnlearn.Generation;
 using DslUnlearn.Models;
 using DslUnlearn.Training;
 using TorchSharp;
@@ -184,6 +185,16 @@ public sealed class ProbeView(ICausalLM baseModel, int layer, TunedReadout? read
         var states = output.HiddenStates!.Take(layer + 1).ToList();
         var logits = ReadOut(states[^1]);
         return new CausalLMOutput(logits, states).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Masked / cached forward (batched generation): the base model runs every layer, so its cache stays whole; the logits read out layer <see cref="Layer"/>.</summary>
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool outputHiddenStates)
+    {
+        using var scope = torch.NewDisposeScope();
+        var output = baseModel.Forward(inputIds, attentionMask, cache, outputHiddenStates: true);
+        var states = output.HiddenStates!.Take(layer + 1).ToList();
+        var logits = ReadOut(states[^1]);
+        return new CausalLMOutput(logits, outputHiddenStates ? states : null).MoveToOuterDisposeScope();
     }
 
     public Tensor ReadOut(Tensor hidden)
