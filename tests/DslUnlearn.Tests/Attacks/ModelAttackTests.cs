@@ -86,6 +86,22 @@ public class ModelAttackTests
         Assert.Equal(weights, TinyKit.Weights(model));              // the base is borrowed, not disposed
     }
 
+    /// <summary>Generation-based metrics (ROUGE-L recall) call the masked forward; a probe view answers it with the same read-out.</summary>
+    [Fact]
+    public void A_probe_view_answers_the_masked_forward_with_its_layers_read_out()
+    {
+        var model = TinyKit.Target;
+        using var view = new ProbeAttack(new ProbeOptions { Layer = 1 }).Apply(TinyKit.Context(model)).Model;
+        using var ids = torch.tensor(new long[] { 1, 40, 41, 42 }, [1, 4]);
+        using var mask = torch.ones(1, 4, dtype: ScalarType.Int64);
+        using var plain = view.Logits(ids);
+        using var masked = view.Forward(ids, mask, null, outputHiddenStates: true);
+        Assert.Equal(2, masked.HiddenStates!.Count);
+        Assert.Equal(plain.data<float>().ToArray(), masked.Logits.data<float>().ToArray());
+        using var full = model.Logits(ids);
+        Assert.NotEqual(full.data<float>().ToArray(), masked.Logits.data<float>().ToArray()); // layer 1, not the model's own logits
+    }
+
     [Fact]
     public void Tuned_readout_is_trained_deterministically_on_retain_and_beats_the_logit_lens()
     {
