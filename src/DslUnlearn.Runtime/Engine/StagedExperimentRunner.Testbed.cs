@@ -19,28 +19,33 @@ public static partial class StagedExperimentRunner
     public const string PretrainTargetStage = "pretrain/target";
     public const string PretrainOracleStage = "pretrain/oracle";
 
-    /// <summary>The stage the target fine-tune starts from.</summary>
-    private static string TargetBase(Prepared p) => p.Spec.Testbed is null ? StageIds.Init : PretrainTargetStage;
+    /// <summary>The stage the target fine-tune starts from (of the pool member with <paramref name="poolSeed"/>, when given).</summary>
+    private static string TargetBase(Prepared p, int? poolSeed = null) => PoolId(p, p.Spec.Testbed is null ? StageIds.Init : PretrainTargetStage, poolSeed);
 
-    /// <summary>The stage the oracle fine-tune starts from.</summary>
-    private static string OracleBase(Prepared p) => p.Spec.Testbed is null ? StageIds.Init : PretrainOracleStage;
+    /// <summary>The stage the oracle fine-tune starts from (of the pool member with <paramref name="poolSeed"/>, when given).</summary>
+    private static string OracleBase(Prepared p, int? poolSeed = null) => PoolId(p, p.Spec.Testbed is null ? StageIds.Init : PretrainOracleStage, poolSeed);
 
-    /// <summary>Adds the pretraining stages of a testbed spec (nothing otherwise) and the testbed to the data node of every stage key.</summary>
-    private static void AddPretrainStages(Prepared p, JsonObject dataNode, IProgressSink progress)
+    /// <summary>
+    /// Adds the pretraining stages of a testbed spec (nothing otherwise); the spec's own (<paramref name="poolSeed"/> null) also
+    /// put the testbed into the data node of every stage key. A faithfulness pool member gets both bases (it has a target and an oracle).
+    /// </summary>
+    private static void AddPretrainStages(Prepared p, JsonObject dataNode, IProgressSink progress, int? poolSeed = null)
     {
         var spec = p.Spec;
         if (spec.Testbed is not { } testbed) return;
-        dataNode["testbed"] = CanonicalJson.FromObject(testbed);
+        if (poolSeed is null) dataNode["testbed"] = CanonicalJson.FromObject(testbed);
         var inputs = TestbedInputs.For(spec);
-        foreach (var (id, corpus, rows) in new[] { (PretrainTargetStage, inputs.Corpus, "retain+forget"), (PretrainOracleStage, inputs.OracleCorpus, "retain") })
+        foreach (var (own, corpus, rows) in new[] { (PretrainTargetStage, inputs.Corpus, "retain+forget"), (PretrainOracleStage, inputs.OracleCorpus, "retain") })
         {
-            if (id == PretrainOracleStage && !spec.Finetune.Oracle) continue;
+            if (own == PretrainOracleStage && !spec.Finetune.Oracle && poolSeed is null) continue;
+            string id = PoolId(p, own, poolSeed), init = PoolId(p, StageIds.Init, poolSeed);
+            if (p.Graph.Contains(id)) continue; // the spec's own base, shared by the pool member with the spec's seed
             p.Graph.Add(new StageDefinition
             {
-                Id = id, Kind = StageKinds.Pretrain, Inputs = [StageIds.Init],
+                Id = id, Kind = StageKinds.Pretrain, Inputs = [init], Seed = poolSeed, KeyId = poolSeed is null ? null : own,
                 Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
-                Execute = ctx => RunFinetune(p, ctx, StageIds.Init, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
-                    testbed.Pretrain, (ulong)spec.Seed, p.Device, progress, id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
+                Execute = ctx => RunFinetune(p, ctx, init, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
+                    testbed.Pretrain, (ulong)(poolSeed ?? spec.Seed), p.Device, progress, id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
             });
         }
     }

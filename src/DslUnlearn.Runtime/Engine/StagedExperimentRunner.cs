@@ -243,6 +243,7 @@ public static partial class StagedExperimentRunner
         foreach (var u in spec.Unlearn) reportInputs.AddRange([StageIds.Unlearn(u.Name), StageIds.Evaluate(u.Name)]);
         reportInputs.AddRange(AddAttackStages(p, evalOptions, progress));
         reportInputs.AddRange(AddCalibrationStages(p, dataNode, progress));
+        reportInputs.AddRange(AddFaithfulnessPools(p, dataNode, evalOptions, progress));
         AddReportStage(p, reportInputs);
     }
 }

@@ -29,33 +29,36 @@ public static partial class StagedExperimentRunner
         return node;
     }
 
-    private static void AddTargetStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    /// <param name="poolSeed">A faithfulness pool member's seed (<see cref="PoolId"/>), or null for the spec's own target.</param>
+    private static void AddTargetStage(Prepared p, JsonObject dataNode, IProgressSink progress, int? poolSeed = null)
     {
         var spec = p.Spec;
+        string from = TargetBase(p, poolSeed);
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Target, Kind = StageKinds.Finetune, Inputs = [TargetBase(p)],
+            Id = PoolId(p, StageIds.Target, poolSeed), Kind = StageKinds.Finetune, Inputs = [from], Seed = poolSeed, KeyId = poolSeed is null ? null : StageIds.Target,
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
-            Execute = ctx => RunFinetune(p, ctx, TargetBase(p), (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
+            Execute = ctx => RunFinetune(p, ctx, from, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)(poolSeed ?? spec.Seed),
                 p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
-    private static void AddOracleStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    /// <param name="poolSeed">A faithfulness pool member's seed (<see cref="PoolId"/>; added whether or not the spec has an oracle), or null for the spec's own oracle.</param>
+    private static void AddOracleStage(Prepared p, JsonObject dataNode, IProgressSink progress, int? poolSeed = null)
     {
         var spec = p.Spec;
-        if (!spec.Finetune.Oracle) return;
+        if (!spec.Finetune.Oracle && poolSeed is null) return;
         if (p.FinetuneRetain.Length == 0)
             throw new InvalidOperationException($"{spec.SourceFile}: finetune.oracle is true, but the retain split is empty and the oracle is fine-tuned on it only; " +
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Oracle, Kind = StageKinds.Finetune, Inputs = [OracleBase(p)],
+            Id = PoolId(p, StageIds.Oracle, poolSeed), Kind = StageKinds.Finetune, Inputs = [OracleBase(p, poolSeed)], Seed = poolSeed, KeyId = poolSeed is null ? null : StageIds.Oracle,
             Options = new JsonObject
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
-            Execute = ctx => RunFinetune(p, ctx, OracleBase(p), (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
+            Execute = ctx => RunFinetune(p, ctx, OracleBase(p, poolSeed), (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)(poolSeed ?? spec.Seed), p.Device, progress,
                 p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }

@@ -7,12 +7,13 @@ namespace DslUnlearn.Engine;
 /// <summary><c>init/model</c>: the model before fine-tuning (seeded random init, or a checkpoint's weights) and its <see cref="ModelMeta"/>.</summary>
 public static partial class StagedExperimentRunner
 {
-    private static void AddInitStage(Prepared p, JsonObject dataNode, IProgressSink progress)
+    /// <param name="poolSeed">A faithfulness pool member's seed (its own init, <see cref="PoolId"/>), or null for the spec's own.</param>
+    private static void AddInitStage(Prepared p, JsonObject dataNode, IProgressSink progress, int? poolSeed = null)
     {
         var fmt = p.EngineOptions.ModelFormat;
         p.Graph.Add(new StageDefinition
         {
-            Id = StageIds.Init, Kind = StageKinds.Init,
+            Id = PoolId(p, StageIds.Init, poolSeed), Kind = StageKinds.Init, Seed = poolSeed, KeyId = poolSeed is null ? null : StageIds.Init,
             Options = new JsonObject
             {
                 ["model"] = p.Model.Key.DeepClone(), ["preset"] = p.Spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = DeviceName(p.Device),
