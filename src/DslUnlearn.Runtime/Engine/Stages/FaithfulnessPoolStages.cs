@@ -37,7 +37,7 @@ public static partial class StagedExperimentRunner
         return model == (positive ? StageIds.Target : StageIds.Oracle) && p.Graph.Contains(StageIds.Evaluate(name)) ? StageIds.Evaluate(name) : StageIds.Evaluate($"{name}@seed{seed}");
     }
 
-    /// <summary>Adds the pools' stages; returns their evaluation stages (the report reads them).</summary>
+    /// <summary>Adds the pools' stages; returns the evaluation stages it added (the report reads them, and the spec's own ones it reuses).</summary>
     private static IReadOnlyList<string> AddFaithfulnessPools(Prepared p, JsonObject dataNode, JsonObject evalOptions, IProgressSink progress)
     {
         var spec = p.Spec;
@@ -56,7 +56,8 @@ public static partial class StagedExperimentRunner
             foreach (bool positive in new[] { true, false })
             {
                 string id = PoolEvaluation(p, seed, positive);
-                if (!p.Graph.Contains(id)) AddPoolEvaluate(p, id, PoolId(p, positive ? StageIds.Target : StageIds.Oracle, seed), metrics, options, progress);
+                if (p.Graph.Contains(id)) continue; // the spec's own evaluation, already an input of the report
+                AddPoolEvaluate(p, id, PoolId(p, positive ? StageIds.Target : StageIds.Oracle, seed), metrics, options, progress);
                 evaluations.Add(id);
             }
         }
