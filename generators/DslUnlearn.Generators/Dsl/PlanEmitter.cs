@@ -139,7 +139,9 @@ internal static class PlanEmitter
                 }
             }
 
-            var digest = new StringBuilder().Append(stage.Id).Append('\n').Append(stage.Kind).Append('\n');
+            // the seed enters every runtime key (a pool member's own seed, else the spec's)
+            var digest = new StringBuilder().Append(stage.Id).Append('\n').Append(stage.Kind).Append('\n')
+                .Append("seed ").Append((stage.Seed ?? Seed(spec)).ToString(CultureInfo.InvariantCulture)).Append('\n');
             foreach (var line in expanded)
             {
                 digest.Append(line).Append('\n');
@@ -166,8 +168,23 @@ internal static class PlanEmitter
             finetune?.Get("Oracle") is SpecBool { Value: true },
             Names(spec.Get("Unlearn")),
             Names(spec.Get("Attacks")),
-            spec.Get("Calibration") is SpecObject);
+            spec.Get("Calibration") is SpecObject,
+            Seed(spec),
+            MeasuresForget(spec) ? PoolSeeds(spec) : null);
     }
+
+    private static int Seed(SpecObject spec) => spec.Get("Seed") is SpecInt seed ? seed.Value : 0;
+
+    /// <summary>meta_eval.faithfulness.seeds, or none.</summary>
+    private static List<int>? PoolSeeds(SpecObject spec)
+        => (spec.Get("MetaEval") as SpecObject)?.Get("Faithfulness") is SpecObject f && f.Get("Seeds") is SpecList seeds
+            ? seeds.Items.OfType<SpecInt>().Select(i => i.Value).ToList()
+            : null;
+
+    /// <summary>Some metric is measured on the forget split (the faithfulness pools are evaluated there).</summary>
+    private static bool MeasuresForget(SpecObject spec)
+        => spec.Get("Metrics") is SpecList metrics && metrics.Items.OfType<SpecObject>()
+            .Any(m => m.Get("Splits") is SpecList splits && splits.Items.OfType<SpecEnum>().Any(e => e.Member == "Forget"));
 
     private static List<string> Names(SpecValue? list)
         => list is SpecList l ? l.Items.OfType<SpecObject>().Select(i => i.Get("Name") is SpecString s ? s.Value : "").ToList() : new List<string>();

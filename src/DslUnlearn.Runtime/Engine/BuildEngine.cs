@@ -120,7 +120,7 @@ public sealed partial class BuildEngine(ArtifactStore store, EngineOptions optio
         var cpuAtStart = Environment.CpuUsage.TotalTime;
         try
         {
-            torch.manual_seed(graph.Seed); // every stage starts from the same torch RNG state, whatever ran before it
+            torch.manual_seed(s.Seed ?? graph.Seed); // every stage starts from the same torch RNG state, whatever ran before it
             s.Execute(ctx);
             if (held.Lost)
                 throw new InvalidOperationException($"Stage '{s.Id}' ({key[..12]}): this worker lost its lock (it did not refresh the heartbeat for {LockSettings.Timeout.TotalSeconds:F0} s) " +

@@ -21,6 +21,17 @@ public sealed class StageDefinition
     public required Action<StageContext> Execute { get; init; }
     /// <summary>Always rebuilt by `dslunlearn report` (reports are cheap and read only stored artifacts).</summary>
     public bool IsReport { get; init; }
+    /// <summary>
+    /// The seed of this stage when it is not the graph's (a faithfulness pool member trained with another seed): it
+    /// enters the key and seeds the torch RNG instead of <see cref="StageGraph.Seed"/>.
+    /// </summary>
+    public int? Seed { get; init; }
+    /// <summary>
+    /// The id this stage has in the spec that builds it as its own (a pool member "finetune/target@seed7" is
+    /// "finetune/target" of the spec with seed 7); stages that read it name it so in their key documents, so the two
+    /// share one artifact. Null = <see cref="Id"/>.
+    /// </summary>
+    public string? KeyId { get; init; }
 }
 
 /// <summary>Stages in a valid execution order (every input is added before the stage that reads it).</summary>
@@ -33,6 +44,8 @@ public sealed class StageGraph(int seed)
 
     public StageDefinition this[string id] => _stages.FirstOrDefault(s => s.Id == id)
         ?? throw new KeyNotFoundException($"No stage '{id}' in this run.");
+
+    public bool Contains(string id) => _stages.Any(s => s.Id == id);
 
     public StageGraph Add(StageDefinition stage)
     {
@@ -58,13 +71,13 @@ public sealed class StageGraph(int seed)
     public JsonObject KeyDocument(StageDefinition s, IReadOnlyDictionary<string, string> keysOfInputs)
     {
         var inputs = new JsonObject();
-        foreach (var i in s.Inputs) inputs[i] = keysOfInputs[i];
+        foreach (var i in s.Inputs) inputs[this[i].KeyId ?? i] = keysOfInputs[i];
         return new JsonObject
         {
             ["kind"] = s.Kind,
             ["options"] = s.Options.DeepClone(),
             ["inputs"] = inputs,
-            ["seed"] = seed,
+            ["seed"] = s.Seed ?? seed,
             ["runtime"] = EngineInfo.RuntimeVersion,
         };
     }

@@ -49,13 +49,16 @@ namespace DslUnlearn.Engine
     /// <summary>What decides the graph's shape: nothing else in a spec adds, removes or rewires a stage.</summary>
     public sealed class StageShapeInput
     {
-        public StageShapeInput(bool testbed, bool oracle, IReadOnlyList<string> unlearn, IReadOnlyList<string> attacks, bool calibration)
+        public StageShapeInput(bool testbed, bool oracle, IReadOnlyList<string> unlearn, IReadOnlyList<string> attacks, bool calibration,
+            int seed = 0, IReadOnlyList<int>? poolSeeds = null)
         {
             Testbed = testbed;
             Oracle = oracle;
             Unlearn = unlearn;
             Attacks = attacks;
             Calibration = calibration;
+            Seed = seed;
+            PoolSeeds = poolSeeds ?? new int[0];
         }
 
         /// <summary>data.source is biographies: pretraining stages come first.</summary>
@@ -68,18 +71,43 @@ namespace DslUnlearn.Engine
         public IReadOnlyList<string> Attacks { get; }
         /// <summary>The spec has a calibration section.</summary>
         public bool Calibration { get; }
+        /// <summary>The spec's seed (a faithfulness pool member with this seed is the spec's own chain).</summary>
+        public int Seed { get; }
+        /// <summary>
+        /// meta_eval.faithfulness.seeds when some metric is measured on forget (the pools are evaluated there), else empty:
+        /// per seed, a target (a model that knows the forget set) and an oracle (one that never saw it).
+        /// </summary>
+        public IReadOnlyList<int> PoolSeeds { get; }
+    }
+
+    /// <summary>A faithfulness pool member: its seed, whether it knows the forget set (a target) or never saw it (an oracle), and the stage that evaluates it.</summary>
+    public sealed class PoolMember
+    {
+        public PoolMember(int seed, bool knows, string evaluation)
+        {
+            Seed = seed;
+            Knows = knows;
+            Evaluation = evaluation;
+        }
+
+        public int Seed { get; }
+        public bool Knows { get; }
+        public string Evaluation { get; }
     }
 
     /// <summary>One stage of the shape: id, kind, inputs (in the order a stage reads them) and what it is about.</summary>
     public sealed class ShapedStage
     {
-        public ShapedStage(string id, string kind, string[] inputs, string? model = null, string? attack = null)
+        public ShapedStage(string id, string kind, string[] inputs, string? model = null, string? attack = null, int? seed = null, string? keyId = null, bool pool = false)
         {
             Id = id;
             Kind = kind;
             Inputs = inputs;
             Model = model;
             Attack = attack;
+            Seed = seed;
+            KeyId = keyId;
+            Pool = pool;
         }
 
         public string Id { get; }
@@ -93,6 +121,15 @@ namespace DslUnlearn.Engine
         public string? ModelStage => Kind == StageKinds.Init || Kind == StageKinds.Report ? null : Inputs[0];
         /// <summary>Whether the stage reads the oracle as its reference model (besides its own model input).</summary>
         public bool ReadsOracle => ModelStage != StageIds.Oracle && Array.IndexOf(Inputs, StageIds.Oracle) > 0;
+        /// <summary>A faithfulness pool member's seed, when it is not the spec's: it enters the key and seeds the stage's torch RNG.</summary>
+        public int? Seed { get; }
+        /// <summary>The id the stage has in the spec run with <see cref="Seed"/> (pool member <c>finetune/target@seed7</c> is that spec's
+        /// <c>finetune/target</c>): key documents name inputs so, and the two share one artifact. Null = <see cref="Id"/>.</summary>
+        public string? KeyId { get; }
+        /// <summary>The id that decides what the stage does (its own id, or the spec's id it stands for in a pool).</summary>
+        public string Role => KeyId ?? Id;
+        /// <summary>A faithfulness pool's evaluation: the spec's metrics on the forget split only.</summary>
+        public bool Pool { get; }
     }
 
     /// <summary>
@@ -106,7 +143,18 @@ namespace DslUnlearn.Engine
     /// </summary>
     public static class StageShape
     {
-        public static IReadOnlyList<ShapedStage> Of(StageShapeInput s)
+        public static IReadOnlyList<ShapedStage> Of(StageShapeInput s) => Build(s, null);
+
+        /// <summary>The faithfulness pools' members: per pool seed, the evaluation stage of the model that knows the forget set
+        /// (the target) and of the one that never saw it (the oracle), in <see cref="StageShapeInput.PoolSeeds"/> order.</summary>
+        public static IReadOnlyList<PoolMember> PoolMembers(StageShapeInput s)
+        {
+            var members = new List<PoolMember>();
+            Build(s, members);
+            return members;
+        }
+
+        private static IReadOnlyList<ShapedStage> Build(StageShapeInput s, List<PoolMember>? members)
         {
             var stages = new List<ShapedStage>();
             string[] WithOracle(string modelStage)
@@ -154,8 +202,48 @@ namespace DslUnlearn.Engine
                     report.Add(StageIds.Calibrate(u));
                 }
 
+            AddPools(s, stages, report, WithOracle, members);
             stages.Add(new ShapedStage(StageIds.Report, StageKinds.Report, report.ToArray()));
             return stages;
+        }
+
+        /// <summary>
+        /// OpenUnlearning's faithfulness pools (docs/robustness.md, "Faithfulness"): per pool seed, the chain the spec runs for
+        /// its own target and oracle, trained with that seed (<c>&lt;id&gt;@seed&lt;s&gt;</c>, keyed as the spec with that seed
+        /// keys them), and an evaluation of both on forget. The spec's own seed reuses the spec's own stages.
+        /// </summary>
+        private static void AddPools(StageShapeInput s, List<ShapedStage> stages, List<string> report, Func<string, string[]> withOracle, List<PoolMember>? members)
+        {
+            var ids = new HashSet<string>(stages.Select(x => x.Id));
+            foreach (var seed in s.PoolSeeds)
+            {
+                string Id(string own) => seed == s.Seed && ids.Contains(own) ? own : own + "@seed" + seed;
+                void Add(ShapedStage stage)
+                {
+                    if (ids.Add(stage.Id)) stages.Add(stage);
+                }
+
+                string init = Id(StageIds.Init), targetBase = init, oracleBase = init;
+                Add(new ShapedStage(init, StageKinds.Init, new string[0], seed: seed, keyId: StageIds.Init));
+                if (s.Testbed)
+                {
+                    targetBase = Id(StageIds.PretrainTarget);
+                    oracleBase = Id(StageIds.PretrainOracle);
+                    Add(new ShapedStage(targetBase, StageKinds.Pretrain, new[] { init }, "target", seed: seed, keyId: StageIds.PretrainTarget));
+                    Add(new ShapedStage(oracleBase, StageKinds.Pretrain, new[] { init }, StageIds.OracleName, seed: seed, keyId: StageIds.PretrainOracle));
+                }
+
+                string target = Id(StageIds.Target), oracle = Id(StageIds.Oracle);
+                Add(new ShapedStage(target, StageKinds.Finetune, new[] { targetBase }, "target", seed: seed, keyId: StageIds.Target));
+                Add(new ShapedStage(oracle, StageKinds.Finetune, new[] { oracleBase }, StageIds.OracleName, seed: seed, keyId: StageIds.Oracle));
+                foreach (var (model, name, own) in new[] { (target, "target", StageIds.Target), (oracle, StageIds.OracleName, StageIds.Oracle) })
+                {
+                    string evaluation = model == own && ids.Contains(StageIds.Evaluate(name)) ? StageIds.Evaluate(name) : StageIds.Evaluate(name + "@seed" + seed);
+                    Add(new ShapedStage(evaluation, StageKinds.Evaluate, withOracle(model), name, pool: true));
+                    if (!report.Contains(evaluation)) report.Add(evaluation);
+                    if (members != null) members.Add(new PoolMember(seed, model == target, evaluation));
+                }
+            }
         }
 
         /// <summary>
@@ -197,7 +285,10 @@ namespace DslUnlearn.Engine
                     };
                 case StageKinds.Finetune:
                     var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing" });
-                    return stage.Id == StageIds.Oracle ? new[] { finetune, data, device, KeyPart.Engine("rows") } : new[] { finetune, data, device };
+                    return stage.Role == StageIds.Oracle ? new[] { finetune, data, device, KeyPart.Engine("rows") } : new[] { finetune, data, device };
+                case StageKinds.Evaluate when stage.Pool:
+                    return new[] { new KeyPart("metrics", new KeyFill[0], runTime: new[] { ": the spec's metrics, each on the forget split only (faithfulness pools)" }) }
+                        .Concat(evaluation.Skip(1)).ToArray();
                 case StageKinds.Evaluate:
                     return evaluation;
                 case StageKinds.Unlearn:

@@ -25,15 +25,15 @@ public static partial class StagedExperimentRunner
         var spec = p.Spec;
         var testbed = spec.Testbed!;
         var inputs = TestbedInputs.For(spec);
-        bool oracle = stage.Id == StageIds.PretrainOracle;
+        bool oracle = stage.Role == StageIds.PretrainOracle;
         var (corpus, rows) = oracle ? (inputs.OracleCorpus, "retain") : (inputs.Corpus, "retain+forget");
         string from = stage.ModelStage!;
         p.Graph.Add(new StageDefinition
         {
-            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
             Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
             Execute = ctx => RunFinetune(p, ctx, from, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
-                testbed.Pretrain, (ulong)spec.Seed, p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
+                testbed.Pretrain, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
         });
     }
 }

@@ -218,7 +218,8 @@ public static partial class StagedExperimentRunner
 
     /// <summary>What decides the spec's graph shape (<see cref="StageShape"/>, shared with the generator's static plan).</summary>
     public static StageShapeInput ShapeInput(ExperimentSpec spec)
-        => new(spec.Testbed is not null, spec.Finetune.Oracle, spec.Unlearn.Select(u => u.Name).ToList(), spec.Attacks.Select(a => a.Name).ToList(), spec.Calibration is not null);
+        => new(spec.Testbed is not null, spec.Finetune.Oracle, spec.Unlearn.Select(u => u.Name).ToList(), spec.Attacks.Select(a => a.Name).ToList(), spec.Calibration is not null,
+            spec.Seed, ForgetOnlyMetrics(spec).Length > 0 ? spec.MetaEval?.Faithfulness?.Seeds.ToList() : null);
 
     /// <summary>The stages of <see cref="StageShape.Of"/>, each given its options (its key) and its work.</summary>
     private static void AddStages(Prepared p, IProgressSink progress)
@@ -240,8 +241,9 @@ public static partial class StagedExperimentRunner
             {
                 case StageKinds.Init: AddInitStage(p, s, dataNode, progress); break;
                 case StageKinds.Pretrain: AddPretrainStage(p, s, dataNode, progress); break;
-                case StageKinds.Finetune when s.Id == StageIds.Oracle: AddOracleStage(p, s, dataNode, progress); break;
+                case StageKinds.Finetune when s.Role == StageIds.Oracle: AddOracleStage(p, s, dataNode, progress); break;
                 case StageKinds.Finetune: AddTargetStage(p, s, dataNode, progress); break;
+                case StageKinds.Evaluate when s.Pool: AddPoolEvaluate(p, s, evalOptions, progress); break;
                 case StageKinds.Evaluate: AddEvaluate(p, s, evalOptions, progress); break;
                 case StageKinds.Unlearn: AddUnlearnStage(p, s, spec.Unlearn.First(u => u.Name == s.Model), dataNode, progress); break;
                 case StageKinds.Attack: AddAttackStage(p, s, attackOptions[s.Attack!], progress); break;

@@ -9,30 +9,51 @@ namespace DslUnlearn.Reporting;
 public sealed record MetaEvalScore(string Attack, double Value, int Models);
 
 /// <summary>
-/// OpenUnlearning's meta-evaluation of one (metric, split): Q per quantization pipeline, R per relearning pipeline
-/// (empty without an oracle), their means over pipelines, and the harmonic mean of the two.
+/// OpenUnlearning's meta-evaluation of one (metric, split): faithfulness over the pools (forget split only; NaN without pools),
+/// Q per quantization pipeline, R per relearning pipeline (empty without an oracle), their means over pipelines, the harmonic
+/// mean of R and Q (<see cref="HarmonicMean"/>, both needed), robustness (that harmonic mean, or the one of R and Q there is)
+/// and the overall score, the harmonic mean of faithfulness and robustness (or the one there is).
 /// </summary>
 public sealed record MetaEvalRow(string Metric, string Split, IReadOnlyList<MetaEvalScore> Quantization, IReadOnlyList<MetaEvalScore> Relearning,
-    double Q, double R, double HarmonicMean);
+    double Q, double R, double HarmonicMean)
+{
+    /// <summary>AUC of the metric telling the target pool (positives) from the oracle pool (negatives); NaN without pools or off forget.</summary>
+    public double Faithfulness { get; init; } = double.NaN;
+    public int Positives { get; init; }
+    public int Negatives { get; init; }
+    public double PositiveMean { get; init; } = double.NaN;
+    public double NegativeMean { get; init; } = double.NaN;
+    public double Robustness => MetaEvaluation.Robustness(R, Q);
+    public double Overall => MetaEvaluation.Overall(Faithfulness, Robustness);
+}
 
 /// <summary>
-/// tables/meta_eval.{md,csv}: OpenUnlearning's meta-evaluation scores (<see cref="MetaEvaluation"/>) from the same
-/// before/after points as the robustness table.
+/// tables/meta_eval.{md,csv}: OpenUnlearning's meta-evaluation scores (<see cref="MetaEvaluation"/>): robustness from the same
+/// before/after points as the robustness table, faithfulness from the pools of <c>meta_eval.faithfulness</c>.
 /// <list type="bullet">
+/// <item>Faithfulness, on the forget split: the AUC of the metric's values with the pool targets as positives and the pool oracles
+/// as negatives, read as "higher = more knowledge" (lower-is-better metrics are flipped).</item>
 /// <item>Q, per pipeline that is exactly one <c>quantize</c> step: Q = min(m_before / m_after, 1) per unlearned model, then the
 /// mean over models. For lower-is-better metrics (nll, perplexity; <see cref="MetricDirection"/>) it is taken on 1/m, so Q &lt; 1
 /// always means "quantization brought knowledge back".</item>
 /// <item>R, per pipeline that is exactly one <c>relearn</c> step, only when the run has an oracle (retain-only) model:
 /// R = min((m_oracle_after - m_oracle_before) / (m_unl_after - m_unl_before), 1) per unlearned model, then the mean. A ratio of
 /// differences does not depend on the metric's direction. A model whose value did not move has no R (division by zero).</item>
-/// <item>Q and R are the means over their pipelines; the harmonic mean 2RQ / (R + Q) needs both.</item>
+/// <item>Q and R are the means over their pipelines; HM = 2RQ / (R + Q) needs both; robustness = HM, or the one of R and Q
+/// there is; overall = HM(faithfulness, robustness), or the one of them there is.</item>
 /// </list>
-/// Metrics are ranked by the harmonic mean on the forget split (by Q when there is no R), as OpenUnlearning ranks them.
+/// Metrics are ranked on the forget split, as OpenUnlearning ranks them: by the overall score with pools, else by HM (by Q when
+/// there is no R).
 /// </summary>
 public static class MetaEvalTables
 {
     public const string QuantizeAttack = "quantize";
     public const string RelearnAttack = "relearn";
+
+    /// <summary>Whether the run has anything to meta-evaluate: a quantize or relearn pipeline with robustness points, or faithfulness pools.</summary>
+    public static bool Applies(ReportInput input)
+        => input.FaithfulnessPools.Count > 0
+           || (input.Robustness.Count > 0 && input.AttackChains.Values.Any(c => c.Count == 1 && c[0] is QuantizeAttack or RelearnAttack));
 
     public static IReadOnlyList<MetaEvalRow> Compute(ReportInput input)
     {
@@ -56,15 +77,36 @@ public static class MetaEvalTables
             double qMean = MeanOf(q), rMean = MeanOf(r);
             rows.Add(new MetaEvalRow(g.Key.Metric, g.Key.Split, q, r, qMean, rMean, MetaEvaluation.HarmonicMean(rMean, qMean)));
         }
+        return WithFaithfulness(input, rows);
+    }
+
+    /// <summary>Faithfulness joins the forget rows; a metric with pool values but no robustness row gets a row of its own.</summary>
+    private static IReadOnlyList<MetaEvalRow> WithFaithfulness(ReportInput input, List<MetaEvalRow> rows)
+    {
+        foreach (var g in input.FaithfulnessPools.GroupBy(v => (v.Metric, v.Split)))
+        {
+            var pos = g.Where(v => v.Positive).Select(v => v.Value).ToArray();
+            var neg = g.Where(v => !v.Positive).Select(v => v.Value).ToArray();
+            if (pos.Length == 0 || neg.Length == 0) continue;
+            int i = rows.FindIndex(r => r.Metric == g.Key.Metric && r.Split == g.Key.Split);
+            var row = i >= 0 ? rows[i] : new MetaEvalRow(g.Key.Metric, g.Key.Split, [], [], double.NaN, double.NaN, double.NaN);
+            row = row with
+            {
+                Faithfulness = MetaEvaluation.Faithfulness(pos, neg, MetricDirection.LowerIsBetter(g.Key.Metric)),
+                Positives = pos.Length, Negatives = neg.Length, PositiveMean = pos.Average(), NegativeMean = neg.Average(),
+            };
+            if (i >= 0) rows[i] = row; else rows.Add(row);
+        }
         return rows;
     }
 
-    /// <summary>Metrics by their forget-split harmonic mean (or Q when R is missing), best first; NaN last.</summary>
+    /// <summary>Metrics by their forget-split score, best first; NaN last. The score: overall with pools, else HM (or Q when R is missing).</summary>
     public static IReadOnlyList<MetaEvalRow> Ranking(IReadOnlyList<MetaEvalRow> rows)
     {
         var forget = rows.Where(r => r.Split == "forget").ToList();
         var pool = forget.Count > 0 ? forget : rows.ToList();
-        return pool.OrderByDescending(r => Score(r) is var s && double.IsNaN(s) ? double.NegativeInfinity : s)
+        bool pools = rows.Any(r => r.Positives > 0);
+        return pool.OrderByDescending(r => (pools ? r.Overall : Score(r)) is var s && double.IsNaN(s) ? double.NegativeInfinity : s)
                    .ThenBy(r => r.Metric, StringComparer.Ordinal).ThenBy(r => r.Split, StringComparer.Ordinal).ToList();
     }
 
@@ -77,48 +119,96 @@ public static class MetaEvalTables
         var quantize = Pipelines(input, QuantizeAttack);
         var relearn = Pipelines(input, RelearnAttack);
         bool hasOracle = input.OraclePoints.Count > 0;
+        bool pools = input.FaithfulnessPools.Count > 0;
+        bool robust = quantize.Count + relearn.Count > 0 && input.Robustness.Count > 0;
         int models = input.Robustness.Select(p => p.Model).Where(m => input.UnlearnedModels.Count == 0 || input.UnlearnedModels.Contains(m)).Distinct().Count();
         var md = new StringBuilder();
-        md.Append($"{run.Spec.Name}: OpenUnlearning's meta-evaluation scores, each the mean over {models} unlearned models (seed {run.Spec.Seed}). ")
-          .Append("Q = min(before / after, 1) for a quantization pipeline (1/m for nll and perplexity): 1 = quantization brought nothing back. ");
-        md.Append(hasOracle
-            ? "R = min((oracle after - oracle before) / (unlearned after - unlearned before), 1) for a relearning pipeline, with the oracle (retain-only) model as the retain model: 1 = relearning moves the metric no more than it moves a model that never saw the forget set. "
-            : "R is not computed: the run has no oracle (retain-only) model; set `finetune: { oracle: true }` in the spec to get it. ");
-        md.Append("HM = harmonic mean of R and Q. n/a = undefined (no pipeline of that kind, or a zero denominator).").AppendLine().AppendLine();
+        md.Append($"{run.Spec.Name}: OpenUnlearning's meta-evaluation scores");
+        md.Append(robust ? $", robustness each the mean over {models} unlearned models (seed {run.Spec.Seed}). " : $" (seed {run.Spec.Seed}). ");
+        if (pools)
+        {
+            var seeds = input.FaithfulnessPools.Select(v => v.Seed).Distinct().Order().ToList();
+            md.Append($"F (faithfulness) = AUC with which the metric on forget tells the {seeds.Count} targets (fine-tuned on forget and retain, seeds {string.Join(", ", seeds)}) ")
+              .Append("from the oracles of the same seeds (retain only), read as higher = more knowledge (nll and perplexity flipped): 1 = every target above every oracle, 0.5 = chance. ");
+        }
+        else
+            md.Append("F (faithfulness) is not computed: set `meta_eval: { faithfulness: { seeds: [...] } }` in the spec to train the target and oracle pools. ");
+        if (robust)
+        {
+            md.Append("Q = min(before / after, 1) for a quantization pipeline (1/m for nll and perplexity): 1 = quantization brought nothing back. ");
+            md.Append(hasOracle
+                ? "R = min((oracle after - oracle before) / (unlearned after - unlearned before), 1) for a relearning pipeline, with the oracle (retain-only) model as the retain model: 1 = relearning moves the metric no more than it moves a model that never saw the forget set. "
+                : "R is not computed: the run has no oracle (retain-only) model; set `finetune: { oracle: true }` in the spec to get it. ");
+            md.Append("HM = harmonic mean of R and Q. ");
+        }
+        else
+            md.Append("Q and R are not computed: the spec has no pipeline that is exactly one `quantize` or one `relearn` attack. ");
+        if (pools) md.Append("Overall = harmonic mean of F and the robustness (HM, or the one of R and Q there is). ");
+        md.Append("n/a = undefined (no pipeline of that kind, no pool, or a zero denominator).").AppendLine().AppendLine();
+
+        var relearnShown = hasOracle ? relearn : [];
         md.Append("| metric | split |");
+        if (pools) md.Append(" F |");
         foreach (var a in quantize) md.Append($" Q {a} |");
-        foreach (var a in hasOracle ? relearn : []) md.Append($" R {a} |");
-        md.AppendLine(" Q | R | HM |");
+        foreach (var a in relearnShown) md.Append($" R {a} |");
+        md.Append(" Q | R | HM |");
+        md.AppendLine(pools ? " overall |" : "");
         md.Append("|---|---|");
+        if (pools) md.Append("---:|");
         foreach (var _ in quantize) md.Append("---:|");
-        foreach (var _ in hasOracle ? relearn : []) md.Append("---:|");
-        md.AppendLine("---:|---:|---:|");
+        foreach (var _ in relearnShown) md.Append("---:|");
+        md.AppendLine(pools ? "---:|---:|---:|---:|" : "---:|---:|---:|");
         foreach (var r in rows)
         {
             md.Append($"| {r.Metric} | {r.Split} |");
+            if (pools) md.Append($" {SummaryTables.F(r.Faithfulness)} |");
             foreach (var a in quantize) md.Append($" {SummaryTables.F(r.Quantization.FirstOrDefault(s => s.Attack == a)?.Value ?? double.NaN)} |");
-            foreach (var a in hasOracle ? relearn : []) md.Append($" {SummaryTables.F(r.Relearning.FirstOrDefault(s => s.Attack == a)?.Value ?? double.NaN)} |");
-            md.AppendLine($" {SummaryTables.F(r.Q)} | {SummaryTables.F(r.R)} | {SummaryTables.F(r.HarmonicMean)} |");
+            foreach (var a in relearnShown) md.Append($" {SummaryTables.F(r.Relearning.FirstOrDefault(s => s.Attack == a)?.Value ?? double.NaN)} |");
+            md.Append($" {SummaryTables.F(r.Q)} | {SummaryTables.F(r.R)} | {SummaryTables.F(r.HarmonicMean)} |");
+            md.AppendLine(pools ? $" {SummaryTables.F(r.Overall)} |" : "");
         }
         var ranking = Ranking(rows);
-        md.AppendLine().AppendLine(hasOracle ? "| rank | metric | split | HM | R | Q |" : "| rank | metric | split | Q (no R without an oracle) |");
-        md.AppendLine(hasOracle ? "|---:|---|---|---:|---:|---:|" : "|---:|---|---|---:|");
-        for (int i = 0; i < ranking.Count; i++)
+        md.AppendLine();
+        if (pools)
         {
-            var r = ranking[i];
-            md.AppendLine(hasOracle
-                ? $"| {i + 1} | {r.Metric} | {r.Split} | {SummaryTables.F(r.HarmonicMean)} | {SummaryTables.F(r.R)} | {SummaryTables.F(r.Q)} |"
-                : $"| {i + 1} | {r.Metric} | {r.Split} | {SummaryTables.F(r.Q)} |");
+            md.AppendLine("| rank | metric | split | overall | F | robustness | R | Q |").AppendLine("|---:|---|---|---:|---:|---:|---:|---:|");
+            for (int i = 0; i < ranking.Count; i++)
+            {
+                var r = ranking[i];
+                md.AppendLine($"| {i + 1} | {r.Metric} | {r.Split} | {SummaryTables.F(r.Overall)} | {SummaryTables.F(r.Faithfulness)} | {SummaryTables.F(r.Robustness)} | {SummaryTables.F(r.R)} | {SummaryTables.F(r.Q)} |");
+            }
+            md.AppendLine().AppendLine("Faithfulness pools (forget split): the metric's mean over the targets and over the oracles.").AppendLine();
+            md.AppendLine("| metric | split | targets | mean | oracles | mean | F |").AppendLine("|---|---|---:|---:|---:|---:|---:|");
+            foreach (var r in rows.Where(r => r.Positives > 0))
+                md.AppendLine($"| {r.Metric} | {r.Split} | {r.Positives} | {SummaryTables.F(r.PositiveMean)} | {r.Negatives} | {SummaryTables.F(r.NegativeMean)} | {SummaryTables.F(r.Faithfulness)} |");
+        }
+        else
+        {
+            md.AppendLine(hasOracle ? "| rank | metric | split | HM | R | Q |" : "| rank | metric | split | Q (no R without an oracle) |");
+            md.AppendLine(hasOracle ? "|---:|---|---|---:|---:|---:|" : "|---:|---|---|---:|");
+            for (int i = 0; i < ranking.Count; i++)
+            {
+                var r = ranking[i];
+                md.AppendLine(hasOracle
+                    ? $"| {i + 1} | {r.Metric} | {r.Split} | {SummaryTables.F(r.HarmonicMean)} | {SummaryTables.F(r.R)} | {SummaryTables.F(r.Q)} |"
+                    : $"| {i + 1} | {r.Metric} | {r.Split} | {SummaryTables.F(r.Q)} |");
+            }
         }
 
         var csv = new StringBuilder("metric,split,score,attack,value,models\n");
         foreach (var r in rows)
         {
+            if (pools && r.Positives > 0) csv.Append($"{r.Metric},{r.Split},F,,{V(r.Faithfulness)},{r.Positives + r.Negatives}\n");
             foreach (var s in r.Quantization) csv.Append($"{r.Metric},{r.Split},Q,{Field(s.Attack)},{V(s.Value)},{s.Models}\n");
             foreach (var s in r.Relearning) csv.Append($"{r.Metric},{r.Split},R,{Field(s.Attack)},{V(s.Value)},{s.Models}\n");
             csv.Append($"{r.Metric},{r.Split},Q,,{V(r.Q)},\n");
             csv.Append($"{r.Metric},{r.Split},R,,{V(r.R)},\n");
             csv.Append($"{r.Metric},{r.Split},HM,,{V(r.HarmonicMean)},\n");
+            if (pools)
+            {
+                csv.Append($"{r.Metric},{r.Split},robustness,,{V(r.Robustness)},\n");
+                csv.Append($"{r.Metric},{r.Split},overall,,{V(r.Overall)},\n");
+            }
         }
         return (md.ToString(), csv.ToString());
     }

@@ -43,12 +43,12 @@ public static class ReportBuilder
             var (md, csv) = AttackTables.RobustnessTables(input);
             write("tables/robustness.md", s => Utf8(s, md));
             write("tables/robustness.csv", s => Utf8(s, csv));
-            if (input.AttackChains.Values.Any(c => c.Count == 1 && c[0] is MetaEvalTables.QuantizeAttack or MetaEvalTables.RelearnAttack))
-            {
-                var (metaMd, metaCsv) = MetaEvalTables.Tables(input);
-                write("tables/meta_eval.md", s => Utf8(s, metaMd));
-                write("tables/meta_eval.csv", s => Utf8(s, metaCsv));
-            }
+        }
+        if (MetaEvalTables.Applies(input))
+        {
+            var (metaMd, metaCsv) = MetaEvalTables.Tables(input);
+            write("tables/meta_eval.md", s => Utf8(s, metaMd));
+            write("tables/meta_eval.csv", s => Utf8(s, metaCsv));
         }
 
         if (!plots)

@@ -20,7 +20,15 @@ public sealed record ReportInput
     public IReadOnlyList<string> UnlearnedModels { get; init; } = [];
     /// <summary>The oracle (retain-only) model's before/after points, kept out of the fits and scatters; the "retain model" of the relearning score R. Empty = no oracle.</summary>
     public IReadOnlyList<RobustnessPoint> OraclePoints { get; init; } = [];
+    /// <summary>OpenUnlearning's faithfulness pools: each pool model's value of each metric (forget split). Empty = no pools (meta_eval.faithfulness unset).</summary>
+    public IReadOnlyList<PoolValue> FaithfulnessPools { get; init; } = [];
 }
+
+/// <summary>
+/// A faithfulness pool model's value of a metric: the target (<paramref name="Positive"/>: holds the forget knowledge) or the
+/// oracle (never saw it) trained with <paramref name="Seed"/>.
+/// </summary>
+public sealed record PoolValue(string Metric, string Split, int Seed, bool Positive, double Value);
 
 /// <summary>ES of one unlearning run after <paramref name="Step"/> optimizer steps (step 0 = the starting model).</summary>
 public sealed record TrajectoryPoint(string Model, int Seed, int Step, double ForgetEs, double RetainEs);

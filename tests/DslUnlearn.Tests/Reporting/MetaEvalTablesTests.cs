@@ -105,6 +105,62 @@ public class MetaEvalTablesTests
         Assert.Contains("tables/meta_eval.csv", files.Keys);
     }
 
+    /// <summary>
+    /// Pools of 3 seeds. es_exact: targets 0.9, 0.8, 0.5 and oracles 0.1, 0.5, 0.2: of the 9 (target, oracle) pairs the target
+    /// is higher in 8, ties once (0.5, 0.5): F = 8.5 / 9. nll (lower is better): targets 0.3, 0.2, 2.0, oracles 2.5, 2.1, 1.0:
+    /// the target is lower in 8 pairs (all but 2.0 against 1.0), F = 8 / 9. es_exact forget's robustness is HM(0.625, 0.9) (the first test), its overall
+    /// HM(8.5/9, that). truth_ratio has pools only: a row of its own with F = 0 (every oracle above every target), overall = F.
+    /// </summary>
+    private static ReportInput WithPools(ReportInput input) => input with
+    {
+        FaithfulnessPools =
+        [
+            .. new[] { (1, 0.9, 0.1), (2, 0.8, 0.5), (3, 0.5, 0.2) }.SelectMany(t => new[] { new PoolValue("es_exact", "forget", t.Item1, true, t.Item2), new PoolValue("es_exact", "forget", t.Item1, false, t.Item3) }),
+            .. new[] { (1, 0.3, 2.5), (2, 0.2, 2.1), (3, 2.0, 1.0) }.SelectMany(t => new[] { new PoolValue("nll", "forget", t.Item1, true, t.Item2), new PoolValue("nll", "forget", t.Item1, false, t.Item3) }),
+            new PoolValue("truth_ratio", "forget", 1, true, 0.4), new PoolValue("truth_ratio", "forget", 1, false, 0.6),
+        ],
+    };
+
+    [Fact]
+    public void Faithfulness_joins_the_forget_rows_and_the_ranking_goes_by_the_overall_harmonic_mean()
+    {
+        var rows = MetaEvalTables.Compute(WithPools(Input(oracle: true)));
+        var es = rows.Single(r => r.Metric == "es_exact" && r.Split == "forget");
+        Assert.Equal(8.5 / 9, es.Faithfulness, 12);
+        Assert.Equal((3, 3), (es.Positives, es.Negatives));
+        Assert.Equal(2 * 0.625 * 0.9 / 1.525, es.Robustness, 12);
+        double hm = 2 * 0.625 * 0.9 / 1.525;
+        Assert.Equal(2 * (8.5 / 9) * hm / (8.5 / 9 + hm), es.Overall, 12);
+        var nll = rows.Single(r => r.Metric == "nll");
+        Assert.Equal(8.0 / 9, nll.Faithfulness, 12);
+        Assert.True(double.IsNaN(rows.Single(r => r.Metric == "es_exact" && r.Split == "retain").Faithfulness));
+        var tr = rows.Single(r => r.Metric == "truth_ratio");
+        Assert.Equal(0, tr.Faithfulness);
+        Assert.True(double.IsNaN(tr.Robustness));
+        Assert.Equal(0, tr.Overall);
+        Assert.Equal(["es_exact", "nll", "truth_ratio"], MetaEvalTables.Ranking(rows).Select(r => r.Metric));
+
+        var (md, csv) = MetaEvalTables.Tables(WithPools(Input(oracle: true)));
+        Assert.Contains("| metric | split | F | Q q4 | R rl | Q | R | HM | overall |", md);
+        Assert.Contains("| es_exact | forget | 0.944 | 0.900 | 0.625 | 0.900 | 0.625 | 0.738 | 0.828 |", md);
+        Assert.Contains("| 1 | es_exact | forget | 0.828 | 0.944 | 0.738 | 0.625 | 0.900 |", md);
+        Assert.Contains("| nll | forget | 3 | 0.833 | 3 | 1.867 | 0.889 |", md);
+        Assert.Contains("seeds 1, 2, 3", md);
+        Assert.Contains($"es_exact,forget,F,,{(8.5 / 9).ToString("R", System.Globalization.CultureInfo.InvariantCulture)},6\n", csv);
+        Assert.Contains("truth_ratio,forget,overall,,0,", csv);
+    }
+
+    [Fact]
+    public void Pools_alone_make_the_table_without_any_attack()
+    {
+        var input = WithPools(Input(oracle: false)) with { Robustness = [], AttackChains = new Dictionary<string, IReadOnlyList<string>>() };
+        Assert.True(MetaEvalTables.Applies(input));
+        Assert.False(MetaEvalTables.Applies(Input(oracle: false) with { Robustness = [] }));
+        var (md, _) = MetaEvalTables.Tables(input);
+        Assert.Contains("Q and R are not computed", md);
+        Assert.Contains("| 1 | es_exact | forget | 0.944 | 0.944 | n/a | n/a | n/a |", md);
+    }
+
     private static RunRecord Run()
     {
         var spec = TestSpecs.Tiny("unused") with

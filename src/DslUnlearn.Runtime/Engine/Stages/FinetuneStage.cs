@@ -34,10 +34,10 @@ public static partial class StagedExperimentRunner
         var spec = p.Spec;
         p.Graph.Add(new StageDefinition
         {
-            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
-            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)spec.Seed,
-                p.Device, progress, "finetune target", p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
+            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)(stage.Seed ?? spec.Seed),
+                p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
@@ -49,13 +49,13 @@ public static partial class StagedExperimentRunner
                                                 "give the data fewer forget authors or set oracle: false.");
         p.Graph.Add(new StageDefinition
         {
-            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
             Options = new JsonObject
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
-            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)spec.Seed, p.Device, progress,
-                p.Encoder.Tokenizer.PadId, "finetune oracle", ctx.Cancellation, ckpt, ComputeDtype(spec))),
+            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress,
+                p.Encoder.Tokenizer.PadId, stage.Id.Replace('/', ' '), ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 

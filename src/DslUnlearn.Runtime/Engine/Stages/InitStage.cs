@@ -12,14 +12,14 @@ public static partial class StagedExperimentRunner
         var fmt = p.EngineOptions.ModelFormat;
         p.Graph.Add(new StageDefinition
         {
-            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs,
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
             Options = new JsonObject
             {
                 ["model"] = p.Model.Key.DeepClone(), ["preset"] = p.Spec.Model.Preset, ["tokenizer"] = dataNode["tokenizer"]!.DeepClone(), ["device"] = DeviceName(p.Device),
             }.WithDtype(p.Spec.Model.Dtype),
             Execute = ctx =>
             {
-                // torch RNG seeded with the spec seed by the engine; a checkpoint brings its own weights
+                // torch RNG seeded with the spec seed (a pool member's own) by the engine; a checkpoint brings its own weights
                 using var model = p.Model.CreateInitial();
                 model.Module.to(p.Device);
                 long parameters = model.Module.parameters().Sum(t => t.numel());

@@ -37,7 +37,7 @@ public static partial class StagedExperimentRunner
         foreach (var u in p.Spec.Unlearn)
             trajectories.AddRange(UnlearnArtifact.Read(store.Open(keys[StageIds.Unlearn(u.Name)])).Trajectory
                 .Select(t => new TrajectoryPoint(u.Name, p.Spec.Seed, t.Step, t.ForgetEs, t.RetainEs)));
-        return WithAttacksAndCalibration(p, record, new ReportInput { Runs = [record], Trajectories = trajectories });
+        return WithAttacksAndCalibration(p, record, new ReportInput { Runs = [record], Trajectories = trajectories, FaithfulnessPools = ReadFaithfulnessPools(p, store, keys) });
     }
 
     /// <summary>The run record (what results.json is written from), rebuilt from stored artifacts.</summary>

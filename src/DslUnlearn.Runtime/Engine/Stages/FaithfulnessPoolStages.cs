@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using DslUnlearn.Data;
+using DslUnlearn.Pipeline;
+using DslUnlearn.Reporting;
+using DslUnlearn.Specs;
+
+namespace DslUnlearn.Engine;
+
+/// <summary>
+/// OpenUnlearning's faithfulness pools (<c>meta_eval.faithfulness.seeds</c>; docs/robustness.md, "Faithfulness"). Per seed s,
+/// the training chain this spec runs for its own target and oracle, run with seed s: init, the testbed's pretraining when
+/// there is one, <c>finetune/target</c> (forget + retain: a positive) and <c>finetune/oracle</c> (retain only: a negative),
+/// as stages <c>&lt;id&gt;@seed&lt;s&gt;</c> whose keys are those of the same stages of the spec with <c>seed: s</c>
+/// (<see cref="StageDefinition.Seed"/>, <see cref="StageDefinition.KeyId"/>), so a seed sweep and the pools share them. The
+/// shape (which stages, which inputs) is <see cref="StageShape"/>'s, shared with the generator's static plan. The
+/// spec's own seed reuses the spec's own stages. Each pool model is evaluated on the forget split only, with the spec's metrics
+/// (and the spec's oracle as the reference model, as every other model of the run).
+/// </summary>
+public static partial class StagedExperimentRunner
+{
+    /// <summary>The spec's metrics, each on the forget split only (faithfulness is measured there); metrics without forget are left out.</summary>
+    private static ImmutableArray<MetricSpec> ForgetOnlyMetrics(ExperimentSpec spec)
+        => [.. spec.Metrics.Where(m => m.Splits.Contains(SplitKind.Forget)).Select(m => m with { Splits = [SplitKind.Forget] })];
+
+    /// <summary>A pool model's evaluation (<see cref="ShapedStage.Pool"/>): the spec's metrics on forget, the spec's oracle as reference when it has one.</summary>
+    private static void AddPoolEvaluate(Prepared p, ShapedStage stage, JsonObject evalOptions, IProgressSink progress)
+    {
+        var metrics = ForgetOnlyMetrics(p.Spec);
+        var options = evalOptions.DeepClone().AsObject();
+        options["metrics"] = CanonicalJson.FromObject(metrics);
+        string modelStage = stage.ModelStage!;
+        bool withOracle = stage.ReadsOracle;
+        p.Graph.Add(new StageDefinition
+        {
+            Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Options = options,
+            Execute = ctx =>
+            {
+                using var model = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
+                using var oracle = withOracle ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
+                var values = MetricEvaluation.Evaluate(metrics, split => MetricContextFor(p, model, split, oracle));
+                progress.Message(MetricEvaluation.Describe(stage.Id["evaluate/".Length..], values));
+                new EvalArtifact(values).Write(ctx.Output);
+            },
+        });
+    }
+
+    /// <summary>The pools' forget-split values for the report: one per (metric, seed, pool).</summary>
+    private static IReadOnlyList<PoolValue> ReadFaithfulnessPools(Prepared p, ArtifactStore store, IReadOnlyDictionary<string, string> keys)
+    {
+        var values = new List<PoolValue>();
+        foreach (var member in StageShape.PoolMembers(ShapeInput(p.Spec)))
+            foreach (var m in EvalArtifact.Read(store.Open(keys[member.Evaluation])).Metrics.Where(m => m.Split == SplitKind.Forget))
+                values.Add(new PoolValue(m.Metric, SpecNames.Of(m.Split), member.Seed, member.Knows, m.AggValue));
+        return values;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using DslUnlearn.Engine;
+using DslUnlearn.Experiments;
+using DslUnlearn.Pipeline;
+using DslUnlearn.Specs;
+using DslUnlearn.Tests.Support;
+
+namespace DslUnlearn.Tests.Engine;
+
+/// <summary>
+/// meta_eval.faithfulness on experiments/tests/tiny-faithfulness.yaml: the pools are stages of the engine keyed as the spec
+/// with that seed builds them, and tables/meta_eval gives a knowledge metric a high AUC over targets against oracles.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public class FaithfulnessPoolTests
+{
+    private static ExperimentSpec Spec(string root)
+    {
+        var spec = ExperimentCatalog.Find("tiny-faithfulness")!.Spec;
+        return spec with { Report = spec.Report with { Out = root } };
+    }
+
+    [Fact]
+    public void Pools_share_keys_with_the_spec_of_that_seed_and_es_tells_targets_from_oracles()
+    {
+        using var dir = new TempDir();
+        var spec = Spec(dir.Path);
+        var options = new RunOptions();
+        var plan = StagedExperimentRunner.Plan(spec, options).ToDictionary(s => s.Id);
+
+        // Seed 7 is the spec's: its target is reused, its oracle (the spec has none) is a pool stage; seeds 8 and 9 train the whole chain.
+        Assert.DoesNotContain("finetune/target@seed7", plan.Keys);
+        Assert.DoesNotContain("init/model@seed7", plan.Keys);
+        Assert.Contains("finetune/oracle@seed7", plan.Keys);
+        Assert.DoesNotContain("finetune/oracle", plan.Keys);
+        foreach (var s in new[] { 8, 9 })
+            Assert.All(new[] { "init/model", "finetune/target", "finetune/oracle", "evaluate/target", "evaluate/oracle" }, id => Assert.Contains($"{id}@seed{s}", plan.Keys));
+
+        // A pool member's key is the key of the same stage of the spec with that seed (and an oracle): one artifact for both.
+        var seed8 = StagedExperimentRunner.Plan(spec with { Seed = 8, MetaEval = null, Finetune = spec.Finetune with { Oracle = true } }, options).ToDictionary(s => s.Id);
+        Assert.Equal(seed8["init/model"].Key, plan["init/model@seed8"].Key);
+        Assert.Equal(seed8["finetune/target"].Key, plan["finetune/target@seed8"].Key);
+        Assert.Equal(seed8["finetune/oracle"].Key, plan["finetune/oracle@seed8"].Key);
+        var own = StagedExperimentRunner.Plan(spec with { MetaEval = null, Finetune = spec.Finetune with { Oracle = true } }, options).ToDictionary(s => s.Id);
+        Assert.Equal(own["finetune/oracle"].Key, plan["finetune/oracle@seed7"].Key);
+        Assert.Equal(own["finetune/target"].Key, plan["finetune/target"].Key);
+        Assert.NotEqual(plan["finetune/target@seed8"].Key, plan["finetune/target@seed9"].Key);
+
+        var run = StagedExperimentRunner.Run(spec, options);
+        Assert.Contains("finetune/oracle@seed9", run.Executed);
+        string outDir = Path.GetDirectoryName(run.Result.ResultsJsonPath)!;
+        var csv = File.ReadAllLines(Path.Combine(outDir, "tables", "meta_eval.csv"));
+        double Score(string metric, string score) => double.Parse(csv.Single(l => l.StartsWith($"{metric},forget,{score},,", StringComparison.Ordinal)).Split(',')[4], CultureInfo.InvariantCulture);
+        // The targets memorised the forget answers, the oracles never saw them: ES (and NLL, flipped) separate the pools.
+        Assert.True(Score("es_exact", "F") >= 0.9, $"es_exact faithfulness {Score("es_exact", "F")}\n" + File.ReadAllText(Path.Combine(outDir, "tables", "meta_eval.md")));
+        Assert.True(Score("nll", "F") >= 0.9, $"nll faithfulness {Score("nll", "F")}");
+        Assert.Equal(Score("es_exact", "F"), Score("es_exact", "overall")); // no quantize or relearn pipeline: overall is F
+        Assert.Equal(6, int.Parse(csv.Single(l => l.StartsWith("es_exact,forget,F,", StringComparison.Ordinal)).Split(',')[5], CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(csv, l => l.StartsWith("es_exact,retain,F,", StringComparison.Ordinal));
+        var md = File.ReadAllText(Path.Combine(outDir, "tables", "meta_eval.md"));
+        Assert.Contains("seeds 7, 8, 9", md);
+    }
+}
