@@ -1,3 +1,4 @@
+using DslUnlearn.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ public sealed class Gpt2DecoderLayer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, AttentionContext? context, int layer)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + attn.Forward(ln_1.forward(x), context, layer);
-        return (h + mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(attn.Forward(ln_1.forward(x), context, layer));
+        return h.Plus(mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
     }
 }

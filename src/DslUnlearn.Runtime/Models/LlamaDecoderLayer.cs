@@ -1,3 +1,4 @@
+using DslUnlearn.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,8 +25,8 @@ public sealed class LlamaDecoderLayer : nn.Module<Tensor, Tensor, Tensor, Tensor
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionContext? context, int layer)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, context, layer);
-        var o = h + mlp.forward(post_attention_layernorm.forward(h));
+        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), cos, sin, context, layer));
+        var o = h.Plus(mlp.forward(post_attention_layernorm.forward(h)));
         return o.MoveToOuterDisposeScope();
     }
 }

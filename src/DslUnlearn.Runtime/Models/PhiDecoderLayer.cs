@@ -1,3 +1,4 @@
+using DslUnlearn.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ public sealed class PhiDecoderLayer : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var normed = input_layernorm.forward(x);
-        var output = self_attn.Forward(normed, cos, sin, context, layer) + mlp.forward(normed) + x;
+        var output = self_attn.Forward(normed, cos, sin, context, layer).Plus(mlp.forward(normed)).Plus(x);
         return output.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using DslUnlearn.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,6 +57,6 @@ public static class Rotary
         var x1 = x.narrow(-1, 0, half);
         var x2 = x.narrow(-1, half, half);
         var rotated = torch.cat([-x2, x1], dim: -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).Plus(rotated * sin).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,17 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DslUnlearn.Torch;
+
+/// <summary>
+/// Scalars that live as long as the process. TorchSharp turns a number passed where it takes a Scalar (also the hidden
+/// alpha = 1 of <c>a + b</c>) into a temporary Scalar that the finalizer may free while the native call still reads it;
+/// the process then dies with "Unknown scalar type" (seen in RmsNorm and in RoPE's add). Hot paths add through these.
+/// </summary>
+internal static class HeldScalars
+{
+    public static readonly Scalar One = 1.0.ToScalar();
+
+    /// <summary><c>a + b</c> with a held alpha: the same kernel, the same bits.</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+}
