@@ -193,33 +193,8 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
         return new ComponentCatalog(list.ToEquatableArray(), allProblems.OrderBy(p => p, StringComparer.Ordinal).ToEquatableArray());
     }
 
-    /// <summary>"RetainWeight" -> "retain_weight", "LR2Scale" -> "lr2_scale", "KLBeta" -> "kl_beta".</summary>
-    public static string SnakeCase(string name)
-    {
-        var sb = new StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsUpper(c))
-            {
-                var prevLowerOrDigit = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
-                var nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
-                var prevUpper = i > 0 && char.IsUpper(name[i - 1]);
-                if (i > 0 && name[i - 1] != '_' && (prevLowerOrDigit || (prevUpper && nextLower)))
-                {
-                    sb.Append('_');
-                }
-
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.ToString();
-    }
+    /// <summary>"RetainWeight" -> "retain_weight" (<see cref="OptionKeyNames"/>, shared with the runtime).</summary>
+    public static string SnakeCase(string name) => OptionKeyNames.SnakeCase(name);
 
     /// <summary>
     /// The option kind of a property type given by its full metadata name ("System.Double"); enums are decided by the

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using DslUnlearn.Engine;
 
 namespace DslUnlearn.Components;
 
@@ -34,7 +33,7 @@ public static class OptionRanges
             if (value is { } v && !Contains(option, v))
             {
                 var range = Describe(option);
-                problems.Add($"'{option.Key ?? CanonicalJson.SnakeCase(property.Name)}' must be {range}, got {Format(v)}; set it to a value {range}");
+                problems.Add($"'{option.Key ?? OptionKeyNames.SnakeCase(property.Name)}' must be {range}, got {Format(v)}; set it to a value {range}");
             }
         }
 

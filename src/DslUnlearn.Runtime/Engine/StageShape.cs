@@ -318,7 +318,7 @@ namespace DslUnlearn.Engine
                     return new[]
                     {
                         new KeyPart("spec", new[] { new KeyFill("", "") }, shared: true,
-                            drops: new[] { "report.out", "cell if null", "testbed if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "unlearn[*].method.options.gradient_checkpointing if false" },
+                            drops: new[] { "report.out", "cell if null", "testbed if null", "meta_eval if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "unlearn[*].method.options.gradient_checkpointing if false" },
                             runTime: new[] { "report.out: \"\" (the output folder is not part of any key)", "testbed." + PretrainDefaults[0], "testbed." + PretrainDefaults[1] }),
                         KeyPart.Engine("results_format"), KeyPart.Engine("report_format"),
                         new KeyPart("plots", new KeyFill[0], runTime: new[] { ": whether a font is installed to draw plots" }),
