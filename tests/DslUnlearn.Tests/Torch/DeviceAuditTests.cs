@@ -19,7 +19,7 @@ public class DeviceAuditTests
         [("Models/ModelPresets.cs", "randint")] = "seeded token ids from a CPU generator (the same ids on every device), moved to the device on return",
         [("Methods/Rmu.cs", "rand")] = "RMU's control vector from a seeded CPU generator (the same vector on every device), moved with .to(device)",
         [("Checkpoints/Safetensors.cs", "empty")] = "safetensors are read into CPU memory, then cast and moved by the loader",
-        [("Engine/TrainingCheckpoint.cs", "tensor")] = "the CPU generator's RNG state (a byte tensor torch.set_rng_state takes on the CPU)",
+        [("Engine/StoreCheckpointer.cs", "tensor")] = "the CPU generator's RNG state (a byte tensor torch.set_rng_state takes on the CPU)",
         [("Bench/BenchRunner.cs", "randn")] = "the CPU throughput benchmark (matmul GFLOP/s of this machine)",
         [("Bench/BenchRunner.cs", "tensor")] = "the CPU throughput benchmark",
     };
