@@ -80,6 +80,33 @@ public sealed class LanguageTests
         Assert.Equal(catalog, ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None));
     }
 
+    [Fact]
+    public void Section_keys_are_read_from_option_attributes_on_the_spec_records()
+    {
+        // finetune:, prompt: and report: are declared once, by [Option] on FinetuneSpec, PromptSpec and ReportSpec.
+        var catalog = GeneratorHarness.RuntimeCatalog;
+        var finetune = catalog.Section("global::DslUnlearn.Specs.FinetuneSpec")!;
+        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
+            finetune.Keys.Select(k => k.Key));
+        var lr = finetune.Keys.Single(k => k.Key == "lr");
+        Assert.Equal((OptionValueKind.Number, 0.0, true, "3e-3", "AdamW learning rate"), (lr.Kind, lr.Min!.Value, lr.MinExclusive, lr.Default, lr.Help));
+        Assert.Equal(new[] { "learning_rate" }, lr.Aliases);
+        var warmup = finetune.Keys.Single(k => k.Key == "warmup_steps");
+        Assert.Equal(OptionValueKind.StepCount, warmup.Kind);
+        Assert.StartsWith("linear warm-up steps", warmup.Help); // [Option(Help)] wins over the record's XML doc
+
+        var schema = SpecSchema.Create(catalog);
+        var section = schema.Root.Find("finetune")!.Section!;
+        Assert.Equal(finetune.Keys.Select(k => k.Key), section.Keys.Select(k => k.Name));
+        Assert.Equal(new SpecRange(0, true, null), section.Find("lr")!.Range);
+        Assert.Equal(new[] { "question_tag", "answer_tag" }, schema.Root.Find("prompt")!.Section!.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "out", "intervals" }, schema.Root.Find("report")!.Section!.Keys.Select(k => k.Name));
+
+        // A misspelt key still gets "did you mean" from the attribute's aliases.
+        var typo = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  learning_rate: 1e-3\n", "s.yaml", GeneratorHarness.Context());
+        Assert.Contains("Did you mean 'lr'?", typo.Diagnostics.Single().Message);
+    }
+
     [Theory]
     [InlineData("RetainWeight", "retain_weight")]
     [InlineData("Lr", "lr")]

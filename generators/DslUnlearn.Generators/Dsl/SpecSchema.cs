@@ -466,28 +466,14 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'prompt'",
             CSharpType = Specs + "PromptSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "question_tag", Property = "QuestionTag", Kind = SpecValueKind.String, Default = "\"Question: \"", Help = "text before each question" },
-                new SpecKey { Name = "answer_tag", Property = "AnswerTag", Kind = SpecValueKind.String, Default = "\"\\nAnswer: \"", Help = "text between question and answer" },
-            },
+            Keys = DeclaredKeys(catalog, "PromptSpec"),
         };
 
         var finetune = new SpecSection
         {
             DisplayName = "'finetune'",
             CSharpType = Specs + "FinetuneSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "epochs", Property = "Epochs", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "40", Help = "passes over all data", Aliases = new[] { "num_epochs", "n_epochs", "num_train_epochs" } },
-                new SpecKey { Name = "lr", Property = "Lr", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "3e-3", Help = "AdamW learning rate", Aliases = new[] { "learning_rate" } },
-                new SpecKey { Name = "batch_size", Property = "BatchSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "16", Help = "QA pairs per step", Aliases = new[] { "bs", "batch" } },
-                new SpecKey { Name = "weight_decay", Property = "WeightDecay", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "0", Help = "AdamW weight decay", Aliases = new[] { "wd" } },
-                new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.StepCount, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = new[] { "warmup" } },
-                new SpecKey { Name = "max_grad_norm", Property = "MaxGradNorm", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = new[] { "grad_clip", "clip_grad_norm", "gradient_clipping" } },
-                new SpecKey { Name = "oracle", Property = "Oracle", Kind = SpecValueKind.Boolean, Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = new[] { "retain_model", "train_oracle" } },
-                new SpecKey { Name = "gradient_checkpointing", Property = "GradientCheckpointing", Kind = SpecValueKind.Boolean, Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = new[] { "activation_checkpointing", "grad_checkpointing" } },
-            },
+            Keys = DeclaredKeys(catalog, "FinetuneSpec"),
         };
 
         var splitsKey = new SpecKey
@@ -549,11 +535,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'report'",
             CSharpType = Specs + "ReportSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "out", Property = "Out", Kind = SpecValueKind.String, Default = "artifacts", Help = "root folder; results go to <out>/<experiment>/", Aliases = new[] { "output", "output_dir", "out_dir" } },
-                new SpecKey { Name = "intervals", Property = "Intervals", Kind = SpecValueKind.Boolean, Default = "false", Help = "also show each value's 95 % bootstrap interval in tables/summary.md and summary.tex (tables/summary.csv and results.json always have it)", Aliases = new[] { "ci", "confidence_intervals" } },
-            },
+            Keys = DeclaredKeys(catalog, "ReportSpec"),
         };
 
         var root = new SpecSection

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
+using DslUnlearn.Components;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 
@@ -103,24 +104,34 @@ public enum ModelDtype { Float32, Bfloat16, Float16 }
 /// <summary>How a QA pair becomes text: question_tag + question + answer_tag + answer.</summary>
 public sealed record PromptSpec
 {
+    [Option(Default = "\"Question: \"", Help = "text before each question")]
     public required string QuestionTag { get; init; }
+    [Option(Default = "\"\\nAnswer: \"", Help = "text between question and answer")]
     public required string AnswerTag { get; init; }
 }
 
 /// <summary>Fine-tuning of the target model on all data (forget + retain).</summary>
 public sealed record FinetuneSpec
 {
+    [Option(Min = 1, Default = "40", Help = "passes over all data", Aliases = ["num_epochs", "n_epochs", "num_train_epochs"])]
     public required int Epochs { get; init; }
+    [Option(Min = 0, MinExclusive = true, Default = "3e-3", Help = "AdamW learning rate", Aliases = ["learning_rate"])]
     public required double Lr { get; init; }
+    [Option(Min = 1, Default = "16", Help = "QA pairs per step", Aliases = ["bs", "batch"])]
     public required int BatchSize { get; init; }
+    [Option(Min = 0, Default = "0", Help = "AdamW weight decay", Aliases = ["wd"])]
     public required double WeightDecay { get; init; }
     /// <summary>Linear warm-up length: steps, or "1 epoch" / "10%" of the run (resolved when the run starts).</summary>
+    [Option(Min = 0, Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = ["warmup"])]
     public required StepCount WarmupSteps { get; init; }
+    [Option(Min = 0, Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = ["grad_clip", "clip_grad_norm", "gradient_clipping"])]
     public required double MaxGradNorm { get; init; }
     /// <summary>Also fine-tune an oracle (retain-only) model with the same settings (staged runner: stage finetune/oracle, row "oracle").</summary>
+    [Option(Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = ["retain_model", "train_oracle"])]
     public bool Oracle { get; init; }
     /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more
     /// forward per step). Changes how, not what, is computed: left out of stage keys.</summary>
+    [Option(Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = ["activation_checkpointing", "grad_checkpointing"])]
     public bool GradientCheckpointing { get; init; }
 }
 
@@ -187,7 +198,9 @@ public sealed record CalibrationMetric(string Name, IMetric Metric);
 public sealed record ReportSpec
 {
     /// <summary>Root folder for outputs; results go to &lt;out&gt;/&lt;experiment&gt;/.</summary>
+    [Option(Default = "artifacts", Help = "root folder; results go to <out>/<experiment>/", Aliases = ["output", "output_dir", "out_dir"])]
     public required string Out { get; init; }
     /// <summary>Show each value's 95 % bootstrap interval in the Markdown and LaTeX tables too (CSV and JSON always have it).</summary>
+    [Option(Default = "false", Help = "also show each value's 95 % bootstrap interval in tables/summary.md and summary.tex (tables/summary.csv and results.json always have it)", Aliases = ["ci", "confidence_intervals"])]
     public bool Intervals { get; init; }
 }
