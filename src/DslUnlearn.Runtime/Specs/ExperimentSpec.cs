@@ -133,6 +133,18 @@ public sealed record FinetuneSpec
     /// forward per step). Changes how, not what, is computed: left out of stage keys.</summary>
     [Option(Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = ["activation_checkpointing", "grad_checkpointing"])]
     public bool GradientCheckpointing { get; init; }
+
+    /// <summary>
+    /// Throws when a value is outside the range its <c>[Option]</c> declares: the declaration the generator checks
+    /// YAML against (finetune:, testbed.pretrain:), so a spec written in C# gets the build's message at run time.
+    /// </summary>
+    /// <param name="where">Names the section in the message ("finetune target", "testbed.pretrain").</param>
+    public void Validate(string where)
+    {
+        var problems = OptionRanges.Problems(this).ToList();
+        if (WarmupSteps.Problem() is { } warmup) problems.Add($"'warmup_steps' {warmup}");
+        if (problems.Count > 0) throw new ArgumentException($"{where}: {string.Join("; ", problems)}");
+    }
 }
 
 /// <summary>One unlearning run, started from the fine-tuned target model.</summary>
