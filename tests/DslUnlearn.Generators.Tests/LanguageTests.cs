@@ -83,7 +83,7 @@ public sealed class LanguageTests
     [Fact]
     public void Section_keys_are_read_from_option_attributes_on_the_spec_records()
     {
-        // finetune:, prompt: and report: are declared once, by [Option] on FinetuneSpec, PromptSpec and ReportSpec.
+        // finetune:, model:, prompt: and report: are declared once, by [Option] on FinetuneSpec, ModelSpec, PromptSpec and ReportSpec.
         var catalog = GeneratorHarness.RuntimeCatalog;
         var finetune = catalog.Section("global::DslUnlearn.Specs.FinetuneSpec")!;
         Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
@@ -101,6 +101,17 @@ public sealed class LanguageTests
         Assert.Equal(new SpecRange(0, true, null), section.Find("lr")!.Range);
         Assert.Equal(new[] { "question_tag", "answer_tag" }, schema.Root.Find("prompt")!.Section!.Keys.Select(k => k.Name));
         Assert.Equal(new[] { "out", "intervals" }, schema.Root.Find("report")!.Section!.Keys.Select(k => k.Name));
+
+        // model: name sets, a path that excludes the architecture keys, a default taken from another key.
+        var model = schema.Root.Find("model")!.Section!;
+        Assert.Equal(catalog.Section("global::DslUnlearn.Specs.ModelSpec")!.Keys.Select(k => k.Key), model.Keys.Select(k => k.Name));
+        Assert.Equal((SpecValueKind.Component, "preset"), (model.Find("preset")!.Kind, model.Find("preset")!.Components!.Kind));
+        Assert.Equal("global::DslUnlearn.Specs.ModelDtype", model.Find("dtype")!.Components!.EnumType);
+        var checkpoint = model.Find("checkpoint")!;
+        Assert.Equal((SpecValueKind.Path, true, "~"), (checkpoint.Kind, checkpoint.Nullable, checkpoint.Default));
+        Assert.Contains("hidden_size", checkpoint.Excludes!);
+        Assert.Equal("heads", model.Find("kv_heads")!.DefaultFromKey);
+        Assert.Null(model.Find("hidden_size")!.Excludes);
 
         // A misspelt key still gets "did you mean" from the attribute's aliases.
         var typo = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  learning_rate: 1e-3\n", "s.yaml", GeneratorHarness.Context());

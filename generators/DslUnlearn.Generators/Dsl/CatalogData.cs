@@ -76,6 +76,10 @@ internal static class CatalogData
                 .Append(",\"help\":").Append(Str(o.Help))
                 .Append(",\"default\":").Append(o.Default is { } d ? Str(d) : "null")
                 .Append(",\"aliases\":[").Append(string.Join(",", o.Aliases.Select(Str))).Append(']')
+                .Append(",\"excludes\":[").Append(string.Join(",", o.Excludes.Select(Str))).Append(']')
+                .Append(",\"names\":").Append(o.Names is { } n ? Str(n) : "null")
+                .Append(",\"default_from\":").Append(o.DefaultFrom is { } f ? Str(f) : "null")
+                .Append(",\"path\":").Append(Bool(o.IsPath))
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
                 .Append("]}");
@@ -115,6 +119,10 @@ internal static class CatalogData
             AllowsPercent = Flag(o, "allows_percent"),
             Default = NullableText(o, "default"),
             Aliases = Seq(o, "aliases").Select(Scalar).ToEquatableArray(),
+            Excludes = Seq(o, "excludes").Select(Scalar).ToEquatableArray(),
+            Names = NullableText(o, "names"),
+            DefaultFrom = NullableText(o, "default_from"),
+            IsPath = Flag(o, "path"),
         });
 
     /// <summary>A string, or null for a plain <c>null</c>.</summary>

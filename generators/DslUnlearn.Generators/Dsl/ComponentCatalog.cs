@@ -80,6 +80,18 @@ internal sealed record ComponentOption(
     /// <summary>Other spellings people use (<c>[Option(Aliases = [...])]</c>); they only feed "did you mean".</summary>
     public EquatableArray<string> Aliases { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>Section keys only (<c>[Option(Excludes = [...])]</c>): keys that may not be written together with this one.</summary>
+    public EquatableArray<string> Excludes { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Section keys only (<c>[Option(Names = "preset")]</c>): the built-in name set of <see cref="SpecComponents"/> the value comes from.</summary>
+    public string? Names { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(DefaultFrom = "heads")]</c>): defaults to this other key's value.</summary>
+    public string? DefaultFrom { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(Path = true)]</c>): a path relative to the spec file.</summary>
+    public bool IsPath { get; init; }
+
     /// <summary>The YAML type as `components` prints it: "number", "adamw | sgd", "steps | \"N epochs\" | \"N%\"".</summary>
     public string TypeText => Kind == OptionValueKind.Enum ? string.Join(" | ", EnumMembers.Select(m => m.Name))
         : Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(AllowsPercent).Replace("\\|", "|") : Kind.ToString().ToLowerInvariant();

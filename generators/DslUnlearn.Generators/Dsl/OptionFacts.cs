@@ -19,6 +19,10 @@ internal sealed class OptionFacts
     private bool _allowPercent = true;
     private string? _default;
     private string[] _aliases = Array.Empty<string>();
+    private string[] _excludes = Array.Empty<string>();
+    private string? _names;
+    private string? _defaultFrom;
+    private bool _path;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -35,6 +39,10 @@ internal sealed class OptionFacts
             case "AllowPercent" when value is bool b: _allowPercent = b; break;
             case "Default": _default = value as string; break;
             case "Aliases" when value is string[] a: _aliases = a; break;
+            case "Excludes" when value is string[] a: _excludes = a; break;
+            case "Names": _names = value as string; break;
+            case "DefaultFrom": _defaultFrom = value as string; break;
+            case "Path" when value is bool b: _path = b; break;
         }
     }
 
@@ -56,6 +64,10 @@ internal sealed class OptionFacts
             AllowsPercent = _allowPercent,
             Default = _default,
             Aliases = _aliases.ToEquatableArray(),
+            Excludes = _excludes.ToEquatableArray(),
+            Names = _names,
+            DefaultFrom = _defaultFrom,
+            IsPath = _path,
         };
 
     /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>

@@ -422,20 +422,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'model'",
             CSharpType = Specs + "ModelSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "preset", Property = "Preset", Kind = SpecValueKind.Component, Components = c.Preset, Default = "tiny-llama", Help = "model architecture" },
-                new SpecKey { Name = "checkpoint", Property = "Checkpoint", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a local Hugging Face checkpoint folder instead of a preset (relative to the spec file); the architecture keys then come from its config.json", Aliases = new[] { "path", "hf_path", "model_path", "pretrained" }, Excludes = new[] { "preset", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "rope_theta", "rms_norm_eps" } },
-                new SpecKey { Name = "hidden_size", Property = "HiddenSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(8), Default = "128", Help = "width of the residual stream", Aliases = new[] { "d_model", "hidden", "dim" } },
-                new SpecKey { Name = "layers", Property = "Layers", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 64), Default = "2", Help = "decoder layers", Aliases = new[] { "num_layers", "n_layers", "num_hidden_layers" } },
-                new SpecKey { Name = "heads", Property = "Heads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "4", Help = "attention heads; hidden_size / heads must be even", Aliases = new[] { "num_heads", "n_heads", "num_attention_heads" } },
-                new SpecKey { Name = "kv_heads", Property = "KvHeads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), DefaultFromKey = "heads", Help = "key/value heads (grouped-query attention); divides heads; default = heads", Aliases = new[] { "num_kv_heads", "n_kv_heads", "num_key_value_heads" } },
-                new SpecKey { Name = "intermediate_size", Property = "IntermediateSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "256", Help = "SwiGLU hidden width", Aliases = new[] { "ffn_size", "mlp_size", "d_ff" } },
-                new SpecKey { Name = "max_seq_len", Property = "MaxSeqLen", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(16), Default = "256", Help = "longest sequence in tokens", Aliases = new[] { "max_length", "context_length", "max_position_embeddings" } },
-                new SpecKey { Name = "rope_theta", Property = "RopeTheta", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "10000", Help = "RoPE base frequency", Aliases = new[] { "rope_base" } },
-                new SpecKey { Name = "rms_norm_eps", Property = "RmsNormEps", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "1e-5", Help = "RMSNorm epsilon", Aliases = new[] { "norm_eps", "eps" } },
-                new SpecKey { Name = "dtype", Property = "Dtype", Kind = SpecValueKind.Component, Components = c.Dtype, Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = new[] { "precision", "torch_dtype" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "ModelSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v =>
@@ -466,14 +453,14 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'prompt'",
             CSharpType = Specs + "PromptSpec",
-            Keys = DeclaredKeys(catalog, "PromptSpec"),
+            Keys = DeclaredKeys(catalog, c, "PromptSpec"),
         };
 
         var finetune = new SpecSection
         {
             DisplayName = "'finetune'",
             CSharpType = Specs + "FinetuneSpec",
-            Keys = DeclaredKeys(catalog, "FinetuneSpec"),
+            Keys = DeclaredKeys(catalog, c, "FinetuneSpec"),
         };
 
         var splitsKey = new SpecKey
@@ -535,7 +522,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'report'",
             CSharpType = Specs + "ReportSpec",
-            Keys = DeclaredKeys(catalog, "ReportSpec"),
+            Keys = DeclaredKeys(catalog, c, "ReportSpec"),
         };
 
         var root = new SpecSection

@@ -116,4 +116,13 @@ public sealed class OptionAttribute : Attribute
     public string? Default { get; set; }
     /// <summary>Other spellings people use (learning_rate for lr); they only feed "did you mean".</summary>
     public string[] Aliases { get; set; } = [];
+    /// <summary>Section keys only: the built-in name set the value comes from ("preset", "dtype": names, help and
+    /// aliases the generator's SpecComponents holds).</summary>
+    public string? Names { get; set; }
+    /// <summary>Section keys only: the value is a path relative to the spec file, emitted relative to the repository root.</summary>
+    public bool Path { get; set; }
+    /// <summary>Section keys only: keys of the same section that may not be written together with this one.</summary>
+    public string[] Excludes { get; set; } = [];
+    /// <summary>Section keys only: defaults to the value of this other key of the section (kv_heads = heads).</summary>
+    public string? DefaultFrom { get; set; }
 }
