@@ -80,6 +80,8 @@ internal static class CatalogData
                 .Append(",\"names\":").Append(o.Names is { } n ? Str(n) : "null")
                 .Append(",\"default_from\":").Append(o.DefaultFrom is { } f ? Str(f) : "null")
                 .Append(",\"path\":").Append(Bool(o.IsPath))
+                .Append(",\"only_for\":[").Append(string.Join(",", o.OnlyFor.Select(Str))).Append(']')
+                .Append(",\"inapplicable\":").Append(o.Inapplicable is { } i ? Str(i) : "null")
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
                 .Append("]}");
@@ -123,6 +125,8 @@ internal static class CatalogData
             Names = NullableText(o, "names"),
             DefaultFrom = NullableText(o, "default_from"),
             IsPath = Flag(o, "path"),
+            OnlyFor = Seq(o, "only_for").Select(Scalar).ToEquatableArray(),
+            Inapplicable = NullableText(o, "inapplicable"),
         });
 
     /// <summary>A string, or null for a plain <c>null</c>.</summary>

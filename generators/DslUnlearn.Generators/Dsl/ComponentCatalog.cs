@@ -92,6 +92,12 @@ internal sealed record ComponentOption(
     /// <summary>Section keys only (<c>[Option(Path = true)]</c>): a path relative to the spec file.</summary>
     public bool IsPath { get; init; }
 
+    /// <summary>Section keys only (<c>[Option(OnlyFor = [...])]</c>): the discriminator values the key applies to (empty = all).</summary>
+    public EquatableArray<string> OnlyFor { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Section keys only (<c>[Option(Inapplicable = "~")]</c>): the value emitted where <see cref="OnlyFor"/> excludes the key.</summary>
+    public string? Inapplicable { get; init; }
+
     /// <summary>The YAML type as `components` prints it: "number", "adamw | sgd", "steps | \"N epochs\" | \"N%\"".</summary>
     public string TypeText => Kind == OptionValueKind.Enum ? string.Join(" | ", EnumMembers.Select(m => m.Name))
         : Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(AllowsPercent).Replace("\\|", "|") : Kind.ToString().ToLowerInvariant();

@@ -23,6 +23,8 @@ internal sealed class OptionFacts
     private string? _names;
     private string? _defaultFrom;
     private bool _path;
+    private string[] _onlyFor = Array.Empty<string>();
+    private string? _inapplicable;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -43,6 +45,8 @@ internal sealed class OptionFacts
             case "Names": _names = value as string; break;
             case "DefaultFrom": _defaultFrom = value as string; break;
             case "Path" when value is bool b: _path = b; break;
+            case "OnlyFor" when value is string[] a: _onlyFor = a; break;
+            case "Inapplicable": _inapplicable = value as string; break;
         }
     }
 
@@ -68,6 +72,8 @@ internal sealed class OptionFacts
             Names = _names,
             DefaultFrom = _defaultFrom,
             IsPath = _path,
+            OnlyFor = _onlyFor.ToEquatableArray(),
+            Inapplicable = _inapplicable,
         };
 
     /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>

@@ -31,6 +31,8 @@ internal sealed partial class SpecSchema
         Components = option.Names is { } set ? NameSet(names, set, type, option) : null,
         Excludes = option.Excludes.Count > 0 ? option.Excludes.ToArray() : null,
         DefaultFromKey = option.DefaultFrom,
+        OnlyFor = option.OnlyFor.Count > 0 ? option.OnlyFor.ToArray() : null,
+        InapplicableValue = option.Inapplicable,
         Range = option.Range,
         Default = option.Default,
         Required = option.Required,

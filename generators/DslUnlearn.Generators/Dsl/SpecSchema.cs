@@ -366,19 +366,7 @@ internal sealed partial class SpecSchema
             DisplayName = "'data'",
             CSharpType = Specs + "DataSpec",
             Discriminator = "source",
-            Keys = new[]
-            {
-                new SpecKey { Name = "source", Property = "Source", Kind = SpecValueKind.Component, Components = c.DataSource, Default = "synthetic", Help = "where the QA data comes from" },
-                new SpecKey { Name = "path", Property = "Path", Kind = SpecValueKind.Path, Required = true, Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the TOFU folder (relative to the spec file)", Aliases = new[] { "dir", "folder", "data_dir" } },
-                new SpecKey { Name = "split", Property = "Split", Kind = SpecValueKind.Component, Components = c.TofuSplit, Default = "forget10", Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the forget split", Aliases = new[] { "forget_split" } },
-                new SpecKey { Name = "retain_authors", Property = "RetainAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 199), Nullable = true, Default = "~", OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: keep only the first N retain authors (20 QA pairs each; ~ = all); makes a CPU run minutes long", Aliases = new[] { "retain_limit", "max_retain_authors" } },
-                new SpecKey { Name = "retain_eval_authors", Property = "RetainEvalAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 999), Nullable = true, Default = "~", Help = "retain authors whose rows retain metrics and calibration measure and retain terms never train on (the first ones; TOFU: rows of retain_perturbed.json, at most 20); ~ = a ninth of the kept retain authors, rounded up", Aliases = new[] { "retain_eval", "eval_retain_authors" } },
-                new SpecKey { Name = "holdout_authors", Property = "HoldoutAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(0, 999), Nullable = true, Default = "~", Help = "non-member authors for MIA AUCs and privleak, never trained on (synthetic: extra generated authors, ~ = as many as forget_authors; tofu: the last N retain authors, out of every fine-tuning, ~ = none)", Aliases = new[] { "holdout_size", "nonmember_authors" } },
-                new SpecKey { Name = "holdout", Property = "Holdout", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a JSON Lines file of non-member QA pairs (question, answer), for a supplied model.checkpoint", Aliases = new[] { "holdout_file", "holdout_path", "nonmembers" }, Excludes = new[] { "holdout_authors" } },
-                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", OnlyFor = new[] { "synthetic", "biographies" }, Help = "synthetic, biographies: number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
-                new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", OnlyFor = new[] { "synthetic" }, Help = "synthetic: QA pairs per author", Aliases = new[] { "questions_per_author" } },
-                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", OnlyFor = new[] { "synthetic", "biographies" }, Help = "synthetic, biographies: authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "DataSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>

@@ -125,4 +125,8 @@ public sealed class OptionAttribute : Attribute
     public string[] Excludes { get; set; } = [];
     /// <summary>Section keys only: defaults to the value of this other key of the section (kv_heads = heads).</summary>
     public string? DefaultFrom { get; set; }
+    /// <summary>Section keys only: the key applies to these values of the section's discriminator only (data.path: tofu).</summary>
+    public string[] OnlyFor { get; set; } = [];
+    /// <summary>Section keys only: the value (YAML) emitted where <see cref="OnlyFor"/> excludes the key.</summary>
+    public string? Inapplicable { get; set; }
 }
