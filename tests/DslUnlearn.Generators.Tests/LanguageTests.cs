@@ -83,7 +83,7 @@ public sealed class LanguageTests
     [Fact]
     public void Section_keys_are_read_from_option_attributes_on_the_spec_records()
     {
-        // finetune:, model:, prompt: and report: are declared once, by [Option] on FinetuneSpec, ModelSpec, PromptSpec and ReportSpec.
+        // data:, model:, finetune:, prompt: and report: are declared once, by [Option] on their records (DataSpec, ModelSpec, ...).
         var catalog = GeneratorHarness.RuntimeCatalog;
         var finetune = catalog.Section("global::DslUnlearn.Specs.FinetuneSpec")!;
         Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
@@ -112,6 +112,14 @@ public sealed class LanguageTests
         Assert.Contains("hidden_size", checkpoint.Excludes!);
         Assert.Equal("heads", model.Find("kv_heads")!.DefaultFromKey);
         Assert.Null(model.Find("hidden_size")!.Excludes);
+
+        // data: keys of one data source only, and the value emitted for the others.
+        var data = schema.Root.Find("data")!.Section!;
+        Assert.Equal((true, true, true), (data.Find("path")!.Required, data.Find("path")!.Nullable, data.Find("retain_authors")!.Nullable));
+        Assert.Equal(new[] { "tofu" }, data.Find("path")!.OnlyFor);
+        Assert.Equal("~", data.Find("split")!.InapplicableValue);
+        Assert.Equal(new[] { "synthetic", "biographies" }, data.Find("authors")!.OnlyFor);
+        Assert.Null(data.Find("holdout_authors")!.OnlyFor);
 
         // A misspelt key still gets "did you mean" from the attribute's aliases.
         var typo = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  learning_rate: 1e-3\n", "s.yaml", GeneratorHarness.Context());
