@@ -30,6 +30,7 @@ internal static class ComponentReader
         var option = compilation.GetTypeByMetadataName(ComponentCatalog.OptionAttribute);
         var home = attribute.ContainingAssembly;
         var components = new List<ComponentInfo>();
+        var sections = new List<SectionInfo>();
         var problems = new List<string>();
         foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
         {
@@ -43,6 +44,11 @@ internal static class ComponentReader
             foreach (var type in Types(assembly.GlobalNamespace))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (ReadSection(type, option, docs) is { } section)
+                {
+                    sections.Add(section);
+                }
+
                 foreach (var data in type.GetAttributes())
                 {
                     if (data.AttributeClass is not { } cls || !DerivesFrom(cls, attribute) ||
@@ -61,7 +67,22 @@ internal static class ComponentReader
             }
         }
 
-        return ComponentCatalog.Create(components, problems);
+        return ComponentCatalog.Create(components, problems) with { Sections = sections.OrderBy(x => x.TypeName, StringComparer.Ordinal).ToEquatableArray() };
+    }
+
+    /// <summary>A record of <c>DslUnlearn.Specs</c> with <c>[Option]</c> properties: its section keys, in declaration order.</summary>
+    private static SectionInfo? ReadSection(INamedTypeSymbol type, INamedTypeSymbol? optionAttribute, XmlDocIndex docs)
+    {
+        if (optionAttribute is null || type.ContainingNamespace?.ToDisplayString() != ComponentCatalog.SpecsNamespace)
+        {
+            return null;
+        }
+
+        var keys = type.GetMembers().OfType<IPropertySymbol>()
+            .Where(p => !p.IsStatic && p.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute)))
+            .Select(p => ReadOption(p, optionAttribute, docs, section: true))
+            .ToList();
+        return keys.Count == 0 ? null : new SectionInfo(Global(type), keys.ToEquatableArray());
     }
 
     private static ComponentInfo? ReadComponent(Compilation compilation, INamedTypeSymbol type, ComponentKind kind, string name,
@@ -114,7 +135,7 @@ internal static class ComponentReader
         return string.IsNullOrWhiteSpace(xml) ? docs.Find(symbol.GetDocumentationCommentId()) : xml;
     }
 
-    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs)
+    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs, bool section = false)
     {
         var facts = new OptionFacts();
         var data = property.GetAttributes().FirstOrDefault(a => optionAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute));
@@ -122,7 +143,10 @@ internal static class ComponentReader
         {
             foreach (var named in data.NamedArguments)
             {
-                facts.Apply(named.Key, named.Value.Value);
+                // An array argument (Aliases) has Values, and its Value throws.
+                facts.Apply(named.Key, named.Value.Kind == TypedConstantKind.Array
+                    ? named.Value.Values.Select(v => v.Value as string).OfType<string>().ToArray()
+                    : named.Value.Value);
             }
         }
 
@@ -156,7 +180,8 @@ internal static class ComponentReader
             (kind, csharp) = OptionFacts.Classify(metadata, type.ToDisplayString());
         }
 
-        return facts.ToOption(property.Name, kind, csharp, nullable, ComponentCatalog.SummaryOf(Documentation(property, docs)), members);
+        var doc = ComponentCatalog.SummaryOf(Documentation(property, docs));
+        return section ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) : facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
     }
 
     private static string Global(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);

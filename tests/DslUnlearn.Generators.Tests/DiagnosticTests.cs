@@ -309,7 +309,7 @@ public sealed class DiagnosticTests
 
         // One descriptor per ID, and Roslyn's message (its format and the arguments) is the message the CLI prints.
         Assert.Equal(SpecDescriptors.All.Count, SpecDescriptors.All.Select(d => d.Id).Distinct().Count());
-        var spec = SpecCompiler.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  lr: 0\n", "s.yaml", GeneratorHarness.Context()).Diagnostics.Single();
+        var spec = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  lr: 0\n", "s.yaml", GeneratorHarness.Context()).Diagnostics.Single();
         Assert.Equal(new[] { "'lr'", "> 0", "0", "; set it to a value > 0 (default 3e-3)" }, spec.Arguments);
         Assert.Equal(spec.Message, DslUnlearnGenerator.ToDiagnostic(spec).GetMessage());
     }

@@ -80,6 +80,52 @@ public sealed class LanguageTests
         Assert.Equal(catalog, ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None));
     }
 
+    [Fact]
+    public void Section_keys_are_read_from_option_attributes_on_the_spec_records()
+    {
+        // data:, model:, finetune:, prompt: and report: are declared once, by [Option] on their records (DataSpec, ModelSpec, ...).
+        var catalog = GeneratorHarness.RuntimeCatalog;
+        var finetune = catalog.Section("global::DslUnlearn.Specs.FinetuneSpec")!;
+        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
+            finetune.Keys.Select(k => k.Key));
+        var lr = finetune.Keys.Single(k => k.Key == "lr");
+        Assert.Equal((OptionValueKind.Number, 0.0, true, "3e-3", "AdamW learning rate"), (lr.Kind, lr.Min!.Value, lr.MinExclusive, lr.Default, lr.Help));
+        Assert.Equal(new[] { "learning_rate" }, lr.Aliases);
+        var warmup = finetune.Keys.Single(k => k.Key == "warmup_steps");
+        Assert.Equal(OptionValueKind.StepCount, warmup.Kind);
+        Assert.StartsWith("linear warm-up steps", warmup.Help); // [Option(Help)] wins over the record's XML doc
+
+        var schema = SpecSchema.Create(catalog);
+        var section = schema.Root.Find("finetune")!.Section!;
+        Assert.Equal(finetune.Keys.Select(k => k.Key), section.Keys.Select(k => k.Name));
+        Assert.Equal(new SpecRange(0, true, null), section.Find("lr")!.Range);
+        Assert.Equal(new[] { "question_tag", "answer_tag" }, schema.Root.Find("prompt")!.Section!.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "out", "intervals" }, schema.Root.Find("report")!.Section!.Keys.Select(k => k.Name));
+
+        // model: name sets, a path that excludes the architecture keys, a default taken from another key.
+        var model = schema.Root.Find("model")!.Section!;
+        Assert.Equal(catalog.Section("global::DslUnlearn.Specs.ModelSpec")!.Keys.Select(k => k.Key), model.Keys.Select(k => k.Name));
+        Assert.Equal((SpecValueKind.Component, "preset"), (model.Find("preset")!.Kind, model.Find("preset")!.Components!.Kind));
+        Assert.Equal("global::DslUnlearn.Specs.ModelDtype", model.Find("dtype")!.Components!.EnumType);
+        var checkpoint = model.Find("checkpoint")!;
+        Assert.Equal((SpecValueKind.Path, true, "~"), (checkpoint.Kind, checkpoint.Nullable, checkpoint.Default));
+        Assert.Contains("hidden_size", checkpoint.Excludes!);
+        Assert.Equal("heads", model.Find("kv_heads")!.DefaultFromKey);
+        Assert.Null(model.Find("hidden_size")!.Excludes);
+
+        // data: keys of one data source only, and the value emitted for the others.
+        var data = schema.Root.Find("data")!.Section!;
+        Assert.Equal((true, true, true), (data.Find("path")!.Required, data.Find("path")!.Nullable, data.Find("retain_authors")!.Nullable));
+        Assert.Equal(new[] { "tofu" }, data.Find("path")!.OnlyFor);
+        Assert.Equal("~", data.Find("split")!.InapplicableValue);
+        Assert.Equal(new[] { "synthetic", "biographies" }, data.Find("authors")!.OnlyFor);
+        Assert.Null(data.Find("holdout_authors")!.OnlyFor);
+
+        // A misspelt key still gets "did you mean" from the attribute's aliases.
+        var typo = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  learning_rate: 1e-3\n", "s.yaml", GeneratorHarness.Context());
+        Assert.Contains("Did you mean 'lr'?", typo.Diagnostics.Single().Message);
+    }
+
     [Theory]
     [InlineData("RetainWeight", "retain_weight")]
     [InlineData("Lr", "lr")]

@@ -15,7 +15,9 @@ public sealed class ValidateCommandTests
         Assert.Contains(catalog.Components, c => c.Options.Any(o => o.EnumMembers.Count > 0));
         Assert.Contains(catalog.Components, c => c.Options.Any(o => o.Min is not null && o.MinExclusive));
         Assert.Contains(catalog.Components, c => c.LowerIsBetter);
+        Assert.Contains(catalog.Sections, s => s.Keys.Any(k => k.Aliases.Count > 0 && k.Default is not null));
         var read = CatalogData.Read(CatalogData.Write(catalog));
+        Assert.Equal(catalog.Sections, read.Sections);
         foreach (var (a, b) in catalog.Components.Zip(read.Components))
         {
             Assert.Equal(a.Options.ToArray(), b.Options.ToArray());

@@ -36,33 +36,56 @@ internal static class CatalogData
                 .Append(",\"preserves_knowledge\":").Append(Bool(c.PreservesKnowledge))
                 .Append(",\"needs\":").Append(c.Needs.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Append(",\"options\":[");
-            var firstOption = true;
-            foreach (var o in c.Options)
-            {
-                sb.Append(firstOption ? "\n " : ",\n ");
-                firstOption = false;
-                sb.Append("{\"key\":").Append(Str(o.Key))
-                    .Append(",\"property\":").Append(Str(o.Property))
-                    .Append(",\"kind\":").Append(Str(o.Kind.ToString()))
-                    .Append(",\"csharp_type\":").Append(Str(o.CSharpType))
-                    .Append(",\"nullable\":").Append(Bool(o.Nullable))
-                    .Append(",\"min\":").Append(Num(o.Min))
-                    .Append(",\"min_exclusive\":").Append(Bool(o.MinExclusive))
-                    .Append(",\"max\":").Append(Num(o.Max))
-                    .Append(",\"required\":").Append(Bool(o.Required))
-                    .Append(",\"sweepable\":").Append(Bool(o.Sweepable))
-                    .Append(",\"allows_percent\":").Append(Bool(o.AllowsPercent))
-                    .Append(",\"help\":").Append(Str(o.Help))
-                    .Append(",\"enum\":[")
-                    .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
-                    .Append("]}");
-            }
+            WriteOptions(sb, c.Options);
+            sb.Append("]}");
+        }
 
+        sb.Append("],\n\"sections\":[");
+        first = true;
+        foreach (var section in catalog.Sections)
+        {
+            sb.Append(first ? "\n" : ",\n");
+            first = false;
+            sb.Append("{\"type\":").Append(Str(section.TypeName)).Append(",\"keys\":[");
+            WriteOptions(sb, section.Keys);
             sb.Append("]}");
         }
 
         sb.Append("],\n\"problems\":[").Append(string.Join(",", catalog.Problems.Select(Str))).Append("]}\n");
         return sb.ToString();
+    }
+
+    private static void WriteOptions(StringBuilder sb, EquatableArray<ComponentOption> options)
+    {
+        var first = true;
+        foreach (var o in options)
+        {
+            sb.Append(first ? "\n " : ",\n ");
+            first = false;
+            sb.Append("{\"key\":").Append(Str(o.Key))
+                .Append(",\"property\":").Append(Str(o.Property))
+                .Append(",\"kind\":").Append(Str(o.Kind.ToString()))
+                .Append(",\"csharp_type\":").Append(Str(o.CSharpType))
+                .Append(",\"nullable\":").Append(Bool(o.Nullable))
+                .Append(",\"min\":").Append(Num(o.Min))
+                .Append(",\"min_exclusive\":").Append(Bool(o.MinExclusive))
+                .Append(",\"max\":").Append(Num(o.Max))
+                .Append(",\"required\":").Append(Bool(o.Required))
+                .Append(",\"sweepable\":").Append(Bool(o.Sweepable))
+                .Append(",\"allows_percent\":").Append(Bool(o.AllowsPercent))
+                .Append(",\"help\":").Append(Str(o.Help))
+                .Append(",\"default\":").Append(o.Default is { } d ? Str(d) : "null")
+                .Append(",\"aliases\":[").Append(string.Join(",", o.Aliases.Select(Str))).Append(']')
+                .Append(",\"excludes\":[").Append(string.Join(",", o.Excludes.Select(Str))).Append(']')
+                .Append(",\"names\":").Append(o.Names is { } n ? Str(n) : "null")
+                .Append(",\"default_from\":").Append(o.DefaultFrom is { } f ? Str(f) : "null")
+                .Append(",\"path\":").Append(Bool(o.IsPath))
+                .Append(",\"only_for\":[").Append(string.Join(",", o.OnlyFor.Select(Str))).Append(']')
+                .Append(",\"inapplicable\":").Append(o.Inapplicable is { } i ? Str(i) : "null")
+                .Append(",\"enum\":[")
+                .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
+                .Append("]}");
+        }
     }
 
     public static ComponentCatalog Read(string json)
@@ -74,14 +97,7 @@ internal static class CatalogData
         foreach (var node in Seq(root, "components"))
         {
             var c = (YamlMappingNode)node;
-            var options = Seq(c, "options").Cast<YamlMappingNode>().Select(o => new ComponentOption(
-                Text(o, "key"), Text(o, "property"), (OptionValueKind)Enum.Parse(typeof(OptionValueKind), Text(o, "kind")), Text(o, "csharp_type"),
-                Flag(o, "nullable"), Number(o, "min"), Flag(o, "min_exclusive"), Number(o, "max"), Flag(o, "required"), Flag(o, "sweepable"),
-                Text(o, "help"),
-                Seq(o, "enum").Cast<YamlSequenceNode>().Select(m => new EnumMemberInfo(Scalar(m.Children[0]), Scalar(m.Children[1]))).ToEquatableArray())
-            {
-                AllowsPercent = Flag(o, "allows_percent"),
-            });
+            var options = ReadOptions(c, "options");
             components.Add(new ComponentInfo((ComponentKind)Enum.Parse(typeof(ComponentKind), Text(c, "kind")), Text(c, "name"), Text(c, "type"),
                 Text(c, "options_type"), Text(c, "help"), options.ToEquatableArray(),
                 int.Parse(Text(c, "needs"), System.Globalization.CultureInfo.InvariantCulture))
@@ -91,7 +107,33 @@ internal static class CatalogData
             });
         }
 
-        return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray());
+        var sections = Seq(root, "sections").Cast<YamlMappingNode>().Select(x => new SectionInfo(Text(x, "type"), ReadOptions(x, "keys").ToEquatableArray()));
+        return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray()) { Sections = sections.ToEquatableArray() };
+    }
+
+    private static IEnumerable<ComponentOption> ReadOptions(YamlMappingNode map, string key)
+        => Seq(map, key).Cast<YamlMappingNode>().Select(o => new ComponentOption(
+            Text(o, "key"), Text(o, "property"), (OptionValueKind)Enum.Parse(typeof(OptionValueKind), Text(o, "kind")), Text(o, "csharp_type"),
+            Flag(o, "nullable"), Number(o, "min"), Flag(o, "min_exclusive"), Number(o, "max"), Flag(o, "required"), Flag(o, "sweepable"),
+            Text(o, "help"),
+            Seq(o, "enum").Cast<YamlSequenceNode>().Select(m => new EnumMemberInfo(Scalar(m.Children[0]), Scalar(m.Children[1]))).ToEquatableArray())
+        {
+            AllowsPercent = Flag(o, "allows_percent"),
+            Default = NullableText(o, "default"),
+            Aliases = Seq(o, "aliases").Select(Scalar).ToEquatableArray(),
+            Excludes = Seq(o, "excludes").Select(Scalar).ToEquatableArray(),
+            Names = NullableText(o, "names"),
+            DefaultFrom = NullableText(o, "default_from"),
+            IsPath = Flag(o, "path"),
+            OnlyFor = Seq(o, "only_for").Select(Scalar).ToEquatableArray(),
+            Inapplicable = NullableText(o, "inapplicable"),
+        });
+
+    /// <summary>A string, or null for a plain <c>null</c>.</summary>
+    private static string? NullableText(YamlMappingNode map, string key)
+    {
+        var node = (YamlScalarNode)map.Children[new YamlScalarNode(key)];
+        return node.Value == "null" && node.Style == YamlDotNet.Core.ScalarStyle.Plain ? null : node.Value ?? "";
     }
 
     private static IEnumerable<YNode> Seq(YamlMappingNode map, string key) => ((YamlSequenceNode)map.Children[new YamlScalarNode(key)]).Children;

@@ -74,10 +74,40 @@ internal sealed record ComponentOption(
 
     public SpecRange? Range => Min is null && Max is null ? null : new SpecRange(Min, MinExclusive, Max);
 
+    /// <summary>Section keys only (<c>[Option(Default = "...")]</c>): the default as YAML; component options default to their initializer.</summary>
+    public string? Default { get; init; }
+
+    /// <summary>Other spellings people use (<c>[Option(Aliases = [...])]</c>); they only feed "did you mean".</summary>
+    public EquatableArray<string> Aliases { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Section keys only (<c>[Option(Excludes = [...])]</c>): keys that may not be written together with this one.</summary>
+    public EquatableArray<string> Excludes { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Section keys only (<c>[Option(Names = "preset")]</c>): the built-in name set of <see cref="SpecComponents"/> the value comes from.</summary>
+    public string? Names { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(DefaultFrom = "heads")]</c>): defaults to this other key's value.</summary>
+    public string? DefaultFrom { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(Path = true)]</c>): a path relative to the spec file.</summary>
+    public bool IsPath { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(OnlyFor = [...])]</c>): the discriminator values the key applies to (empty = all).</summary>
+    public EquatableArray<string> OnlyFor { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Section keys only (<c>[Option(Inapplicable = "~")]</c>): the value emitted where <see cref="OnlyFor"/> excludes the key.</summary>
+    public string? Inapplicable { get; init; }
+
     /// <summary>The YAML type as `components` prints it: "number", "adamw | sgd", "steps | \"N epochs\" | \"N%\"".</summary>
     public string TypeText => Kind == OptionValueKind.Enum ? string.Join(" | ", EnumMembers.Select(m => m.Name))
         : Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(AllowsPercent).Replace("\\|", "|") : Kind.ToString().ToLowerInvariant();
 }
+
+/// <summary>
+/// A built-in section record of <c>DslUnlearn.Specs</c> (<c>FinetuneSpec</c>) whose properties carry <c>[Option]</c>:
+/// its keys in declaration order, declared there once (kind from the type; range, default, help, aliases from the attribute).
+/// </summary>
+internal sealed record SectionInfo(string TypeName, EquatableArray<ComponentOption> Keys);
 
 /// <summary>One runtime component: its YAML name, kind, C# type, options type and options.</summary>
 internal sealed record ComponentInfo(
@@ -137,6 +167,15 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
     public const string OptionAttribute = AttributeNamespace + ".OptionAttribute";
 
     public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
+
+    /// <summary>The namespace of the built-in section records whose <c>[Option]</c> properties are section keys.</summary>
+    public const string SpecsNamespace = "DslUnlearn.Specs";
+
+    /// <summary>The built-in section records that declare their keys with <c>[Option]</c>, by <see cref="SectionInfo.TypeName"/>.</summary>
+    public EquatableArray<SectionInfo> Sections { get; init; } = EquatableArray<SectionInfo>.Empty;
+
+    /// <summary>The section record <paramref name="typeName"/> (global:: qualified), or null when the references hold none.</summary>
+    public SectionInfo? Section(string typeName) => Sections.FirstOrDefault(s => string.Equals(s.TypeName, typeName, StringComparison.Ordinal));
 
     /// <summary>The attribute class name of each kind (in <see cref="AttributeNamespace"/>).</summary>
     public static ComponentKind? KindOfAttribute(string attributeName) => attributeName switch

@@ -17,6 +17,14 @@ internal sealed class OptionFacts
     private bool _sweepable = true;
     private bool _required;
     private bool _allowPercent = true;
+    private string? _default;
+    private string[] _aliases = Array.Empty<string>();
+    private string[] _excludes = Array.Empty<string>();
+    private string? _names;
+    private string? _defaultFrom;
+    private bool _path;
+    private string[] _onlyFor = Array.Empty<string>();
+    private string? _inapplicable;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -31,6 +39,14 @@ internal sealed class OptionFacts
             case "Sweepable" when value is bool b: _sweepable = b; break;
             case "Required" when value is bool b: _required = b; break;
             case "AllowPercent" when value is bool b: _allowPercent = b; break;
+            case "Default": _default = value as string; break;
+            case "Aliases" when value is string[] a: _aliases = a; break;
+            case "Excludes" when value is string[] a: _excludes = a; break;
+            case "Names": _names = value as string; break;
+            case "DefaultFrom": _defaultFrom = value as string; break;
+            case "Path" when value is bool b: _path = b; break;
+            case "OnlyFor" when value is string[] a: _onlyFor = a; break;
+            case "Inapplicable": _inapplicable = value as string; break;
         }
     }
 
@@ -50,5 +66,17 @@ internal sealed class OptionFacts
             _required, _sweepable, doc.Length > 0 ? doc : _help ?? string.Empty, members.ToEquatableArray())
         {
             AllowsPercent = _allowPercent,
+            Default = _default,
+            Aliases = _aliases.ToEquatableArray(),
+            Excludes = _excludes.ToEquatableArray(),
+            Names = _names,
+            DefaultFrom = _defaultFrom,
+            IsPath = _path,
+            OnlyFor = _onlyFor.ToEquatableArray(),
+            Inapplicable = _inapplicable,
         };
+
+    /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>
+    public ComponentOption ToSectionKey(string property, OptionValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
+        => ToOption(property, kind, csharp, nullable, _help ?? doc, members);
 }

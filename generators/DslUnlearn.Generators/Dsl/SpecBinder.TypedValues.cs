@@ -12,14 +12,7 @@ internal sealed partial class SpecBinder
             return null;
         }
 
-        var value = StepCountSyntax.Parse(s.Value, option.AllowsPercent, option.Min, option.MinExclusive, option.Max, out var error);
-        if (value is null)
-        {
-            Report(error!.Descriptor, node.Span, error.Arguments($"'{option.Key}'"));
-            return null;
-        }
-
-        return StepCountSyntax.ToSpecValue(value.Value);
+        return ParseStepCount(s, $"'{option.Key}'", option.AllowsPercent, option.Range);
     }
 
     /// <summary>A step-count key of a schema section (finetune.warmup_steps).</summary>
@@ -27,17 +20,23 @@ internal sealed partial class SpecBinder
     {
         if (node is not YamlScalar s || s.IsNull || s.IsBoolean)
         {
+            // Section keys word a wrong type (and a list, an experiment sweep's hint) as every section key does.
             return WrongType(key, node, label);
         }
 
-        var range = key.Range;
-        var value = StepCountSyntax.Parse(s.Value, allowPercent: true, range?.Min, range?.MinExclusive ?? false, range?.Max, out var error);
+        return ParseStepCount(s, label, allowPercent: true, key.Range) is { } value ? new Bound(value, node.Span, true) : Bound.Failed(node.Span);
+    }
+
+    /// <summary>The one step-count parse of both key kinds, checked against the declared range; null when reported.</summary>
+    private SpecValue? ParseStepCount(YamlScalar scalar, string label, bool allowPercent, SpecRange? range)
+    {
+        var value = StepCountSyntax.Parse(scalar.Value, allowPercent, range?.Min, range?.MinExclusive ?? false, range?.Max, out var error);
         if (value is null)
         {
-            Report(error!.Descriptor, node.Span, error.Arguments(label));
-            return Bound.Failed(node.Span);
+            Report(error!.Descriptor, scalar.Span, error.Arguments(label));
+            return null;
         }
 
-        return new Bound(StepCountSyntax.ToSpecValue(value.Value), node.Span, true);
+        return StepCountSyntax.ToSpecValue(value.Value);
     }
 }

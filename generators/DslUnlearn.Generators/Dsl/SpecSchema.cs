@@ -366,19 +366,7 @@ internal sealed partial class SpecSchema
             DisplayName = "'data'",
             CSharpType = Specs + "DataSpec",
             Discriminator = "source",
-            Keys = new[]
-            {
-                new SpecKey { Name = "source", Property = "Source", Kind = SpecValueKind.Component, Components = c.DataSource, Default = "synthetic", Help = "where the QA data comes from" },
-                new SpecKey { Name = "path", Property = "Path", Kind = SpecValueKind.Path, Required = true, Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the TOFU folder (relative to the spec file)", Aliases = new[] { "dir", "folder", "data_dir" } },
-                new SpecKey { Name = "split", Property = "Split", Kind = SpecValueKind.Component, Components = c.TofuSplit, Default = "forget10", Nullable = true, OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: the forget split", Aliases = new[] { "forget_split" } },
-                new SpecKey { Name = "retain_authors", Property = "RetainAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 199), Nullable = true, Default = "~", OnlyFor = new[] { "tofu" }, InapplicableValue = "~", Help = "tofu: keep only the first N retain authors (20 QA pairs each; ~ = all); makes a CPU run minutes long", Aliases = new[] { "retain_limit", "max_retain_authors" } },
-                new SpecKey { Name = "retain_eval_authors", Property = "RetainEvalAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 999), Nullable = true, Default = "~", Help = "retain authors whose rows retain metrics and calibration measure and retain terms never train on (the first ones; TOFU: rows of retain_perturbed.json, at most 20); ~ = a ninth of the kept retain authors, rounded up", Aliases = new[] { "retain_eval", "eval_retain_authors" } },
-                new SpecKey { Name = "holdout_authors", Property = "HoldoutAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(0, 999), Nullable = true, Default = "~", Help = "non-member authors for MIA AUCs and privleak, never trained on (synthetic: extra generated authors, ~ = as many as forget_authors; tofu: the last N retain authors, out of every fine-tuning, ~ = none)", Aliases = new[] { "holdout_size", "nonmember_authors" } },
-                new SpecKey { Name = "holdout", Property = "Holdout", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a JSON Lines file of non-member QA pairs (question, answer), for a supplied model.checkpoint", Aliases = new[] { "holdout_file", "holdout_path", "nonmembers" }, Excludes = new[] { "holdout_authors" } },
-                new SpecKey { Name = "authors", Property = "Authors", Kind = SpecValueKind.Integer, Range = SpecRange.Between(2, 1000), Default = "20", OnlyFor = new[] { "synthetic", "biographies" }, Help = "synthetic, biographies: number of fictitious authors", Aliases = new[] { "num_authors", "n_authors" } },
-                new SpecKey { Name = "qa_per_author", Property = "QaPerAuthor", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 10), Default = "5", OnlyFor = new[] { "synthetic" }, Help = "synthetic: QA pairs per author", Aliases = new[] { "questions_per_author" } },
-                new SpecKey { Name = "forget_authors", Property = "ForgetAuthors", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "2", OnlyFor = new[] { "synthetic", "biographies" }, Help = "synthetic, biographies: authors moved into the forget split (the last ones); less than authors", Aliases = new[] { "forget", "num_forget" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "DataSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
@@ -422,20 +410,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'model'",
             CSharpType = Specs + "ModelSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "preset", Property = "Preset", Kind = SpecValueKind.Component, Components = c.Preset, Default = "tiny-llama", Help = "model architecture" },
-                new SpecKey { Name = "checkpoint", Property = "Checkpoint", Kind = SpecValueKind.Path, Nullable = true, Default = "~", Help = "a local Hugging Face checkpoint folder instead of a preset (relative to the spec file); the architecture keys then come from its config.json", Aliases = new[] { "path", "hf_path", "model_path", "pretrained" }, Excludes = new[] { "preset", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "rope_theta", "rms_norm_eps" } },
-                new SpecKey { Name = "hidden_size", Property = "HiddenSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(8), Default = "128", Help = "width of the residual stream", Aliases = new[] { "d_model", "hidden", "dim" } },
-                new SpecKey { Name = "layers", Property = "Layers", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 64), Default = "2", Help = "decoder layers", Aliases = new[] { "num_layers", "n_layers", "num_hidden_layers" } },
-                new SpecKey { Name = "heads", Property = "Heads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "4", Help = "attention heads; hidden_size / heads must be even", Aliases = new[] { "num_heads", "n_heads", "num_attention_heads" } },
-                new SpecKey { Name = "kv_heads", Property = "KvHeads", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), DefaultFromKey = "heads", Help = "key/value heads (grouped-query attention); divides heads; default = heads", Aliases = new[] { "num_kv_heads", "n_kv_heads", "num_key_value_heads" } },
-                new SpecKey { Name = "intermediate_size", Property = "IntermediateSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "256", Help = "SwiGLU hidden width", Aliases = new[] { "ffn_size", "mlp_size", "d_ff" } },
-                new SpecKey { Name = "max_seq_len", Property = "MaxSeqLen", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(16), Default = "256", Help = "longest sequence in tokens", Aliases = new[] { "max_length", "context_length", "max_position_embeddings" } },
-                new SpecKey { Name = "rope_theta", Property = "RopeTheta", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "10000", Help = "RoPE base frequency", Aliases = new[] { "rope_base" } },
-                new SpecKey { Name = "rms_norm_eps", Property = "RmsNormEps", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "1e-5", Help = "RMSNorm epsilon", Aliases = new[] { "norm_eps", "eps" } },
-                new SpecKey { Name = "dtype", Property = "Dtype", Kind = SpecValueKind.Component, Components = c.Dtype, Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = new[] { "precision", "torch_dtype" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "ModelSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v =>
@@ -466,28 +441,14 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'prompt'",
             CSharpType = Specs + "PromptSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "question_tag", Property = "QuestionTag", Kind = SpecValueKind.String, Default = "\"Question: \"", Help = "text before each question" },
-                new SpecKey { Name = "answer_tag", Property = "AnswerTag", Kind = SpecValueKind.String, Default = "\"\\nAnswer: \"", Help = "text between question and answer" },
-            },
+            Keys = DeclaredKeys(catalog, c, "PromptSpec"),
         };
 
         var finetune = new SpecSection
         {
             DisplayName = "'finetune'",
             CSharpType = Specs + "FinetuneSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "epochs", Property = "Epochs", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "40", Help = "passes over all data", Aliases = new[] { "num_epochs", "n_epochs", "num_train_epochs" } },
-                new SpecKey { Name = "lr", Property = "Lr", Kind = SpecValueKind.Number, Range = SpecRange.Positive, Default = "3e-3", Help = "AdamW learning rate", Aliases = new[] { "learning_rate" } },
-                new SpecKey { Name = "batch_size", Property = "BatchSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Default = "16", Help = "QA pairs per step", Aliases = new[] { "bs", "batch" } },
-                new SpecKey { Name = "weight_decay", Property = "WeightDecay", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "0", Help = "AdamW weight decay", Aliases = new[] { "wd" } },
-                new SpecKey { Name = "warmup_steps", Property = "WarmupSteps", Kind = SpecValueKind.StepCount, Range = SpecRange.AtLeast(0), Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = new[] { "warmup" } },
-                new SpecKey { Name = "max_grad_norm", Property = "MaxGradNorm", Kind = SpecValueKind.Number, Range = SpecRange.AtLeast(0), Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = new[] { "grad_clip", "clip_grad_norm", "gradient_clipping" } },
-                new SpecKey { Name = "oracle", Property = "Oracle", Kind = SpecValueKind.Boolean, Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = new[] { "retain_model", "train_oracle" } },
-                new SpecKey { Name = "gradient_checkpointing", Property = "GradientCheckpointing", Kind = SpecValueKind.Boolean, Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = new[] { "activation_checkpointing", "grad_checkpointing" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "FinetuneSpec"),
         };
 
         var splitsKey = new SpecKey
@@ -549,11 +510,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'report'",
             CSharpType = Specs + "ReportSpec",
-            Keys = new[]
-            {
-                new SpecKey { Name = "out", Property = "Out", Kind = SpecValueKind.String, Default = "artifacts", Help = "root folder; results go to <out>/<experiment>/", Aliases = new[] { "output", "output_dir", "out_dir" } },
-                new SpecKey { Name = "intervals", Property = "Intervals", Kind = SpecValueKind.Boolean, Default = "false", Help = "also show each value's 95 % bootstrap interval in tables/summary.md and summary.tex (tables/summary.csv and results.json always have it)", Aliases = new[] { "ci", "confidence_intervals" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "ReportSpec"),
         };
 
         var root = new SpecSection

@@ -88,7 +88,11 @@ public sealed class AttackAttribute(string name) : ComponentAttribute(name)
 /// <summary>A calibration procedure (implements <see cref="Calibration.ICalibrator"/>), e.g. <c>[Calibrator("model_mixing")]</c>.</summary>
 public sealed class CalibratorAttribute(string name) : ComponentAttribute(name);
 
-/// <summary>Validation and naming of one option property; everything is optional.</summary>
+/// <summary>
+/// Validation and naming of one key: a component option property, or a property of a built-in section record in
+/// <c>DslUnlearn.Specs</c> (<c>FinetuneSpec.Lr</c>: YAML <c>finetune.lr</c>). Everything is optional for options; a
+/// section key needs <see cref="Help"/> and, unless YAML must set it, <see cref="Default"/>.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
 public sealed class OptionAttribute : Attribute
 {
@@ -106,6 +110,23 @@ public sealed class OptionAttribute : Attribute
     public bool Required { get; set; }
     /// <summary>Step counts (<see cref="Specs.StepCount"/>) only: whether YAML may give a percentage of the run's total steps ("10%"); false for the length of the run itself.</summary>
     public bool AllowPercent { get; set; } = true;
-    /// <summary>Short help when the property has no XML doc comment.</summary>
+    /// <summary>Short help when the property has no XML doc comment (section keys: always this).</summary>
     public string? Help { get; set; }
+    /// <summary>Section keys only (their records have no initializers): the default, written as YAML and bound like user input.</summary>
+    public string? Default { get; set; }
+    /// <summary>Other spellings people use (learning_rate for lr); they only feed "did you mean".</summary>
+    public string[] Aliases { get; set; } = [];
+    /// <summary>Section keys only: the built-in name set the value comes from ("preset", "dtype": names, help and
+    /// aliases the generator's SpecComponents holds).</summary>
+    public string? Names { get; set; }
+    /// <summary>Section keys only: the value is a path relative to the spec file, emitted relative to the repository root.</summary>
+    public bool Path { get; set; }
+    /// <summary>Section keys only: keys of the same section that may not be written together with this one.</summary>
+    public string[] Excludes { get; set; } = [];
+    /// <summary>Section keys only: defaults to the value of this other key of the section (kv_heads = heads).</summary>
+    public string? DefaultFrom { get; set; }
+    /// <summary>Section keys only: the key applies to these values of the section's discriminator only (data.path: tofu).</summary>
+    public string[] OnlyFor { get; set; } = [];
+    /// <summary>Section keys only: the value (YAML) emitted where <see cref="OnlyFor"/> excludes the key.</summary>
+    public string? Inapplicable { get; set; }
 }

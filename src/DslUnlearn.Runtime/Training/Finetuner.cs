@@ -19,6 +19,7 @@ public static class Finetuner
         Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default,
         ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
     {
+        spec.Validate(stage); // ranges from FinetuneSpec's [Option]s, as the build checks YAML
         var rng = new SplitMix64(seed);
         var sampler = new BatchSampler(rows, spec.BatchSize, rng);
         int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;

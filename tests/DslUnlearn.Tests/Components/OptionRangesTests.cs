@@ -1,6 +1,7 @@
 using System.Reflection;
 using DslUnlearn.Components;
 using DslUnlearn.Methods;
+using DslUnlearn.Specs;
 
 namespace DslUnlearn.Tests.Components;
 
@@ -25,6 +26,21 @@ public sealed class OptionRangesTests
         // GdOptions.RetainWeight is declared [Option(Min = 0)] on the method's record only.
         var e = Assert.Throws<ArgumentException>(() => new GdOptions { RetainWeight = -1 }.Validate("gd"));
         Assert.Equal("unlearn 'gd' (method gd): 'retain_weight' must be >= 0, got -1; set it to a value >= 0", e.Message);
+    }
+
+    [Fact]
+    public void Section_keys_are_checked_at_run_time_from_the_same_declaration()
+    {
+        // FinetuneSpec declares its ranges with [Option] (the generator reads them for finetune:); a spec written in C#
+        // is refused by Finetuner.Train through Validate with the build's wording.
+        var ok = new FinetuneSpec { Epochs = 1, Lr = 1e-3, BatchSize = 1, WeightDecay = 0, WarmupSteps = 0, MaxGradNorm = 0 };
+        ok.Validate("finetune target");
+        var e = Assert.Throws<ArgumentException>(() => (ok with { Lr = 0, Epochs = 0 }).Validate("finetune target"));
+        Assert.Equal("finetune target: 'epochs' must be >= 1, got 0; set it to a value >= 1; 'lr' must be > 0, got 0; set it to a value > 0", e.Message);
+        Assert.Contains("'max_grad_norm' must be >= 0, got -1",
+            Assert.Throws<ArgumentException>(() => (ok with { MaxGradNorm = -1 }).Validate("testbed.pretrain")).Message);
+        Assert.StartsWith("testbed.pretrain: 'warmup_steps' ",
+            Assert.Throws<ArgumentException>(() => (ok with { WarmupSteps = -1 }).Validate("testbed.pretrain")).Message);
     }
 
     [Fact]
