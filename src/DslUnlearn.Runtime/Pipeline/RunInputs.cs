@@ -28,6 +28,7 @@ public static class RunInputs
     /// <summary>The run's splits (forget, retain-train, retain-eval, holdout, auxiliary; docs/evaluation-protocol.md).</summary>
     public static QaDataset LoadData(ExperimentSpec spec)
     {
+        CheckRanges(spec, "data", spec.Data);
         var data = spec.Data.Source switch
         {
             DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),
@@ -45,6 +46,7 @@ public static class RunInputs
 
     public static ModelSourceInfo ModelSource(ExperimentSpec spec)
     {
+        CheckRanges(spec, "model", spec.Model);
         if (spec.Model.Checkpoint is { } checkpoint)
         {
             string folder = ResolvePath(checkpoint, spec, "model.checkpoint");
@@ -111,6 +113,16 @@ public static class RunInputs
     /// Spec paths are written relative to the repository root by the generator; runs start there
     /// (README commands), but a run from elsewhere inside the repository still finds them.
     /// </summary>
+    /// <summary>
+    /// A section's values against the ranges its <c>[Option]</c>s declare, the declaration the generator checks YAML
+    /// against, so a spec built in C# gets the build's message at run time (docs/spec-keys.md).
+    /// </summary>
+    private static void CheckRanges(ExperimentSpec spec, string section, object values)
+    {
+        var problems = Components.OptionRanges.Problems(values);
+        if (problems.Count > 0) throw new ArgumentException($"{spec.SourceFile}: {section}: {string.Join("; ", problems)}");
+    }
+
     public static string ResolvePath(string path, ExperimentSpec spec, string key)
     {
         if (Path.IsPathRooted(path)) return Exists(path) ? path : throw Missing(path, spec, key);

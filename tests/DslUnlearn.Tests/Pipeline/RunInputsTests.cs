@@ -169,4 +169,15 @@ public class RunInputsTests
         Assert.Contains($"- model: llama (LlamaForCausalLM) from checkpoint `{folder}`, 1 layer, hidden 32, vocabulary 262, {parameters:N0} parameters;", summary);
         Assert.DoesNotContain("tiny-llama", summary);
     }
+
+    [Fact]
+    public void Data_and_model_ranges_are_checked_at_run_time_from_the_option_declarations()
+    {
+        var spec = TestSpecs.Tiny("unused");
+        var data = Assert.Throws<ArgumentException>(() => RunInputs.LoadData(spec with { Data = spec.Data with { Authors = 1 } }));
+        Assert.Contains("data: 'authors' must be in 2..1000, got 1", data.Message);
+        var model = Assert.Throws<ArgumentException>(() => RunInputs.ModelSource(spec with { Model = spec.Model with { HiddenSize = 4 } }));
+        Assert.Contains("model: 'hidden_size' must be >= 8, got 4", model.Message);
+        Assert.NotNull(RunInputs.LoadData(spec)); // the defaults are inside their ranges
+    }
 }
