@@ -155,7 +155,7 @@ internal static class CatalogData
     private static string Num(double? v) => v is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : "null";
 
     /// <summary>A JSON string literal; the escapes are also YAML's, so YamlDotNet reads it back exactly.</summary>
-    private static string Str(string s)
+    internal static string Str(string s)
     {
         var sb = new StringBuilder(s.Length + 2).Append('"');
         foreach (var ch in s)

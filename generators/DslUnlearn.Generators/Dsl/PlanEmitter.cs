@@ -398,34 +398,8 @@ internal static class PlanEmitter
         _ => throw new InvalidOperationException("not a scalar: " + value.GetType().Name),
     };
 
-    private static string Json(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < ' ')
-                    {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return sb.Append('"').ToString();
-    }
+    /// <summary>A JSON string literal (the catalog's writer: one escaping rule for both).</summary>
+    private static string Json(string s) => CatalogData.Str(s);
 
     private static string Sha256(string text)
     {
