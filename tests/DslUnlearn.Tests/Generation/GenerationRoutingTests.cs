@@ -15,18 +15,12 @@ public class GenerationRoutingTests
 {
     private const int Pad = 0;
 
-    private static int[][] Prompts(int count, int seed, int maxLength)
-    {
-        var rng = new SplitMix64((ulong)seed);
-        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, 1 + rng.Next(maxLength)).Select(_ => 1 + rng.Next(TinyModels.Vocab - 1)).ToArray()).ToArray();
-    }
-
     [Theory]
     [MemberData(nameof(TinyModels.Names), MemberType = typeof(TinyModels))]
     public void Cached_batched_generation_equals_the_uncached_reference_token_for_token(string name)
     {
         using var model = TinyModels.Create(name, seed: 21);
-        var prompts = Prompts(11, 5, 12);
+        var prompts = TinyModels.Prompts(11, 5, 12);
         // A frequent token as EOS, so rows stop at different steps.
         var free = GreedyDecoder.Generate(model, prompts, 12, null, Pad, torch.CPU);
         int eos = free.SelectMany(t => t).GroupBy(t => t).OrderByDescending(g => g.Count()).First().Key;
@@ -46,7 +40,7 @@ public class GenerationRoutingTests
         using var model = TinyModels.Create(name, seed: 22);
         int max = model.MaxPositions;
         // Prompts near the context end (the generator itself refuses budgets past it), mixed with short ones.
-        var prompts = new[] { Prompts(1, 1, 3)[0], Enumerable.Repeat(3, max - 2).ToArray(), Enumerable.Repeat(5, max).ToArray(), Prompts(1, 2, 5)[0] };
+        var prompts = new[] { TinyModels.Prompts(1, 1, 3)[0], Enumerable.Repeat(3, max - 2).ToArray(), Enumerable.Repeat(5, max).ToArray(), TinyModels.Prompts(1, 2, 5)[0] };
         var budgets = new[] { 6, 6, 6, 0 };
         var routed = Generations.Greedy(model, prompts, budgets, null, Pad, batchSize: 3);
         for (int i = 0; i < prompts.Length; i++)

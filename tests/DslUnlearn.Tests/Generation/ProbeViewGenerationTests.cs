@@ -15,18 +15,12 @@ public class ProbeViewGenerationTests
 {
     private const int Pad = 0;
 
-    private static int[][] Prompts(int count, int seed, int maxLength)
-    {
-        var rng = new SplitMix64((ulong)seed);
-        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, 1 + rng.Next(maxLength)).Select(_ => 1 + rng.Next(TinyModels.Vocab - 1)).ToArray()).ToArray();
-    }
-
     [Theory]
     [MemberData(nameof(TinyModels.Names), MemberType = typeof(TinyModels))]
     public void Cached_generation_through_a_probe_view_equals_the_uncached_reference(string name)
     {
         using var model = TinyModels.Create(name, seed: 31);
-        var prompts = Prompts(7, 8, 10);
+        var prompts = TinyModels.Prompts(7, 8, 10);
         var readout = new TunedReadout(model.HiddenSize, torch.CPU);
         using (torch.no_grad())
             foreach (var p in readout.parameters()) p.normal_(0, 0.3); // a readout that is not the identity
@@ -46,7 +40,7 @@ public class ProbeViewGenerationTests
     {
         using var model = TinyModels.Create("llama", seed: 32);
         using var view = new ProbeView(model, 1, null, ownsBase: false);
-        var prompts = Prompts(5, 9, 8);
+        var prompts = TinyModels.Prompts(5, 9, 8);
         Generations.Greedy(view, prompts, 6, null, Pad, batchSize: 2);
         DisposeScopeManager.Statistics.Reset();
         for (int i = 0; i < 3; i++) Generations.Greedy(view, prompts, 6, null, Pad, batchSize: 2);

@@ -48,4 +48,11 @@ internal static class TinyModels
         var g = new torch.Generator((ulong)seed);
         return torch.randint(0, Vocab, [batch, seq], dtype: int64, generator: g);
     }
+
+    /// <summary><paramref name="count"/> seeded prompts of 1..<paramref name="maxLength"/> token ids, none of them the pad id 0.</summary>
+    public static int[][] Prompts(int count, int seed, int maxLength)
+    {
+        var rng = new DslUnlearn.Data.SplitMix64((ulong)seed);
+        return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, 1 + rng.Next(maxLength)).Select(_ => 1 + rng.Next(Vocab - 1)).ToArray()).ToArray();
+    }
 }
