@@ -24,10 +24,22 @@ public static class AnswerScorer
 {
     public static AnswerStats[] Score(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId, bool moments = false, bool includeEos = false)
     {
+        var result = new AnswerStats[rows.Count];
+        ForEachBatch(model, rows, batchSize, device, padId, (logits, batch, part, start) => FromLogits(logits, batch.Labels, part, moments, includeEos, result, start));
+        return result;
+    }
+
+    /// <summary>
+    /// The teacher-forced scoring loop every likelihood pass shares: checks the rows, then per batch (in eval mode,
+    /// without gradients, inside a dispose scope) one forward pass whose logits [rows, width, vocab] go to
+    /// <paramref name="onBatch"/> with the collated batch, its rows and the index of its first row.
+    /// </summary>
+    internal static void ForEachBatch(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId,
+        Action<Tensor, TokenBatch, EncodedQa[], int> onBatch)
+    {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
         foreach (var r in rows)
             if (r.AnswerLength < 1) throw new ArgumentException("An example has an empty answer: likelihood metrics need at least one answer token.", nameof(rows));
-        var result = new AnswerStats[rows.Count];
         var module = model.Module;
         bool wasTraining = module.training;
         module.eval();
@@ -39,14 +51,13 @@ public static class AnswerScorer
                 using var scope = torch.NewDisposeScope();
                 var part = rows.Skip(start).Take(batchSize).ToArray();
                 using var batch = TokenBatch.Collate(part, device, padId);
-                FromLogits(model.Logits(batch.InputIds), batch.Labels, part, moments, includeEos, result, start);
+                onBatch(model.Logits(batch.InputIds), batch, part, start);
             }
         }
         finally
         {
             if (wasTraining) module.train();
         }
-        return result;
     }
 
     /// <summary>The statistics of one collated batch's rows from its logits [rows, width, vocab] and shifted labels, written to

@@ -71,34 +71,16 @@ public sealed class EvaluationCache
     /// own per-batch code on the same logits.</summary>
     private static Scored Score(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId, bool moments)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
-        foreach (var r in rows)
-            if (r.AnswerLength < 1) throw new ArgumentException("An example has an empty answer: likelihood metrics need at least one answer token.", nameof(rows));
         var es = new List<double>(rows.Count);
         var em = new List<double>(rows.Count);
         var stats = new AnswerStats[rows.Count];
-        var module = model.Module;
-        bool wasTraining = module.training;
-        module.eval();
-        try
+        AnswerScorer.ForEachBatch(model, rows, batchSize, device, padId, (logits, batch, part, start) =>
         {
-            using var _ = torch.no_grad();
-            for (int start = 0; start < rows.Count; start += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                var part = rows.Skip(start).Take(batchSize).ToArray();
-                using var batch = TokenBatch.Collate(part, device, padId);
-                var logits = model.Logits(batch.InputIds);
-                var (bEs, bEm) = ExtractionStrength.FromLogits(logits, batch.Labels, batch.AnswerLengths);
-                es.AddRange(bEs);
-                em.AddRange(bEm);
-                AnswerScorer.FromLogits(logits, batch.Labels, part, moments, includeEos: true, stats, start);
-            }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
-        }
+            var (bEs, bEm) = ExtractionStrength.FromLogits(logits, batch.Labels, batch.AnswerLengths);
+            es.AddRange(bEs);
+            em.AddRange(bEm);
+            AnswerScorer.FromLogits(logits, batch.Labels, part, moments, includeEos: true, stats, start);
+        });
         return new Scored(es.ToArray(), em.ToArray(), stats, moments);
     }
 
