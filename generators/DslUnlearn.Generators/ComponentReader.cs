@@ -174,6 +174,13 @@ internal static class ComponentReader
                 members.Add(new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name));
             }
         }
+        else if (section && type.TypeKind == TypeKind.Class && type.ContainingNamespace?.ToDisplayString() == ComponentCatalog.SpecsNamespace &&
+                 type.SpecialType != SpecialType.System_String)
+        {
+            // A nested section record (TestbedSpec.Pretrain: a FinetuneSpec); its keys are the record's own.
+            kind = OptionValueKind.Section;
+            csharp = Global(type);
+        }
         else
         {
             var metadata = type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
@@ -181,7 +188,27 @@ internal static class ComponentReader
         }
 
         var doc = ComponentCatalog.SummaryOf(Documentation(property, docs));
-        return section ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) : facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
+        return section
+            ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) with { Nested = NestedKeys(property).ToEquatableArray() }
+            : facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
+    }
+
+    /// <summary>The <c>[NestedKey]</c>s of a nested section key, in source order.</summary>
+    private static IEnumerable<NestedKeyInfo> NestedKeys(IPropertySymbol property)
+    {
+        foreach (var data in property.GetAttributes())
+        {
+            if (data.AttributeClass?.ToDisplayString() != ComponentCatalog.NestedKeyAttribute || data.ConstructorArguments.Length != 1 ||
+                data.ConstructorArguments[0].Value is not string key)
+            {
+                continue;
+            }
+
+            string? Named(string name) => data.NamedArguments.Where(a => a.Key == name).Select(a => a.Value.Value as string).FirstOrDefault();
+            var aliases = data.NamedArguments.Where(a => a.Key == "Aliases" && a.Value.Kind == TypedConstantKind.Array).Select(a => a.Value.Values).ToList();
+            yield return new NestedKeyInfo(key, Named("Default"), Named("Help"), aliases.Count > 0,
+                aliases.Count > 0 ? aliases[0].Select(v => v.Value as string).OfType<string>().ToEquatableArray() : EquatableArray<string>.Empty);
+        }
     }
 
     private static string Global(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);

@@ -1,3 +1,4 @@
+using DslUnlearn.Generators.Dsl;
 using DslUnlearn.Generators.Tests.Infrastructure;
 
 namespace DslUnlearn.Generators.Tests;
@@ -68,5 +69,35 @@ public sealed class TestbedSectionTests
         Assert.Contains(messages, m => m.Contains("'mixed'") && m.Contains("mixed_share"));
         Assert.Contains(run.Positions, p => p.EndsWith("@11,5", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains("'epoch'") && m.Contains("epochs"));
+    }
+
+    [Fact]
+    public void Pretrain_takes_finetune_ranges_and_only_its_nested_keys()
+    {
+        // testbed.pretrain is a FinetuneSpec narrowed by [NestedKey]: FinetuneSpec's range for weight_decay, its own
+        // defaults, and no 'oracle' (a fine-tune-only key).
+        var run = Run(Head + "testbed:\n  pretrain:\n    weight_decay: -1\n    oracle: true\n");
+        var messages = run.Diagnostics.Select(d => d.GetMessage()).ToList();
+        Assert.Equal(2, run.Positions.Count);
+        Assert.Contains(run.Positions, p => p.EndsWith("@8,19", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'weight_decay'") && m.Contains(">= 0"));
+        Assert.Contains(run.Positions, p => p.EndsWith("@9,5", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("unknown key 'oracle' in 'testbed.pretrain'"));
+    }
+
+    [Fact]
+    public void The_testbed_keys_are_read_from_the_record_attributes()
+    {
+        var schema = SpecSchema.Create(GeneratorHarness.RuntimeCatalog);
+        var testbed = schema.Root.Find("testbed")!.Section!;
+        Assert.Equal(new[] { "attributes", "biographies_per_author", "sentence_templates", "question_templates", "mixed_share", "holdout_authors", "tokenizer", "pretrain" },
+            testbed.Keys.Select(k => k.Name));
+        var pretrain = testbed.Find("pretrain")!.Section!;
+        Assert.Equal("'testbed.pretrain'", pretrain.DisplayName);
+        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm" }, pretrain.Keys.Select(k => k.Name));
+        Assert.Equal("20", pretrain.Find("epochs")!.Default);
+        Assert.Equal(new[] { "num_epochs", "n_epochs" }, pretrain.Find("epochs")!.Aliases);
+        Assert.Equal("documents per step", pretrain.Find("batch_size")!.Help);
+        Assert.Equal("16", pretrain.Find("batch_size")!.Default); // FinetuneSpec's
     }
 }

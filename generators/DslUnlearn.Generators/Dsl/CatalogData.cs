@@ -82,11 +82,16 @@ internal static class CatalogData
                 .Append(",\"path\":").Append(Bool(o.IsPath))
                 .Append(",\"only_for\":[").Append(string.Join(",", o.OnlyFor.Select(Str))).Append(']')
                 .Append(",\"inapplicable\":").Append(o.Inapplicable is { } i ? Str(i) : "null")
+                .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
                 .Append("]}");
         }
     }
+
+    private static string NestedKey(NestedKeyInfo k)
+        => "{\"key\":" + Str(k.Key) + ",\"default\":" + (k.Default is { } d ? Str(d) : "null") + ",\"help\":" + (k.Help is { } h ? Str(h) : "null") +
+           ",\"aliases\":" + (k.HasAliases ? "[" + string.Join(",", k.Aliases.Select(Str)) + "]" : "null") + "}";
 
     public static ComponentCatalog Read(string json)
     {
@@ -127,6 +132,9 @@ internal static class CatalogData
             IsPath = Flag(o, "path"),
             OnlyFor = Seq(o, "only_for").Select(Scalar).ToEquatableArray(),
             Inapplicable = NullableText(o, "inapplicable"),
+            Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(n => new NestedKeyInfo(Text(n, "key"), NullableText(n, "default"), NullableText(n, "help"),
+                n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode,
+                n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode a ? a.Children.Select(Scalar).ToEquatableArray() : EquatableArray<string>.Empty)).ToEquatableArray(),
         });
 
     /// <summary>A string, or null for a plain <c>null</c>.</summary>

@@ -35,7 +35,16 @@ internal enum OptionValueKind
 
     /// <summary>A property type the spec language cannot write (a list, a record...): YAML may not set it.</summary>
     Unsupported,
+
+    /// <summary>Section keys only: a nested section record of <c>DslUnlearn.Specs</c> (<c>testbed.pretrain</c>, a <c>FinetuneSpec</c>).</summary>
+    Section,
 }
+
+/// <summary>
+/// <c>[NestedKey("epochs", Default = "20", ...)]</c> on a nested section key: one key of the nested record written
+/// here, with this use's default, help and aliases (null / <see cref="HasAliases"/> false = the record's).
+/// </summary>
+internal sealed record NestedKeyInfo(string Key, string? Default, string? Help, bool HasAliases, EquatableArray<string> Aliases);
 
 /// <summary>A member of an enum-typed option: its YAML name (snake_case) and its C# member.</summary>
 internal sealed record EnumMemberInfo(string Name, string Member);
@@ -97,6 +106,9 @@ internal sealed record ComponentOption(
 
     /// <summary>Section keys only (<c>[Option(Inapplicable = "~")]</c>): the value emitted where <see cref="OnlyFor"/> excludes the key.</summary>
     public string? Inapplicable { get; init; }
+
+    /// <summary>Nested section keys only (<c>[NestedKey(...)]</c>): the nested record's keys written here (empty = all, as declared).</summary>
+    public EquatableArray<NestedKeyInfo> Nested { get; init; } = EquatableArray<NestedKeyInfo>.Empty;
 
     /// <summary>The YAML type as `components` prints it: "number", "adamw | sgd", "steps | \"N epochs\" | \"N%\"".</summary>
     public string TypeText => Kind == OptionValueKind.Enum ? string.Join(" | ", EnumMembers.Select(m => m.Name))
@@ -165,6 +177,7 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
     public const string AttributeNamespace = "DslUnlearn.Components";
     public const string ComponentAttribute = AttributeNamespace + ".ComponentAttribute";
     public const string OptionAttribute = AttributeNamespace + ".OptionAttribute";
+    public const string NestedKeyAttribute = AttributeNamespace + ".NestedKeyAttribute";
 
     public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
 

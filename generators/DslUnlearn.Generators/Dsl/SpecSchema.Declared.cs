@@ -11,15 +11,53 @@ namespace DslUnlearn.Generators.Dsl;
 internal sealed partial class SpecSchema
 {
     /// <summary>The keys of the section record <paramref name="type"/> (e.g. "FinetuneSpec"); none when the references lack it.</summary>
-    private static SpecKey[] DeclaredKeys(ComponentCatalog catalog, SpecComponents names, string type)
-        => catalog.Section(Specs + type) is { } section ? section.Keys.Select(k => ToSpecKey(type, k, names)).ToArray() : Array.Empty<SpecKey>();
+    /// <param name="path">The section's dotted YAML path ("testbed"), for the display names of nested sections.</param>
+    private static SpecKey[] DeclaredKeys(ComponentCatalog catalog, SpecComponents names, string type, string? path = null)
+        => catalog.Section(Specs + type) is { } section ? section.Keys.Select(k => ToSpecKey(catalog, type, k, names, path)).ToArray() : Array.Empty<SpecKey>();
 
-    private static SpecKey ToSpecKey(string type, ComponentOption option, SpecComponents names) => new()
+    /// <summary>The section record <paramref name="type"/> at YAML path <paramref name="path"/> ("testbed"), keys from its <c>[Option]</c>s.</summary>
+    private static SpecSection DeclaredSection(ComponentCatalog catalog, SpecComponents names, string type, string path) => new()
+    {
+        DisplayName = $"'{path}'",
+        CSharpType = Specs + type,
+        Keys = DeclaredKeys(catalog, names, type, path),
+    };
+
+    /// <summary>
+    /// A nested section key (<c>testbed.pretrain</c>, a <c>FinetuneSpec</c>): the record's keys, narrowed to and
+    /// re-defaulted by the property's <c>[NestedKey]</c>s when it has any (same ranges and kinds: one declaration).
+    /// </summary>
+    private static SpecSection NestedSection(ComponentCatalog catalog, SpecComponents names, string type, ComponentOption option, string? path)
+    {
+        var nestedType = option.CSharpType.StartsWith(Specs, StringComparison.Ordinal) ? option.CSharpType.Substring(Specs.Length) : option.CSharpType;
+        var display = path is null ? option.Key : path + "." + option.Key;
+        var keys = DeclaredKeys(catalog, names, nestedType, display);
+        if (option.Nested.Count > 0)
+        {
+            var unknown = option.Nested.Where(n => keys.All(k => k.Name != n.Key)).Select(n => n.Key).ToList();
+            if (unknown.Count > 0 && keys.Length > 0)
+            {
+                throw new InvalidOperationException($"{type}.{option.Property}: [NestedKey] names no key of {nestedType}: {string.Join(", ", unknown)}");
+            }
+
+            keys = keys.Where(k => option.Nested.Any(n => n.Key == k.Name)).Select(k =>
+            {
+                var use = option.Nested.First(n => n.Key == k.Name);
+                return k.With(use.Default ?? k.Default, use.Help ?? k.Help, use.HasAliases ? use.Aliases.ToArray() : k.Aliases);
+            }).ToArray();
+        }
+
+        return new SpecSection { DisplayName = $"'{display}'", CSharpType = option.CSharpType, Keys = keys };
+    }
+
+    private static SpecKey ToSpecKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path) => new()
     {
         Name = option.Key,
         Property = option.Property,
+        Section = option.Kind == OptionValueKind.Section ? NestedSection(catalog, names, type, option, path) : null,
         Kind = option.Names is not null ? SpecValueKind.Component : option.IsPath ? SpecValueKind.Path : option.Kind switch
         {
+            OptionValueKind.Section => SpecValueKind.Mapping,
             OptionValueKind.Integer => SpecValueKind.Integer,
             OptionValueKind.Number => SpecValueKind.Number,
             OptionValueKind.Boolean => SpecValueKind.Boolean,
@@ -50,6 +88,7 @@ internal sealed partial class SpecSchema
         "data source" => names.DataSource,
         "split" => names.Split,
         "TOFU split" => names.TofuSplit,
-        _ => throw new InvalidOperationException($"{type}.{option.Property}: [Option(Names = \"{set}\")] is not a built-in name set (preset, dtype, device, data source, split, TOFU split)"),
+        "testbed tokenizer" => names.TestbedTokenizer,
+        _ => throw new InvalidOperationException($"{type}.{option.Property}: [Option(Names = \"{set}\")] is not a built-in name set (preset, dtype, device, data source, split, TOFU split, testbed tokenizer)"),
     };
 }

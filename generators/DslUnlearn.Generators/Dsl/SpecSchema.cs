@@ -151,6 +151,11 @@ internal sealed class SpecComponents
         new SpecComponent("bfloat16", "Bfloat16", "bfloat16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "bf16"),
         new SpecComponent("float16", "Float16", "float16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "fp16", "half", "f16"));
 
+    /// <summary>testbed.tokenizer (runtime <c>TestbedSpec.Tokenizer</c>, a string: Data/Testbed/TestbedInputs.CreateTokenizer).</summary>
+    public SpecComponentSet TestbedTokenizer { get; } = new SpecComponentSet("testbed tokenizer", null,
+        new SpecComponent("bpe", "Bpe", "GPT-2 BPE restricted to the token ids the world uses", "gpt2"),
+        new SpecComponent("char", "Char", "one token per character (printable ASCII)", "character", "chars"));
+
     /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, SplitKind) and strings.</summary>
     public static SpecComponents BuiltIn { get; } = new(
         new SpecComponentSet("device", Specs + "DeviceKind",
@@ -228,6 +233,15 @@ internal sealed class SpecKey
 
     /// <summary>The value emitted (YAML) where <see cref="OnlyFor"/> excludes the key.</summary>
     public string? InapplicableValue { get; init; }
+
+    /// <summary>This key with another default, help and aliases (a nested section's per-use <c>[NestedKey]</c>).</summary>
+    public SpecKey With(string? defaultYaml, string help, IReadOnlyList<string> aliases) => new()
+    {
+        Name = Name, Property = Property, Kind = Kind, Help = help, Required = Required, Default = defaultYaml, DefaultFromKey = DefaultFromKey,
+        Range = Range, Pattern = Pattern, PatternHelp = PatternHelp, Components = Components, Section = Section, Item = Item, NonEmpty = NonEmpty,
+        Excludes = Excludes, ComponentItems = ComponentItems, Nullable = Nullable, Distinct = Distinct, Aliases = aliases, OnlyFor = OnlyFor,
+        InapplicableValue = InapplicableValue,
+    };
 
     /// <summary>Whether users write this key (false for <see cref="SpecValueKind.SourceFile"/>).</summary>
     public bool IsUserKey => Kind != SpecValueKind.SourceFile;
@@ -533,7 +547,7 @@ internal sealed partial class SpecSchema
                 new SpecKey { Name = "attacks", Property = "Attacks", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Attack, Section = attackItem, Default = "[]", Help = "red-teaming pipelines (one attack or a 'chain:')", Aliases = new[] { "attack", "red_teaming" } },
                 new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Metric, Section = metricItem, Default = DefaultMetrics(catalog), Help = "what to measure, and on which splits", Aliases = new[] { "metric", "eval", "evaluation" } },
                 new SpecKey { Name = "calibration", Property = "Calibration", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Calibrator, Section = calibration, Nullable = true, Default = "~", Help = "the calibration procedure (default none)", Aliases = new[] { "calibrate", "control" } },
-                TestbedKey(),
+                TestbedKey(catalog, c),
                 MetaEvalKey(),
                 new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
                 new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },

@@ -130,3 +130,22 @@ public sealed class OptionAttribute : Attribute
     /// <summary>Section keys only: the value (YAML) emitted where <see cref="OnlyFor"/> excludes the key.</summary>
     public string? Inapplicable { get; set; }
 }
+
+/// <summary>
+/// On a property whose type is a section record used a second time (<c>TestbedSpec.Pretrain</c>, a
+/// <see cref="Specs.FinetuneSpec"/>): one key of that record that YAML may write here, with this use's default, help and
+/// aliases where they differ from the record's <c>[Option]</c> (null = the record's). Keys not listed are not written here
+/// and keep their C# default. The range stays the record's, so it is checked once at build time and at run time.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = true, AllowMultiple = true)]
+public sealed class NestedKeyAttribute(string key) : Attribute
+{
+    /// <summary>The YAML key of the nested record (snake_case).</summary>
+    public string Key { get; } = key;
+    /// <summary>This use's default (YAML), or null for the record's.</summary>
+    public string? Default { get; set; }
+    /// <summary>This use's help, or null for the record's.</summary>
+    public string? Help { get; set; }
+    /// <summary>This use's other spellings, or null for the record's.</summary>
+    public string[]? Aliases { get; set; }
+}

@@ -29,6 +29,11 @@ public static class RunInputs
     public static QaDataset LoadData(ExperimentSpec spec)
     {
         CheckRanges(spec, "data", spec.Data);
+        if (spec.Testbed is { } testbed)
+        {
+            CheckRanges(spec, "testbed", testbed);
+            CheckRanges(spec, "testbed.pretrain", testbed.Pretrain);
+        }
         var data = spec.Data.Source switch
         {
             DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),

@@ -180,4 +180,20 @@ public class RunInputsTests
         Assert.Contains("model: 'hidden_size' must be >= 8, got 4", model.Message);
         Assert.NotNull(RunInputs.LoadData(spec)); // the defaults are inside their ranges
     }
+
+    [Fact]
+    public void Testbed_and_pretrain_ranges_are_checked_at_run_time_from_the_option_declarations()
+    {
+        var spec = TestSpecs.Tiny("unused");
+        var testbed = new TestbedSpec
+        {
+            Attributes = 12, BiographiesPerAuthor = 4, SentenceTemplates = 3, QuestionTemplates = 3, MixedShare = 0.5, HoldoutAuthors = 4, Tokenizer = "char",
+            Pretrain = new FinetuneSpec { Epochs = 1, Lr = 2e-3, BatchSize = 16, WeightDecay = 0, WarmupSteps = 0, MaxGradNorm = 1 },
+        };
+        var biographies = spec with { Data = spec.Data with { Source = DataSource.Biographies } };
+        var attributes = Assert.Throws<ArgumentException>(() => RunInputs.LoadData(biographies with { Testbed = testbed with { Attributes = 17, MixedShare = 1.5 } }));
+        Assert.Contains("testbed: 'attributes' must be in 1..16, got 17; set it to a value in 1..16; 'mixed_share' must be in 0..1, got 1.5", attributes.Message);
+        var pretrain = Assert.Throws<ArgumentException>(() => RunInputs.LoadData(biographies with { Testbed = testbed with { Pretrain = testbed.Pretrain with { Lr = 0 } } }));
+        Assert.Contains("testbed.pretrain: 'lr' must be > 0, got 0", pretrain.Message);
+    }
 }
