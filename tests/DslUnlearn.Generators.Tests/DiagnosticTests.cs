@@ -315,4 +315,20 @@ public sealed class DiagnosticTests
     }
 
     private static string Position(Diagnostic d) => GeneratorRun.Format(d);
+
+    [Fact]
+    public void The_build_refuses_a_model_section_exactly_when_the_runtime_refuses_its_llama_config()
+    {
+        // One rule set (src/DslUnlearn.Runtime/Models/HeadRules.cs) for both: the same sizes fail on both sides, with
+        // the same message up to the key names (the spec's heads / kv_heads, config.json's num_attention_heads / ...).
+        foreach (var (hidden, heads, kv) in from h in new[] { 8, 12, 24, 100, 128 } from n in new[] { 1, 3, 4, 8 } from k in new[] { 1, 3, 4 } select (h, n, k))
+        {
+            var run = GeneratorHarness.Run(("spec.yaml", $"experiment: t\nmodel:\n  hidden_size: {hidden}\n  heads: {heads}\n  kv_heads: {kv}\n"));
+            var build = run.Diagnostics.Where(d => d.Id == "DSLU0017").Select(d => d.GetMessage()).ToList();
+            var config = new DslUnlearn.Models.LlamaConfig(100, hidden, 1, heads, kv, 16, 32);
+            var runtime = Record.Exception(() => config.Validate()) is DslUnlearn.Models.ModelConfigException e ? e.Problems.ToList() : new List<string>();
+            Assert.Equal(runtime, build.Select(m => m.Replace("kv_heads", "num_key_value_heads").Replace("heads", "num_attention_heads")
+                .Replace("num_key_value_num_attention_heads", "num_key_value_heads")).ToList());
+        }
+    }
 }

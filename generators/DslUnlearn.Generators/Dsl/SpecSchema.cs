@@ -427,27 +427,10 @@ internal sealed partial class SpecSchema
             Keys = DeclaredKeys(catalog, c, "ModelSpec"),
             Checks = new[]
             {
-                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v =>
-                {
-                    int hidden = v.Int("hidden_size"), heads = v.Int("heads");
-                    return hidden % heads == 0
-                        ? null
-                        : $"hidden_size ({hidden}) must be divisible by heads ({heads}); {ValidHeads(hidden)}";
-                }),
-                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v =>
-                {
-                    int hidden = v.Int("hidden_size"), heads = v.Int("heads");
-                    return hidden % heads != 0 || (hidden / heads) % 2 == 0
-                        ? null
-                        : $"the head dimension hidden_size / heads = {hidden}/{heads} = {hidden / heads} must be even for rotary position embeddings (RoPE); {ValidHeads(hidden)}";
-                }),
-                new SpecCheck(new[] { "heads", "kv_heads" }, new[] { "kv_heads", "heads" }, v =>
-                {
-                    int heads = v.Int("heads"), kv = v.Int("kv_heads");
-                    return heads % kv == 0
-                        ? null
-                        : $"heads ({heads}) must be divisible by kv_heads ({kv}) for grouped-query attention; valid kv_heads for {heads} heads: {string.Join(", ", Divisors(heads))}";
-                }),
+                // The rules are Models/HeadRules.cs, shared with LlamaConfig.Validate.
+                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.HeadsDivideHidden(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
+                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.EvenHeadDimension(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
+                new SpecCheck(new[] { "heads", "kv_heads" }, new[] { "kv_heads", "heads" }, v => HeadRules.KvHeadsDivideHeads(v.Int("heads"), v.Int("kv_heads"), HeadKeys.Spec)),
             },
         };
 
@@ -579,37 +562,5 @@ internal sealed partial class SpecSchema
     {
         var names = new[] { "es_exact", "em" }.Where(n => catalog.Find(ComponentKind.Metric, n) is not null).Select(n => $"{{metric: {n}}}");
         return "[" + string.Join(", ", names) + "]";
-    }
-
-    private static IEnumerable<int> Divisors(int n)
-    {
-        var small = new List<int>();
-        var large = new List<int>();
-        for (long d = 1; d * d <= n; d++)
-        {
-            if (n % d == 0)
-            {
-                small.Add((int)d);
-                if (d * d != n)
-                {
-                    large.Add((int)(n / d));
-                }
-            }
-        }
-
-        large.Reverse();
-        return small.Concat(large);
-    }
-
-    private static string ValidHeads(int hidden)
-    {
-        var valid = Divisors(hidden).Where(h => (hidden / h) % 2 == 0).ToList();
-        if (valid.Count == 0)
-        {
-            return $"no head count works for hidden_size {hidden}: use an even hidden_size";
-        }
-
-        var shown = valid.Count > 12 ? string.Join(", ", valid.Take(12)) + ", ..." : string.Join(", ", valid);
-        return $"valid heads for hidden_size {hidden}: {shown}";
     }
 }

@@ -110,10 +110,7 @@ public sealed record LlamaConfig(
         c.Positive(MaxPositionEmbeddings, "max_position_embeddings");
         c.Positive(RopeTheta, "rope_theta");
         c.Positive(RmsNormEps, "rms_norm_eps");
-        if (c.Divisible(HiddenSize, "hidden_size", NumAttentionHeads, "num_attention_heads",
-                $"choose a multiple (e.g. {NumAttentionHeads * Math.Max(1, HiddenSize / Math.Max(1, NumAttentionHeads))})") && HeadDim % 2 != 0)
-            c.Add($"head dimension hidden_size / num_attention_heads = {HeadDim} must be even for rotary embeddings.");
-        c.Divisible(NumAttentionHeads, "num_attention_heads", NumKeyValueHeads, "num_key_value_heads");
+        c.Problems.AddRange(HeadRules.Problems(HiddenSize, NumAttentionHeads, NumKeyValueHeads, HeadKeys.Llama)); // the spec's model: rules too
         RopeScaling?.Validate(c.Problems);
         c.ThrowIfAny();
         return this;

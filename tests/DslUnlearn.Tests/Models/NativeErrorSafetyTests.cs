@@ -17,8 +17,9 @@ public class NativeErrorSafetyTests
         var bad = new LlamaConfig(VocabSize: 100, HiddenSize: 130, NumHiddenLayers: 1, NumAttentionHeads: 4,
             NumKeyValueHeads: 3, IntermediateSize: 64, MaxPositionEmbeddings: 32);
         var e = Assert.Throws<ModelConfigException>(() => new LlamaForCausalLM(bad));
-        Assert.Contains("hidden_size = 130 is not divisible by num_attention_heads = 4", e.Message);
-        Assert.Contains("num_attention_heads = 4 is not divisible by num_key_value_heads = 3", e.Message);
+        // Models/HeadRules.cs, the rules (and wording) the spec's model: section is checked with at build time.
+        Assert.Contains("hidden_size (130) must be divisible by num_attention_heads (4); valid num_attention_heads for hidden_size 130: 1, 5, 13, 65", e.Message);
+        Assert.Contains("num_attention_heads (4) must be divisible by num_key_value_heads (3) for grouped-query attention; valid num_key_value_heads for 4 num_attention_heads: 1, 2, 4", e.Message);
         Assert.Equal(2, e.Problems.Count);
     }
 
@@ -27,7 +28,7 @@ public class NativeErrorSafetyTests
     {
         var bad = new LlamaConfig(100, HiddenSize: 12, NumHiddenLayers: 1, NumAttentionHeads: 4, NumKeyValueHeads: 4, IntermediateSize: 8, MaxPositionEmbeddings: 16);
         var e = Assert.Throws<ModelConfigException>(() => bad.Validate());
-        Assert.Contains("must be even", e.Message);
+        Assert.Equal(["the head dimension hidden_size / num_attention_heads = 12/4 = 3 must be even for rotary position embeddings (RoPE); valid num_attention_heads for hidden_size 12: 1, 2, 3, 6"], e.Problems);
     }
 
     [Fact]
