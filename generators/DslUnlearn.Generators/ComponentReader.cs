@@ -82,6 +82,23 @@ internal static class ComponentReader
             .Where(p => !p.IsStatic && p.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute)))
             .Select(p => ReadOption(p, optionAttribute, docs, section: true))
             .ToList();
+        foreach (var data in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == ComponentCatalog.CompositionKeyAttribute))
+        {
+            if (data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is string key)
+            {
+                var facts = new OptionFacts();
+                foreach (var named in data.NamedArguments)
+                {
+                    facts.Apply(named.Key, named.Value.Kind == TypedConstantKind.Array
+                        ? named.Value.Values.Select(v => v.Value as string).OfType<string>().ToArray()
+                        : named.Value.Value);
+                }
+
+                facts.Apply("Key", key);
+                keys.Add(facts.ToSectionKey("", OptionValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true });
+            }
+        }
+
         return keys.Count == 0 ? null : new SectionInfo(Global(type), keys.ToEquatableArray());
     }
 

@@ -82,6 +82,11 @@ internal static class CatalogData
                 .Append(",\"path\":").Append(Bool(o.IsPath))
                 .Append(",\"only_for\":[").Append(string.Join(",", o.OnlyFor.Select(Str))).Append(']')
                 .Append(",\"inapplicable\":").Append(o.Inapplicable is { } i ? Str(i) : "null")
+                .Append(",\"pattern\":").Append(o.Pattern is { } pat ? Str(pat) : "null")
+                .Append(",\"pattern_help\":").Append(o.PatternHelp is { } ph ? Str(ph) : "null")
+                .Append(",\"spec_file\":").Append(Bool(o.IsSpecFile))
+                .Append(",\"items\":").Append(o.Items is { } it ? Str(it) : "null")
+                .Append(",\"composition\":").Append(Bool(o.IsComposition))
                 .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
@@ -132,6 +137,11 @@ internal static class CatalogData
             IsPath = Flag(o, "path"),
             OnlyFor = Seq(o, "only_for").Select(Scalar).ToEquatableArray(),
             Inapplicable = NullableText(o, "inapplicable"),
+            Pattern = NullableText(o, "pattern"),
+            PatternHelp = NullableText(o, "pattern_help"),
+            IsSpecFile = Flag(o, "spec_file"),
+            Items = NullableText(o, "items"),
+            IsComposition = Flag(o, "composition"),
             Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(n => new NestedKeyInfo(Text(n, "key"), NullableText(n, "default"), NullableText(n, "help"),
                 n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode,
                 n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode a ? a.Children.Select(Scalar).ToEquatableArray() : EquatableArray<string>.Empty)).ToEquatableArray(),

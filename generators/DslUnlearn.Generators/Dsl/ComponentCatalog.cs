@@ -107,6 +107,20 @@ internal sealed record ComponentOption(
     /// <summary>Section keys only (<c>[Option(Inapplicable = "~")]</c>): the value emitted where <see cref="OnlyFor"/> excludes the key.</summary>
     public string? Inapplicable { get; init; }
 
+    /// <summary>Section keys only (<c>[Option(Pattern = ...)]</c>): a regular expression a string must match, and the rule in words.</summary>
+    public string? Pattern { get; init; }
+
+    public string? PatternHelp { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(SpecFile = true)]</c>): not written in YAML, set to the spec file's path.</summary>
+    public bool IsSpecFile { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(Items = "method")]</c>): a list of component items of that kind (one mapping for "calibrator").</summary>
+    public string? Items { get; init; }
+
+    /// <summary>Section keys only (<c>[CompositionKey]</c> on the record): a key the composer consumes before binding; no property.</summary>
+    public bool IsComposition { get; init; }
+
     /// <summary>Nested section keys only (<c>[NestedKey(...)]</c>): the nested record's keys written here (empty = all, as declared).</summary>
     public EquatableArray<NestedKeyInfo> Nested { get; init; } = EquatableArray<NestedKeyInfo>.Empty;
 
@@ -178,6 +192,7 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
     public const string ComponentAttribute = AttributeNamespace + ".ComponentAttribute";
     public const string OptionAttribute = AttributeNamespace + ".OptionAttribute";
     public const string NestedKeyAttribute = AttributeNamespace + ".NestedKeyAttribute";
+    public const string CompositionKeyAttribute = AttributeNamespace + ".CompositionKeyAttribute";
 
     public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
 

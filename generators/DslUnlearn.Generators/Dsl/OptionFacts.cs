@@ -25,6 +25,10 @@ internal sealed class OptionFacts
     private bool _path;
     private string[] _onlyFor = Array.Empty<string>();
     private string? _inapplicable;
+    private string? _pattern;
+    private string? _patternHelp;
+    private bool _specFile;
+    private string? _items;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -47,6 +51,10 @@ internal sealed class OptionFacts
             case "Path" when value is bool b: _path = b; break;
             case "OnlyFor" when value is string[] a: _onlyFor = a; break;
             case "Inapplicable": _inapplicable = value as string; break;
+            case "Pattern": _pattern = value as string; break;
+            case "PatternHelp": _patternHelp = value as string; break;
+            case "SpecFile" when value is bool b: _specFile = b; break;
+            case "Items": _items = value as string; break;
         }
     }
 
@@ -74,6 +82,10 @@ internal sealed class OptionFacts
             IsPath = _path,
             OnlyFor = _onlyFor.ToEquatableArray(),
             Inapplicable = _inapplicable,
+            Pattern = _pattern,
+            PatternHelp = _patternHelp,
+            IsSpecFile = _specFile,
+            Items = _items,
         };
 
     /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace DslUnlearn.Generators.Dsl;
@@ -50,12 +51,35 @@ internal sealed partial class SpecSchema
         return new SpecSection { DisplayName = $"'{display}'", CSharpType = option.CSharpType, Keys = keys };
     }
 
+    /// <summary>
+    /// The top level: <c>ExperimentSpec</c>'s <c>[Option]</c>s and <c>[CompositionKey]</c>s. A nested section or
+    /// component list whose rules live here (data's checks, the items' fixed keys, meta_eval's table) takes its
+    /// section from <paramref name="sections"/>, by key.
+    /// </summary>
+    private static SpecKey[] RootKeys(ComponentCatalog catalog, SpecComponents names, IReadOnlyDictionary<string, SpecSection> sections)
+        => DeclaredKeys(catalog, names, "ExperimentSpec")
+            .Select(k => sections.TryGetValue(k.Name, out var section) && (k.Kind == SpecValueKind.Mapping || k.Kind == SpecValueKind.Components) ? k.WithSection(section) : k)
+            .ToArray();
+
+    private static ComponentKind ItemsKind(string type, ComponentOption option) => option.Items switch
+    {
+        "method" => ComponentKind.Method,
+        "metric" => ComponentKind.Metric,
+        "attack" => ComponentKind.Attack,
+        "calibrator" => ComponentKind.Calibrator,
+        _ => throw new InvalidOperationException($"{type}.{option.Property}: [Option(Items = \"{option.Items}\")] is not a component kind (method, metric, attack, calibrator)"),
+    };
+
     private static SpecKey ToSpecKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path) => new()
     {
-        Name = option.Key,
+        Name = option.IsSpecFile ? "" : option.Key,
         Property = option.Property,
         Section = option.Kind == OptionValueKind.Section ? NestedSection(catalog, names, type, option, path) : null,
-        Kind = option.Names is not null ? SpecValueKind.Component : option.IsPath ? SpecValueKind.Path : option.Kind switch
+        ComponentItems = option.Items is not null ? ItemsKind(type, option) : null,
+        Pattern = option.Pattern,
+        PatternHelp = option.PatternHelp,
+        Kind = option.IsComposition ? SpecValueKind.Composition : option.IsSpecFile ? SpecValueKind.SourceFile : option.Items is not null ? SpecValueKind.Components
+            : option.Names is not null ? SpecValueKind.Component : option.IsPath ? SpecValueKind.Path : option.Kind switch
         {
             OptionValueKind.Section => SpecValueKind.Mapping,
             OptionValueKind.Integer => SpecValueKind.Integer,

@@ -3,7 +3,8 @@ namespace DslUnlearn.Generators.Dsl;
 /// <summary>The <c>meta_eval:</c> section (runtime <c>DslUnlearn.Specs.MetaEvalSpec</c>): OpenUnlearning's faithfulness pools.</summary>
 internal sealed partial class SpecSchema
 {
-    private static SpecKey MetaEvalKey()
+    /// <summary>The section of <c>ExperimentSpec.MetaEval</c> (its key's help and aliases are the property's <c>[Option]</c>).</summary>
+    private static SpecSection MetaEvalSection()
     {
         var faithfulness = new SpecSection
         {
@@ -33,10 +34,6 @@ internal sealed partial class SpecSchema
                 },
             },
         };
-        return new SpecKey
-        {
-            Name = "meta_eval", Property = "MetaEval", Kind = SpecValueKind.Mapping, Section = metaEval, Nullable = true, Default = "~",
-            Help = "the meta-evaluation of the metrics beyond the spec's own models (tables/meta_eval)", Aliases = new[] { "meta_evaluation", "metaeval" },
-        };
+        return metaEval;
     }
 }

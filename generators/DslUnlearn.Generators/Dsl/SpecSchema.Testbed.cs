@@ -1,15 +1,8 @@
 namespace DslUnlearn.Generators.Dsl;
 
-/// <summary>The <c>testbed:</c> section (issue 11, runtime <c>DslUnlearn.Specs.TestbedSpec</c>), used with <c>data.source: biographies</c>.</summary>
+/// <summary>The <c>testbed:</c> section's rule (its keys are the <c>[Option]</c>s of <c>DslUnlearn.Specs.TestbedSpec</c>), used with <c>data.source: biographies</c>.</summary>
 internal sealed partial class SpecSchema
 {
-    /// <summary>The section's keys are the <c>[Option]</c>s of <c>TestbedSpec</c> (its <c>pretrain:</c> a <c>FinetuneSpec</c> narrowed by <c>[NestedKey]</c>).</summary>
-    private static SpecKey TestbedKey(ComponentCatalog catalog, SpecComponents c) => new()
-    {
-        Name = "testbed", Property = "Testbed", Kind = SpecValueKind.Mapping, Section = DeclaredSection(catalog, c, "TestbedSpec", "testbed"), Nullable = true, Default = "~",
-        Help = "the biographies testbed (with data.source: biographies); write 'testbed: {}' for its defaults", Aliases = new[] { "biographies", "world" },
-    };
-
     /// <summary>data.source biographies and a testbed section go together.</summary>
     private static SpecCheck TestbedSourceCheck() => new(new[] { "data", "testbed" }, new[] { "testbed", "data" }, v =>
     {

@@ -243,6 +243,15 @@ internal sealed class SpecKey
         InapplicableValue = InapplicableValue,
     };
 
+    /// <summary>This key with the nested (or item) section the schema defines beside it (data's checks, an item's fixed keys).</summary>
+    public SpecKey WithSection(SpecSection section) => new()
+    {
+        Name = Name, Property = Property, Kind = Kind, Help = Help, Required = Required, Default = Default, DefaultFromKey = DefaultFromKey,
+        Range = Range, Pattern = Pattern, PatternHelp = PatternHelp, Components = Components, Section = section, Item = Item, NonEmpty = NonEmpty,
+        Excludes = Excludes, ComponentItems = ComponentItems, Nullable = Nullable, Distinct = Distinct, Aliases = Aliases, OnlyFor = OnlyFor,
+        InapplicableValue = InapplicableValue,
+    };
+
     /// <summary>Whether users write this key (false for <see cref="SpecValueKind.SourceFile"/>).</summary>
     public bool IsUserKey => Kind != SpecValueKind.SourceFile;
 
@@ -340,9 +349,6 @@ internal sealed class SpecSection
 internal sealed partial class SpecSchema
 {
     private const string Specs = "global::DslUnlearn.Specs.";
-
-    /// <summary>experiment names: a lowercase letter, then lowercase letters, digits, '-' or '_'.</summary>
-    public const string ExperimentNamePattern = "^[a-z][a-z0-9_-]*$";
 
     private SpecSchema(SpecSection root, SpecComponents components, ComponentCatalog catalog)
     {
@@ -515,29 +521,11 @@ internal sealed partial class SpecSchema
             DisplayName = "the top level",
             CSharpType = Specs + "ExperimentSpec",
             Checks = new[] { TestbedSourceCheck() },
-            Keys = new[]
+            Keys = RootKeys(catalog, c, new Dictionary<string, SpecSection>(StringComparer.Ordinal)
             {
-                new SpecKey { Name = "experiment", Property = "Name", Kind = SpecValueKind.String, Required = true, Pattern = ExperimentNamePattern, PatternHelp = "a lowercase letter, then lowercase letters, digits, '-' or '_'", Help = "unique experiment name", Aliases = new[] { "name", "experiment_name" } },
-                new SpecKey { Name = "description", Property = "Description", Kind = SpecValueKind.String, Default = "\"\"", Help = "one line about the experiment", Aliases = new[] { "desc" } },
-                new SpecKey { Name = "", Property = "SourceFile", Kind = SpecValueKind.SourceFile },
-                new SpecKey { Name = "seed", Property = "Seed", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(0), Default = "0", Help = "random seed", Aliases = new[] { "random_seed" } },
-                new SpecKey { Name = "device", Property = "Device", Kind = SpecValueKind.Component, Components = c.Device, Default = "auto", Help = "where to run" },
-                new SpecKey { Name = "data", Property = "Data", Kind = SpecValueKind.Mapping, Section = data, Default = "{}", Help = "the data set", Aliases = new[] { "dataset" } },
-                new SpecKey { Name = "model", Property = "Model", Kind = SpecValueKind.Mapping, Section = model, Default = "{}", Help = "the model" },
-                new SpecKey { Name = "prompt", Property = "Prompt", Kind = SpecValueKind.Mapping, Section = prompt, Default = "{}", Help = "how QA pairs become text", Aliases = new[] { "template" } },
-                new SpecKey { Name = "finetune", Property = "Finetune", Kind = SpecValueKind.Mapping, Section = finetune, Default = "{}", Help = "fine-tuning of the target model", Aliases = new[] { "train", "training", "fine_tune" } },
-                new SpecKey { Name = "unlearn", Property = "Unlearn", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Method, Section = unlearnItem, Default = "[]", Help = "unlearning runs, each from the target model; list values or 'sweep:' give one run per cell", Aliases = new[] { "unlearning", "methods" } },
-                new SpecKey { Name = "attacks", Property = "Attacks", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Attack, Section = attackItem, Default = "[]", Help = "red-teaming pipelines (one attack or a 'chain:')", Aliases = new[] { "attack", "red_teaming" } },
-                new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Metric, Section = metricItem, Default = DefaultMetrics(catalog), Help = "what to measure, and on which splits", Aliases = new[] { "metric", "eval", "evaluation" } },
-                new SpecKey { Name = "calibration", Property = "Calibration", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Calibrator, Section = calibration, Nullable = true, Default = "~", Help = "the calibration procedure (default none)", Aliases = new[] { "calibrate", "control" } },
-                TestbedKey(catalog, c),
-                MetaEvalKey(),
-                new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
-                new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
-                new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },
-                new SpecKey { Name = "fragments", Kind = SpecValueKind.Composition, Help = "named mappings merged into any mapping with 'use: name'", Aliases = new[] { "templates" } },
-                new SpecKey { Name = "sweep", Kind = SpecValueKind.Composition, Help = "experiment-level sweep: dotted key -> list of values (seed, finetune.lr, data.forget_authors, ...); one whole experiment per combination (grid), keys in 'zip: [a, b]' vary together", Aliases = new[] { "grid", "sweeps" } },
-            },
+                ["data"] = data, ["model"] = model, ["prompt"] = prompt, ["finetune"] = finetune, ["report"] = report, ["meta_eval"] = MetaEvalSection(),
+                ["unlearn"] = unlearnItem, ["attacks"] = attackItem, ["metrics"] = metricItem, ["calibration"] = calibration,
+            }),
         };
 
         return new SpecSchema(root, c, catalog)
@@ -556,11 +544,4 @@ internal sealed partial class SpecSchema
         Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together",
         Aliases = new[] { "grid", "sweeps" },
     };
-
-    /// <summary>es_exact and em when the catalog has them.</summary>
-    private static string DefaultMetrics(ComponentCatalog catalog)
-    {
-        var names = new[] { "es_exact", "em" }.Where(n => catalog.Find(ComponentKind.Metric, n) is not null).Select(n => $"{{metric: {n}}}");
-        return "[" + string.Join(", ", names) + "]";
-    }
 }

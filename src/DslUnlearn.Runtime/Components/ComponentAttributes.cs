@@ -129,6 +129,27 @@ public sealed class OptionAttribute : Attribute
     public string[] OnlyFor { get; set; } = [];
     /// <summary>Section keys only: the value (YAML) emitted where <see cref="OnlyFor"/> excludes the key.</summary>
     public string? Inapplicable { get; set; }
+    /// <summary>Section keys only: a regular expression a string must match (the experiment name), and <see cref="PatternHelp"/> the rule in words.</summary>
+    public string? Pattern { get; set; }
+    /// <summary>Section keys only: <see cref="Pattern"/> in words, for the message.</summary>
+    public string? PatternHelp { get; set; }
+    /// <summary>Section keys only: not written in YAML; the generator sets the spec file's path (relative to the project).</summary>
+    public bool SpecFile { get; set; }
+    /// <summary>Section keys only: a list of component items of this kind ("method", "metric", "attack"), or one
+    /// component mapping ("calibrator"); the items' fixed keys are the generator's (SpecSchema item sections).</summary>
+    public string? Items { get; set; }
+}
+
+/// <summary>
+/// On a section record: a key with no property, consumed by the spec composer before binding (<c>extends</c>, <c>vars</c>,
+/// <c>fragments</c>, the experiment-level <c>sweep</c>), listed after the record's properties in declaration order.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
+public sealed class CompositionKeyAttribute(string key) : Attribute
+{
+    public string Key { get; } = key;
+    public string? Help { get; set; }
+    public string[] Aliases { get; set; } = [];
 }
 
 /// <summary>

@@ -28,6 +28,7 @@ public static class RunInputs
     /// <summary>The run's splits (forget, retain-train, retain-eval, holdout, auxiliary; docs/evaluation-protocol.md).</summary>
     public static QaDataset LoadData(ExperimentSpec spec)
     {
+        CheckRanges(spec, "top level", spec);
         CheckRanges(spec, "data", spec.Data);
         if (spec.Testbed is { } testbed)
         {

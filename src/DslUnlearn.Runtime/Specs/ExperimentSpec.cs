@@ -9,32 +9,53 @@ namespace DslUnlearn.Specs;
 
 /// <summary>
 /// A fully resolved experiment: every value the run uses, defaults included. The source generator emits
-/// one of these per YAML file; nothing at run time falls back to a hidden default.
+/// one of these per YAML file; nothing at run time falls back to a hidden default. The top-level keys are the
+/// <c>[Option]</c>s and <c>[CompositionKey]</c>s here (docs/spec-keys.md).
 /// </summary>
+[CompositionKey("extends", Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = ["base", "include", "inherits"])]
+[CompositionKey("vars", Help = "values defined once, referenced as ${vars.name}", Aliases = ["variables", "defs"])]
+[CompositionKey("fragments", Help = "named mappings merged into any mapping with 'use: name'", Aliases = ["templates"])]
+[CompositionKey("sweep", Help = "experiment-level sweep: dotted key -> list of values (seed, finetune.lr, data.forget_authors, ...); one whole experiment per combination (grid), keys in 'zip: [a, b]' vary together", Aliases = ["grid", "sweeps"])]
 public sealed record ExperimentSpec
 {
     /// <summary>Experiment name (unique across experiments/; used for artifacts/&lt;name&gt;/).</summary>
+    [Option(Key = "experiment", Required = true, Pattern = "^[a-z][a-z0-9_-]*$", PatternHelp = "a lowercase letter, then lowercase letters, digits, '-' or '_'", Help = "unique experiment name", Aliases = ["name", "experiment_name"])]
     public required string Name { get; init; }
+    [Option(Default = "\"\"", Help = "one line about the experiment", Aliases = ["desc"])]
     public required string Description { get; init; }
     /// <summary>Path of the YAML file relative to the experiments project.</summary>
+    [Option(SpecFile = true)]
     public required string SourceFile { get; init; }
+    [Option(Min = 0, Default = "0", Help = "random seed", Aliases = ["random_seed"])]
     public required int Seed { get; init; }
+    [Option(Names = "device", Default = "auto", Help = "where to run")]
     public required DeviceKind Device { get; init; }
+    [Option(Default = "{}", Help = "the data set", Aliases = ["dataset"])]
     public required DataSpec Data { get; init; }
+    [Option(Default = "{}", Help = "the model")]
     public required ModelSpec Model { get; init; }
+    [Option(Default = "{}", Help = "how QA pairs become text", Aliases = ["template"])]
     public required PromptSpec Prompt { get; init; }
+    [Option(Default = "{}", Help = "fine-tuning of the target model", Aliases = ["train", "training", "fine_tune"])]
     public required FinetuneSpec Finetune { get; init; }
     /// <summary>Unlearning runs, each started from the fine-tuned target; a swept YAML item gives one entry per cell.</summary>
+    [Option(Items = "method", Default = "[]", Help = "unlearning runs, each from the target model; list values or 'sweep:' give one run per cell", Aliases = ["unlearning", "methods"])]
     public required ImmutableArray<UnlearnSpec> Unlearn { get; init; }
     /// <summary>Red-teaming pipelines applied to the target and every unlearned model (run by the staged runner: attack/&lt;model&gt;/&lt;attack&gt;).</summary>
+    [Option(Items = "attack", Default = "[]", Help = "red-teaming pipelines (one attack or a 'chain:')", Aliases = ["attack", "red_teaming"])]
     public ImmutableArray<AttackSpec> Attacks { get; init; } = ImmutableArray<AttackSpec>.Empty;
+    [Option(Items = "metric", Default = "[{metric: es_exact}, {metric: em}]", Help = "what to measure, and on which splits", Aliases = ["metric", "eval", "evaluation"])]
     public required ImmutableArray<MetricSpec> Metrics { get; init; }
     /// <summary>The calibration procedure, or null for none (run by the staged runner: calibrate/&lt;model&gt; per unlearned model).</summary>
+    [Option(Items = "calibrator", Default = "~", Help = "the calibration procedure (default none)", Aliases = ["calibrate", "control"])]
     public CalibrationSpec? Calibration { get; init; }
     /// <summary>The biographies testbed (data.source biographies), else null; see TestbedSpec.</summary>
+    [Option(Default = "~", Help = "the biographies testbed (with data.source: biographies); write 'testbed: {}' for its defaults", Aliases = ["biographies", "world"])]
     public TestbedSpec? Testbed { get; init; }
     /// <summary>The meta-evaluation's extra model pools (faithfulness), else null; see MetaEvalSpec.</summary>
+    [Option(Default = "~", Help = "the meta-evaluation of the metrics beyond the spec's own models (tables/meta_eval)", Aliases = ["meta_evaluation", "metaeval"])]
     public MetaEvalSpec? MetaEval { get; init; }
+    [Option(Default = "{}", Help = "where results go", Aliases = ["output"])]
     public required ReportSpec Report { get; init; }
     /// <summary>The experiment-level sweep cell (e.g. <c>seed=2,finetune.lr=3e-3</c>), or null when the spec sweeps nothing at the experiment level; see Pipeline/ExperimentCells.cs.</summary>
     public string? Cell { get; init; }

@@ -178,6 +178,8 @@ public class RunInputsTests
         Assert.Contains("data: 'authors' must be in 2..1000, got 1", data.Message);
         var model = Assert.Throws<ArgumentException>(() => RunInputs.ModelSource(spec with { Model = spec.Model with { HiddenSize = 4 } }));
         Assert.Contains("model: 'hidden_size' must be >= 8, got 4", model.Message);
+        var seed = Assert.Throws<ArgumentException>(() => RunInputs.LoadData(spec with { Seed = -1 }));
+        Assert.Contains("top level: 'seed' must be >= 0, got -1; set it to a value >= 0", seed.Message);
         Assert.NotNull(RunInputs.LoadData(spec)); // the defaults are inside their ranges
     }
 

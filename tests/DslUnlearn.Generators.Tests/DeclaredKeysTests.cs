@@ -1,0 +1,36 @@
+using DslUnlearn.Generators.Dsl;
+using DslUnlearn.Generators.Tests.Infrastructure;
+
+namespace DslUnlearn.Generators.Tests;
+
+/// <summary>The top-level keys, declared once by [Option] / [CompositionKey] on ExperimentSpec (docs/spec-keys.md).</summary>
+public sealed class DeclaredKeysTests
+{
+    private static GeneratorRun Run(string yaml) => GeneratorHarness.Run(("spec.yaml", yaml));
+
+    [Fact]
+    public void The_top_level_keys_are_read_from_the_experiment_spec_attributes()
+    {
+        var root = SpecSchema.Create(GeneratorHarness.RuntimeCatalog).Root;
+        Assert.Equal(new[] { "experiment", "description", "seed", "device", "data", "model", "prompt", "finetune", "unlearn", "attacks", "metrics", "calibration",
+            "testbed", "meta_eval", "report", "extends", "vars", "fragments", "sweep" }, root.UserKeys(null).Select(k => k.Name));
+        var experiment = root.Find("experiment")!;
+        Assert.Equal(("Name", true, "^[a-z][a-z0-9_-]*$"), (experiment.Property, experiment.Required, experiment.Pattern));
+        Assert.Equal(SpecValueKind.SourceFile, root.Keys.Single(k => !k.IsUserKey).Kind);
+        Assert.Equal((SpecValueKind.Components, ComponentKind.Method, "an 'unlearn' item"), (root.Find("unlearn")!.Kind, root.Find("unlearn")!.ComponentItems, root.Find("unlearn")!.Section!.DisplayName));
+        Assert.True(root.Find("calibration")!.Nullable);
+        Assert.Equal("source", root.Find("data")!.Section!.Discriminator); // the schema's rules stay attached
+        Assert.NotEmpty(root.Find("model")!.Section!.Checks);
+        Assert.Equal("'meta_eval'", root.Find("meta_eval")!.Section!.DisplayName);
+        Assert.Equal(new[] { "extends", "vars", "fragments", "sweep" }, root.Keys.Where(k => k.Kind == SpecValueKind.Composition).Select(k => k.Name));
+        Assert.Equal(new[] { "base", "include", "inherits" }, root.Find("extends")!.Aliases);
+    }
+
+    [Fact]
+    public void A_negative_seed_is_refused_at_its_line_from_the_declared_range()
+    {
+        var run = Run("experiment: t\nseed: -1\n");
+        Assert.Equal(new[] { "DSLU0005@2,7" }, run.Positions);
+        Assert.Contains("'seed' must be >= 0", run.Diagnostics.Single().GetMessage());
+    }
+}
