@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using Spectre.Console;
 
 namespace DslUnlearn.Cli;

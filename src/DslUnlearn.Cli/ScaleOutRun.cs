@@ -65,22 +65,32 @@ internal static class ScaleOutRun
         using var cts = CancelOnSignals(out var signals);
         using var _ = signals;
         var clock = Stopwatch.StartNew();
-        try
+        return Guarded($"task {index}/{count}", $"Task {index}/{count} was stopped; run it again to resume.", () =>
         {
             var record = WorkUnits.RunTask(units, index, count, options with { Cancellation = cts.Token });
             Console.WriteLine($"Task {index}/{count} ({string.Join(", ", record.Units)}) finished in {clock.Elapsed.TotalSeconds:F1} s: " +
                 $"{record.Executed.Count} stage(s) computed, {record.Cached} cached.");
             if (record.Units.Count == 0) Console.WriteLine($"(task {index} of {count} has no unit: '{cells[0].Name}' has {units.Count}.)");
             return Commands.Ok;
+        });
+    }
+
+    /// <summary>Runs a task's or a worker's body: a stop (Ctrl+C, SIGTERM) or a failure the user can act on becomes one
+    /// line on stderr and exit code 1, not a stack trace.</summary>
+    private static int Guarded(string who, string stopped, Func<int> body)
+    {
+        try
+        {
+            return body();
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"Task {index}/{count} was stopped; run it again to resume.");
+            Console.Error.WriteLine(stopped);
             return Commands.Failed;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: task {index}/{count}: {e.Message}");
+            Console.Error.WriteLine($"error: {who}: {e.Message}");
             return Commands.Failed;
         }
     }
@@ -155,7 +165,7 @@ internal static class ScaleOutRun
         DateTime since = DateTime.TryParse(Environment.GetEnvironmentVariable(SinceVariable), null, DateTimeStyles.RoundtripKind, out var s) ? s : DateTime.UtcNow;
         using var cts = CancelOnSignals(out var signals);
         using var _ = signals;
-        try
+        return Guarded($"worker {worker}", $"Worker {worker} was stopped.", () =>
         {
             var graphs = cells.Select(c => StagedExperimentRunner.Graph(c, options)).ToList();
             var engine = new BuildEngine(graphs[0].Store, graphs[0].EngineOptions);
@@ -166,16 +176,6 @@ internal static class ScaleOutRun
             if (result.Blocked.Count == 0) return Commands.Ok;
             Console.Error.WriteLine($"error: worker {worker} stops: nothing left it can build; {string.Join("; ", result.Blocked)}");
             return Commands.Failed;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine($"Worker {worker} was stopped.");
-            return Commands.Failed;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: worker {worker}: {e.Message}");
-            return Commands.Failed;
-        }
+        });
     }
 }

@@ -68,12 +68,12 @@ public sealed class RelearnAttack : IAttack
         var rows = context.Encoder.EncodeAll(Subset(context.Data, context.Seed));
         var copy = context.Model.Clone();
         // A 16-bit model relearns as 16-bit training does: float32 master weights and AdamW state, 16-bit compute.
-        var dtype = Torch.Precision.DtypeOf(context.Model);
+        var dtype = ModelPrecision.DtypeOf(context.Model);
         try
         {
-            Torch.Precision.Cast(copy, ScalarType.Float32);
+            ModelPrecision.Cast(copy, ScalarType.Float32);
             Train(copy, rows, lr, context.Seed, context.Device, context.Encoder.Tokenizer.PadId, dtype);
-            Torch.Precision.Cast(copy, dtype);
+            ModelPrecision.Cast(copy, dtype);
         }
         catch
         {
@@ -93,7 +93,7 @@ public sealed class RelearnAttack : IAttack
             ? Enumerable.Range(0, Options.Steps).Select(_ => sampler.NextBatch())
             : Enumerable.Range(0, Options.Epochs).SelectMany(_ => sampler.Epoch());
         using var optimizer = new Training.AdamW(parameters, lr, weightDecay: 0);
-        using var mixed = new Torch.MixedPrecision(model, compute);
+        using var mixed = new MixedPrecision(model, compute);
         mixed.Train(true);
         try
         {

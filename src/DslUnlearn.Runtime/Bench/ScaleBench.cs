@@ -5,7 +5,7 @@ using DslUnlearn.Generation;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
@@ -227,7 +227,7 @@ public static class ScaleBench
 
         // Evaluation: one scoring pass (ES, EM) over a batch and KV-cached greedy generation.
         log("  evaluate ...");
-        using var evalModel = Precision.Cast(model.Clone(), compute);
+        using var evalModel = ModelPrecision.Cast(model.Clone(), compute);
         evalModel.Module.eval();
         var evalRows = Rows(rng, o.Batch, o.SeqLen, config.VocabSize);
         var prompts = Rows(rng, o.Batch, o.PromptLen, config.VocabSize).Select(r => r.Ids[..o.PromptLen]).ToArray();

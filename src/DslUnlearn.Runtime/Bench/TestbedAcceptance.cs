@@ -6,7 +6,7 @@ using DslUnlearn.Data.Testbed;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;
 using TorchSharp;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using DslUnlearn.Engine.Workers;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using TorchSharp;
 
 namespace DslUnlearn.Engine;

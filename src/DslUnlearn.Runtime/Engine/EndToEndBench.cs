@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DslUnlearn.IO;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Engine;

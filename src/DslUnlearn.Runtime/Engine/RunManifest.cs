@@ -49,7 +49,7 @@ public sealed record RunManifest
     public required string Device { get; init; }
     public required Dictionary<string, string> Host { get; init; }
     /// <summary>The process that wrote this manifest: host, pid, Slurm job, array job and task ids, and the unit (task index) it ran.</summary>
-    public Workers.WorkerIdentity? Worker { get; init; }
+    public WorkerIdentity? Worker { get; init; }
     public required string StartedUtc { get; init; }
     public double WallSeconds { get; init; }
     public long PeakWorkingSetBytes { get; init; }

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 
 namespace DslUnlearn.Engine;
 

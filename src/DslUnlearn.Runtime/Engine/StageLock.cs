@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using DslUnlearn.Engine.Workers;
 
 namespace DslUnlearn.Engine;
 

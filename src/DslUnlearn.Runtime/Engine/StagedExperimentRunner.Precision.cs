@@ -28,11 +28,11 @@ public static partial class StagedExperimentRunner
     }
 
     /// <summary>A loaded model in the spec's compute dtype (a no-op for float32 specs).</summary>
-    private static ICausalLM ForCompute(Prepared p, ICausalLM model) => Precision.Cast(model, ComputeDtype(p.Spec));
+    private static ICausalLM ForCompute(Prepared p, ICausalLM model) => ModelPrecision.Cast(model, ComputeDtype(p.Spec));
 
     /// <summary>A compute-dtype copy of a float32 master model, or null when the spec computes in float32.</summary>
     private static ICausalLM? ComputeView(Prepared p, ICausalLM master)
-        => Precision.DtypeOf(master) == ComputeDtype(p.Spec) ? null : Precision.Cast(master.Clone(), ComputeDtype(p.Spec));
+        => ModelPrecision.DtypeOf(master) == ComputeDtype(p.Spec) ? null : ModelPrecision.Cast(master.Clone(), ComputeDtype(p.Spec));
 }
 
 internal static class DtypeKeyExtensions

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Data.Testbed;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;

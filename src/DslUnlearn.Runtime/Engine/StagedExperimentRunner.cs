@@ -7,6 +7,7 @@ using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 using DslUnlearn.Text;
@@ -93,7 +94,7 @@ public static partial class StagedExperimentRunner
             Packages = Provenance.Packages(),
             Device = DeviceName(p.Device),
             Host = Provenance.Host(),
-            Worker = Workers.WorkerIdentity.Current(),
+            Worker = WorkerIdentity.Current(),
             StartedUtc = started,
             WallSeconds = clock.Elapsed.TotalSeconds,
             PeakWorkingSetBytes = Provenance.PeakWorkingSet(),

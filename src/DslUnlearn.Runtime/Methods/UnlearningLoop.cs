@@ -1,6 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Text;
 using DslUnlearn.Training;
 using TorchSharp;
@@ -39,7 +39,7 @@ public static class UnlearningLoop
         ulong runSeed = seed + (ulong)o.SeedOffset;
         var forgetSampler = new BatchSampler(forget, o.BatchSize, new SplitMix64(runSeed));
         var retainSampler = new BatchSampler(retain, o.BatchSize, new SplitMix64(runSeed ^ 0xA5A5A5A5UL));
-        using var mixed = new Torch.MixedPrecision(model, compute ?? Torch.Precision.DtypeOf(model));
+        using var mixed = new MixedPrecision(model, compute ?? ModelPrecision.DtypeOf(model));
         var net = mixed.Compute;
         ICausalLM? reference = method.NeedsReference ? FrozenCopy(net) : null;
         ReferenceLogProbs? referenceCache = null;
@@ -112,7 +112,7 @@ public static class UnlearningLoop
         }
     }
 
-    private static StepLog OneStep(Torch.MixedPrecision mixed, IUnlearningMethod method, ICausalLM? reference, ReferenceLogProbs? referenceCache, BatchSampler forgetSampler,
+    private static StepLog OneStep(MixedPrecision mixed, IUnlearningMethod method, ICausalLM? reference, ReferenceLogProbs? referenceCache, BatchSampler forgetSampler,
         BatchSampler retainSampler, OptimizerHelper optimizer, Parameter[] parameters, int step, int warmup, Device device, int padId, ITokenizer? tokenizer)
     {
         var o = method.Options;

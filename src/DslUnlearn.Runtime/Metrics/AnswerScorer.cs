@@ -37,7 +37,9 @@ public static class AnswerScorer
     internal static void ForEachBatch(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId,
         Action<Tensor, TokenBatch, EncodedQa[], int> onBatch)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"The scoring batch size is {batchSize}; it must be at least 1 (the number of QA rows scored in one forward pass).");
         foreach (var r in rows)
             if (r.AnswerLength < 1) throw new ArgumentException("An example has an empty answer: likelihood metrics need at least one answer token.", nameof(rows));
         var module = model.Module;

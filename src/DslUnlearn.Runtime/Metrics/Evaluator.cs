@@ -1,6 +1,5 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
@@ -10,27 +9,19 @@ public static class Evaluator
 {
     public sealed record Scores(double[] EsExact, double[] Em);
 
+    /// <summary>ES and EM of each row, on the shared teacher-forced loop (<see cref="AnswerScorer.ForEachBatch"/>: its row
+    /// and batch-size checks, eval mode and no-grad, the training mode restored even on an error).</summary>
     public static Scores Evaluate(ICausalLM model, IReadOnlyList<EncodedQa> rows, int batchSize, Device device, int padId)
     {
-        var es = new List<double>(rows.Count);
-        var em = new List<double>(rows.Count);
-        var module = model.Module;
-        bool wasTraining = module.training;
-        module.eval();
-        using (torch.no_grad())
+        var es = new double[rows.Count];
+        var em = new double[rows.Count];
+        AnswerScorer.ForEachBatch(model, rows, batchSize, device, padId, (logits, batch, _, start) =>
         {
-            for (int i = 0; i < rows.Count; i += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                using var batch = TokenBatch.Collate(rows.Skip(i).Take(batchSize).ToArray(), device, padId);
-                var logits = model.Logits(batch.InputIds);
-                var (bEs, bEm) = ExtractionStrength.FromLogits(logits, batch.Labels, batch.AnswerLengths);
-                es.AddRange(bEs);
-                em.AddRange(bEm);
-            }
-        }
-        if (wasTraining) module.train();
-        return new Scores(es.ToArray(), em.ToArray());
+            var (bEs, bEm) = ExtractionStrength.FromLogits(logits, batch.Labels, batch.AnswerLengths);
+            bEs.CopyTo(es, start);
+            bEm.CopyTo(em, start);
+        });
+        return new Scores(es, em);
     }
 
     /// <summary>ES and EM of <paramref name="rows"/> on the context's model: from the context's evaluation cache when the

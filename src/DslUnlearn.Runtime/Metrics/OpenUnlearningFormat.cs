@@ -30,14 +30,14 @@ public static class OpenUnlearningFormat
         foreach (var (name, result) in metrics)
         {
             w.WriteStartObject(name);
-            WriteNumber(w, "agg_value", result.AggValue);
+            w.WriteNumberOrNull("agg_value", result.AggValue);
             if (result.ValueByIndex is { } values)
             {
                 w.WriteStartObject("value_by_index");
                 for (int i = 0; i < values.Count; i++)
                 {
                     w.WriteStartObject(i.ToString(CultureInfo.InvariantCulture));
-                    WriteNumber(w, "score", values[i]);
+                    w.WriteNumberOrNull("score", values[i]);
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();
@@ -99,12 +99,6 @@ public static class OpenUnlearningFormat
             }
             return result;
         }
-    }
-
-    private static void WriteNumber(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value);
-        else w.WriteNull(name);
     }
 
     private static double ReadNumber(JsonElement e, string where) => e.ValueKind switch

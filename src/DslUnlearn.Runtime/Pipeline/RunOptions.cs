@@ -1,3 +1,5 @@
+using DslUnlearn.Progress;
+
 namespace DslUnlearn.Pipeline;
 
 /// <summary>How to run a compiled experiment; the spec itself stays as the YAML resolved it.</summary>

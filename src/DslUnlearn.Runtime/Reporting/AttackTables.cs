@@ -41,7 +41,7 @@ public static class AttackTables
             foreach (var (attack, eval) in rows)
             {
                 md.Append($"| {model} | {attack} |");
-                csv.Append(Field(model)).Append(',').Append(Field(attack));
+                csv.Append(CsvText.Field(model)).Append(',').Append(CsvText.Field(attack));
                 foreach (var (m, s) in columns)
                 {
                     double v = eval?.Get(m, s)?.AggValue ?? double.NaN;
@@ -71,7 +71,7 @@ public static class AttackTables
                     "a slope near 1 is expected too. n/a = a constant series (r undefined).\n\n" + report.ToMarkdown();
         var csv = new StringBuilder("attack,metric,split,n,pearson_r,spearman,slope,intercept,preserves_knowledge,abs_slope_minus_1\n");
         foreach (var r in report.Rows)
-            csv.Append(Field(r.Attack)).Append(',').Append(Field(r.Metric)).Append(',').Append(Field(r.Split)).Append(',')
+            csv.Append(CsvText.Field(r.Attack)).Append(',').Append(CsvText.Field(r.Metric)).Append(',').Append(CsvText.Field(r.Split)).Append(',')
                .Append(r.N.ToString(CultureInfo.InvariantCulture)).Append(',').Append(R(r.Pearson)).Append(',').Append(R(r.Spearman)).Append(',')
                .Append(R(r.Slope)).Append(',').Append(R(r.Intercept)).Append(',').Append(r.PreservesKnowledge ? "true" : "false").Append(',')
                .Append(R(r.SlopeDeviation)).Append('\n');
@@ -79,5 +79,4 @@ public static class AttackTables
     }
 
     private static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
-    private static string Field(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

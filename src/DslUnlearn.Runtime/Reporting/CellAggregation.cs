@@ -111,7 +111,7 @@ public static class CellAggregation
         foreach (var g in groups)
             foreach (var m in g.Table.Models)
             {
-                sb.Append(Field(g.Label)).Append(',').Append(Field(m));
+                sb.Append(CsvText.Field(g.Label)).Append(',').Append(CsvText.Field(m));
                 foreach (var c in columns) sb.Append(',').Append(SummaryTables.CsvCells(g.Table.Get(m, c)));
                 sb.Append('\n');
             }
@@ -161,7 +161,7 @@ public static class CellAggregation
                 foreach (var metric in m.Metrics.GroupBy(v => v.Metric))
                 {
                     w.WriteStartObject(metric.Key);
-                    foreach (var v in metric) Number(w, SpecNames.Of(v.Split), v.AggValue);
+                    foreach (var v in metric) w.WriteNumberOrNull(SpecNames.Of(v.Split), v.AggValue);
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();
@@ -192,13 +192,13 @@ public static class CellAggregation
                     {
                         if (g.Table.Get(m, c) is not { } cell) continue;
                         w.WriteStartObject(c.Split);
-                        Number(w, "mean", cell.Mean);
-                        Number(w, "std", cell.Std);
+                        w.WriteNumberOrNull("mean", cell.Mean);
+                        w.WriteNumberOrNull("std", cell.Std);
                         w.WriteNumber("n", cell.N);
                         if (cell.Ci is { } ci)
                         {
-                            Number(w, "ci_low", ci.Low);
-                            Number(w, "ci_high", ci.High);
+                            w.WriteNumberOrNull("ci_low", ci.Low);
+                            w.WriteNumberOrNull("ci_high", ci.High);
                         }
                         w.WriteEndObject();
                     }
@@ -223,19 +223,12 @@ public static class CellAggregation
             w.WriteNumber("b_higher", p.BHigher);
             w.WriteNumber("ties", p.Ties);
             w.WriteNumber("n", p.N);
-            Number(w, "kept", p.Kept);
+            w.WriteNumberOrNull("kept", p.Kept);
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double v)
-    {
-        if (double.IsFinite(v)) w.WriteNumber(name, v);
-        else w.WriteNull(name);
-    }
-
     private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-    private static string Field(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

@@ -64,7 +64,7 @@ public static class RankStability
     {
         var sb = new StringBuilder("cells,metric,split,a,b,a_higher,b_higher,ties,n,kept\n");
         foreach (var p in pairs)
-            sb.Append(string.Join(",", Field(p.Group), Field(p.Metric), Field(p.Split), Field(p.A), Field(p.B),
+            sb.Append(string.Join(",", CsvText.Field(p.Group), CsvText.Field(p.Metric), CsvText.Field(p.Split), CsvText.Field(p.A), CsvText.Field(p.B),
                 p.AHigher, p.BHigher, p.Ties, p.N, double.IsFinite(p.Kept) ? p.Kept.ToString("R", CultureInfo.InvariantCulture) : "")).Append('\n');
         return sb.ToString();
     }
@@ -72,5 +72,4 @@ public static class RankStability
     private static double Value(RunRecord run, string model, TableColumn column)
         => run.Models.FirstOrDefault(m => m.Name == model)?.Metrics.FirstOrDefault(v => v.Metric == column.Metric && SpecNames.Of(v.Split) == column.Split)?.AggValue ?? double.NaN;
 
-    private static string Field(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

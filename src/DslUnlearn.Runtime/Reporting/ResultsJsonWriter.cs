@@ -27,7 +27,7 @@ public static class ResultsJsonWriter
             w.WriteString("source", run.Spec.SourceFile);
             w.WriteNumber("seed", run.Spec.Seed);
             w.WriteNumber("parameters", run.ParameterCount);
-            WriteNumber(w, "finetune_final_loss", run.FinetuneFinalLoss);
+            w.WriteNumberOrNull("finetune_final_loss", run.FinetuneFinalLoss);
             var warnings = run.NonFiniteWarnings();
             if (warnings.Count > 0)
             {
@@ -50,9 +50,9 @@ public static class ResultsJsonWriter
                 {
                     w.WriteStartObject();
                     w.WriteNumber("step", s.Step);
-                    WriteNumber(w, "loss", s.Loss);
-                    WriteNumber(w, "forget_nll", s.ForgetNll);
-                    if (!double.IsNaN(s.RetainNll)) WriteNumber(w, "retain_nll", s.RetainNll);
+                    w.WriteNumberOrNull("loss", s.Loss);
+                    w.WriteNumberOrNull("forget_nll", s.ForgetNll);
+                    if (!double.IsNaN(s.RetainNll)) w.WriteNumberOrNull("retain_nll", s.RetainNll);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -93,23 +93,23 @@ public static class ResultsJsonWriter
             var r = c.Result;
             w.WriteStartObject(c.Model);
             w.WriteString("calibrator", c.Calibrator);
-            WriteNumber(w, "alpha", r.Alpha);
+            w.WriteNumberOrNull("alpha", r.Alpha);
             w.WriteString("retain_metric", c.RetainMetric);
-            WriteNumber(w, "retain_value", r.RetainValue);
-            WriteNumber(w, "reference_retain_value", r.ReferenceRetainValue);
+            w.WriteNumberOrNull("retain_value", r.RetainValue);
+            w.WriteNumberOrNull("reference_retain_value", r.ReferenceRetainValue);
             w.WriteNumber("evaluations", r.Evaluations);
             w.WriteStartObject("forget");
             foreach (var (metric, value) in r.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 w.WriteStartObject(metric);
-                WriteNumber(w, "agg_value", value.AggValue);
+                w.WriteNumberOrNull("agg_value", value.AggValue);
                 if (value.ValueByIndex is { } values)
                 {
                     w.WriteStartObject("value_by_index");
                     for (int i = 0; i < values.Count; i++)
                     {
                         w.WriteStartObject(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                        WriteNumber(w, "score", values[i]);
+                        w.WriteNumberOrNull("score", values[i]);
                         w.WriteEndObject();
                     }
                     w.WriteEndObject();
@@ -121,10 +121,10 @@ public static class ResultsJsonWriter
             foreach (var point in r.Curve)
             {
                 w.WriteStartObject();
-                WriteNumber(w, "alpha", point.Alpha);
-                WriteNumber(w, "retain", point.Retain);
+                w.WriteNumberOrNull("alpha", point.Alpha);
+                w.WriteNumberOrNull("retain", point.Retain);
                 w.WriteStartObject("forget");
-                foreach (var (metric, value) in point.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal)) WriteNumber(w, metric, value);
+                foreach (var (metric, value) in point.Forget.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteNumberOrNull(metric, value);
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
@@ -132,13 +132,6 @@ public static class ResultsJsonWriter
             w.WriteEndObject();
         }
         w.WriteEndObject();
-    }
-
-    /// <summary>JSON has no NaN or infinity: such a value (an undefined metric, a diverged loss) is written as null; <see cref="RunRecord.NonFiniteWarnings"/> says where.</summary>
-    private static void WriteNumber(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value);
-        else w.WriteNull(name);
     }
 
     /// <param name="cell">Names the model in the bootstrap seed (<see cref="ValueIntervals.Cell"/>). An attacked model uses its own name, so
@@ -154,12 +147,12 @@ public static class ResultsJsonWriter
             foreach (var values in byMetric)
             {
                 w.WriteStartObject(SpecNames.Of(values.Split));
-                WriteNumber(w, "agg_value", values.AggValue);
+                w.WriteNumberOrNull("agg_value", values.AggValue);
                 if (ValueIntervals.Of([(values.AggValue, values.Values)], spec.Seed, ValueIntervals.Cell(cell, values.Metric, SpecNames.Of(values.Split)),
                         ValueIntervals.AggregateOf(spec, values.Metric, SpecNames.Of(values.Split))) is { } ci)
                 {
-                    WriteNumber(w, "ci_low", ci.Low); // seeded 95 % percentile bootstrap of agg_value over value_by_index
-                    WriteNumber(w, "ci_high", ci.High);
+                    w.WriteNumberOrNull("ci_low", ci.Low); // seeded 95 % percentile bootstrap of agg_value over value_by_index
+                    w.WriteNumberOrNull("ci_high", ci.High);
                 }
                 if (values.Values.Count > 0) // aggregate-only metrics (forget_quality, privleak) have none, as in OpenUnlearning
                 {
@@ -167,7 +160,7 @@ public static class ResultsJsonWriter
                     for (int i = 0; i < values.Values.Count; i++)
                     {
                         w.WriteStartObject(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                        WriteNumber(w, "score", values.Values[i]);
+                        w.WriteNumberOrNull("score", values.Values[i]);
                         w.WriteEndObject();
                     }
                     w.WriteEndObject();

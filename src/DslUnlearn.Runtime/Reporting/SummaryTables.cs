@@ -92,7 +92,7 @@ public static class SummaryTables
         sb.Append('\n');
         foreach (var m in t.Models)
         {
-            sb.Append(CsvField(m));
+            sb.Append(CsvText.Field(m));
             foreach (var c in t.Columns) sb.Append(',').Append(CsvCells(t.Get(m, c)));
             sb.Append('\n');
         }
@@ -167,7 +167,6 @@ public static class SummaryTables
     public static string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
     private static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
 
-    private static string CsvField(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     public static string TeX(string s)
     {

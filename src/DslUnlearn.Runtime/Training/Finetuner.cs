@@ -1,6 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,7 +14,7 @@ public static class Finetuner
     /// <param name="checkpointer">Optional: restores a saved state first and checkpoints along the way (the
     /// artifact engine), so a killed run resumes bit-identically.</param>
     /// <param name="compute">The compute dtype (model.dtype); null = the model's own. 16-bit compute trains a
-    /// 16-bit twin against <paramref name="model"/>'s float32 master weights (<see cref="Torch.MixedPrecision"/>).</param>
+    /// 16-bit twin against <paramref name="model"/>'s float32 master weights (<see cref="MixedPrecision"/>).</param>
     public static double Train(ICausalLM model, IReadOnlyList<EncodedQa> rows, FinetuneSpec spec, ulong seed,
         Device device, IProgressSink progress, string stage, int padId, CancellationToken cancel = default,
         ITrainingCheckpointer? checkpointer = null, ScalarType? compute = null)
@@ -24,7 +24,7 @@ public static class Finetuner
         var sampler = new BatchSampler(rows, spec.BatchSize, rng);
         int totalSteps = spec.Epochs * sampler.BatchesPerEpoch;
         using var optimizer = new AdamW(model.Module.parameters(), spec.Lr, spec.WeightDecay);
-        using var mixed = new Torch.MixedPrecision(model, compute ?? Torch.Precision.DtypeOf(model));
+        using var mixed = new MixedPrecision(model, compute ?? ModelPrecision.DtypeOf(model));
         var net = mixed.Compute;
         bool checkpointing = net.GradientCheckpointing;
         net.GradientCheckpointing = spec.GradientCheckpointing;

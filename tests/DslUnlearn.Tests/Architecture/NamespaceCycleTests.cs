@@ -18,11 +18,8 @@ public class NamespaceCycleTests
         ("Specs", "Calibration", "CalibrationSpec holds the ICalibrator"),
         ("Specs", "Methods", "UnlearnSpec holds the IUnlearningMethod"),
         ("Specs", "Metrics", "MetricSpec and CalibrationSpec hold IMetric instances"),
-        ("Torch", "Models", "Precision and MixedPrecision cast and pair ICausalLM models"),
-        ("Training", "Pipeline", "Finetuner reports through IProgressSink, which lives in Pipeline"),
         ("Pipeline", "Engine", "ExperimentCells, the generated code's entry point, calls StagedExperimentRunner"),
         ("Pipeline", "Reporting", "ExperimentCells aggregates cells with CellAggregation and RunRecord"),
-        ("Engine", "Engine.Workers", "the engine's locks and records use WorkerIdentity, StageFailure, StageProvenance"),
     ];
 
     [Fact]

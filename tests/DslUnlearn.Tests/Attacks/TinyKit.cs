@@ -2,7 +2,7 @@ using DslUnlearn.Attacks;
 using DslUnlearn.Data;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Text;
 using DslUnlearn.Training;

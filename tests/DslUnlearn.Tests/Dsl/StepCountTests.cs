@@ -3,7 +3,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Engine;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using static DslUnlearn.Tests.Methods.Kit;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using DslUnlearn.Data;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Training;
 using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;

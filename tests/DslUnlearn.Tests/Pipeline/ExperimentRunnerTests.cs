@@ -1,6 +1,7 @@
 using DslUnlearn.Data;
 using System.Text.Json;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Pipeline;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DslUnlearn.Engine;
-using DslUnlearn.Engine.Workers;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Tests.Engine;
 using DslUnlearn.Tests.Support;
 

@@ -3,7 +3,7 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Text;
 using DslUnlearn.Torch;
@@ -48,8 +48,8 @@ public class PrecisionTests(ITestOutputHelper output)
         using var model = NewModel();
         Finetuner.Train(model, Encoder.EncodeAll(data.All.ToArray()), Finetune, 3, CPU, NullProgressSink.Instance, "ft", Tokenizer.PadId);
         using var reference = NewModel(seed: 9);
-        using var model16 = Precision.Cast(model.Clone(), ScalarType.BFloat16);
-        using var reference16 = Precision.Cast(reference.Clone(), ScalarType.BFloat16);
+        using var model16 = ModelPrecision.Cast(model.Clone(), ScalarType.BFloat16);
+        using var reference16 = ModelPrecision.Cast(reference.Clone(), ScalarType.BFloat16);
         Assert.All(model16.Module.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
         var aux = new Dictionary<string, IReadOnlyList<QaExample>> { ["real_authors"] = data.RetainEval.Take(3).ToArray(), ["world_facts"] = data.RetainEval.Skip(3).Take(3).ToArray() };
         MetricContext Context(ICausalLM m, ICausalLM r) => new(m, Encoder, data.Forget, "forget", CPU, 4, Reference: r, Holdout: holdout, AuxiliarySplits: aux);
@@ -89,7 +89,7 @@ public class PrecisionTests(ITestOutputHelper output)
     [Fact]
     public void Logits_and_hidden_states_leave_a_16_bit_model_as_float32()
     {
-        using var model = Precision.Cast(NewModel(), ScalarType.BFloat16);
+        using var model = ModelPrecision.Cast(NewModel(), ScalarType.BFloat16);
         var ids = torch.randint(0, Tokenizer.VocabSize, [2, 9], dtype: int64, generator: new Generator(4));
         using var o = model.Forward(ids, outputHiddenStates: true);
         Assert.Equal(ScalarType.Float32, o.Logits.dtype);
@@ -138,7 +138,7 @@ public class PrecisionTests(ITestOutputHelper output)
         var full = Logits(model);
         foreach (var dtype in new[] { ScalarType.BFloat16, ScalarType.Float16 })
         {
-            using var half = Precision.Cast(model.Clone(), dtype);
+            using var half = ModelPrecision.Cast(model.Clone(), dtype);
             var h = Logits(half);
             double scale = full.Max(x => Math.Abs(x)), worst = full.Zip(h).Max(p => Math.Abs(p.First - p.Second));
             Assert.All(h, x => Assert.True(float.IsFinite(x)));

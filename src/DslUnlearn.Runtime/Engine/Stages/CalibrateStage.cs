@@ -3,6 +3,7 @@ using DslUnlearn.Calibration;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;

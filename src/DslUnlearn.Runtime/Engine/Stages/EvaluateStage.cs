@@ -3,6 +3,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using TorchSharp;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 

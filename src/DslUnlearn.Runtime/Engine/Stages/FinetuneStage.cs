@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using TorchSharp;
 
 namespace DslUnlearn.Engine;

@@ -3,6 +3,7 @@ using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;
 

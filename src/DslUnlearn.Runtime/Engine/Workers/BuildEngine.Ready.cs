@@ -1,5 +1,4 @@
-using DslUnlearn.Engine.Workers;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Progress;
 
 namespace DslUnlearn.Engine;
 

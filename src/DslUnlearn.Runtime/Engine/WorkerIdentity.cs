@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DslUnlearn.Engine.Workers;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// Who is running: host, process, and the scheduler's ids when a Slurm array task runs us. Written into every lock

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DslUnlearn.IO;
 
-namespace DslUnlearn.Engine.Workers;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// Who built a stored artifact, when and how long it took: <c>_built.json</c> beside <c>_index.json</c> in the

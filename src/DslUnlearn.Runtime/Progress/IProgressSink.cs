@@ -1,4 +1,4 @@
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Progress;
 
 /// <summary>Receives stage progress; the CLI renders it, tests ignore it. Keeps the runtime UI-free.</summary>
 public interface IProgressSink
