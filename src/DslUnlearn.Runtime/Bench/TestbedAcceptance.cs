@@ -30,6 +30,8 @@ public sealed record TestbedAcceptanceOptions
     public IReadOnlyList<double> GaLrs { get; init; } = [1e-4];
     public int GaSteps { get; init; } = 10;
     public double RelearnLr { get; init; } = 5e-4;
+    /// <summary>Relearning's batch size (the attack's default 16: one epoch on 16 pairs is one step).</summary>
+    public int RelearnBatch { get; init; } = new RelearnOptions().BatchSize;
     public int ProbeSteps { get; init; } = 300;
     public int Seed { get; init; } = 42;
     /// <summary>Only clean ES, ES perturb, one jailbreak and in-context (for tuning the recipe).</summary>
@@ -188,17 +190,17 @@ public static class TestbedAcceptance
             {
                 using var ga = target.Clone();
                 UnlearningLoop.Run(ga, new GradientAscent(new GaOptions { Lr = gaLr, Steps = o.GaSteps }), forget, retain, (ulong)o.Seed + 1, device, sink, "ga", tok.PadId);
-                var relearn = new RelearnAttack(new RelearnOptions { Lr = o.RelearnLr, Epochs = 1 })
+                var relearn = new RelearnAttack(new RelearnOptions { Lr = o.RelearnLr, Epochs = 1, BatchSize = o.RelearnBatch })
                     .Apply(new AttackContext(ga, new QaDataset(learn, data.RetainTrain, data.RetainEval), encoder, device, (ulong)o.Seed + 2, o.Finetune.Lr));
                 using var relearned = relearn.Model;
                 // Control: the same relearning on as many retain-train pairs. If the other half rises as much, relearning
                 // repairs GA's damage in general rather than bringing back the forget authors' knowledge.
-                var control = new RelearnAttack(new RelearnOptions { Lr = o.RelearnLr, Epochs = 1 })
+                var control = new RelearnAttack(new RelearnOptions { Lr = o.RelearnLr, Epochs = 1, BatchSize = o.RelearnBatch })
                     .Apply(new AttackContext(ga, new QaDataset(data.RetainTrain.Take(learn.Count).ToList(), data.RetainTrain, data.RetainEval), encoder, device, (ulong)o.Seed + 2, o.Finetune.Lr));
                 using var controlModel = control.Model;
                 var h = new JsonObject
                 {
-                    ["ga_lr"] = gaLr, ["forget_authors_relearned"] = half.Count, ["forget_authors_other"] = authors.Count - half.Count,
+                    ["ga_lr"] = gaLr, ["relearn_lr"] = o.RelearnLr, ["relearn_batch"] = o.RelearnBatch, ["forget_authors_relearned"] = half.Count, ["forget_authors_other"] = authors.Count - half.Count,
                     ["ga_forget"] = Math.Round(Es(ga, data.Forget), 4), ["ga_retain"] = Math.Round(Es(ga, data.RetainEval), 4),
                     ["other_half_before"] = Math.Round(Es(ga, other), 4), ["other_half_after"] = Math.Round(Es(relearned, other), 4),
                     ["learned_half_before"] = Math.Round(Es(ga, learn), 4), ["learned_half_after"] = Math.Round(Es(relearned, learn), 4),
