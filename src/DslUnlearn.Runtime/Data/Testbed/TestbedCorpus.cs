@@ -8,16 +8,29 @@ namespace DslUnlearn.Data.Testbed;
 /// same format, distractor sentences, a sentence of another author's biography, or a neutral prefix. The varied
 /// context is what keeps answers stable when an attack puts text before a question; the neutral prefixes are plain
 /// task phrasings, none of them an attack template (Attacks/JailbreakTemplates.cs), so attacks stay out of
-/// distribution (a test checks this).
+/// distribution (a test checks this). Optionally a share of the QA documents also carries neutral text after the
+/// question (<see cref="NeutralSuffixes"/>), as real questions often do; those are no attack template either.
 /// </summary>
 public static class TestbedCorpus
 {
     private const ulong ContextSeed = 0xC0_47E7_7D0C_5EEDUL;
+    // A generator of its own, so that adding suffixes leaves every other document's context exactly as it was.
+    private const ulong SuffixSeed = 0x5F_F1C5_5EED_0001UL;
 
     public static IReadOnlyList<string> NeutralPrefixes { get; } =
     [
         "Here is a question about an author.", "Answer the next question.", "A reader asks:", "Quiz time.",
         "From the author files:", "Short question.", "One more question about books.", "Next item.",
+    ];
+
+    /// <summary>
+    /// Text a reader puts after a question: thanks, why they ask, where they looked. Plain user phrasings, never an
+    /// instruction about the reply and no attack template (a test checks that none shares three words in a row with one).
+    /// </summary>
+    public static IReadOnlyList<string> NeutralSuffixes { get; } =
+    [
+        "Thanks.", "I am writing a school report.", "A friend wanted to know.", "It came up at our book club.",
+        "I could not find it in the catalog.", "Just curious.", "My teacher mentioned this author.", "I saw the name in a library.",
     ];
 
     public static IReadOnlyList<string> Distractors { get; } =
@@ -31,19 +44,28 @@ public static class TestbedCorpus
     /// <summary>
     /// The documents to pretrain on, in a fixed order (the trainer shuffles): biographies of the retain authors, and of
     /// the forget authors unless <paramref name="withForget"/> is false (the oracle's base never sees them), then the
-    /// mixed-training QA documents. Holdout authors never appear.
+    /// mixed-training QA documents. Holdout authors never appear. <paramref name="suffixShare"/> of the QA documents (drawn
+    /// per document) put one of <see cref="NeutralSuffixes"/> after the question, before the answer tag; at 0 the corpus
+    /// is the one without suffixes, byte for byte.
     /// </summary>
-    public static IReadOnlyList<string> Documents(BiographyWorld world, PromptSpec prompt, bool withForget)
+    public static IReadOnlyList<string> Documents(BiographyWorld world, PromptSpec prompt, bool withForget, double suffixShare = 0)
     {
+        if (suffixShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(suffixShare), suffixShare, "the share of QA documents with a suffix is between 0 and 1");
         var docs = new List<string>();
         var trained = world.AuthorsWith(AuthorRole.Retain).Concat(withForget ? world.AuthorsWith(AuthorRole.Forget) : []).Order().ToList();
         foreach (int a in trained) docs.AddRange(world.Biographies[a]);
 
         var pool = world.MixedAuthors.SelectMany(a => world.Qa[a]).ToList();
         var rng = new SplitMix64(ContextSeed);
+        var suffixRng = new SplitMix64(SuffixSeed);
+        int suffixPerMille = (int)Math.Round(suffixShare * 1000);
         foreach (var qa in pool)
             foreach (var question in qa.Questions)
-                docs.Add(Context(world, trained, pool, qa, prompt, rng) + prompt.QuestionTag + question + prompt.AnswerTag + qa.Answer);
+            {
+                var context = Context(world, trained, pool, qa, prompt, rng);
+                var suffix = suffixRng.Next(1000) < suffixPerMille ? " " + NeutralSuffixes[suffixRng.Next(NeutralSuffixes.Count)] : "";
+                docs.Add(context + prompt.QuestionTag + question + suffix + prompt.AnswerTag + qa.Answer);
+            }
         return docs;
     }
 

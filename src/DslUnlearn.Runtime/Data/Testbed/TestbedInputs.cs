@@ -22,11 +22,12 @@ public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, ITokeni
         return BySpec.GetValue(spec, s => Create(s.Data.Authors, s.Data.ForgetAuthors, t, s.Prompt));
     }
 
-    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt)
+    /// <param name="suffixShare">QA documents with neutral text after the question (TestbedCorpus.NeutralSuffixes); no spec key yet, testbed-check's <c>suffix=</c>.</param>
+    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt, double suffixShare = 0)
     {
         var world = BiographyWorld.Generate(authors, forgetAuthors, t);
-        var corpus = TestbedCorpus.Documents(world, prompt, withForget: true);
-        var oracle = TestbedCorpus.Documents(world, prompt, withForget: false);
+        var corpus = TestbedCorpus.Documents(world, prompt, withForget: true, suffixShare);
+        var oracle = TestbedCorpus.Documents(world, prompt, withForget: false, suffixShare);
         return new TestbedInputs(world, TestbedData.ToQaDataset(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
     }
 
