@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DslUnlearn.IO;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Reporting;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Stats;
 using ScottPlot;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Reporting;

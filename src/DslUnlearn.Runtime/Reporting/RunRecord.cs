@@ -1,4 +1,5 @@
 using DslUnlearn.Data;
+using DslUnlearn.Metrics;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
 using DslUnlearn.Stats;
 

@@ -19,7 +19,6 @@ public class NamespaceCycleTests
         ("Specs", "Methods", "UnlearnSpec holds the IUnlearningMethod"),
         ("Specs", "Metrics", "MetricSpec and CalibrationSpec hold IMetric instances"),
         ("Pipeline", "Engine", "ExperimentCells, the generated code's entry point, calls StagedExperimentRunner"),
-        ("Pipeline", "Reporting", "ExperimentCells aggregates cells with CellAggregation and RunRecord"),
     ];
 
     [Fact]

@@ -73,11 +73,8 @@ public class LossFormulaTests
     [Fact]
     public void Kl_is_minus_forget_nll_plus_weighted_kl_original_to_current_on_retain()
     {
-        using var reference = TinyModel();
-        using var model = reference.Clone();
-        var rows = ForgetRows();
-        using var forget = Batch(rows);
-        using var retain = Batch(RetainRows());
+        using var setup = new LossSetup();
+        var (reference, model, rows, forget, retain) = setup;
         var method = new KlMinimization(new KlOptions { RetainWeight = 2.0 });
         // Same weights: the KL term vanishes.
         Close(-Nll(model, forget), Item(method.Loss(Step(model, reference, forget, retain, rows))));
@@ -95,10 +92,8 @@ public class LossFormulaTests
     [InlineData(0.5, 2.0)]
     public void Npo_is_minus_two_over_beta_logsigmoid_of_minus_beta_log_ratio(double beta, double t)
     {
-        using var reference = TinyModel();
-        using var model = reference.Clone();
-        var rows = ForgetRows();
-        using var forget = Batch(rows);
+        using var setup = new LossSetup();
+        var (reference, model, rows, forget, _) = setup;
         var npo = new Npo(new NpoOptions { Beta = beta, ForgetTemperature = t });
         // At the start the ratio is 1: loss = 2/beta * ln 2.
         Close(2 / beta * Math.Log(2), Item(npo.Loss(Step(model, reference, forget, null, rows))));
@@ -112,11 +107,8 @@ public class LossFormulaTests
     [Fact]
     public void Npo_with_token_selection_uses_the_same_tokens_for_the_reference()
     {
-        using var reference = TinyModel();
-        using var model = reference.Clone();
-        Perturb(model, 0.1);
-        var rows = ForgetRows();
-        using var forget = Batch(rows);
+        using var setup = new LossSetup(perturb: 0.1);
+        var (reference, model, rows, forget, _) = setup;
         var curTok = TokenNll(Logits(model, forget), Labels(forget));
         var refTok = TokenNll(Logits(reference, forget), Labels(forget));
         double beta = 0.2, q = 0.5, expected = 0;
@@ -133,12 +125,8 @@ public class LossFormulaTests
     [Fact]
     public void Npo_gd_and_npo_kl_add_their_retain_terms()
     {
-        using var reference = TinyModel();
-        using var model = reference.Clone();
-        Perturb(model, 0.1);
-        var rows = ForgetRows();
-        using var forget = Batch(rows);
-        using var retain = Batch(RetainRows());
+        using var setup = new LossSetup(perturb: 0.1);
+        var (reference, model, rows, forget, retain) = setup;
         var o = new NpoRetainOptions { Beta = 0.3, RetainWeight = 0.5 };
         double npo = Item(new Npo(o).Loss(Step(model, reference, forget, null, rows)));
         Close(npo + 0.5 * Nll(model, retain), Item(new NpoGd(o).Loss(Step(model, reference, forget, retain, rows))));
@@ -196,12 +184,8 @@ public class LossFormulaTests
     [Fact]
     public void Idk_po_and_idk_kl_are_the_nll_of_idk_answers_plus_their_retain_terms()
     {
-        using var reference = TinyModel();
-        using var model = reference.Clone();
-        Perturb(model, 0.1);
-        var rows = ForgetRows();
-        using var forget = Batch(rows);
-        using var retain = Batch(RetainRows());
+        using var setup = new LossSetup(perturb: 0.1);
+        var (reference, model, rows, forget, retain) = setup;
         var builder = new IdkBatchBuilder(Tokenizer, IdkAnswers.Default, seed: 9);
         using var idk = builder.Build(rows, 2, TorchSharp.torch.CPU);
         double idkNll = Nll(model, idk);
@@ -214,10 +198,8 @@ public class LossFormulaTests
     [Fact]
     public void Dpo_prefers_the_idk_answer_over_the_real_one()
     {
-        using var reference = TinyModel();
-        using var model = reference.Clone();
-        var rows = ForgetRows();
-        using var forget = Batch(rows);
+        using var setup = new LossSetup();
+        var (reference, model, rows, forget, _) = setup;
         var builder = new IdkBatchBuilder(Tokenizer, IdkAnswers.Default, seed: 0);
         using var idk = builder.Build(rows, 0, TorchSharp.torch.CPU);
         const double beta = 0.4;

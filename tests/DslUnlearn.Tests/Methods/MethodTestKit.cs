@@ -44,6 +44,35 @@ internal static class Kit
         }
     }
 
+    /// <summary>The arrange block the loss tests share: a tiny reference model and its copy (perturbed by
+    /// <paramref name="perturb"/> unless it is 0, so that the two differ), the forget rows, the forget and retain batches.</summary>
+    public sealed class LossSetup : IDisposable
+    {
+        private readonly ICausalLM _reference, _model;
+        private readonly EncodedQa[] _rows = ForgetRows();
+        private readonly TokenBatch _forget, _retain;
+
+        public LossSetup(double perturb = 0)
+        {
+            _reference = TinyModel();
+            _model = _reference.Clone();
+            if (perturb != 0) Perturb(_model, perturb);
+            _forget = Batch(_rows);
+            _retain = Batch(RetainRows());
+        }
+
+        public void Deconstruct(out ICausalLM reference, out ICausalLM model, out EncodedQa[] rows, out TokenBatch forget, out TokenBatch retain)
+            => (reference, model, rows, forget, retain) = (_reference, _model, _rows, _forget, _retain);
+
+        public void Dispose()
+        {
+            _retain.Dispose();
+            _forget.Dispose();
+            _model.Dispose();
+            _reference.Dispose();
+        }
+    }
+
     public static UnlearnStep Step(ICausalLM model, ICausalLM? reference, TokenBatch forget, TokenBatch? retain, IReadOnlyList<EncodedQa> forgetRows, int index = 0)
         => new(model, reference, forget, retain, index) { ForgetRows = forgetRows, Tokenizer = Tokenizer };
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using DslUnlearn.Calibration;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;

@@ -1,5 +1,5 @@
 using DslUnlearn.Data;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;

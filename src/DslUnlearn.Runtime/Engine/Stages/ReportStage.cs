@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Methods;
-using DslUnlearn.Pipeline;
+using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 

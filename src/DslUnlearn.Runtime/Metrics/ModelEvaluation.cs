@@ -1,7 +1,6 @@
-using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Metrics;
 
 /// <summary>One metric on one split of one model, as the metric computed it.</summary>
 /// <param name="Metric">The metric's YAML name.</param>
