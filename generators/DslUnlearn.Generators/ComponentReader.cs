@@ -82,8 +82,9 @@ internal static class ComponentReader
             .Where(p => !p.IsStatic && p.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute)))
             .Select(p => ReadOption(p, optionAttribute, docs, section: true))
             .ToList();
-        foreach (var data in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == ComponentCatalog.CompositionKeyAttribute))
+        foreach (var data in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() is ComponentCatalog.CompositionKeyAttribute or ComponentCatalog.ItemKeyAttribute))
         {
+            var composition = data.AttributeClass!.ToDisplayString() == ComponentCatalog.CompositionKeyAttribute;
             if (data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is string key)
             {
                 var facts = new OptionFacts();
@@ -95,7 +96,19 @@ internal static class ComponentReader
                 }
 
                 facts.Apply("Key", key);
-                keys.Add(facts.ToSectionKey("", OptionValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true });
+                var before = data.NamedArguments.Where(a => a.Key == "Before").Select(a => a.Value.Value as string).FirstOrDefault();
+                var extra = composition
+                    ? facts.ToSectionKey("", OptionValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true }
+                    : facts.ToSectionKey("", OptionValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
+                var at = before is null ? -1 : keys.FindIndex(k => k.Key == before);
+                if (at < 0)
+                {
+                    keys.Add(extra);
+                }
+                else
+                {
+                    keys.Insert(at, extra);
+                }
             }
         }
 
@@ -169,6 +182,15 @@ internal static class ComponentReader
 
         var type = property.Type;
         var nullable = false;
+        var list = false;
+        if (section && type is INamedTypeSymbol { IsGenericType: true } array &&
+            array.ConstructedFrom.ToDisplayString() == "System.Collections.Immutable.ImmutableArray<T>")
+        {
+            // A list section key: the kind is the element's (SplitKind names, AttackStep sections, metric names).
+            type = array.TypeArguments[0];
+            list = true;
+        }
+
         if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } n)
         {
             type = n.TypeArguments[0];
@@ -191,6 +213,11 @@ internal static class ComponentReader
                 members.Add(new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name));
             }
         }
+        else if (section && data?.NamedArguments.Any(a => a.Key == "Text" && a.Value.Value is true) == true)
+        {
+            kind = OptionValueKind.String;
+            csharp = "string";
+        }
         else if (section && type.TypeKind == TypeKind.Class && type.ContainingNamespace?.ToDisplayString() == ComponentCatalog.SpecsNamespace &&
                  type.SpecialType != SpecialType.System_String)
         {
@@ -206,7 +233,7 @@ internal static class ComponentReader
 
         var doc = ComponentCatalog.SummaryOf(Documentation(property, docs));
         return section
-            ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) with { Nested = NestedKeys(property).ToEquatableArray() }
+            ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) with { Nested = NestedKeys(property).ToEquatableArray(), IsList = list }
             : facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
     }
 

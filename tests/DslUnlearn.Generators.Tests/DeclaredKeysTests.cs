@@ -33,4 +33,32 @@ public sealed class DeclaredKeysTests
         Assert.Equal(new[] { "DSLU0005@2,7" }, run.Positions);
         Assert.Contains("'seed' must be >= 0", run.Diagnostics.Single().GetMessage());
     }
+
+    [Fact]
+    public void The_items_fixed_keys_are_read_from_their_records()
+    {
+        var schema = SpecSchema.Create(GeneratorHarness.RuntimeCatalog);
+        Assert.Equal(new[] { "name", "method", "sweep" }, schema.UnlearnItem.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "metric", "splits" }, schema.MetricItem.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "name", "attack", "chain", "sweep" }, schema.AttackItem.Keys.Select(k => k.Name)); // [ItemKey("attack", Before = "chain")]
+        Assert.Equal(new[] { "attack" }, schema.AttackStep.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "calibrator", "retain_metric", "retain_split", "forget_metrics" }, schema.CalibrationSection.Keys.Select(k => k.Name));
+        var splits = schema.MetricItem.Find("splits")!;
+        Assert.Equal((SpecValueKind.List, true, true, "[forget, retain]", SpecValueKind.Component), (splits.Kind, splits.NonEmpty, splits.Distinct, splits.Default, splits.Item!.Kind));
+        Assert.Same(schema.AttackStep, schema.AttackItem.Find("chain")!.Section);
+        Assert.Equal((SpecValueKind.String, "es_exact"), (schema.CalibrationSection.Find("retain_metric")!.Kind, schema.CalibrationSection.Find("retain_metric")!.Default));
+        Assert.Equal(SpecValueKind.String, schema.CalibrationSection.Find("forget_metrics")!.Item!.Kind);
+        Assert.True(schema.UnlearnItem.Find("method")!.Required);
+    }
+
+    [Fact]
+    public void Item_fixed_keys_keep_their_located_errors()
+    {
+        var run = Run("experiment: t\nmetrics:\n  - metric: es_exact\n    splits: [forget, forget]\ncalibration:\n  calibrator: model_mixing\n  retain_split: holdout\n");
+        var messages = run.Diagnostics.Select(d => d.GetMessage()).ToList();
+        Assert.Contains(run.Positions, p => p.EndsWith("@4,22", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("'forget'") && m.Contains("list each value once"));
+        Assert.Contains(run.Positions, p => p.EndsWith("@7,17", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("unknown split 'holdout'"));
+    }
 }

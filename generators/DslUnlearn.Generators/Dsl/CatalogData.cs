@@ -87,6 +87,11 @@ internal static class CatalogData
                 .Append(",\"spec_file\":").Append(Bool(o.IsSpecFile))
                 .Append(",\"items\":").Append(o.Items is { } it ? Str(it) : "null")
                 .Append(",\"composition\":").Append(Bool(o.IsComposition))
+                .Append(",\"list\":").Append(Bool(o.IsList))
+                .Append(",\"non_empty\":").Append(Bool(o.NonEmpty))
+                .Append(",\"distinct\":").Append(Bool(o.Distinct))
+                .Append(",\"text\":").Append(Bool(o.IsText))
+                .Append(",\"before\":").Append(o.Before is { } before ? Str(before) : "null")
                 .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
@@ -142,6 +147,11 @@ internal static class CatalogData
             IsSpecFile = Flag(o, "spec_file"),
             Items = NullableText(o, "items"),
             IsComposition = Flag(o, "composition"),
+            IsList = Flag(o, "list"),
+            NonEmpty = Flag(o, "non_empty"),
+            Distinct = Flag(o, "distinct"),
+            IsText = Flag(o, "text"),
+            Before = NullableText(o, "before"),
             Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(n => new NestedKeyInfo(Text(n, "key"), NullableText(n, "default"), NullableText(n, "help"),
                 n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode,
                 n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode a ? a.Children.Select(Scalar).ToEquatableArray() : EquatableArray<string>.Empty)).ToEquatableArray(),

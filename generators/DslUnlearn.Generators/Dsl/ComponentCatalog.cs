@@ -118,6 +118,20 @@ internal sealed record ComponentOption(
     /// <summary>Section keys only (<c>[Option(Items = "method")]</c>): a list of component items of that kind (one mapping for "calibrator").</summary>
     public string? Items { get; init; }
 
+    /// <summary>Section keys only: an <c>ImmutableArray</c>; <see cref="Kind"/> and <see cref="CSharpType"/> are its element's.</summary>
+    public bool IsList { get; init; }
+
+    /// <summary>Section keys only, lists (<c>[Option(NonEmpty = true, Distinct = true)]</c>).</summary>
+    public bool NonEmpty { get; init; }
+
+    public bool Distinct { get; init; }
+
+    /// <summary>Section keys only (<c>[Option(Text = true)]</c>): written as a string the binder resolves (a metric name).</summary>
+    public bool IsText { get; init; }
+
+    /// <summary>Section keys only (<c>[ItemKey(Before = ...)]</c>): a key with no property, placed before this key (null = last).</summary>
+    public string? Before { get; init; }
+
     /// <summary>Section keys only (<c>[CompositionKey]</c> on the record): a key the composer consumes before binding; no property.</summary>
     public bool IsComposition { get; init; }
 
@@ -193,6 +207,7 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
     public const string OptionAttribute = AttributeNamespace + ".OptionAttribute";
     public const string NestedKeyAttribute = AttributeNamespace + ".NestedKeyAttribute";
     public const string CompositionKeyAttribute = AttributeNamespace + ".CompositionKeyAttribute";
+    public const string ItemKeyAttribute = AttributeNamespace + ".ItemKeyAttribute";
 
     public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
 

@@ -29,6 +29,9 @@ internal sealed class OptionFacts
     private string? _patternHelp;
     private bool _specFile;
     private string? _items;
+    private bool _nonEmpty;
+    private bool _distinct;
+    private bool _text;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -55,6 +58,9 @@ internal sealed class OptionFacts
             case "PatternHelp": _patternHelp = value as string; break;
             case "SpecFile" when value is bool b: _specFile = b; break;
             case "Items": _items = value as string; break;
+            case "NonEmpty" when value is bool b: _nonEmpty = b; break;
+            case "Distinct" when value is bool b: _distinct = b; break;
+            case "Text" when value is bool b: _text = b; break;
         }
     }
 
@@ -86,6 +92,9 @@ internal sealed class OptionFacts
             PatternHelp = _patternHelp,
             IsSpecFile = _specFile,
             Items = _items,
+            NonEmpty = _nonEmpty,
+            Distinct = _distinct,
+            IsText = _text,
         };
 
     /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>

@@ -57,9 +57,7 @@ internal sealed partial class SpecSchema
     /// section from <paramref name="sections"/>, by key.
     /// </summary>
     private static SpecKey[] RootKeys(ComponentCatalog catalog, SpecComponents names, IReadOnlyDictionary<string, SpecSection> sections)
-        => DeclaredKeys(catalog, names, "ExperimentSpec")
-            .Select(k => sections.TryGetValue(k.Name, out var section) && (k.Kind == SpecValueKind.Mapping || k.Kind == SpecValueKind.Components) ? k.WithSection(section) : k)
-            .ToArray();
+        => KeysWith(catalog, names, "ExperimentSpec", sections);
 
     private static ComponentKind ItemsKind(string type, ComponentOption option) => option.Items switch
     {
@@ -70,11 +68,37 @@ internal sealed partial class SpecSchema
         _ => throw new InvalidOperationException($"{type}.{option.Property}: [Option(Items = \"{option.Items}\")] is not a component kind (method, metric, attack, calibrator)"),
     };
 
-    private static SpecKey ToSpecKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path) => new()
+    /// <summary>
+    /// The keys of <paramref name="type"/>, where a nested section or list of sections whose rules live in the schema
+    /// (data's checks, an item's fixed keys, the chain's steps) takes its section from <paramref name="sections"/>, by key.
+    /// </summary>
+    private static SpecKey[] KeysWith(ComponentCatalog catalog, SpecComponents names, string type, IReadOnlyDictionary<string, SpecSection> sections)
+        => DeclaredKeys(catalog, names, type)
+            .Select(k => sections.TryGetValue(k.Name, out var section) && k.Kind is SpecValueKind.Mapping or SpecValueKind.Components or SpecValueKind.List ? k.WithSection(section) : k)
+            .ToArray();
+
+    private static SpecKey ToSpecKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path)
+        => option.IsList && option.Items is null ? ToListKey(catalog, type, option, names) : ToScalarKey(catalog, type, option, names, path);
+
+    /// <summary>A list section key: of names (<c>splits</c>), of strings (<c>forget_metrics</c>), or of sections (<c>chain</c>, section set by the schema).</summary>
+    private static SpecKey ToListKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names)
+    {
+        var element = option.Kind == OptionValueKind.Section && !option.IsText
+            ? null
+            : ToScalarKey(catalog, type, option with { IsList = false, Default = null, Help = "", Aliases = EquatableArray<string>.Empty, Required = false, NonEmpty = false, Distinct = false }, names, null);
+        return new SpecKey
+        {
+            Name = option.Key, Property = option.Property, Kind = SpecValueKind.List, NonEmpty = option.NonEmpty, Distinct = option.Distinct,
+            Default = option.Default, Required = option.Required, Help = option.Help, Aliases = option.Aliases.ToArray(),
+            Item = element is null ? null : element.WithName(option.Names ?? "item"),
+        };
+    }
+
+    private static SpecKey ToScalarKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path) => new()
     {
         Name = option.IsSpecFile ? "" : option.Key,
         Property = option.Property,
-        Section = option.Kind == OptionValueKind.Section ? NestedSection(catalog, names, type, option, path) : null,
+        Section = option.Kind == OptionValueKind.Section && !option.IsText ? NestedSection(catalog, names, type, option, path) : null,
         ComponentItems = option.Items is not null ? ItemsKind(type, option) : null,
         Pattern = option.Pattern,
         PatternHelp = option.PatternHelp,

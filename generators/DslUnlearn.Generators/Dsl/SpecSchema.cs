@@ -243,6 +243,15 @@ internal sealed class SpecKey
         InapplicableValue = InapplicableValue,
     };
 
+    /// <summary>This key under another name (a list's item key).</summary>
+    public SpecKey WithName(string name) => new()
+    {
+        Name = name, Property = Property, Kind = Kind, Help = Help, Required = Required, Default = Default, DefaultFromKey = DefaultFromKey,
+        Range = Range, Pattern = Pattern, PatternHelp = PatternHelp, Components = Components, Section = Section, Item = Item, NonEmpty = NonEmpty,
+        Excludes = Excludes, ComponentItems = ComponentItems, Nullable = Nullable, Distinct = Distinct, Aliases = Aliases, OnlyFor = OnlyFor,
+        InapplicableValue = InapplicableValue,
+    };
+
     /// <summary>This key with the nested (or item) section the schema defines beside it (data's checks, an item's fixed keys).</summary>
     public SpecKey WithSection(SpecSection section) => new()
     {
@@ -454,59 +463,42 @@ internal sealed partial class SpecSchema
             Keys = DeclaredKeys(catalog, c, "FinetuneSpec"),
         };
 
-        var splitsKey = new SpecKey
-        {
-            Name = "splits", Property = "Splits", Kind = SpecValueKind.List, NonEmpty = true, Distinct = true, Default = "[forget, retain]", Help = "splits to measure on",
-            Item = new SpecKey { Name = "split", Kind = SpecValueKind.Component, Components = c.Split },
-            Aliases = new[] { "split", "on" },
-        };
-        var nameKey = new SpecKey { Name = "name", Property = "Name", Kind = SpecValueKind.String, Help = "label in tables; unique in the list; default = the component name (+ the sweep cell)", Aliases = new[] { "label" } };
+        // The items' fixed keys are the [Option]s of their records (UnlearnSpec.MethodName is 'method'); the
+        // discriminators, the item sweep and the chain's steps are the schema's.
         var unlearnItem = new SpecSection
         {
             DisplayName = "an 'unlearn' item",
             CSharpType = Specs + "UnlearnSpec",
             Discriminator = "method",
-            Keys = new[] { nameKey, new SpecKey { Name = "method", Kind = SpecValueKind.String, Required = true, Help = "the unlearning method", Aliases = new[] { "algorithm", "type" } }, SweepKey() },
+            Keys = DeclaredKeys(catalog, c, "UnlearnSpec").Append(SweepKey()).ToArray(),
         };
         var metricItem = new SpecSection
         {
             DisplayName = "a 'metrics' item",
             CSharpType = Specs + "MetricSpec",
             Discriminator = "metric",
-            Keys = new[] { new SpecKey { Name = "metric", Kind = SpecValueKind.String, Required = true, Help = "what to measure", Aliases = new[] { "name", "type" } }, splitsKey },
+            Keys = DeclaredKeys(catalog, c, "MetricSpec"),
         };
         var attackStep = new SpecSection
         {
             DisplayName = "a 'chain' item",
             CSharpType = Specs + "AttackStep",
             Discriminator = "attack",
-            Keys = new[] { new SpecKey { Name = "attack", Kind = SpecValueKind.String, Required = true, Help = "the attack", Aliases = new[] { "type" } } },
+            Keys = DeclaredKeys(catalog, c, "AttackStep"),
         };
         var attackItem = new SpecSection
         {
             DisplayName = "an 'attacks' item",
             CSharpType = Specs + "AttackSpec",
             Discriminator = "attack",
-            Keys = new[]
-            {
-                nameKey,
-                new SpecKey { Name = "attack", Kind = SpecValueKind.String, Help = "one attack (or use 'chain:')", Aliases = new[] { "type" } },
-                new SpecKey { Name = "chain", Kind = SpecValueKind.List, Section = attackStep, Help = "attacks applied in order, each to the output of the previous one", Aliases = new[] { "pipeline", "steps" } },
-                SweepKey(),
-            },
+            Keys = KeysWith(catalog, c, "AttackSpec", new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["chain"] = attackStep }).Append(SweepKey()).ToArray(),
         };
         var calibration = new SpecSection
         {
             DisplayName = "'calibration'",
             CSharpType = Specs + "CalibrationSpec",
             Discriminator = "calibrator",
-            Keys = new[]
-            {
-                new SpecKey { Name = "calibrator", Kind = SpecValueKind.String, Required = true, Help = "the calibration procedure", Aliases = new[] { "method", "type" } },
-                new SpecKey { Name = "retain_metric", Kind = SpecValueKind.String, Default = "es_exact", Help = "the criterion: a metric (higher = better) that must reach fraction x the reference model's", Aliases = new[] { "criterion", "metric" } },
-                new SpecKey { Name = "retain_split", Kind = SpecValueKind.Component, Components = c.Split, Default = "retain", Help = "the split the criterion is measured on", Aliases = new[] { "criterion_split" } },
-                new SpecKey { Name = "forget_metrics", Kind = SpecValueKind.List, NonEmpty = true, Distinct = true, Default = "[es_exact, es_perturb]", Help = "metrics reported on the forget split at the chosen operating point", Item = new SpecKey { Name = "metric", Kind = SpecValueKind.String }, Aliases = new[] { "report_metrics", "metrics" } },
-            },
+            Keys = DeclaredKeys(catalog, c, "CalibrationSpec"),
         };
 
         var report = new SpecSection

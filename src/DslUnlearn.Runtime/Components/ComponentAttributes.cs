@@ -135,6 +135,13 @@ public sealed class OptionAttribute : Attribute
     public string? PatternHelp { get; set; }
     /// <summary>Section keys only: not written in YAML; the generator sets the spec file's path (relative to the project).</summary>
     public bool SpecFile { get; set; }
+    /// <summary>Section keys only, lists (<c>ImmutableArray</c>): at least one item.</summary>
+    public bool NonEmpty { get; set; }
+    /// <summary>Section keys only, lists: no item twice.</summary>
+    public bool Distinct { get; set; }
+    /// <summary>Section keys only: YAML writes a name (a string) that the binder resolves into the property's type
+    /// (<c>CalibrationSpec.RetainMetric</c>, a metric name; for a list, each item).</summary>
+    public bool Text { get; set; }
     /// <summary>Section keys only: a list of component items of this kind ("method", "metric", "attack"), or one
     /// component mapping ("calibrator"); the items' fixed keys are the generator's (SpecSchema item sections).</summary>
     public string? Items { get; set; }
@@ -169,4 +176,17 @@ public sealed class NestedKeyAttribute(string key) : Attribute
     public string? Help { get; set; }
     /// <summary>This use's other spellings, or null for the record's.</summary>
     public string[]? Aliases { get; set; }
+}
+
+/// <summary>
+/// On a component item record: a fixed key with no property of its own (<c>attack</c> of an <c>attacks</c> item, which
+/// the binder turns into a one-step <c>Chain</c>), a string, placed before the key <see cref="Before"/> (null = last).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = true)]
+public sealed class ItemKeyAttribute(string key) : Attribute
+{
+    public string Key { get; } = key;
+    public string? Help { get; set; }
+    public string[] Aliases { get; set; } = [];
+    public string? Before { get; set; }
 }

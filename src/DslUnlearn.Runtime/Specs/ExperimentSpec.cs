@@ -191,12 +191,15 @@ public sealed record FinetuneSpec
     }
 }
 
-/// <summary>One unlearning run, started from the fine-tuned target model.</summary>
+/// <summary>One unlearning run, started from the fine-tuned target model. Its fixed YAML keys are the <c>[Option]</c>s (the
+/// method's options and <c>sweep</c> are the generator's).</summary>
 public sealed record UnlearnSpec
 {
     /// <summary>Label in tables, unique in the spec: the item's name (default the method name), plus the cell id for sweeps, e.g. <c>gd[lr=1e-4]</c>.</summary>
+    [Option(Help = "label in tables; unique in the list; default = the component name (+ the sweep cell)", Aliases = ["label"])]
     public required string Name { get; init; }
     /// <summary>The method's YAML name (e.g. "gd").</summary>
+    [Option(Key = "method", Required = true, Help = "the unlearning method", Aliases = ["algorithm", "type"])]
     public required string MethodName { get; init; }
     /// <summary>The constructed method with its options.</summary>
     public required IUnlearningMethod Method { get; init; }
@@ -210,16 +213,21 @@ public enum SplitKind { Forget, Retain }
 public sealed record MetricSpec
 {
     /// <summary>The metric's YAML name (e.g. "es_exact"); the key in results.</summary>
+    [Option(Key = "metric", Required = true, Help = "what to measure", Aliases = ["name", "type"])]
     public required string Name { get; init; }
     public required IMetric Metric { get; init; }
+    [Option(Names = "split", NonEmpty = true, Distinct = true, Default = "[forget, retain]", Help = "splits to measure on", Aliases = ["split", "on"])]
     public required ImmutableArray<SplitKind> Splits { get; init; }
 }
 
 /// <summary>One red-teaming pipeline: a single attack or a chain (the output of one is the input of the next).</summary>
+[ItemKey("attack", Before = "chain", Help = "one attack (or use 'chain:')", Aliases = ["type"])]
 public sealed record AttackSpec
 {
     /// <summary>Label in tables, unique in the spec (default: the attack names joined by '+', plus the cell id for sweeps).</summary>
+    [Option(Help = "label in tables; unique in the list; default = the component name (+ the sweep cell)", Aliases = ["label"])]
     public required string Name { get; init; }
+    [Option(Help = "attacks applied in order, each to the output of the previous one", Aliases = ["pipeline", "steps"])]
     public required ImmutableArray<AttackStep> Chain { get; init; }
     /// <summary>The sweep cell, or null when the item is not swept.</summary>
     public string? Cell { get; init; }
@@ -229,6 +237,7 @@ public sealed record AttackSpec
 public sealed record AttackStep
 {
     /// <summary>The attack's YAML name.</summary>
+    [Option(Key = "attack", Required = true, Help = "the attack", Aliases = ["type"])]
     public required string Name { get; init; }
     public required IAttack Attack { get; init; }
 }
@@ -237,13 +246,17 @@ public sealed record AttackStep
 public sealed record CalibrationSpec
 {
     /// <summary>The calibrator's YAML name.</summary>
+    [Option(Key = "calibrator", Required = true, Help = "the calibration procedure", Aliases = ["method", "type"])]
     public required string Name { get; init; }
     public required ICalibrator Calibrator { get; init; }
     /// <summary>The criterion: this metric (higher = better) on <see cref="RetainSplit"/> must reach fraction x the reference model's.</summary>
+    [Option(Text = true, Default = "es_exact", Help = "the criterion: a metric (higher = better) that must reach fraction x the reference model's", Aliases = ["criterion", "metric"])]
     public CalibrationMetric RetainMetric { get; init; } = new("es_exact", new EsExactMetric(new NoOptions()));
     /// <summary>The split the criterion is measured on (default retain).</summary>
+    [Option(Names = "split", Default = "retain", Help = "the split the criterion is measured on", Aliases = ["criterion_split"])]
     public SplitKind RetainSplit { get; init; } = SplitKind.Retain;
     /// <summary>The metrics reported on the forget split at the chosen operating point.</summary>
+    [Option(Text = true, NonEmpty = true, Distinct = true, Default = "[es_exact, es_perturb]", Help = "metrics reported on the forget split at the chosen operating point", Aliases = ["report_metrics", "metrics"])]
     public ImmutableArray<CalibrationMetric> ForgetMetrics { get; init; } =
         [new("es_exact", new EsExactMetric(new NoOptions())), new("es_perturb", new EsPerturbMetric(new NoOptions()))];
 }
