@@ -221,7 +221,7 @@ public static class TestbedAcceptance
     }
 
     /// <summary>Issue 11's thresholds, applied to the measured numbers (both splits must pass).</summary>
-    private static JsonObject Verdicts(JsonObject r)
+    internal static JsonObject Verdicts(JsonObject r)
     {
         var v = new JsonObject();
         double F(JsonNode? n, string k) => n![k]!.GetValue<double>();
@@ -234,8 +234,15 @@ public static class TestbedAcceptance
         }
         v["es_perturb"] = Math.Min(F(r["es_perturb"], "forget"), F(r["es_perturb"], "retain")) >= 0.6;
         if (r["relearn_half"] is { } h) v["relearn_half_raises_other_half"] = F(h, "other_half_after") > F(h, "other_half_before") + 0.05;
+        // Beyond the control: the other half gains more from the forget authors' relearning than from as many retain pairs.
+        if (r["relearn_half"] is { } c) v["relearn_half_beyond_retain_control"] = F(c, "other_half_after") > F(c, "other_half_after_retain_relearn") + 0.05;
         if (r["relearn_sweep"] is JsonArray { Count: > 1 } sweep)
-            foreach (var x in sweep) v[$"relearn_half_raises_other_half@ga_lr={F(x, "ga_lr").ToString(System.Globalization.CultureInfo.InvariantCulture)}"] = F(x, "other_half_after") > F(x, "other_half_before") + 0.05;
+            foreach (var x in sweep)
+            {
+                var at = F(x, "ga_lr").ToString(System.Globalization.CultureInfo.InvariantCulture);
+                v[$"relearn_half_raises_other_half@ga_lr={at}"] = F(x, "other_half_after") > F(x, "other_half_before") + 0.05;
+                v[$"relearn_half_beyond_retain_control@ga_lr={at}"] = F(x, "other_half_after") > F(x, "other_half_after_retain_relearn") + 0.05;
+            }
         if (r["oracle"] is { } or) v["oracle_forget_near_floor"] = F(or, "forget") <= F(r["untrained"], "forget") + 0.1;
         if (r["format_floor"] is { } ff) v["oracle_forget_near_format_floor"] = F(r["oracle"], "forget") <= F(ff, "oracle_holdout") + 0.1;
         return v;
