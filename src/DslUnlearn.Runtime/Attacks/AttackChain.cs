@@ -72,6 +72,8 @@ public sealed class OwningModel(ICausalLM inner, IReadOnlyList<ICausalLM> depend
     public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, Models.KvCache? cache, bool outputHiddenStates)
         => inner.Forward(inputIds, attentionMask, cache, outputHiddenStates);
     public Models.KvCache NewKvCache() => inner.NewKvCache();
+    public IReadOnlyList<Tensor> HiddenStatesUpTo(Tensor inputIds, Tensor? attentionMask, Models.KvCache? cache, int layer)
+        => inner.HiddenStatesUpTo(inputIds, attentionMask, cache, layer);
     public Tensor ReadOut(Tensor hidden) => inner.ReadOut(hidden);
     public ICausalLM Clone() => inner.Clone();
 

@@ -170,19 +170,20 @@ public sealed class ProbeView(ICausalLM baseModel, int layer, TunedReadout? read
     public int MaxPositions => baseModel.MaxPositions;
     public nn.Module Module => baseModel.Module;
 
+    // Every pass runs the base only up to the chosen layer (HiddenStatesUpTo): the layers after it and the base's head
+    // would be computed and thrown away; the states up to it are the same bits either way.
     public Tensor Logits(Tensor inputIds)
     {
         using var scope = torch.NewDisposeScope();
-        var output = baseModel.Forward(inputIds, outputHiddenStates: true); // its tensors die with the scope
-        return ReadOut(output.HiddenStates![layer]).MoveToOuterDisposeScope();
+        var states = baseModel.HiddenStatesUpTo(inputIds, null, null, layer); // they die with the scope
+        return ReadOut(states[layer]).MoveToOuterDisposeScope();
     }
 
     public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates)
     {
         if (!outputHiddenStates) return new CausalLMOutput(Logits(inputIds), null);
         using var scope = torch.NewDisposeScope();
-        var output = baseModel.Forward(inputIds, outputHiddenStates: true);
-        var states = output.HiddenStates!.Take(layer + 1).ToList();
+        var states = baseModel.HiddenStatesUpTo(inputIds, null, null, layer);
         var logits = ReadOut(states[^1]);
         return new CausalLMOutput(logits, states).MoveToOuterDisposeScope();
     }
@@ -193,10 +194,16 @@ public sealed class ProbeView(ICausalLM baseModel, int layer, TunedReadout? read
     {
         if (attentionMask is null && cache is null) return Forward(inputIds, outputHiddenStates);
         using var scope = torch.NewDisposeScope();
-        var output = baseModel.Forward(inputIds, attentionMask, cache, outputHiddenStates: true);
-        var states = output.HiddenStates!.Take(layer + 1).ToList();
+        var states = baseModel.HiddenStatesUpTo(inputIds, attentionMask, cache, layer);
         var logits = ReadOut(states[^1]);
         return new CausalLMOutput(logits, outputHiddenStates ? states : null).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The view's hidden states are its base's first <see cref="Layer"/> + 1.</summary>
+    public IReadOnlyList<Tensor> HiddenStatesUpTo(Tensor inputIds, Tensor? attentionMask, KvCache? cache, int upTo)
+    {
+        if (upTo < 0 || upTo > layer) throw new ArgumentOutOfRangeException(nameof(upTo), upTo, $"a view read out at layer {layer} has hidden states 0..{layer}.");
+        return baseModel.HiddenStatesUpTo(inputIds, attentionMask, cache, upTo);
     }
 
     public KvCache NewKvCache() => baseModel.NewKvCache();

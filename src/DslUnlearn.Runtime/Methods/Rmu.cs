@@ -103,11 +103,11 @@ public sealed class Rmu : IUnlearningMethod
         return loss.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The steered hidden state; the layers after it and the head are not run (they do not enter the loss).</summary>
     private Tensor Hidden(ICausalLM model, Tensor ids)
     {
         using var scope = torch.NewDisposeScope();
-        using var output = model.Forward(ids, outputHiddenStates: true);
-        return output.HiddenStates![HiddenIndex].alias().MoveToOuterDisposeScope();
+        return model.HiddenStatesUpTo(ids, null, null, HiddenIndex)[HiddenIndex].alias().MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean over labelled positions and hidden units of (a - b)^2.</summary>

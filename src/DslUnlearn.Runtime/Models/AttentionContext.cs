@@ -37,7 +37,8 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
             keep = attentionMask.to(device).ne(0);
         }
         // Position of a token = number of real tokens before it (Hugging Face: cumsum(mask) - 1).
-        var positions = (keep.to(int64).cumsum(1) - 1).clamp_min(0).narrow(1, past, t);
+        // Held integer Scalars: this runs at every generation step, and temporary ones crashed it ("toDouble", clamp_min).
+        var positions = keep.to(int64).cumsum(1).add(Torch.HeldScalars.MinusOneInt, Torch.HeldScalars.OneInt).clamp_min(Torch.HeldScalars.ZeroInt).narrow(1, past, t);
         var queryPos = torch.arange(past, past + t, dtype: int64, device: device).view(t, 1);
         var keyPos = torch.arange(past + t, dtype: int64, device: device).view(1, past + t);
         var causal = keyPos.le(queryPos);                                     // [new, past + new]

@@ -40,7 +40,8 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
     /// <paramref name="allStates"/>, else just the last layer's output (before the final norm).
     /// Called inside a dispose scope that the caller owns.
     /// </summary>
-    protected abstract List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates);
+    /// <param name="upTo">Run only the first this many decoder layers; null = all of them.</param>
+    protected abstract List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null);
 
     /// <summary>The family's final norm + LM head, on a hidden state in the model's dtype.</summary>
     protected abstract Tensor Head(Tensor hidden);
@@ -81,6 +82,24 @@ public abstract class CausalLMBase : nn.Module<Tensor, Tensor>, ICausalLM
         // Hidden states leave as float32 too (RMU's and the probes' reductions); a float32 model returns them as they are.
         if (outputHiddenStates && states[0].dtype != ScalarType.Float32) states = states.Select(Torch.Precision.Float32).ToList();
         return new CausalLMOutput(logits, outputHiddenStates ? states : null).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The hidden states 0..<paramref name="layer"/> of <see cref="Forward(Tensor, Tensor?, KvCache?, bool)"/>, without
+    /// running the layers after <paramref name="layer"/> or the head: the same ops on the same inputs, so the same bits as
+    /// the full pass's first states (tests: ProbeTruncationTests).</summary>
+    public IReadOnlyList<Tensor> HiddenStatesUpTo(Tensor inputIds, Tensor? attentionMask, KvCache? cache, int layer)
+    {
+        if (layer < 0 || layer > NumLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"hidden state {layer} does not exist in a model with {NumLayers} layers (0..{NumLayers}).");
+        using var scope = torch.NewDisposeScope();
+        CheckInput(inputIds, cache);
+        var context = AttentionContext.Create(inputIds, attentionMask, cache);
+        // With a cache, at least the first layer runs: the cache's length is read from it (a read-out of the embeddings
+        // would otherwise leave the cache empty and the next step's mask would not match).
+        var states = Decode(inputIds, context, allStates: true, upTo: cache is null ? layer : Math.Max(layer, 1));
+        if (states.Count > layer + 1) states = states.Take(layer + 1).ToList();
+        if (states[0].dtype != ScalarType.Float32) states = states.Select(Torch.Precision.Float32).ToList(); // as Run returns them
+        foreach (var s in states) s.MoveToOuterDisposeScope();
+        return states;
     }
 
     public ICausalLM Clone()

@@ -28,10 +28,10 @@ public sealed class Gpt2ForCausalLM : CausalLMBase
     public override bool IsIgnorableCheckpointKey(string key) =>
         key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal);
 
-    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
         transformer.GradientCheckpointing = GradientCheckpointing;
-        return transformer.Decode(inputIds, context, allStates);
+        return transformer.Decode(inputIds, context, allStates, upTo);
     }
 
     protected override Tensor Head(Tensor hidden)

@@ -30,12 +30,13 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
         return ln_f.forward(Decode(inputIds, AttentionContext.Create(inputIds, null, null), false)[^1]).MoveToOuterDisposeScope();
     }
 
-    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    /// <param name="upTo">Run only the first this many layers (a read-out at that layer needs no more); null = all.</param>
+    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
         var x = wte.forward(inputIds) + wpe.forward(context.Positions);
         var states = new List<Tensor> { x };
         bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
-        for (int i = 0; i < h.Count; i++)
+        for (int i = 0; i < (upTo ?? h.Count); i++)
         {
             var block = h[i];
             int index = i;

@@ -60,9 +60,26 @@ public interface ICausalLM : IDisposable
         throw new NotSupportedException($"model family '{Family}' does not support attention masks or a KV cache; use one of the built-in families (llama, gpt2, phi).");
     }
 
-    /// <summary>An empty KV cache for <see cref="Forward(Tensor, Tensor?, KvCache?, bool)"/>: one slot per decoder layer that
-    /// the call runs (a view that reads out an earlier layer still runs, and caches, its base's layers).</summary>
+    /// <summary>An empty KV cache for <see cref="Forward(Tensor, Tensor?, KvCache?, bool)"/>: one slot per decoder layer of the
+    /// model (a view that reads out an earlier layer has its base's slots, and fills those of the layers it runs).</summary>
     KvCache NewKvCache() => new(NumLayers);
+
+    /// <summary>
+    /// Hidden states 0..<paramref name="layer"/> (embeddings, then each layer's output up to that one) of the pass
+    /// <see cref="Forward(Tensor, Tensor?, KvCache?, bool)"/> would run: what a read-out at an intermediate layer needs.
+    /// The built-in families stop after <paramref name="layer"/> (a cache then holds only those layers); this default
+    /// runs the whole pass and drops the rest. Same bits either way.
+    /// </summary>
+    IReadOnlyList<Tensor> HiddenStatesUpTo(Tensor inputIds, Tensor? attentionMask, KvCache? cache, int layer)
+    {
+        using var scope = torch.NewDisposeScope();
+        var output = attentionMask is null && cache is null
+            ? Forward(inputIds, outputHiddenStates: true)
+            : Forward(inputIds, attentionMask, cache, outputHiddenStates: true); // its logits die with the scope
+        var states = output.HiddenStates!.Take(layer + 1).ToList();
+        foreach (var s in states) s.MoveToOuterDisposeScope();
+        return states;
+    }
 
     /// <summary>Final norm + LM head applied to a hidden state [.., hidden] (the logit lens).</summary>
     Tensor ReadOut(Tensor hidden);

@@ -34,10 +34,10 @@ public sealed class LlamaForCausalLM : CausalLMBase
     /// <summary>Old checkpoints store the rotary inverse frequencies; they are recomputed, never loaded.</summary>
     public override bool IsIgnorableCheckpointKey(string key) => key.EndsWith(".self_attn.rotary_emb.inv_freq", StringComparison.Ordinal);
 
-    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
         model.GradientCheckpointing = GradientCheckpointing;
-        return model.Decode(inputIds, context, allStates);
+        return model.Decode(inputIds, context, allStates, upTo);
     }
 
     protected override Tensor Head(Tensor hidden)

@@ -43,7 +43,8 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Embeddings + layers under <paramref name="context"/>; tensors land in the caller's scope.</summary>
-    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    /// <param name="upTo">Run only the first this many layers (a read-out at that layer needs no more); null = all.</param>
+    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
         var invFreq = Rotary.InverseFrequencies(_config.HeadDim, _config.RopeTheta, _config.RopeScaling, inputIds.device);
         var (cos, sin) = Rotary.TablesAt(context.Positions, invFreq);
@@ -51,7 +52,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         if (h.dtype != cos.dtype) (cos, sin) = (cos.to(h.dtype), sin.to(h.dtype)); // 16-bit compute (HF casts the tables too)
         var states = new List<Tensor> { h };
         bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < (upTo ?? layers.Count); i++)
         {
             var layer = layers[i];
             int index = i;

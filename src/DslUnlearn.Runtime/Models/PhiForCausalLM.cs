@@ -24,10 +24,10 @@ public sealed class PhiForCausalLM : CausalLMBase
     public override string BasePrefix => "model.";
     public override string EmbeddingKey => "model.embed_tokens.weight";
 
-    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    protected override List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
         model.GradientCheckpointing = GradientCheckpointing;
-        return model.Decode(inputIds, context, allStates);
+        return model.Decode(inputIds, context, allStates, upTo);
     }
 
     protected override Tensor Head(Tensor hidden)

@@ -31,7 +31,8 @@ public sealed class PhiModel : nn.Module<Tensor, Tensor>
         return final_layernorm.forward(Decode(inputIds, AttentionContext.Create(inputIds, null, null), false)[^1]).MoveToOuterDisposeScope();
     }
 
-    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates)
+    /// <param name="upTo">Run only the first this many layers (a read-out at that layer needs no more); null = all.</param>
+    internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
         var invFreq = Rotary.InverseFrequencies(_config.RotaryDim, _config.RopeTheta, _config.RopeScaling, inputIds.device);
         var (cos, sin) = Rotary.TablesAt(context.Positions, invFreq);
@@ -39,7 +40,7 @@ public sealed class PhiModel : nn.Module<Tensor, Tensor>
         if (h.dtype != cos.dtype) (cos, sin) = (cos.to(h.dtype), sin.to(h.dtype)); // 16-bit compute
         var states = new List<Tensor> { h };
         bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < (upTo ?? layers.Count); i++)
         {
             var layer = layers[i];
             int index = i;
