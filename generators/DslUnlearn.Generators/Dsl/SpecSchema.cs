@@ -534,7 +534,7 @@ internal sealed partial class SpecSchema
                 new SpecKey { Name = "metrics", Property = "Metrics", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Metric, Section = metricItem, Default = DefaultMetrics(catalog), Help = "what to measure, and on which splits", Aliases = new[] { "metric", "eval", "evaluation" } },
                 new SpecKey { Name = "calibration", Property = "Calibration", Kind = SpecValueKind.Components, ComponentItems = ComponentKind.Calibrator, Section = calibration, Nullable = true, Default = "~", Help = "the calibration procedure (default none)", Aliases = new[] { "calibrate", "control" } },
                 TestbedKey(),
-                MetaEvalKey(),
+                MetaEvalKey(c),
                 new SpecKey { Name = "report", Property = "Report", Kind = SpecValueKind.Mapping, Section = report, Default = "{}", Help = "where results go", Aliases = new[] { "output" } },
                 new SpecKey { Name = "extends", Kind = SpecValueKind.Composition, Help = "base spec file(s) merged under this one (relative to this file; later wins, lists replace)", Aliases = new[] { "base", "include", "inherits" } },
                 new SpecKey { Name = "vars", Kind = SpecValueKind.Composition, Help = "values defined once, referenced as ${vars.name}", Aliases = new[] { "variables", "defs" } },
