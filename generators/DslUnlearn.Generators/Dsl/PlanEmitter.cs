@@ -261,15 +261,16 @@ internal static class PlanEmitter
             return false;
         }
 
-        return Matches(dropPath, path);
+        // A conditional drop is of the path's own value: "meta_eval if null" must not drop a null meta_eval.faithfulness.
+        return Matches(dropPath, path, belowToo: at < 0);
     }
 
-    private static bool Matches(string pattern, string path)
+    private static bool Matches(string pattern, string path, bool belowToo)
     {
         var parts = pattern.Split('[');
         if (parts.Length == 1)
         {
-            return path == pattern || (pattern.Length > 0 && (path.StartsWith(pattern + ".", StringComparison.Ordinal) || path.StartsWith(pattern + "[", StringComparison.Ordinal)));
+            return path == pattern || (belowToo && pattern.Length > 0 && (path.StartsWith(pattern + ".", StringComparison.Ordinal) || path.StartsWith(pattern + "[", StringComparison.Ordinal)));
         }
 
         // one [*] wildcard: prefix[<digits>]rest
@@ -281,7 +282,7 @@ internal static class PlanEmitter
         }
 
         var close = path.IndexOf(']', prefix.Length);
-        return close > 0 && Matches(pattern.Substring(star + 3), path.Substring(close + 1));
+        return close > 0 && Matches(pattern.Substring(star + 3), path.Substring(close + 1), belowToo);
     }
 
     /// <summary>The spec value at a KeyFill path: "Finetune.Lr", "Unlearn[ga].Method", "ForgetMetrics[*].Name" (a list), "" (the spec).</summary>

@@ -4,8 +4,20 @@ namespace DslUnlearn.Generators.Dsl;
 internal sealed partial class SpecSchema
 {
     /// <summary>The section of <c>ExperimentSpec.MetaEval</c> (its key's help and aliases are the property's <c>[Option]</c>).</summary>
-    private static SpecSection MetaEvalSection()
+    private static SpecSection MetaEvalSection(SpecComponents c)
     {
+        // OpenUnlearning's model filter for R and Q (docs/robustness.md, "Which unlearned models enter R and Q").
+        var utility = new SpecSection
+        {
+            DisplayName = "'meta_eval.utility'",
+            CSharpType = Specs + "UtilityFilterSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "metric", Property = "Metric", Kind = SpecValueKind.String, Default = "model_utility", Help = "the utility metric (higher = better); the filter applies when the spec measures it on 'split'", Aliases = new[] { "name" } },
+                new SpecKey { Name = "split", Property = "Split", Kind = SpecValueKind.Component, Components = c.Split, Default = "retain", Help = "the split the utility metric is read on" },
+                new SpecKey { Name = "min_share", Property = "MinShare", Kind = SpecValueKind.Number, Range = SpecRange.Between(0, 1), Default = "0.8", Help = "R and Q average only over unlearned models whose utility is at least this share of the target's (OpenUnlearning: 0.8); 0 = off", Aliases = new[] { "share", "min_utility" } },
+            },
+        };
         var faithfulness = new SpecSection
         {
             DisplayName = "'meta_eval.faithfulness'",
@@ -31,6 +43,17 @@ internal sealed partial class SpecSchema
                 {
                     Name = "faithfulness", Property = "Faithfulness", Kind = SpecValueKind.Mapping, Section = faithfulness, Nullable = true, Default = "~",
                     Help = "OpenUnlearning's faithfulness: the AUC with which each metric (on forget) tells the target pool from the oracle pool", Aliases = new[] { "faithful", "pools" },
+                },
+                new SpecKey
+                {
+                    Name = "utility", Property = "Utility", Kind = SpecValueKind.Mapping, Section = utility, Default = "{}",
+                    Help = "OpenUnlearning's utility filter: R and Q leave out unlearned models whose utility fell below a share of the target's", Aliases = new[] { "utility_filter" },
+                },
+                new SpecKey
+                {
+                    Name = "knowledge_filter", Property = "KnowledgeFilter", Kind = SpecValueKind.Boolean, Default = "true",
+                    Help = "with faithfulness pools: R and Q of a metric on forget leave out unlearned models the metric still places on the targets' side of the pools' accuracy-best threshold (OpenUnlearning)",
+                    Aliases = new[] { "threshold_filter" },
                 },
             },
         };

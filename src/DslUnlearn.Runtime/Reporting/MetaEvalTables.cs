@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DslUnlearn.Metrics;
 using DslUnlearn.Robustness;
+using DslUnlearn.Specs;
 
 namespace DslUnlearn.Reporting;
 
@@ -23,6 +24,11 @@ public sealed record MetaEvalRow(string Metric, string Split, IReadOnlyList<Meta
     public int Negatives { get; init; }
     public double PositiveMean { get; init; } = double.NaN;
     public double NegativeMean { get; init; } = double.NaN;
+    /// <summary>Unlearned models of this (metric, split) before the filters, and how many of them entered R and Q (<see cref="MetaEvalFilter"/>).</summary>
+    public int Models { get; init; }
+    public int Kept { get; init; }
+    /// <summary>The pools' "still knows" threshold the knowledge filter used (higher = more knowledge orientation), NaN when none.</summary>
+    public double Threshold { get; init; } = double.NaN;
     public double Robustness => MetaEvaluation.Robustness(R, Q);
     public double Overall => MetaEvaluation.Overall(Faithfulness, Robustness);
 }
@@ -61,21 +67,29 @@ public static class MetaEvalTables
         var relearn = Pipelines(input, RelearnAttack);
         var unlearned = input.UnlearnedModels.Count > 0 ? new HashSet<string>(input.UnlearnedModels, StringComparer.Ordinal) : null;
         var points = input.Robustness.Where(p => unlearned is null || unlearned.Contains(p.Model)).ToList();
+        var filter = MetaEvalFilter.For(input);
         var oracle = input.OraclePoints.ToDictionary(p => (p.Metric, p.Attack, p.Split));
         var rows = new List<MetaEvalRow>();
-        foreach (var g in points.GroupBy(p => (p.Metric, p.Split)))
+        foreach (var all in points.GroupBy(p => (p.Metric, p.Split)))
         {
-            bool lower = MetricDirection.LowerIsBetter(g.Key.Metric);
+            // OpenUnlearning scores robustness only on the unlearned models its filters keep (MetaEvalFilter).
+            var g = all.Where(filter.Keeps).ToList();
+            var key = all.Key;
+            bool lower = MetricDirection.LowerIsBetter(key.Metric);
             var q = quantize.Select(a => Mean(a, g.Where(p => p.Attack == a).Select(p =>
                 lower ? MetaEvaluation.Quantization(1 / p.Before, 1 / p.After) : MetaEvaluation.Quantization(p.Before, p.After)))).ToList();
             var r = new List<MetaEvalScore>();
             if (input.OraclePoints.Count > 0)
                 foreach (var a in relearn)
-                    if (oracle.TryGetValue((g.Key.Metric, a, g.Key.Split), out var o))
+                    if (oracle.TryGetValue((key.Metric, a, key.Split), out var o))
                         r.Add(Mean(a, g.Where(p => p.Attack == a).Select(p => MetaEvaluation.Relearning(o.Before, o.After, p.Before, p.After))));
             if (q.Count == 0 && r.Count == 0) continue;
             double qMean = MeanOf(q), rMean = MeanOf(r);
-            rows.Add(new MetaEvalRow(g.Key.Metric, g.Key.Split, q, r, qMean, rMean, MetaEvaluation.HarmonicMean(rMean, qMean)));
+            rows.Add(new MetaEvalRow(key.Metric, key.Split, q, r, qMean, rMean, MetaEvaluation.HarmonicMean(rMean, qMean))
+            {
+                Models = all.Select(p => p.Model).Distinct().Count(), Kept = g.Select(p => p.Model).Distinct().Count(),
+                Threshold = filter.Threshold(key.Metric, key.Split),
+            });
         }
         return WithFaithfulness(input, rows);
     }
@@ -144,6 +158,8 @@ public static class MetaEvalTables
         else
             md.Append("Q and R are not computed: the spec has no pipeline that is exactly one `quantize` or one `relearn` attack. ");
         if (pools) md.Append("Overall = harmonic mean of F and the robustness (HM, or the one of R and Q there is). ");
+        var filter = MetaEvalFilter.For(input);
+        if (robust) md.Append(FilterText(filter, models));
         md.Append("n/a = undefined (no pipeline of that kind, no pool, or a zero denominator).").AppendLine().AppendLine();
 
         var relearnShown = hasOracle ? relearn : [];
@@ -152,11 +168,13 @@ public static class MetaEvalTables
         foreach (var a in quantize) md.Append($" Q {a} |");
         foreach (var a in relearnShown) md.Append($" R {a} |");
         md.Append(" Q | R | HM |");
+        if (filter.Active && robust) md.Append(" kept |");
         md.AppendLine(pools ? " overall |" : "");
         md.Append("|---|---|");
         if (pools) md.Append("---:|");
         foreach (var _ in quantize) md.Append("---:|");
         foreach (var _ in relearnShown) md.Append("---:|");
+        if (filter.Active && robust) md.Append("---:|");
         md.AppendLine(pools ? "---:|---:|---:|---:|" : "---:|---:|---:|");
         foreach (var r in rows)
         {
@@ -165,6 +183,7 @@ public static class MetaEvalTables
             foreach (var a in quantize) md.Append($" {SummaryTables.F(r.Quantization.FirstOrDefault(s => s.Attack == a)?.Value ?? double.NaN)} |");
             foreach (var a in relearnShown) md.Append($" {SummaryTables.F(r.Relearning.FirstOrDefault(s => s.Attack == a)?.Value ?? double.NaN)} |");
             md.Append($" {SummaryTables.F(r.Q)} | {SummaryTables.F(r.R)} | {SummaryTables.F(r.HarmonicMean)} |");
+            if (filter.Active && robust) md.Append(r.Models > 0 ? $" {r.Kept}/{r.Models} |" : " n/a |");
             md.AppendLine(pools ? $" {SummaryTables.F(r.Overall)} |" : "");
         }
         var ranking = Ranking(rows);
@@ -204,6 +223,11 @@ public static class MetaEvalTables
             csv.Append($"{r.Metric},{r.Split},Q,,{V(r.Q)},\n");
             csv.Append($"{r.Metric},{r.Split},R,,{V(r.R)},\n");
             csv.Append($"{r.Metric},{r.Split},HM,,{V(r.HarmonicMean)},\n");
+            if (filter.Active && r.Models > 0)
+            {
+                csv.Append($"{r.Metric},{r.Split},kept,,{r.Kept},{r.Models}\n");
+                csv.Append($"{r.Metric},{r.Split},dropped,,{r.Models - r.Kept},{r.Models}\n");
+            }
             if (pools)
             {
                 csv.Append($"{r.Metric},{r.Split},robustness,,{V(r.Robustness)},\n");
@@ -211,6 +235,33 @@ public static class MetaEvalTables
             }
         }
         return (md.ToString(), csv.ToString());
+    }
+
+    /// <summary>The sentence on OpenUnlearning's model filter: which filters ran, with what threshold, and what they dropped.</summary>
+    private static string FilterText(MetaEvalFilter filter, int models)
+    {
+        // Without a meta_eval section the table stays as it was (its report key does not move either).
+        if (!filter.Active) return "";
+        var text = new StringBuilder("Q and R average only over the unlearned models OpenUnlearning's filter keeps (column kept = kept/all). ");
+        if (filter.Utility is { } u)
+        {
+            string on = $"{u.Metric} on {SpecNames.Of(u.Split)}";
+            if (filter.UtilityNotApplied is { } why) text.Append($"Utility filter not applied: {why}. ");
+            else
+            {
+                text.Append($"Utility filter: {on} at least {SummaryTables.F(u.MinShare)} x the target's ({SummaryTables.F(filter.TargetUtility)}): ")
+                    .Append($"kept {models - filter.UtilityDropped.Count} of {models}");
+                text.Append(filter.UtilityDropped.Count > 0 ? $", dropped {string.Join(", ", filter.UtilityDropped)}. " : ". ");
+            }
+        }
+        else text.Append("Utility filter off (meta_eval.utility.min_share: 0). ");
+        if (filter.KnowledgeFilter)
+            text.Append(filter.Thresholds.Count > 0
+                ? "Knowledge filter (forget rows): a model whose value before the attack lies beyond the faithfulness pools' accuracy-best threshold (" +
+                  string.Join(", ", filter.Thresholds.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {SummaryTables.F(MetricDirection.LowerIsBetter(kv.Key) ? -kv.Value : kv.Value)}")) +
+                  ") still looks like a target and is left out. "
+                : "Knowledge filter: not applied (no faithfulness pools). ");
+        return text.ToString();
     }
 
     /// <summary>The attack pipelines that are exactly one step of <paramref name="attack"/>, in spec order.</summary>

@@ -54,4 +54,36 @@ public static class MetaEvaluation
 
     /// <summary>Overall = HM(faithfulness, robustness), or the one of them that is defined.</summary>
     public static double Overall(double faithfulness, double robustness) => Combine(faithfulness, robustness);
+
+    /// <summary>
+    /// OpenUnlearning's "still knows" threshold for the robustness filter (Dorna et al. 2025, section 4.2.1: the
+    /// classification threshold between the faithfulness pools that maximises accuracy). On the metric oriented to
+    /// "higher = more knowledge" (lower-is-better values negated), the candidates are the midpoints between consecutive
+    /// distinct pool values; a candidate's accuracy counts the positives at or above it and the negatives below it; the
+    /// first (lowest) candidate with the best accuracy wins. Returned in that orientation; NaN when a pool is empty, a
+    /// value is NaN, or all values are equal (no threshold separates anything).
+    /// </summary>
+    public static double KnowledgeThreshold(IReadOnlyList<double> positives, IReadOnlyList<double> negatives, bool lowerIsBetter)
+    {
+        if (positives.Count == 0 || negatives.Count == 0) return double.NaN;
+        var pos = positives.Select(v => lowerIsBetter ? -v : v).ToArray();
+        var neg = negatives.Select(v => lowerIsBetter ? -v : v).ToArray();
+        if (pos.Concat(neg).Any(double.IsNaN)) return double.NaN;
+        var distinct = pos.Concat(neg).Distinct().Order().ToArray();
+        double best = double.NaN;
+        int bestCorrect = -1;
+        for (int i = 0; i + 1 < distinct.Length; i++)
+        {
+            double t = (distinct[i] + distinct[i + 1]) / 2;
+            int correct = pos.Count(v => v >= t) + neg.Count(v => v < t);
+            if (correct > bestCorrect) (best, bestCorrect) = (t, correct);
+        }
+        return best;
+    }
+
+    /// <summary>Whether an unlearned model's value lies above the <see cref="KnowledgeThreshold"/> (it still looks like a target): such a model is left out of R and Q.</summary>
+    public static bool StillKnows(double value, double threshold, bool lowerIsBetter) => (lowerIsBetter ? -value : value) > threshold;
+
+    /// <summary>OpenUnlearning's utility filter: a model enters R and Q when its utility is at least <paramref name="minShare"/> times the target's (NaN utility: left out).</summary>
+    public static bool KeepsUtility(double utility, double targetUtility, double minShare) => utility >= minShare * targetUtility;
 }

@@ -11,6 +11,29 @@ public sealed record MetaEvalSpec
 {
     /// <summary>OpenUnlearning's faithfulness pools, or null for none (then tables/meta_eval has robustness only).</summary>
     public FaithfulnessSpec? Faithfulness { get; init; }
+
+    /// <summary>OpenUnlearning's utility filter: R and Q average over the unlearned models that kept enough utility.</summary>
+    public required UtilityFilterSpec Utility { get; init; }
+
+    /// <summary>
+    /// With faithfulness pools, OpenUnlearning's second filter: R and Q of a metric on forget leave out the unlearned models
+    /// whose value before the attack lies above the pools' accuracy-best threshold (they still look like a target).
+    /// </summary>
+    public required bool KnowledgeFilter { get; init; }
+}
+
+/// <summary>
+/// OpenUnlearning's utility filter for the robustness scores: an unlearned model enters R and Q only when its
+/// <see cref="Metric"/> on <see cref="Split"/> is at least <see cref="MinShare"/> times the target's. Not applied (and the
+/// table says so) when the spec does not measure that metric on that split.
+/// </summary>
+public sealed record UtilityFilterSpec
+{
+    /// <summary>The utility metric's YAML name (higher = better), e.g. model_utility.</summary>
+    public required string Metric { get; init; }
+    public required SplitKind Split { get; init; }
+    /// <summary>The least share of the target's utility a kept model has (0..1; 0 = off).</summary>
+    public required double MinShare { get; init; }
 }
 
 /// <summary>
