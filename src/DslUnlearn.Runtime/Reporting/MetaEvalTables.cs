@@ -218,8 +218,8 @@ public static class MetaEvalTables
         foreach (var r in rows)
         {
             if (pools && r.Positives > 0) csv.Append($"{r.Metric},{r.Split},F,,{V(r.Faithfulness)},{r.Positives + r.Negatives}\n");
-            foreach (var s in r.Quantization) csv.Append($"{r.Metric},{r.Split},Q,{Field(s.Attack)},{V(s.Value)},{s.Models}\n");
-            foreach (var s in r.Relearning) csv.Append($"{r.Metric},{r.Split},R,{Field(s.Attack)},{V(s.Value)},{s.Models}\n");
+            foreach (var s in r.Quantization) csv.Append($"{r.Metric},{r.Split},Q,{CsvText.Field(s.Attack)},{V(s.Value)},{s.Models}\n");
+            foreach (var s in r.Relearning) csv.Append($"{r.Metric},{r.Split},R,{CsvText.Field(s.Attack)},{V(s.Value)},{s.Models}\n");
             csv.Append($"{r.Metric},{r.Split},Q,,{V(r.Q)},\n");
             csv.Append($"{r.Metric},{r.Split},R,,{V(r.R)},\n");
             csv.Append($"{r.Metric},{r.Split},HM,,{V(r.HarmonicMean)},\n");
@@ -281,5 +281,4 @@ public static class MetaEvalTables
     }
 
     private static string V(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
-    private static string Field(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }
