@@ -74,11 +74,12 @@ public class HeartbeatLockTests(TinyReference reference)
         using var b = EngineScenarios.StartChild("tiny", dir.Path, threads: 1);
         var outA = a.StandardOutput.ReadToEndAsync();
         var outB = b.StandardOutput.ReadToEndAsync();
-        _ = a.StandardError.ReadToEndAsync();
-        _ = b.StandardError.ReadToEndAsync();
+        var errA = a.StandardError.ReadToEndAsync();
+        var errB = b.StandardError.ReadToEndAsync();
         Assert.True(a.WaitForExit(240_000) && b.WaitForExit(240_000), "both workers finish");
-        Assert.Equal(0, a.ExitCode);
-        Assert.Equal(0, b.ExitCode);
+        // A crashed worker (once: exit 134, an abort) must say why; its stderr is the only record of a native error.
+        Assert.True(a.ExitCode == 0, $"worker a exited with {a.ExitCode}; its stderr:\n{await errA}");
+        Assert.True(b.ExitCode == 0, $"worker b exited with {b.ExitCode}; its stderr:\n{await errB}");
 
         var executed = EngineScenarios.ExecutedIn(await outA).Concat(EngineScenarios.ExecutedIn(await outB)).ToList();
         var all = reference.Result.Stages.Select(s => s.Id).ToList();
