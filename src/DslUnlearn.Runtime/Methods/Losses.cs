@@ -13,7 +13,7 @@ namespace DslUnlearn.Methods;
 public sealed record TokenLosses(Tensor Nll, Tensor Mask)
 {
     /// <summary>Mean NLL over the counted tokens of the whole batch (a scalar).</summary>
-    public Tensor Mean() => (Nll * Mask).sum() / Mask.sum().clamp_min(1);
+    public Tensor Mean() => (Nll * Mask).sum() / Mask.sum().clamp_min(Torch.HeldScalars.OneInt);
     /// <summary>Per-row sum of log-probabilities over the counted tokens, log p(y|x) ([batch]).</summary>
     public Tensor SequenceLogProb() => -(Nll * Mask).sum(1);
     /// <summary>Counted tokens per row ([batch], float).</summary>
@@ -51,7 +51,7 @@ public static class Losses
         if (!(q > 0 && q <= 1)) throw new ArgumentOutOfRangeException(nameof(q), q, "token_loss_fraction must be in (0, 1].");
         if (q == 1.0) return t;
         using var scope = torch.NewDisposeScope();
-        var counted = t.Mask.gt(0);
+        var counted = t.Mask.gt(Torch.HeldScalars.ZeroInt);
         // Uncounted positions sort last.
         var key = t.Nll.detach().masked_fill(counted.logical_not(), double.PositiveInfinity);
         var order = key.argsort(1);

@@ -115,7 +115,7 @@ public sealed class Rmu : IUnlearningMethod
     {
         using var scope = torch.NewDisposeScope();
         var mask = batch.Labels.ne(TokenBatch.IgnoreIndex).to_type(ScalarType.Float32);
-        var perPosition = (a - b).pow(2).mean([-1]);
-        return ((perPosition * mask).sum() / mask.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        var perPosition = (a - b).pow(Torch.HeldScalars.TwoInt).mean([-1]);
+        return ((perPosition * mask).sum() / mask.sum().clamp_min(Torch.HeldScalars.OneInt)).MoveToOuterDisposeScope();
     }
 }

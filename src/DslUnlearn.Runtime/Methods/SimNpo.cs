@@ -31,7 +31,7 @@ public sealed class SimNpo(SimNpoOptions options) : IUnlearningMethod
     {
         using var scope = torch.NewDisposeScope();
         var t = Losses.ForgetTokens(step.Model, step.Forget, options);
-        var normalized = t.SequenceLogProb() / t.Lengths().clamp_min(1);
+        var normalized = t.SequenceLogProb() / t.Lengths().clamp_min(Torch.HeldScalars.OneInt);
         var loss = -2.0 / options.Beta * nn.functional.logsigmoid(-options.Beta * normalized - options.Gamma).mean();
         if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "simnpo"));
         return loss.MoveToOuterDisposeScope();

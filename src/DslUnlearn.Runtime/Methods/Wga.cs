@@ -30,7 +30,7 @@ public sealed class WeightedGradientAscent(WgaOptions options) : IUnlearningMeth
         using var scope = NewDisposeScope();
         var t = Losses.ForgetTokens(step.Model, step.Forget, options);
         var weight = (-t.Nll.detach() * options.Alpha).exp(); // p^alpha = exp(-alpha * NLL)
-        var loss = -(weight * t.Nll * t.Mask).sum() / t.Mask.sum().clamp_min(1);
+        var loss = -(weight * t.Nll * t.Mask).sum() / t.Mask.sum().clamp_min(Torch.HeldScalars.OneInt);
         if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "wga"));
         return loss.MoveToOuterDisposeScope();
     }

@@ -67,7 +67,7 @@ public static class AnswerScorer
     internal static void FromLogits(Tensor logits, Tensor labels, IReadOnlyList<EncodedQa> part, bool moments, bool includeEos, AnswerStats[] result, int start)
     {
         var logp = logits.to_type(ScalarType.Float32).log_softmax(-1);
-        var target = labels.clamp_min(0);
+        var target = labels.clamp_min(Torch.HeldScalars.ZeroInt);
         float[] tok = logp.gather(-1, target.unsqueeze(-1)).squeeze(-1).cpu().data<float>().ToArray();
         long[] pred = logp.argmax(-1).cpu().data<long>().ToArray();
         float[]? mu = null, var = null;

@@ -34,7 +34,7 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
             if (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + t)
                 throw new ArgumentException(
                     $"attention_mask must have shape [batch, past + new] = [{b}, {past + t}] (it covers the cached positions too), got [{string.Join(", ", attentionMask.shape)}].");
-            keep = attentionMask.to(device).ne(0);
+            keep = attentionMask.to(device).ne(Torch.HeldScalars.ZeroInt);
         }
         // Position of a token = number of real tokens before it (Hugging Face: cumsum(mask) - 1).
         // Held integer Scalars: this runs at every generation step, and temporary ones crashed it ("toDouble", clamp_min).

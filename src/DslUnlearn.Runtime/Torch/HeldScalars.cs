@@ -12,7 +12,7 @@ internal static class HeldScalars
 {
     public static readonly Scalar One = 1.0.ToScalar();
     /// <summary>Integer scalars (as C#'s int literals convert), for int64 tensors: they keep the integer dtype.</summary>
-    public static readonly Scalar OneInt = 1L.ToScalar(), ZeroInt = 0L.ToScalar(), MinusOneInt = (-1L).ToScalar();
+    public static readonly Scalar OneInt = 1L.ToScalar(), ZeroInt = 0L.ToScalar(), MinusOneInt = (-1L).ToScalar(), TwoInt = 2L.ToScalar();
 
     /// <summary><c>a + b</c> with a held alpha: the same kernel, the same bits.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
