@@ -42,8 +42,15 @@ public sealed class TruthRatioMetric : IMetric, ISampleAggregate
     }
 
     /// <summary>The configured aggregation of per-sample ratios R ("auto": closer_to_1 on forget, true_better elsewhere).</summary>
-    public double Aggregate(IReadOnlyList<double> ratios, string split)
-        => TruthRatio.Aggregate(ratios, Options.Aggregation == "auto" ? (split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation);
+    public double Aggregate(IReadOnlyList<double> ratios, string split) => TruthRatio.Aggregate(ratios, AggregationOn(split));
+
+    /// <summary>The aggregation this instance uses on <paramref name="split"/> ("auto" resolved).</summary>
+    public string AggregationOn(string split)
+        => Options.Aggregation == "auto" ? (split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation;
+
+    /// <summary>closer_to_1 is lower for more knowledge (a model that knows has R far below 1, one that never saw the data R near 1);
+    /// true_better, mean max(0, 1 - R), is higher for more knowledge.</summary>
+    public bool LowerIsBetterOn(string split) => AggregationOn(split) == "closer_to_1";
 }
 
 public static class TruthRatio
