@@ -18,6 +18,10 @@ public static class MetricDirection
     /// Prefer the instance overloads: they see options that change the direction.</summary>
     public static bool LowerIsBetter(string metric) => ComponentFacts.Metric(metric)?.LowerIsBetter ?? false;
 
+    /// <summary>The attribute's facts for a metric name's default instance on <paramref name="split"/>; false for unknown names.</summary>
+    public static bool LowerIsBetter(string metric, string split)
+        => ComponentFacts.Metric(metric) is { } a && (a.LowerIsBetter || (split == SpecNames.Of(SplitKind.Forget) && a.LowerIsBetterOnForget));
+
     /// <summary>True when <paramref name="metric"/>'s attribute says lower means more knowledge.</summary>
     public static bool FromAttribute(IMetric metric) => ComponentFacts.Of<MetricAttribute>(metric)?.LowerIsBetter ?? false;
 
@@ -26,8 +30,8 @@ public static class MetricDirection
 
     /// <summary>
     /// The direction of <paramref name="metric"/> (a results key, i.e. the metric's YAML name) on <paramref name="split"/> as the
-    /// spec configured it; a name the spec does not list (e.g. a pool's metric from older results) falls back to its attribute.
+    /// spec configured it; a name the spec does not list (e.g. a pool's metric from older results) falls back to its attribute's facts.
     /// </summary>
     public static bool LowerIsBetter(ExperimentSpec spec, string metric, string split)
-        => spec.Metrics.FirstOrDefault(m => m.Name == metric) is { } m ? m.Metric.LowerIsBetterOn(split) : LowerIsBetter(metric);
+        => spec.Metrics.FirstOrDefault(m => m.Name == metric) is { } m ? m.Metric.LowerIsBetterOn(split) : LowerIsBetter(metric, split);
 }

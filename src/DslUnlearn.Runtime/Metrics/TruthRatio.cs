@@ -21,7 +21,7 @@ public record TruthRatioOptions : EosOptions
 /// p(wrong) = exp(-mean over the perturbed answers of their mean NLL), as OpenUnlearning computes it.
 /// value_by_index holds R; the aggregate is TOFU's forget or retain aggregation.
 /// </summary>
-[Metric("truth_ratio")]
+[Metric("truth_ratio", LowerIsBetterOnForget = true)]
 public sealed class TruthRatioMetric : IMetric, ISampleAggregate
 {
     public static readonly IReadOnlyList<string> Aggregations = ["auto", "closer_to_1", "true_better"];

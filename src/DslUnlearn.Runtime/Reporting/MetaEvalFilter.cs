@@ -23,7 +23,7 @@ public sealed class MetaEvalFilter
     public IReadOnlyDictionary<string, double> Thresholds { get; } = new Dictionary<string, double>();
     public bool KnowledgeFilter { get; }
     private readonly HashSet<string> _utilityDropped = new(StringComparer.Ordinal);
-    private readonly Func<string, string, bool> _lowerIsBetter = (metric, _) => MetricDirection.LowerIsBetter(metric);
+    private readonly Func<string, string, bool> _lowerIsBetter = MetricDirection.LowerIsBetter;
 
     private MetaEvalFilter() { }
 

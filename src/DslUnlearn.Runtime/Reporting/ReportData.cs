@@ -26,7 +26,7 @@ public sealed record ReportInput
     /// <summary>Whether lower values of <paramref name="metric"/> on <paramref name="split"/> mean more knowledge, as the run's
     /// spec configured the metric (<see cref="Metrics.MetricDirection"/>); by the name's attribute when there is no run.</summary>
     public bool LowerIsBetter(string metric, string split)
-        => Runs.Count > 0 ? Metrics.MetricDirection.LowerIsBetter(Runs[0].Spec, metric, split) : Metrics.MetricDirection.LowerIsBetter(metric);
+        => Runs.Count > 0 ? Metrics.MetricDirection.LowerIsBetter(Runs[0].Spec, metric, split) : Metrics.MetricDirection.LowerIsBetter(metric, split);
 }
 
 /// <summary>

@@ -1,4 +1,7 @@
+using DslUnlearn.Calibration;
 using DslUnlearn.Data;
+using DslUnlearn.Engine;
+using DslUnlearn.Pipeline;
 using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
@@ -29,6 +32,40 @@ public class TruthRatioDirectionTests
         Assert.True(MetricDirection.LowerIsBetter(spec, "truth_ratio", "forget"));
         Assert.False(MetricDirection.LowerIsBetter(spec, "truth_ratio", "retain"));
         Assert.False(MetricDirection.LowerIsBetter(Spec(Tr("true_better")), "truth_ratio", "forget"));
+    }
+
+    /// <summary>The attribute's facts (what the generator refuses at build time) agree with the default instance (what the runner refuses).</summary>
+    [Fact]
+    public void The_attribute_facts_agree_with_the_default_instance()
+    {
+        var facts = DslUnlearn.Components.ComponentFacts.Metric("truth_ratio")!;
+        Assert.True(facts.LowerIsBetterOnForget);
+        Assert.False(facts.LowerIsBetter);
+        foreach (var split in new[] { "forget", "retain" })
+        {
+            Assert.Equal(MetricDirection.LowerIsBetter(Tr(), split), MetricDirection.LowerIsBetter("truth_ratio", split));
+            Assert.Equal(MetricDirection.LowerIsBetter(new NllMetric(new AnswerOptions()), split), MetricDirection.LowerIsBetter("nll", split));
+            Assert.Equal(MetricDirection.LowerIsBetter(new EsExactMetric(new NoOptions()), split), MetricDirection.LowerIsBetter("es_exact", split));
+        }
+    }
+
+    /// <summary>Calibration refuses a criterion that is lower-is-better on its split (as DSLU0022 does at build time): truth_ratio with
+    /// default options on forget (closer_to_1); on retain (true_better) it plans.</summary>
+    [Fact]
+    public void Calibration_refuses_closer_to_1_truth_ratio_as_its_criterion_on_forget_only()
+    {
+        using var dir = new TempDir();
+        var spec = TestSpecs.Tiny(dir.Path) with
+        {
+            Calibration = new CalibrationSpec
+            {
+                Name = "model_mixing", Calibrator = new ModelMixingCalibrator(new ModelMixingOptions { Fraction = 0.9, CurvePoints = 2 }),
+                RetainMetric = new("truth_ratio", Tr()), RetainSplit = SplitKind.Forget,
+            },
+        };
+        var e = Assert.Throws<InvalidOperationException>(() => StagedExperimentRunner.Plan(spec, new RunOptions()));
+        Assert.Contains("retain_metric 'truth_ratio' is lower-is-better on forget", e.Message);
+        Assert.NotEmpty(StagedExperimentRunner.Plan(spec with { Calibration = spec.Calibration! with { RetainSplit = SplitKind.Retain } }, new RunOptions()));
     }
 
     /// <summary>
