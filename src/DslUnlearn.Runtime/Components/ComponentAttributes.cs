@@ -38,7 +38,7 @@ public sealed class MetricAttribute(string name) : ComponentAttribute(name)
     public bool LowerIsBetter { get; set; }
     /// <summary>
     /// With default options, lower values mean more knowledge on the forget split only (truth_ratio, whose default aggregation
-    /// is closer_to_1 there). The instance decides at run time (Metrics.IMetric.LowerIsBetterOn); this fact is for the
+    /// is closer_to_1 there; forget_quality, a p-value that is high when the model looks like the oracle). The instance decides at run time (Metrics.IMetric.LowerIsBetterOn); this fact is for the
     /// generator, which refuses such a calibration criterion on forget at build time (calibration builds its metrics with
     /// default options). A runtime test checks that the fact and the default instance agree.
     /// </summary>

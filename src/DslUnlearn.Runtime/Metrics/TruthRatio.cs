@@ -105,10 +105,14 @@ public static class TruthRatio
 /// <see cref="MetricContext.Reference"/>) on the same split. High = indistinguishable from never having seen
 /// the data. Aggregate only.
 /// </summary>
-[Metric("forget_quality", Needs = MetricNeeds.Oracle)]
+[Metric("forget_quality", Needs = MetricNeeds.Oracle, LowerIsBetterOnForget = true)]
 public sealed class ForgetQualityMetric(NoOptions options) : IMetric
 {
     public NoOptions Options => options;
+
+    /// <summary>On forget a high p-value means the model looks like the oracle, i.e. knows less; on retain, where the oracle
+    /// knows as much as the target, closer to it is better.</summary>
+    public bool LowerIsBetterOn(string split) => split == Specs.SpecNames.Of(Specs.SplitKind.Forget);
     public MetricResult Compute(MetricContext c)
     {
         var reference = c.Reference ?? throw new ArgumentException($"{MetricNeedsText.For("forget_quality", MetricNeeds.Oracle)} (split '{c.Split}' got none).");

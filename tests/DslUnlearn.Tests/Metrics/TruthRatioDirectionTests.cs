@@ -28,6 +28,8 @@ public class TruthRatioDirectionTests
         Assert.True(MetricDirection.LowerIsBetter(Tr("closer_to_1"), "retain"));
         Assert.True(MetricDirection.LowerIsBetter(new NllMetric(new AnswerOptions()), "retain"));
         Assert.False(MetricDirection.LowerIsBetter(new EsExactMetric(new NoOptions()), "forget"));
+        Assert.True(MetricDirection.LowerIsBetter(new ForgetQualityMetric(new NoOptions()), "forget"));
+        Assert.False(MetricDirection.LowerIsBetter(new ForgetQualityMetric(new NoOptions()), "retain"));
         var spec = Spec(Tr());
         Assert.True(MetricDirection.LowerIsBetter(spec, "truth_ratio", "forget"));
         Assert.False(MetricDirection.LowerIsBetter(spec, "truth_ratio", "retain"));
@@ -45,6 +47,7 @@ public class TruthRatioDirectionTests
         {
             Assert.Equal(MetricDirection.LowerIsBetter(Tr(), split), MetricDirection.LowerIsBetter("truth_ratio", split));
             Assert.Equal(MetricDirection.LowerIsBetter(new NllMetric(new AnswerOptions()), split), MetricDirection.LowerIsBetter("nll", split));
+            Assert.Equal(MetricDirection.LowerIsBetter(new ForgetQualityMetric(new NoOptions()), split), MetricDirection.LowerIsBetter("forget_quality", split));
             Assert.Equal(MetricDirection.LowerIsBetter(new EsExactMetric(new NoOptions()), split), MetricDirection.LowerIsBetter("es_exact", split));
         }
     }
