@@ -62,6 +62,18 @@ public sealed class CalibrationKeysTests
         Assert.StartsWith($"'{metric}' cannot be the calibration criterion: lower is better for it", run.Diagnostics[0].GetMessage());
     }
 
+    /// <summary>truth_ratio's default aggregation is closer_to_1 on forget (lower = more knowledge) and true_better elsewhere.</summary>
+    [Fact]
+    public void Truth_ratio_is_refused_as_the_criterion_on_forget_only()
+    {
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: truth_ratio\n  retain_split: forget\n"));
+        Assert.Equal(new[] { "DSLU0022@4,18" }, run.Positions);
+        Assert.StartsWith("'truth_ratio' cannot be the calibration criterion: lower is better for it", run.Diagnostics[0].GetMessage());
+
+        var retain = GeneratorHarness.Run(("s.yaml", "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: truth_ratio\n"));
+        Assert.Empty(retain.Positions);
+    }
+
     [Fact]
     public void Bad_split_empty_list_and_repeated_metric_are_errors()
     {

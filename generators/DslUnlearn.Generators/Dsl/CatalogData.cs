@@ -33,6 +33,7 @@ internal static class CatalogData
                 .Append(",\"options_type\":").Append(Str(c.OptionsType))
                 .Append(",\"help\":").Append(Str(c.Help))
                 .Append(",\"lower_is_better\":").Append(Bool(c.LowerIsBetter))
+                .Append(",\"lower_is_better_on_forget\":").Append(Bool(c.LowerIsBetterOnForget))
                 .Append(",\"preserves_knowledge\":").Append(Bool(c.PreservesKnowledge))
                 .Append(",\"needs\":").Append(c.Needs.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Append(",\"options\":[");
@@ -118,6 +119,7 @@ internal static class CatalogData
                 int.Parse(Text(c, "needs"), System.Globalization.CultureInfo.InvariantCulture))
             {
                 LowerIsBetter = Flag(c, "lower_is_better"),
+                LowerIsBetterOnForget = c.Children.ContainsKey(new YamlScalarNode("lower_is_better_on_forget")) && Flag(c, "lower_is_better_on_forget"),
                 PreservesKnowledge = Flag(c, "preserves_knowledge"),
             });
         }

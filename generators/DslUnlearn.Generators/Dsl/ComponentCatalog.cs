@@ -162,6 +162,10 @@ internal sealed record ComponentInfo(
     /// <summary>Metrics: <c>[Metric(..., LowerIsBetter = true)]</c>, lower values mean more knowledge (nll, perplexity).</summary>
     public bool LowerIsBetter { get; init; }
 
+    /// <summary>Metrics: <c>[Metric(..., LowerIsBetterOnForget = true)]</c>, with default options lower values mean more knowledge
+    /// on the forget split only (truth_ratio's closer_to_1 default there).</summary>
+    public bool LowerIsBetterOnForget { get; init; }
+
     /// <summary>Attacks: <c>[Attack(..., PreservesKnowledge = true)]</c>, the attack changes how the model is asked or read, not its weights.</summary>
     public bool PreservesKnowledge { get; init; }
 
@@ -174,6 +178,7 @@ internal sealed record ComponentInfo(
             info = (named.Key, named.Value) switch
             {
                 ("LowerIsBetter", bool b) => info with { LowerIsBetter = b },
+                ("LowerIsBetterOnForget", bool b) => info with { LowerIsBetterOnForget = b },
                 ("PreservesKnowledge", bool b) => info with { PreservesKnowledge = b },
                 _ => info,
             };

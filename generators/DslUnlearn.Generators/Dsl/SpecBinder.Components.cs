@@ -83,6 +83,17 @@ internal sealed partial class SpecBinder
                 return Bound.Failed(node.Span);
             }
 
+            // Calibration builds its metrics with default options; some read lower = more knowledge on forget only
+            // ([Metric(..., LowerIsBetterOnForget = true)]: truth_ratio's closer_to_1 default there), as the runner checks too.
+            if (retainSplit is SpecEnum { Member: "Forget" } && fixedValues["retain_metric"].Value is SpecString criterionName
+                && _schema.Catalog.Find(ComponentKind.Metric, criterionName.Value) is { LowerIsBetterOnForget: true } onForget)
+            {
+                var at = calibration.Entries.FirstOrDefault(e => e.Key.Value == "retain_metric")?.Value.Span ?? fixedValues["retain_split"].Span;
+                Report(SpecDescriptors.CalibrationCriterionLowerIsBetter, at, onForget.Name,
+                    "es_exact, em, rouge_l_recall or answer_prob (on the forget split its default aggregation makes lower mean more knowledge)");
+                return Bound.Failed(node.Span);
+            }
+
             return new Bound(new SpecObject(Specs + "CalibrationSpec", new[]
             {
                 new SpecProperty("Name", new SpecString(component.Name)),

@@ -36,6 +36,13 @@ public sealed class MetricAttribute(string name) : ComponentAttribute(name)
     /// meta-evaluation's quantization score takes 1/m for it.
     /// </summary>
     public bool LowerIsBetter { get; set; }
+    /// <summary>
+    /// With default options, lower values mean more knowledge on the forget split only (truth_ratio, whose default aggregation
+    /// is closer_to_1 there; forget_quality, a p-value that is high when the model looks like the oracle). The instance decides at run time (Metrics.IMetric.LowerIsBetterOn); this fact is for the
+    /// generator, which refuses such a calibration criterion on forget at build time (calibration builds its metrics with
+    /// default options). A runtime test checks that the fact and the default instance agree.
+    /// </summary>
+    public bool LowerIsBetterOnForget { get; set; }
     /// <summary>Inputs beyond the split the metric cannot do without; the generator turns a spec that lacks one into
     /// a build error at the metric's line (<see cref="MetricNeedsText"/> words it), and the run checks it again.</summary>
     public MetricNeeds Needs { get; set; }

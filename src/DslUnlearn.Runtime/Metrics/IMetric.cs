@@ -9,6 +9,13 @@ namespace DslUnlearn.Metrics;
 public interface IMetric
 {
     MetricResult Compute(MetricContext context);
+
+    /// <summary>
+    /// Whether lower values of this instance on <paramref name="split"/> mean more knowledge. The default is the attribute's
+    /// <see cref="Components.MetricAttribute.LowerIsBetter"/>; a metric whose direction depends on its options and the split
+    /// (truth_ratio's closer_to_1 aggregation) overrides it. Ask through <see cref="MetricDirection"/>.
+    /// </summary>
+    bool LowerIsBetterOn(string split) => MetricDirection.FromAttribute(this);
 }
 
 /// <summary>

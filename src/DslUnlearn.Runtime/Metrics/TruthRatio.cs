@@ -21,7 +21,7 @@ public record TruthRatioOptions : EosOptions
 /// p(wrong) = exp(-mean over the perturbed answers of their mean NLL), as OpenUnlearning computes it.
 /// value_by_index holds R; the aggregate is TOFU's forget or retain aggregation.
 /// </summary>
-[Metric("truth_ratio")]
+[Metric("truth_ratio", LowerIsBetterOnForget = true)]
 public sealed class TruthRatioMetric : IMetric, ISampleAggregate
 {
     public static readonly IReadOnlyList<string> Aggregations = ["auto", "closer_to_1", "true_better"];
@@ -42,8 +42,15 @@ public sealed class TruthRatioMetric : IMetric, ISampleAggregate
     }
 
     /// <summary>The configured aggregation of per-sample ratios R ("auto": closer_to_1 on forget, true_better elsewhere).</summary>
-    public double Aggregate(IReadOnlyList<double> ratios, string split)
-        => TruthRatio.Aggregate(ratios, Options.Aggregation == "auto" ? (split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation);
+    public double Aggregate(IReadOnlyList<double> ratios, string split) => TruthRatio.Aggregate(ratios, AggregationOn(split));
+
+    /// <summary>The aggregation this instance uses on <paramref name="split"/> ("auto" resolved).</summary>
+    public string AggregationOn(string split)
+        => Options.Aggregation == "auto" ? (split == "forget" ? "closer_to_1" : "true_better") : Options.Aggregation;
+
+    /// <summary>closer_to_1 is lower for more knowledge (a model that knows has R far below 1, one that never saw the data R near 1);
+    /// true_better, mean max(0, 1 - R), is higher for more knowledge.</summary>
+    public bool LowerIsBetterOn(string split) => AggregationOn(split) == "closer_to_1";
 }
 
 public static class TruthRatio
@@ -98,10 +105,14 @@ public static class TruthRatio
 /// <see cref="MetricContext.Reference"/>) on the same split. High = indistinguishable from never having seen
 /// the data. Aggregate only.
 /// </summary>
-[Metric("forget_quality", Needs = MetricNeeds.Oracle)]
+[Metric("forget_quality", Needs = MetricNeeds.Oracle, LowerIsBetterOnForget = true)]
 public sealed class ForgetQualityMetric(NoOptions options) : IMetric
 {
     public NoOptions Options => options;
+
+    /// <summary>On forget a high p-value means the model looks like the oracle, i.e. knows less; on retain, where the oracle
+    /// knows as much as the target, closer to it is better.</summary>
+    public bool LowerIsBetterOn(string split) => split == Specs.SpecNames.Of(Specs.SplitKind.Forget);
     public MetricResult Compute(MetricContext c)
     {
         var reference = c.Reference ?? throw new ArgumentException($"{MetricNeedsText.For("forget_quality", MetricNeeds.Oracle)} (split '{c.Split}' got none).");

@@ -23,12 +23,14 @@ public sealed class MetaEvalFilter
     public IReadOnlyDictionary<string, double> Thresholds { get; } = new Dictionary<string, double>();
     public bool KnowledgeFilter { get; }
     private readonly HashSet<string> _utilityDropped = new(StringComparer.Ordinal);
+    private readonly Func<string, string, bool> _lowerIsBetter = MetricDirection.LowerIsBetter;
 
     private MetaEvalFilter() { }
 
     private MetaEvalFilter(ReportInput input, MetaEvalSpec spec)
     {
         var run = input.Runs[0];
+        _lowerIsBetter = input.LowerIsBetter;
         if (spec.Utility.MinShare > 0)
         {
             Utility = spec.Utility;
@@ -56,7 +58,7 @@ public sealed class MetaEvalFilter
             foreach (var g in input.FaithfulnessPools.Where(v => v.Split == "forget").GroupBy(v => v.Metric))
             {
                 double t = MetaEvaluation.KnowledgeThreshold(g.Where(v => v.Positive).Select(v => v.Value).ToArray(),
-                    g.Where(v => !v.Positive).Select(v => v.Value).ToArray(), MetricDirection.LowerIsBetter(g.Key));
+                    g.Where(v => !v.Positive).Select(v => v.Value).ToArray(), input.LowerIsBetter(g.Key, "forget"));
                 if (!double.IsNaN(t)) thresholds[g.Key] = t;
             }
             Thresholds = thresholds;
@@ -78,11 +80,14 @@ public sealed class MetaEvalFilter
     public double Threshold(string metric, string split)
         => KnowledgeFilter && split == "forget" && Thresholds.TryGetValue(metric, out var t) ? t : double.NaN;
 
+    /// <summary>The metric's direction on the split as the run's spec configured it (<see cref="ReportInput.LowerIsBetter"/>).</summary>
+    public bool LowerIsBetter(string metric, string split) => _lowerIsBetter(metric, split);
+
     /// <summary>Whether an unlearned model's point enters R and Q of its (metric, split).</summary>
     public bool Keeps(RobustnessPoint p)
     {
         if (DroppedForUtility(p.Model)) return false;
         double t = Threshold(p.Metric, p.Split);
-        return double.IsNaN(t) || !MetaEvaluation.StillKnows(p.Before, t, MetricDirection.LowerIsBetter(p.Metric));
+        return double.IsNaN(t) || !MetaEvaluation.StillKnows(p.Before, t, LowerIsBetter(p.Metric, p.Split));
     }
 }

@@ -40,7 +40,7 @@ public sealed record MetaEvalRow(string Metric, string Split, IReadOnlyList<Meta
 /// <item>Faithfulness, on the forget split: the AUC of the metric's values with the pool targets as positives and the pool oracles
 /// as negatives, read as "higher = more knowledge" (lower-is-better metrics are flipped).</item>
 /// <item>Q, per pipeline that is exactly one <c>quantize</c> step: Q = min(m_before / m_after, 1) per unlearned model, then the
-/// mean over models. For lower-is-better metrics (nll, perplexity; <see cref="MetricDirection"/>) it is taken on 1/m, so Q &lt; 1
+/// mean over models. For lower-is-better metrics (nll, perplexity, truth_ratio's closer_to_1; <see cref="MetricDirection"/>) it is taken on 1/m, so Q &lt; 1
 /// always means "quantization brought knowledge back".</item>
 /// <item>R, per pipeline that is exactly one <c>relearn</c> step, only when the run has an oracle (retain-only) model:
 /// R = min((m_oracle_after - m_oracle_before) / (m_unl_after - m_unl_before), 1) per unlearned model, then the mean. A ratio of
@@ -75,7 +75,7 @@ public static class MetaEvalTables
             // OpenUnlearning scores robustness only on the unlearned models its filters keep (MetaEvalFilter).
             var g = all.Where(filter.Keeps).ToList();
             var key = all.Key;
-            bool lower = MetricDirection.LowerIsBetter(key.Metric);
+            bool lower = input.LowerIsBetter(key.Metric, key.Split);
             var q = quantize.Select(a => Mean(a, g.Where(p => p.Attack == a).Select(p =>
                 lower ? MetaEvaluation.Quantization(1 / p.Before, 1 / p.After) : MetaEvaluation.Quantization(p.Before, p.After)))).ToList();
             var r = new List<MetaEvalScore>();
@@ -106,7 +106,7 @@ public static class MetaEvalTables
             var row = i >= 0 ? rows[i] : new MetaEvalRow(g.Key.Metric, g.Key.Split, [], [], double.NaN, double.NaN, double.NaN);
             row = row with
             {
-                Faithfulness = MetaEvaluation.Faithfulness(pos, neg, MetricDirection.LowerIsBetter(g.Key.Metric)),
+                Faithfulness = MetaEvaluation.Faithfulness(pos, neg, input.LowerIsBetter(g.Key.Metric, g.Key.Split)),
                 Positives = pos.Length, Negatives = neg.Length, PositiveMean = pos.Average(), NegativeMean = neg.Average(),
             };
             if (i >= 0) rows[i] = row; else rows.Add(row);
@@ -258,7 +258,7 @@ public static class MetaEvalTables
         if (filter.KnowledgeFilter)
             text.Append(filter.Thresholds.Count > 0
                 ? "Knowledge filter (forget rows): a model whose value before the attack lies beyond the faithfulness pools' accuracy-best threshold (" +
-                  string.Join(", ", filter.Thresholds.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {SummaryTables.F(MetricDirection.LowerIsBetter(kv.Key) ? -kv.Value : kv.Value)}")) +
+                  string.Join(", ", filter.Thresholds.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {SummaryTables.F(filter.LowerIsBetter(kv.Key, "forget") ? -kv.Value : kv.Value)}")) +
                   ") still looks like a target and is left out. "
                 : "Knowledge filter: not applied (no faithfulness pools). ");
         return text.ToString();

@@ -8,7 +8,7 @@ namespace DslUnlearn.Reporting;
 /// </summary>
 public static class ReportBuilder
 {
-    public const int FormatVersion = 3; // 2: tables/meta_eval.{md,csv}; 3: metric aggregates kept, bootstrap intervals
+    public const int FormatVersion = 4; // 2: tables/meta_eval.{md,csv}; 3: metric aggregates kept, bootstrap intervals; 4: meta_eval reads each metric's direction from its instance (truth_ratio closer_to_1, forget_quality on forget)
 
     public const string FontWarning =
         "warning: no font found for the plots (SkiaSharp sees no font family), so plots/ was skipped; tables and results.json are complete. " +

@@ -21,8 +21,8 @@ public class ComponentFactsTests
         Assert.True(MetricDirection.LowerIsBetter("perplexity"));
         foreach (var name in new[] { "es_exact", "em", "answer_prob", "rouge_l_recall", "truth_ratio", "mia_loss", "no_such_metric" })
             Assert.False(MetricDirection.LowerIsBetter(name), name);
-        Assert.True(MetricDirection.LowerIsBetter(new NllMetric(new AnswerOptions())));
-        Assert.False(MetricDirection.LowerIsBetter(new EsExactMetric(new NoOptions())));
+        Assert.True(MetricDirection.FromAttribute(new NllMetric(new AnswerOptions())));
+        Assert.False(MetricDirection.FromAttribute(new EsExactMetric(new NoOptions())));
     }
 
     [Fact]

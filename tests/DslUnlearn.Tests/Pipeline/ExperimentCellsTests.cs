@@ -103,7 +103,7 @@ public class ExperimentCellsTests
     {
         // Keys of the compiled quickstart as main computed them before experiment-level sweeps existed
         // (`dslunlearn run quickstart --dry-run`, first 12 hex digits); the report key, which hashes the whole resolved spec, moved with ReportBuilder.FormatVersion 2 and again with data.retain_authors;
-        // evaluate/* moved with eval.json format 2 (each metric's own aggregate stored), and the report with results format 2, report format 3 and report.intervals.
+        // evaluate/* moved with eval.json format 2 (each metric's own aggregate stored), and the report with results format 2, report format 3, report.intervals and report format 4 (meta_eval directions from the metric instance).
         // every key but init/model moved with the retain-train / retain-eval / holdout split (docs/evaluation-protocol.md: the data node holds the
         // split sizes); component versions at 1 add nothing. A deliberate change to the engine's keys updates these.
         using var dir = new TempDir();
@@ -120,7 +120,7 @@ public class ExperimentCellsTests
     {
         ["init/model"] = "8af271ef79d8", ["finetune/target"] = "581443bd8736", ["evaluate/untrained"] = "30c8aafb0737",
         ["evaluate/target"] = "81500ac9deeb", ["unlearn/ga"] = "f05415416fcd", ["evaluate/ga"] = "cfa17bcc3242",
-        ["unlearn/gd"] = "51986842ef01", ["evaluate/gd"] = "f9b9c5aa841f", ["report"] = "a1bf05d2678f",
+        ["unlearn/gd"] = "51986842ef01", ["evaluate/gd"] = "f9b9c5aa841f", ["report"] = "29e39626dffa",
     };
 
     [Fact]

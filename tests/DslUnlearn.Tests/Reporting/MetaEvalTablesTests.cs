@@ -109,7 +109,8 @@ public class MetaEvalTablesTests
     /// Pools of 3 seeds. es_exact: targets 0.9, 0.8, 0.5 and oracles 0.1, 0.5, 0.2: of the 9 (target, oracle) pairs the target
     /// is higher in 8, ties once (0.5, 0.5): F = 8.5 / 9. nll (lower is better): targets 0.3, 0.2, 2.0, oracles 2.5, 2.1, 1.0:
     /// the target is lower in 8 pairs (all but 2.0 against 1.0), F = 8 / 9. es_exact forget's robustness is HM(0.625, 0.9) (the first test), its overall
-    /// HM(8.5/9, that). truth_ratio has pools only: a row of its own with F = 0 (every oracle above every target), overall = F.
+    /// HM(8.5/9, that). truth_ratio (default options: closer_to_1 on forget, lower = more knowledge) has pools only: a row of its own
+    /// with F = 1 (the target's 0.4 is below the oracle's 0.6, i.e. further from R = 1), overall = F.
     /// </summary>
     private static ReportInput WithPools(ReportInput input) => input with
     {
@@ -135,19 +136,20 @@ public class MetaEvalTablesTests
         Assert.Equal(8.0 / 9, nll.Faithfulness, 12);
         Assert.True(double.IsNaN(rows.Single(r => r.Metric == "es_exact" && r.Split == "retain").Faithfulness));
         var tr = rows.Single(r => r.Metric == "truth_ratio");
-        Assert.Equal(0, tr.Faithfulness);
+        Assert.Equal(1, tr.Faithfulness);
         Assert.True(double.IsNaN(tr.Robustness));
-        Assert.Equal(0, tr.Overall);
-        Assert.Equal(["es_exact", "nll", "truth_ratio"], MetaEvalTables.Ranking(rows).Select(r => r.Metric));
+        Assert.Equal(1, tr.Overall);
+        Assert.Equal(["truth_ratio", "es_exact", "nll"], MetaEvalTables.Ranking(rows).Select(r => r.Metric));
 
         var (md, csv) = MetaEvalTables.Tables(WithPools(Input(oracle: true)));
         Assert.Contains("| metric | split | F | Q q4 | R rl | Q | R | HM | overall |", md);
         Assert.Contains("| es_exact | forget | 0.944 | 0.900 | 0.625 | 0.900 | 0.625 | 0.738 | 0.828 |", md);
-        Assert.Contains("| 1 | es_exact | forget | 0.828 | 0.944 | 0.738 | 0.625 | 0.900 |", md);
+        Assert.Contains("| 1 | truth_ratio | forget | 1.000 | 1.000 |", md);
+        Assert.Contains("| 2 | es_exact | forget | 0.828 | 0.944 | 0.738 | 0.625 | 0.900 |", md);
         Assert.Contains("| nll | forget | 3 | 0.833 | 3 | 1.867 | 0.889 |", md);
         Assert.Contains("seeds 1, 2, 3", md);
         Assert.Contains($"es_exact,forget,F,,{(8.5 / 9).ToString("R", System.Globalization.CultureInfo.InvariantCulture)},6\n", csv);
-        Assert.Contains("truth_ratio,forget,overall,,0,", csv);
+        Assert.Contains("truth_ratio,forget,overall,,1,", csv);
     }
 
     [Fact]
@@ -158,7 +160,8 @@ public class MetaEvalTablesTests
         Assert.False(MetaEvalTables.Applies(Input(oracle: false) with { Robustness = [] }));
         var (md, _) = MetaEvalTables.Tables(input);
         Assert.Contains("Q and R are not computed", md);
-        Assert.Contains("| 1 | es_exact | forget | 0.944 | 0.944 | n/a | n/a | n/a |", md);
+        Assert.Contains("| 1 | truth_ratio | forget | 1.000 | 1.000 | n/a | n/a | n/a |", md);
+        Assert.Contains("| 2 | es_exact | forget | 0.944 | 0.944 | n/a | n/a | n/a |", md);
     }
 
     private static RunRecord Run()
@@ -166,7 +169,11 @@ public class MetaEvalTablesTests
         var spec = TestSpecs.Tiny("unused") with
         {
             Name = "meta", Seed = 3,
-            Metrics = [new MetricSpec { Name = "es_exact", Metric = new DslUnlearn.Metrics.EsExactMetric(new DslUnlearn.Metrics.NoOptions()), Splits = TestSpecs.BothSplits }],
+            Metrics =
+            [
+                new MetricSpec { Name = "es_exact", Metric = new DslUnlearn.Metrics.EsExactMetric(new DslUnlearn.Metrics.NoOptions()), Splits = TestSpecs.BothSplits },
+                new MetricSpec { Name = "truth_ratio", Metric = new TruthRatioMetric(new TruthRatioOptions()), Splits = TestSpecs.BothSplits },
+            ],
         };
         var data = new QaDataset([new QaExample(0, "A", "q", "a", "p")], [], [new QaExample(0, "B", "q", "a", "p")]);
         ModelEvaluation Model(string name) => new(name, "unlearned", "ga",

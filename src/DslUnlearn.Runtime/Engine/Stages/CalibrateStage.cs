@@ -69,8 +69,8 @@ public static partial class StagedExperimentRunner
         if (spec.Calibration is not { } calibration) return null;
         var criterion = calibration.RetainMetric;
         string criterionSplit = SpecNames.Of(calibration.RetainSplit);
-        if (MetricDirection.LowerIsBetter(criterion.Name))
-            throw new InvalidOperationException($"{spec.SourceFile}: calibration retain_metric '{criterion.Name}' is lower-is-better; model mixing looks for the largest alpha " +
+        if (MetricDirection.LowerIsBetter(criterion.Metric, criterionSplit))
+            throw new InvalidOperationException($"{spec.SourceFile}: calibration retain_metric '{criterion.Name}' is lower-is-better on {criterionSplit}; model mixing looks for the largest alpha " +
                                                 "whose criterion stays at least fraction x the reference's, so use a higher-is-better metric (es_exact, em, rouge_l_recall...).");
         if (p.Data.Split(calibration.RetainSplit).Count == 0)
             throw new InvalidOperationException($"{spec.SourceFile}: calibration needs a non-empty {criterionSplit} split (its criterion is {criterion.Name} on {criterionSplit}).");
