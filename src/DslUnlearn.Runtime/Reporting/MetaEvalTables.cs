@@ -149,7 +149,7 @@ public static class MetaEvalTables
             md.Append("F (faithfulness) is not computed: set `meta_eval: { faithfulness: { seeds: [...] } }` in the spec to train the target and oracle pools. ");
         if (robust)
         {
-            md.Append("Q = min(before / after, 1) for a quantization pipeline (1/m for nll and perplexity): 1 = quantization brought nothing back. ");
+            md.Append("Q = min(before / after, 1) for a quantization pipeline (1/m where lower means more knowledge: nll, perplexity, and on forget truth_ratio with closer_to_1 and forget_quality): 1 = quantization brought nothing back. ");
             md.Append(hasOracle
                 ? "R = min((oracle after - oracle before) / (unlearned after - unlearned before), 1) for a relearning pipeline, with the oracle (retain-only) model as the retain model: 1 = relearning moves the metric no more than it moves a model that never saw the forget set. "
                 : "R is not computed: the run has no oracle (retain-only) model; set `finetune: { oracle: true }` in the spec to get it. ");
