@@ -75,24 +75,24 @@ internal static class CatalogData
                 .Append(",\"sweepable\":").Append(Bool(o.Sweepable))
                 .Append(",\"allows_percent\":").Append(Bool(o.AllowsPercent))
                 .Append(",\"help\":").Append(Str(o.Help))
-                .Append(",\"default\":").Append(o.Default is { } d ? Str(d) : "null")
+                .Append(",\"default\":").Append(StrOrNull(o.Default))
                 .Append(",\"aliases\":[").Append(string.Join(",", o.Aliases.Select(Str))).Append(']')
                 .Append(",\"excludes\":[").Append(string.Join(",", o.Excludes.Select(Str))).Append(']')
-                .Append(",\"names\":").Append(o.Names is { } n ? Str(n) : "null")
-                .Append(",\"default_from\":").Append(o.DefaultFrom is { } f ? Str(f) : "null")
+                .Append(",\"names\":").Append(StrOrNull(o.Names))
+                .Append(",\"default_from\":").Append(StrOrNull(o.DefaultFrom))
                 .Append(",\"path\":").Append(Bool(o.IsPath))
                 .Append(",\"only_for\":[").Append(string.Join(",", o.OnlyFor.Select(Str))).Append(']')
-                .Append(",\"inapplicable\":").Append(o.Inapplicable is { } i ? Str(i) : "null")
-                .Append(",\"pattern\":").Append(o.Pattern is { } pat ? Str(pat) : "null")
-                .Append(",\"pattern_help\":").Append(o.PatternHelp is { } ph ? Str(ph) : "null")
+                .Append(",\"inapplicable\":").Append(StrOrNull(o.Inapplicable))
+                .Append(",\"pattern\":").Append(StrOrNull(o.Pattern))
+                .Append(",\"pattern_help\":").Append(StrOrNull(o.PatternHelp))
                 .Append(",\"spec_file\":").Append(Bool(o.IsSpecFile))
-                .Append(",\"items\":").Append(o.Items is { } it ? Str(it) : "null")
+                .Append(",\"items\":").Append(StrOrNull(o.Items))
                 .Append(",\"composition\":").Append(Bool(o.IsComposition))
                 .Append(",\"list\":").Append(Bool(o.IsList))
                 .Append(",\"non_empty\":").Append(Bool(o.NonEmpty))
                 .Append(",\"distinct\":").Append(Bool(o.Distinct))
                 .Append(",\"text\":").Append(Bool(o.IsText))
-                .Append(",\"before\":").Append(o.Before is { } before ? Str(before) : "null")
+                .Append(",\"before\":").Append(StrOrNull(o.Before))
                 .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
@@ -101,7 +101,7 @@ internal static class CatalogData
     }
 
     private static string NestedKey(NestedKeyInfo k)
-        => "{\"key\":" + Str(k.Key) + ",\"default\":" + (k.Default is { } d ? Str(d) : "null") + ",\"help\":" + (k.Help is { } h ? Str(h) : "null") +
+        => "{\"key\":" + Str(k.Key) + ",\"default\":" + StrOrNull(k.Default) + ",\"help\":" + StrOrNull(k.Help) +
            ",\"aliases\":" + (k.HasAliases ? "[" + string.Join(",", k.Aliases.Select(Str)) + "]" : "null") + "}";
 
     public static ComponentCatalog Read(string json)
@@ -119,7 +119,7 @@ internal static class CatalogData
                 int.Parse(Text(c, "needs"), System.Globalization.CultureInfo.InvariantCulture))
             {
                 LowerIsBetter = Flag(c, "lower_is_better"),
-                LowerIsBetterOnForget = c.Children.ContainsKey(new YamlScalarNode("lower_is_better_on_forget")) && Flag(c, "lower_is_better_on_forget"),
+                LowerIsBetterOnForget = Flag(c, "lower_is_better_on_forget"),
                 PreservesKnowledge = Flag(c, "preserves_knowledge"),
             });
         }
@@ -154,10 +154,15 @@ internal static class CatalogData
             Distinct = Flag(o, "distinct"),
             IsText = Flag(o, "text"),
             Before = NullableText(o, "before"),
-            Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(n => new NestedKeyInfo(Text(n, "key"), NullableText(n, "default"), NullableText(n, "help"),
-                n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode,
-                n.Children[new YamlScalarNode("aliases")] is YamlSequenceNode a ? a.Children.Select(Scalar).ToEquatableArray() : EquatableArray<string>.Empty)).ToEquatableArray(),
+            Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(ReadNestedKey).ToEquatableArray(),
         });
+
+    private static NestedKeyInfo ReadNestedKey(YamlMappingNode n)
+    {
+        var aliases = n.Children[new YamlScalarNode("aliases")] as YamlSequenceNode; // a plain null: no aliases written there
+        return new NestedKeyInfo(Text(n, "key"), NullableText(n, "default"), NullableText(n, "help"),
+            aliases is not null, aliases?.Children.Select(Scalar).ToEquatableArray() ?? EquatableArray<string>.Empty);
+    }
 
     /// <summary>A string, or null for a plain <c>null</c>.</summary>
     private static string? NullableText(YamlMappingNode map, string key)
@@ -181,6 +186,9 @@ internal static class CatalogData
     }
 
     private static string Bool(bool b) => b ? "true" : "false";
+
+    /// <summary>A JSON string literal, or <c>null</c> (what <see cref="NullableText"/> reads back).</summary>
+    private static string StrOrNull(string? s) => s is null ? "null" : Str(s);
 
     private static string Num(double? v) => v is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : "null";
 
