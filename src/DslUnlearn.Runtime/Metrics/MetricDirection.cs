@@ -14,10 +14,6 @@ namespace DslUnlearn.Metrics;
 /// </summary>
 public static class MetricDirection
 {
-    /// <summary>The attribute's fact for a metric name (its default instance on any split); false for unknown names.
-    /// Prefer the instance overloads: they see options that change the direction.</summary>
-    public static bool LowerIsBetter(string metric) => ComponentFacts.Metric(metric)?.LowerIsBetter ?? false;
-
     /// <summary>The attribute's facts for a metric name's default instance on <paramref name="split"/>; false for unknown names.</summary>
     public static bool LowerIsBetter(string metric, string split)
         => ComponentFacts.Metric(metric) is { } a && (a.LowerIsBetter || (split == SpecNames.Of(SplitKind.Forget) && a.LowerIsBetterOnForget));

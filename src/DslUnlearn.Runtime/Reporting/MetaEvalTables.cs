@@ -61,13 +61,14 @@ public static class MetaEvalTables
         => input.FaithfulnessPools.Count > 0
            || (input.Robustness.Count > 0 && input.AttackChains.Values.Any(c => c.Count == 1 && c[0] is QuantizeAttack or RelearnAttack));
 
-    public static IReadOnlyList<MetaEvalRow> Compute(ReportInput input)
+    public static IReadOnlyList<MetaEvalRow> Compute(ReportInput input) => Compute(input, MetaEvalFilter.For(input));
+
+    private static IReadOnlyList<MetaEvalRow> Compute(ReportInput input, MetaEvalFilter filter)
     {
         var quantize = Pipelines(input, QuantizeAttack);
         var relearn = Pipelines(input, RelearnAttack);
         var unlearned = input.UnlearnedModels.Count > 0 ? new HashSet<string>(input.UnlearnedModels, StringComparer.Ordinal) : null;
         var points = input.Robustness.Where(p => unlearned is null || unlearned.Contains(p.Model)).ToList();
-        var filter = MetaEvalFilter.For(input);
         var oracle = input.OraclePoints.ToDictionary(p => (p.Metric, p.Attack, p.Split));
         var rows = new List<MetaEvalRow>();
         foreach (var all in points.GroupBy(p => (p.Metric, p.Split)))
@@ -128,7 +129,8 @@ public static class MetaEvalTables
 
     public static (string Markdown, string Csv) Tables(ReportInput input)
     {
-        var rows = Compute(input);
+        var filter = MetaEvalFilter.For(input);
+        var rows = Compute(input, filter);
         var run = input.Runs[0];
         var quantize = Pipelines(input, QuantizeAttack);
         var relearn = Pipelines(input, RelearnAttack);
@@ -143,7 +145,7 @@ public static class MetaEvalTables
         {
             var seeds = input.FaithfulnessPools.Select(v => v.Seed).Distinct().Order().ToList();
             md.Append($"F (faithfulness) = AUC with which the metric on forget tells the {seeds.Count} targets (fine-tuned on forget and retain, seeds {string.Join(", ", seeds)}) ")
-              .Append("from the oracles of the same seeds (retain only), read as higher = more knowledge (nll and perplexity flipped): 1 = every target above every oracle, 0.5 = chance. ");
+              .Append("from the oracles of the same seeds (retain only), read as higher = more knowledge (flipped where lower means more knowledge: nll, perplexity, and on forget truth_ratio with closer_to_1 and forget_quality): 1 = every target above every oracle, 0.5 = chance. ");
         }
         else
             md.Append("F (faithfulness) is not computed: set `meta_eval: { faithfulness: { seeds: [...] } }` in the spec to train the target and oracle pools. ");
@@ -158,7 +160,6 @@ public static class MetaEvalTables
         else
             md.Append("Q and R are not computed: the spec has no pipeline that is exactly one `quantize` or one `relearn` attack. ");
         if (pools) md.Append("Overall = harmonic mean of F and the robustness (HM, or the one of R and Q there is). ");
-        var filter = MetaEvalFilter.For(input);
         if (robust) md.Append(FilterText(filter, models));
         md.Append("n/a = undefined (no pipeline of that kind, no pool, or a zero denominator).").AppendLine().AppendLine();
 
