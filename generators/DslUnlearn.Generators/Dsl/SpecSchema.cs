@@ -515,7 +515,7 @@ internal sealed partial class SpecSchema
             Checks = new[] { TestbedSourceCheck() },
             Keys = RootKeys(catalog, c, new Dictionary<string, SpecSection>(StringComparer.Ordinal)
             {
-                ["data"] = data, ["model"] = model, ["prompt"] = prompt, ["finetune"] = finetune, ["report"] = report, ["meta_eval"] = MetaEvalSection(c),
+                ["data"] = data, ["model"] = model, ["prompt"] = prompt, ["finetune"] = finetune, ["report"] = report,
                 ["unlearn"] = unlearnItem, ["attacks"] = attackItem, ["metrics"] = metricItem, ["calibration"] = calibration,
             }),
         };
