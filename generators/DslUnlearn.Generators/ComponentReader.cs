@@ -98,8 +98,8 @@ internal static class ComponentReader
                 facts.Apply("Key", key);
                 var before = data.NamedArguments.Where(a => a.Key == "Before").Select(a => a.Value.Value as string).FirstOrDefault();
                 var extra = composition
-                    ? facts.ToSectionKey("", OptionValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true }
-                    : facts.ToSectionKey("", OptionValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
+                    ? facts.ToSectionKey("", SpecValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true }
+                    : facts.ToSectionKey("", SpecValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
                 var at = before is null ? -1 : keys.FindIndex(k => k.Key == before);
                 if (at < 0)
                 {
@@ -130,7 +130,7 @@ internal static class ComponentReader
             return null;
         }
 
-        var options = new List<ComponentOption>();
+        var options = new List<SpecKey>();
         var chain = new List<INamedTypeSymbol>();
         for (var t = optionsType; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
         {
@@ -165,7 +165,7 @@ internal static class ComponentReader
         return string.IsNullOrWhiteSpace(xml) ? docs.Find(symbol.GetDocumentationCommentId()) : xml;
     }
 
-    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs, bool section = false)
+    private static SpecKey ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs, bool section = false)
     {
         var facts = new OptionFacts();
         var data = property.GetAttributes().FirstOrDefault(a => optionAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute));
@@ -201,12 +201,12 @@ internal static class ComponentReader
             nullable = true;
         }
 
-        OptionValueKind kind;
+        SpecValueKind kind;
         string csharp;
         var members = new List<EnumMemberInfo>();
         if (type.TypeKind == TypeKind.Enum)
         {
-            kind = OptionValueKind.Enum;
+            kind = SpecValueKind.Enum;
             csharp = Global(type);
             foreach (var f in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst))
             {
@@ -215,14 +215,14 @@ internal static class ComponentReader
         }
         else if (section && data?.NamedArguments.Any(a => a.Key == "Text" && a.Value.Value is true) == true)
         {
-            kind = OptionValueKind.String;
+            kind = SpecValueKind.String;
             csharp = "string";
         }
         else if (section && type.TypeKind == TypeKind.Class && type.ContainingNamespace?.ToDisplayString() == ComponentCatalog.SpecsNamespace &&
                  type.SpecialType != SpecialType.System_String)
         {
             // A nested section record (TestbedSpec.Pretrain: a FinetuneSpec); its keys are the record's own.
-            kind = OptionValueKind.Section;
+            kind = SpecValueKind.Section;
             csharp = Global(type);
         }
         else

@@ -13,7 +13,7 @@ public sealed class DeclaredKeysTests
     {
         var root = SpecSchema.Create(GeneratorHarness.RuntimeCatalog).Root;
         Assert.Equal(new[] { "experiment", "description", "seed", "device", "data", "model", "prompt", "finetune", "unlearn", "attacks", "metrics", "calibration",
-            "testbed", "meta_eval", "report", "extends", "vars", "fragments", "sweep" }, root.UserKeys(null).Select(k => k.Name));
+            "testbed", "meta_eval", "report", "extends", "vars", "fragments", "sweep" }, root.UserKeys(null).Select(k => k.Key));
         var experiment = root.Find("experiment")!;
         Assert.Equal(("Name", true, "^[a-z][a-z0-9_-]*$"), (experiment.Property, experiment.Required, experiment.Pattern));
         Assert.Equal(SpecValueKind.SourceFile, root.Keys.Single(k => !k.IsUserKey).Kind);
@@ -22,7 +22,7 @@ public sealed class DeclaredKeysTests
         Assert.Equal("source", root.Find("data")!.Section!.Discriminator); // the schema's rules stay attached
         Assert.NotEmpty(root.Find("model")!.Section!.Checks);
         Assert.Equal("'meta_eval'", root.Find("meta_eval")!.Section!.DisplayName);
-        Assert.Equal(new[] { "extends", "vars", "fragments", "sweep" }, root.Keys.Where(k => k.Kind == SpecValueKind.Composition).Select(k => k.Name));
+        Assert.Equal(new[] { "extends", "vars", "fragments", "sweep" }, root.Keys.Where(k => k.Kind == SpecValueKind.Composition).Select(k => k.Key));
         Assert.Equal(new[] { "base", "include", "inherits" }, root.Find("extends")!.Aliases);
     }
 
@@ -38,11 +38,11 @@ public sealed class DeclaredKeysTests
     public void The_items_fixed_keys_are_read_from_their_records()
     {
         var schema = SpecSchema.Create(GeneratorHarness.RuntimeCatalog);
-        Assert.Equal(new[] { "name", "method", "sweep" }, schema.UnlearnItem.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "metric", "splits" }, schema.MetricItem.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "name", "attack", "chain", "sweep" }, schema.AttackItem.Keys.Select(k => k.Name)); // [ItemKey("attack", Before = "chain")]
-        Assert.Equal(new[] { "attack" }, schema.AttackStep.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "calibrator", "retain_metric", "retain_split", "forget_metrics" }, schema.CalibrationSection.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "name", "method", "sweep" }, schema.UnlearnItem.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "metric", "splits" }, schema.MetricItem.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "name", "attack", "chain", "sweep" }, schema.AttackItem.Keys.Select(k => k.Key)); // [ItemKey("attack", Before = "chain")]
+        Assert.Equal(new[] { "attack" }, schema.AttackStep.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "calibrator", "retain_metric", "retain_split", "forget_metrics" }, schema.CalibrationSection.Keys.Select(k => k.Key));
         var splits = schema.MetricItem.Find("splits")!;
         Assert.Equal((SpecValueKind.List, true, true, "[forget, retain]", SpecValueKind.Component), (splits.Kind, splits.NonEmpty, splits.Distinct, splits.Default, splits.Item!.Kind));
         Assert.Same(schema.AttackStep, schema.AttackItem.Find("chain")!.Section);

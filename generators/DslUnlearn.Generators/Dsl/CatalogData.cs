@@ -56,7 +56,7 @@ internal static class CatalogData
         return sb.ToString();
     }
 
-    private static void WriteOptions(StringBuilder sb, EquatableArray<ComponentOption> options)
+    private static void WriteOptions(StringBuilder sb, EquatableArray<SpecKey> options)
     {
         var first = true;
         foreach (var o in options)
@@ -65,7 +65,7 @@ internal static class CatalogData
             first = false;
             sb.Append("{\"key\":").Append(Str(o.Key))
                 .Append(",\"property\":").Append(Str(o.Property))
-                .Append(",\"kind\":").Append(Str(o.Kind.ToString()))
+                .Append(",\"kind\":").Append(Str(o.TypeKind.ToString()))
                 .Append(",\"csharp_type\":").Append(Str(o.CSharpType))
                 .Append(",\"nullable\":").Append(Bool(o.Nullable))
                 .Append(",\"min\":").Append(Num(o.Min))
@@ -128,9 +128,9 @@ internal static class CatalogData
         return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray()) { Sections = sections.ToEquatableArray() };
     }
 
-    private static IEnumerable<ComponentOption> ReadOptions(YamlMappingNode map, string key)
-        => Seq(map, key).Cast<YamlMappingNode>().Select(o => new ComponentOption(
-            Text(o, "key"), Text(o, "property"), (OptionValueKind)Enum.Parse(typeof(OptionValueKind), Text(o, "kind")), Text(o, "csharp_type"),
+    private static IEnumerable<SpecKey> ReadOptions(YamlMappingNode map, string key)
+        => Seq(map, key).Cast<YamlMappingNode>().Select(o => new SpecKey(
+            Text(o, "key"), Text(o, "property"), (SpecValueKind)Enum.Parse(typeof(SpecValueKind), Text(o, "kind")), Text(o, "csharp_type"),
             Flag(o, "nullable"), Number(o, "min"), Flag(o, "min_exclusive"), Number(o, "max"), Flag(o, "required"), Flag(o, "sweepable"),
             Text(o, "help"),
             Seq(o, "enum").Cast<YamlSequenceNode>().Select(m => new EnumMemberInfo(Scalar(m.Children[0]), Scalar(m.Children[1]))).ToEquatableArray())

@@ -5,45 +5,6 @@ using System.Linq;
 
 namespace DslUnlearn.Generators.Dsl;
 
-/// <summary>What a key holds.</summary>
-internal enum SpecValueKind
-{
-    /// <summary>A plain scalar parsed as a 32-bit integer (invariant culture).</summary>
-    Integer,
-
-    /// <summary>A plain integer or floating-point scalar (1e-4, 3.0e-3, .5).</summary>
-    Number,
-
-    /// <summary>Any scalar; quoted scalars are always strings.</summary>
-    String,
-
-    /// <summary>A name from a <see cref="SpecComponentSet"/> (method, metric, split, device, preset, data source).</summary>
-    Component,
-
-    /// <summary>A nested section (<see cref="SpecKey.Section"/>).</summary>
-    Mapping,
-
-    /// <summary>A list of sections (<see cref="SpecKey.Section"/>) or of values (<see cref="SpecKey.Item"/>).</summary>
-    List,
-
-    /// <summary>Not written in YAML: the spec file's path relative to the project.</summary>
-    SourceFile,
-
-    /// <summary>A path relative to the spec file that must stay inside the allowed roots; emitted relative to the repository root.</summary>
-    Path,
-
-    /// <summary>A list of component items (unlearn, metrics, attacks) or one component mapping (calibration); see <see cref="SpecKey.ComponentItems"/>.</summary>
-    Components,
-
-    /// <summary>extends, vars, fragments: consumed by <see cref="SpecComposer"/> before binding.</summary>
-    Composition,
-
-    /// <summary>A step count: 10, "2 epochs", "10%" of the run (<see cref="StepCountSyntax"/>; runtime <c>DslUnlearn.Specs.StepCount</c>).</summary>
-    StepCount,
-    /// <summary>true or false (plain scalar, any case).</summary>
-    Boolean,
-}
-
 /// <summary>An allowed numeric range.</summary>
 internal sealed record SpecRange(double? Min, bool MinExclusive, double? Max)
 {
@@ -177,113 +138,6 @@ internal sealed class SpecComponents
             new SpecComponent("forget10", "Forget10", "forget 10% of the authors", "forget_10")));
 }
 
-/// <summary>One key of a section: its YAML name, the C# property it sets, its type, default, range and help.</summary>
-internal sealed class SpecKey
-{
-    public string Name { get; init; } = "";
-
-    public string Property { get; init; } = "";
-
-    public SpecValueKind Kind { get; init; }
-
-    public string Help { get; init; } = "";
-
-    public bool Required { get; init; }
-
-    /// <summary>The default, written as YAML (bound exactly like user input). Null when required or derived.</summary>
-    public string? Default { get; init; }
-
-    /// <summary>Defaults to the value of this other key of the same section (kv_heads = heads, name = method).</summary>
-    public string? DefaultFromKey { get; init; }
-
-    public SpecRange? Range { get; init; }
-
-    /// <summary>A regular expression a string must match, and the rule in words.</summary>
-    public string? Pattern { get; init; }
-
-    public string? PatternHelp { get; init; }
-
-    public SpecComponentSet? Components { get; init; }
-
-    /// <summary>The nested section of a mapping key, or the item section of a list of mappings.</summary>
-    public SpecSection? Section { get; init; }
-
-    /// <summary>The item of a list of values.</summary>
-    public SpecKey? Item { get; init; }
-
-    public bool NonEmpty { get; init; }
-
-    /// <summary>Keys of the same section that may not be written together with this one.</summary>
-    public IReadOnlyList<string>? Excludes { get; init; }
-
-    /// <summary>For <see cref="SpecValueKind.Components"/>: the kind of component its items construct.</summary>
-    public ComponentKind? ComponentItems { get; init; }
-
-    /// <summary>Whether the C# property is nullable: a YAML default of "~" emits null.</summary>
-    public bool Nullable { get; init; }
-
-    /// <summary>Items of a list of values must not repeat.</summary>
-    public bool Distinct { get; init; }
-
-    /// <summary>Other spellings people use (learning_rate for lr); they only feed "did you mean".</summary>
-    public IReadOnlyList<string> Aliases { get; init; } = Array.Empty<string>();
-
-    /// <summary>The key is an option of these values of the section's discriminator only (retain_weight: gd).</summary>
-    public IReadOnlyList<string>? OnlyFor { get; init; }
-
-    /// <summary>The value emitted (YAML) where <see cref="OnlyFor"/> excludes the key.</summary>
-    public string? InapplicableValue { get; init; }
-
-    /// <summary>This key with another default, help and aliases (a nested section's per-use <c>[NestedKey]</c>).</summary>
-    public SpecKey With(string? defaultYaml, string help, IReadOnlyList<string> aliases) => new()
-    {
-        Name = Name, Property = Property, Kind = Kind, Help = help, Required = Required, Default = defaultYaml, DefaultFromKey = DefaultFromKey,
-        Range = Range, Pattern = Pattern, PatternHelp = PatternHelp, Components = Components, Section = Section, Item = Item, NonEmpty = NonEmpty,
-        Excludes = Excludes, ComponentItems = ComponentItems, Nullable = Nullable, Distinct = Distinct, Aliases = aliases, OnlyFor = OnlyFor,
-        InapplicableValue = InapplicableValue,
-    };
-
-    /// <summary>This key under another name (a list's item key).</summary>
-    public SpecKey WithName(string name) => new()
-    {
-        Name = name, Property = Property, Kind = Kind, Help = Help, Required = Required, Default = Default, DefaultFromKey = DefaultFromKey,
-        Range = Range, Pattern = Pattern, PatternHelp = PatternHelp, Components = Components, Section = Section, Item = Item, NonEmpty = NonEmpty,
-        Excludes = Excludes, ComponentItems = ComponentItems, Nullable = Nullable, Distinct = Distinct, Aliases = Aliases, OnlyFor = OnlyFor,
-        InapplicableValue = InapplicableValue,
-    };
-
-    /// <summary>This key with the nested (or item) section the schema defines beside it (data's checks, an item's fixed keys).</summary>
-    public SpecKey WithSection(SpecSection section) => new()
-    {
-        Name = Name, Property = Property, Kind = Kind, Help = Help, Required = Required, Default = Default, DefaultFromKey = DefaultFromKey,
-        Range = Range, Pattern = Pattern, PatternHelp = PatternHelp, Components = Components, Section = section, Item = Item, NonEmpty = NonEmpty,
-        Excludes = Excludes, ComponentItems = ComponentItems, Nullable = Nullable, Distinct = Distinct, Aliases = Aliases, OnlyFor = OnlyFor,
-        InapplicableValue = InapplicableValue,
-    };
-
-    /// <summary>Whether users write this key (false for <see cref="SpecValueKind.SourceFile"/>).</summary>
-    public bool IsUserKey => Kind != SpecValueKind.SourceFile;
-
-    /// <summary>Whether the key becomes a property of the spec record.</summary>
-    public bool IsProperty => Kind != SpecValueKind.Composition;
-
-    /// <summary>"an integer", "a number", "a method name"...</summary>
-    public string Expected => Kind switch
-    {
-        SpecValueKind.Integer => "an integer",
-        SpecValueKind.Number => "a number",
-        SpecValueKind.String => "a string",
-        SpecValueKind.Component => $"a {Components?.Kind ?? "component"} name",
-        SpecValueKind.Mapping => "a mapping",
-        SpecValueKind.List => "a list",
-        SpecValueKind.Path => "a path",
-        SpecValueKind.StepCount => StepCountSyntax.Expected(allowPercent: true),
-        SpecValueKind.Boolean => "true or false",
-        SpecValueKind.Components => ComponentItems == ComponentKind.Calibrator ? "a mapping" : "a list",
-        _ => "a value",
-    };
-}
-
 /// <summary>A cross-key rule of a section: runs when all <see cref="Keys"/> bound without error.</summary>
 internal sealed class SpecCheck
 {
@@ -347,11 +201,11 @@ internal sealed class SpecSection
     /// <summary>For list items: this key's value must be unique within the list (unlearn names).</summary>
     public string? UniqueKey { get; init; }
 
-    public SpecKey? Find(string name) => Keys.FirstOrDefault(k => k.IsUserKey && string.Equals(k.Name, name, StringComparison.Ordinal));
+    public SpecKey? Find(string name) => Keys.FirstOrDefault(k => k.IsUserKey && string.Equals(k.Key, name, StringComparison.Ordinal));
 
     /// <summary>The keys users may write here, given the discriminator value (null = all).</summary>
     public IEnumerable<SpecKey> UserKeys(string? discriminatorValue)
-        => Keys.Where(k => k.IsUserKey && (k.OnlyFor is null || discriminatorValue is null || k.OnlyFor.Contains(discriminatorValue)));
+        => Keys.Where(k => k.IsUserKey && (k.OnlyFor.Count == 0 || discriminatorValue is null || k.OnlyFor.Contains(discriminatorValue)));
 }
 
 /// <summary>The schema of a spec file, as a table. Built from a set of component names.</summary>
@@ -530,10 +384,6 @@ internal sealed partial class SpecSchema
         };
     }
 
-    private static SpecKey SweepKey() => new()
-    {
-        Name = "sweep", Kind = SpecValueKind.Mapping,
-        Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together",
-        Aliases = new[] { "grid", "sweeps" },
-    };
+    private static SpecKey SweepKey() => SpecKey.Made("sweep", SpecValueKind.Section,
+        "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together", "grid", "sweeps");
 }
