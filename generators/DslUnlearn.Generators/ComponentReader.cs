@@ -210,7 +210,9 @@ internal static class ComponentReader
             csharp = Global(type);
             foreach (var f in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst))
             {
-                members.Add(new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name));
+                // A section key's enum names its members with [Choice] (help, aliases); an option's enum is snake_case.
+                var choice = Choices(f).FirstOrDefault();
+                members.Add(choice is null ? new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name) : choice with { Member = f.Name });
             }
         }
         else if (section && data?.NamedArguments.Any(a => a.Key == "Text" && a.Value.Value is true) == true)
@@ -231,10 +233,34 @@ internal static class ComponentReader
             (kind, csharp) = OptionFacts.Classify(metadata, type.ToDisplayString());
         }
 
+        if (section && kind == SpecValueKind.String)
+        {
+            // A string section key's allowed names ([Choice] on the property: ModelSpec.Preset).
+            members.AddRange(Choices(property));
+        }
+
         var doc = ComponentCatalog.SummaryOf(Documentation(property, docs));
         return section
             ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) with { Nested = NestedKeys(property).ToEquatableArray(), IsList = list }
             : facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
+    }
+
+    /// <summary>The <c>[Choice]</c>s of an enum member or a string section key, in source order (Member = the name).</summary>
+    private static IEnumerable<EnumMemberInfo> Choices(ISymbol symbol)
+    {
+        foreach (var data in symbol.GetAttributes())
+        {
+            if (data.AttributeClass?.ToDisplayString() != ComponentCatalog.ChoiceAttribute || data.ConstructorArguments.Length != 1 ||
+                data.ConstructorArguments[0].Value is not string name)
+            {
+                continue;
+            }
+
+            var help = data.NamedArguments.Where(a => a.Key == "Help").Select(a => a.Value.Value as string).FirstOrDefault() ?? "";
+            var aliases = data.NamedArguments.Where(a => a.Key == "Aliases" && a.Value.Kind == TypedConstantKind.Array)
+                .SelectMany(a => a.Value.Values.Select(v => v.Value as string).OfType<string>()).ToEquatableArray();
+            yield return new EnumMemberInfo(name, name) { Help = help, Aliases = aliases };
+        }
     }
 
     /// <summary>The <c>[NestedKey]</c>s of a nested section key, in source order.</summary>

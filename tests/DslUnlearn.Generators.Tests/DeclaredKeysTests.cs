@@ -27,6 +27,28 @@ public sealed class DeclaredKeysTests
     }
 
     [Fact]
+    public void Name_sets_are_the_choices_of_the_enum_members_or_the_string_property_and_survive_the_catalog_data()
+    {
+        foreach (var catalog in new[] { GeneratorHarness.RuntimeCatalog, CatalogData.Read(CatalogData.Write(GeneratorHarness.RuntimeCatalog)) })
+        {
+            var root = SpecSchema.Create(catalog).Root;
+            var device = root.Find("device")!.Components!;
+            Assert.Equal(("device", "global::DslUnlearn.Specs.DeviceKind"), (device.Kind, device.EnumType));
+            Assert.Equal(new[] { ("auto", "Auto"), ("cpu", "Cpu"), ("cuda", "Cuda") }, device.Members.Select(m => (m.Name, m.Member)));
+            Assert.Equal(new[] { "gpu" }, device.Find("cuda")!.Aliases);
+            Assert.Equal("the first CUDA GPU", device.Find("cuda")!.Help);
+            var preset = root.Find("model")!.Section!.Find("preset")!.Components!; // a string key: [Choice] on the property
+            Assert.Equal(("preset", null, "tiny-llama"), (preset.Kind, preset.EnumType, preset.ValidNames));
+            Assert.Equal(new[] { "llama", "tiny_llama" }, preset.Find("tiny-llama")!.Aliases);
+            var splits = root.Find("metrics")!.Section!.Find("splits")!; // a list: its items' set
+            Assert.Equal("forget, retain", splits.Item!.Components!.ValidNames);
+        }
+
+        var typo = Run("experiment: t\nmodel: {dtype: bf17}\n");
+        Assert.Contains(typo.Diagnostics, d => d.Id == "DSLU0006" && d.GetMessage().Contains("Did you mean 'bfloat16'?") && d.GetMessage().Contains("Valid dtypes: float32, bfloat16, float16"));
+    }
+
+    [Fact]
     public void A_negative_seed_is_refused_at_its_line_from_the_declared_range()
     {
         var run = Run("experiment: t\nseed: -1\n");

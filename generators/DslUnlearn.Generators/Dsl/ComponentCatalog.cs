@@ -28,7 +28,14 @@ internal enum ComponentKind
 internal sealed record NestedKeyInfo(string Key, string? Default, string? Help, bool HasAliases, EquatableArray<string> Aliases);
 
 /// <summary>A member of an enum-typed option: its YAML name (snake_case) and its C# member.</summary>
-internal sealed record EnumMemberInfo(string Name, string Member);
+internal sealed record EnumMemberInfo(string Name, string Member)
+{
+    /// <summary>Name sets only (<c>[Choice(Help = ...)]</c>): what the name means.</summary>
+    public string Help { get; init; } = "";
+
+    /// <summary>Name sets only (<c>[Choice(Aliases = [...])]</c>): other spellings; they only feed "did you mean".</summary>
+    public EquatableArray<string> Aliases { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>
 /// A built-in section record of <c>DslUnlearn.Specs</c> (<c>FinetuneSpec</c>) whose properties carry <c>[Option]</c>:
@@ -100,6 +107,7 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
     public const string NestedKeyAttribute = AttributeNamespace + ".NestedKeyAttribute";
     public const string CompositionKeyAttribute = AttributeNamespace + ".CompositionKeyAttribute";
     public const string ItemKeyAttribute = AttributeNamespace + ".ItemKeyAttribute";
+    public const string ChoiceAttribute = AttributeNamespace + ".ChoiceAttribute";
 
     public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
 

@@ -251,9 +251,9 @@ internal sealed partial class SpecBinder
         if (!failed && zipped.Count > 0)
         {
             var members = axes.Where(a => zipped.Contains(a.Key)).ToList();
-            if (members.Select(a => a.Values.Items.Count).Distinct().Count() > 1)
+            if (SweepGrid.ZipLengthMismatch(members, a => a.Key, a => a.Values.Items.Count) is { } lengths)
             {
-                Report(SpecDescriptors.ZipLengthMismatch, zipSpan ?? map.Span, string.Join(", ", members.Select(a => $"{a.Key} has {a.Values.Items.Count}")));
+                Report(SpecDescriptors.ZipLengthMismatch, zipSpan ?? map.Span, lengths);
                 failed = true;
             }
         }

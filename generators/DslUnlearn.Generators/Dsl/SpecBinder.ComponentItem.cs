@@ -322,9 +322,9 @@ internal sealed partial class SpecBinder
             return;
         }
 
-        if (zip.Select(z => axes.First(a => a.Key == z).Values.Count).Distinct().Count() > 1)
+        if (SweepGrid.ZipLengthMismatch(zip, z => z, z => axes.First(a => a.Key == z).Values.Count) is { } lengths)
         {
-            Report(SpecDescriptors.ZipLengthMismatch, item.ZipSpan, string.Join(", ", zip.Select(z => $"{z} has {axes.First(a => a.Key == z).Values.Count}")));
+            Report(SpecDescriptors.ZipLengthMismatch, item.ZipSpan, lengths);
             item.Failed = true;
         }
     }

@@ -116,7 +116,7 @@ internal sealed record SpecKey(
     /// <summary>Section keys only (<c>[Option(Excludes = [...])]</c>): keys of the same section that may not be written together with this one.</summary>
     public EquatableArray<string> Excludes { get; init; } = EquatableArray<string>.Empty;
 
-    /// <summary>Section keys only (<c>[Option(Names = "preset")]</c>): the built-in name set of <see cref="SpecComponents"/> the value comes from.</summary>
+    /// <summary>Section keys only (<c>[Option(Names = "preset")]</c>): the name set the value comes from (the words messages call it; its names are the key's <c>[Choice]</c>s).</summary>
     public string? Names { get; init; }
 
     /// <summary>Section keys only (<c>[Option(DefaultFrom = "heads")]</c>): defaults to this other key's value.</summary>

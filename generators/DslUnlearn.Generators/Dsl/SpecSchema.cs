@@ -59,7 +59,7 @@ internal sealed class SpecComponent
     public IReadOnlyList<string> Aliases { get; }
 }
 
-/// <summary>The valid names of one kind of component. A later version discovers these from runtime attributes.</summary>
+/// <summary>The valid names of one built-in name set, from the <c>[Choice]</c>s of its key (SpecSchema.NameSet).</summary>
 internal sealed class SpecComponentSet
 {
     public SpecComponentSet(string kind, string? enumType, params SpecComponent[] members)
@@ -80,62 +80,6 @@ internal sealed class SpecComponentSet
     public SpecComponent? Find(string name) => Members.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal));
 
     public string ValidNames => string.Join(", ", Members.Select(m => m.Name));
-}
-
-/// <summary>The built-in names of the spec language (components with code live in the <see cref="ComponentCatalog"/>).</summary>
-internal sealed class SpecComponents
-{
-    private const string Specs = "global::DslUnlearn.Specs.";
-
-    public SpecComponents(SpecComponentSet device, SpecComponentSet dataSource, SpecComponentSet preset, SpecComponentSet split, SpecComponentSet tofuSplit)
-    {
-        Device = device;
-        DataSource = dataSource;
-        Preset = preset;
-        Split = split;
-        TofuSplit = tofuSplit;
-    }
-
-    public SpecComponentSet Device { get; }
-
-    public SpecComponentSet DataSource { get; }
-
-    public SpecComponentSet Preset { get; }
-
-    public SpecComponentSet Split { get; }
-
-    public SpecComponentSet TofuSplit { get; }
-
-    /// <summary>model.dtype (runtime enum ModelDtype).</summary>
-    public SpecComponentSet Dtype { get; } = new SpecComponentSet("dtype", Specs + "ModelDtype",
-        new SpecComponent("float32", "Float32", "32-bit floats everywhere", "fp32", "float", "f32"),
-        new SpecComponent("bfloat16", "Bfloat16", "bfloat16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "bf16"),
-        new SpecComponent("float16", "Float16", "float16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "fp16", "half", "f16"));
-
-    /// <summary>testbed.tokenizer (runtime <c>TestbedSpec.Tokenizer</c>, a string: Data/Testbed/TestbedInputs.CreateTokenizer).</summary>
-    public SpecComponentSet TestbedTokenizer { get; } = new SpecComponentSet("testbed tokenizer", null,
-        new SpecComponent("bpe", "Bpe", "GPT-2 BPE restricted to the token ids the world uses", "gpt2"),
-        new SpecComponent("char", "Char", "one token per character (printable ASCII)", "character", "chars"));
-
-    /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, SplitKind) and strings.</summary>
-    public static SpecComponents BuiltIn { get; } = new(
-        new SpecComponentSet("device", Specs + "DeviceKind",
-            new SpecComponent("auto", "Auto", "CUDA when available, else CPU"),
-            new SpecComponent("cpu", "Cpu", "always the CPU"),
-            new SpecComponent("cuda", "Cuda", "the first CUDA GPU", "gpu")),
-        new SpecComponentSet("data source", Specs + "DataSource",
-            new SpecComponent("synthetic", "Synthetic", "built-in fictitious authors with QA pairs"),
-            new SpecComponent("tofu", "Tofu", "TOFU from a local folder (data.path, data.split)"),
-            new SpecComponent("biographies", "Biographies", "the biographies testbed: authors learned from biographies, then QA (section 'testbed')", "testbed", "bios")),
-        new SpecComponentSet("preset", null,
-            new SpecComponent("tiny-llama", "TinyLlama", "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", "llama", "tiny_llama")),
-        new SpecComponentSet("split", Specs + "SplitKind",
-            new SpecComponent("forget", "Forget", "the authors to unlearn"),
-            new SpecComponent("retain", "Retain", "the authors to keep")),
-        new SpecComponentSet("TOFU split", null,
-            new SpecComponent("forget01", "Forget01", "forget 1% of the authors", "forget1", "forget_01"),
-            new SpecComponent("forget05", "Forget05", "forget 5% of the authors", "forget5", "forget_05"),
-            new SpecComponent("forget10", "Forget10", "forget 10% of the authors", "forget_10")));
 }
 
 /// <summary>A cross-key rule of a section: runs when all <see cref="Keys"/> bound without error.</summary>
@@ -213,10 +157,9 @@ internal sealed partial class SpecSchema
 {
     private const string Specs = "global::DslUnlearn.Specs.";
 
-    private SpecSchema(SpecSection root, SpecComponents components, ComponentCatalog catalog)
+    private SpecSchema(SpecSection root, ComponentCatalog catalog)
     {
         Root = root;
-        Components = components;
         Catalog = catalog;
     }
 
@@ -224,8 +167,6 @@ internal sealed partial class SpecSchema
     public static SpecSchema Default { get; } = Create(ComponentCatalog.Empty);
 
     public SpecSection Root { get; }
-
-    public SpecComponents Components { get; }
 
     public ComponentCatalog Catalog { get; }
 
@@ -240,16 +181,14 @@ internal sealed partial class SpecSchema
 
     public SpecSection CalibrationSection { get; private set; } = new();
 
-    public static SpecSchema Create(ComponentCatalog catalog) => Create(SpecComponents.BuiltIn, catalog);
-
-    public static SpecSchema Create(SpecComponents c, ComponentCatalog catalog)
+    public static SpecSchema Create(ComponentCatalog catalog)
     {
         var data = new SpecSection
         {
             DisplayName = "'data'",
             CSharpType = Specs + "DataSpec",
             Discriminator = "source",
-            Keys = DeclaredKeys(catalog, c, "DataSpec"),
+            Keys = DeclaredKeys(catalog, "DataSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
@@ -293,7 +232,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'model'",
             CSharpType = Specs + "ModelSpec",
-            Keys = DeclaredKeys(catalog, c, "ModelSpec"),
+            Keys = DeclaredKeys(catalog, "ModelSpec"),
             Checks = new[]
             {
                 // The rules are Models/HeadRules.cs, shared with LlamaConfig.Validate.
@@ -307,14 +246,14 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "'prompt'",
             CSharpType = Specs + "PromptSpec",
-            Keys = DeclaredKeys(catalog, c, "PromptSpec"),
+            Keys = DeclaredKeys(catalog, "PromptSpec"),
         };
 
         var finetune = new SpecSection
         {
             DisplayName = "'finetune'",
             CSharpType = Specs + "FinetuneSpec",
-            Keys = DeclaredKeys(catalog, c, "FinetuneSpec"),
+            Keys = DeclaredKeys(catalog, "FinetuneSpec"),
         };
 
         // The items' fixed keys are the [Option]s of their records (UnlearnSpec.MethodName is 'method'); the
@@ -324,42 +263,42 @@ internal sealed partial class SpecSchema
             DisplayName = "an 'unlearn' item",
             CSharpType = Specs + "UnlearnSpec",
             Discriminator = "method",
-            Keys = DeclaredKeys(catalog, c, "UnlearnSpec").Append(SweepKey()).ToArray(),
+            Keys = DeclaredKeys(catalog, "UnlearnSpec").Append(SweepKey()).ToArray(),
         };
         var metricItem = new SpecSection
         {
             DisplayName = "a 'metrics' item",
             CSharpType = Specs + "MetricSpec",
             Discriminator = "metric",
-            Keys = DeclaredKeys(catalog, c, "MetricSpec"),
+            Keys = DeclaredKeys(catalog, "MetricSpec"),
         };
         var attackStep = new SpecSection
         {
             DisplayName = "a 'chain' item",
             CSharpType = Specs + "AttackStep",
             Discriminator = "attack",
-            Keys = DeclaredKeys(catalog, c, "AttackStep"),
+            Keys = DeclaredKeys(catalog, "AttackStep"),
         };
         var attackItem = new SpecSection
         {
             DisplayName = "an 'attacks' item",
             CSharpType = Specs + "AttackSpec",
             Discriminator = "attack",
-            Keys = KeysWith(catalog, c, "AttackSpec", new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["chain"] = attackStep }).Append(SweepKey()).ToArray(),
+            Keys = KeysWith(catalog, "AttackSpec", new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["chain"] = attackStep }).Append(SweepKey()).ToArray(),
         };
         var calibration = new SpecSection
         {
             DisplayName = "'calibration'",
             CSharpType = Specs + "CalibrationSpec",
             Discriminator = "calibrator",
-            Keys = DeclaredKeys(catalog, c, "CalibrationSpec"),
+            Keys = DeclaredKeys(catalog, "CalibrationSpec"),
         };
 
         var report = new SpecSection
         {
             DisplayName = "'report'",
             CSharpType = Specs + "ReportSpec",
-            Keys = DeclaredKeys(catalog, c, "ReportSpec"),
+            Keys = DeclaredKeys(catalog, "ReportSpec"),
         };
 
         var root = new SpecSection
@@ -367,14 +306,14 @@ internal sealed partial class SpecSchema
             DisplayName = "the top level",
             CSharpType = Specs + "ExperimentSpec",
             Checks = new[] { TestbedSourceCheck() },
-            Keys = RootKeys(catalog, c, new Dictionary<string, SpecSection>(StringComparer.Ordinal)
+            Keys = RootKeys(catalog, new Dictionary<string, SpecSection>(StringComparer.Ordinal)
             {
                 ["data"] = data, ["model"] = model, ["prompt"] = prompt, ["finetune"] = finetune, ["report"] = report,
                 ["unlearn"] = unlearnItem, ["attacks"] = attackItem, ["metrics"] = metricItem, ["calibration"] = calibration,
             }),
         };
 
-        return new SpecSchema(root, c, catalog)
+        return new SpecSchema(root, catalog)
         {
             UnlearnItem = unlearnItem,
             MetricItem = metricItem,
