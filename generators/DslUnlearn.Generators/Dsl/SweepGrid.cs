@@ -68,7 +68,7 @@ internal static class SweepGrid
     }
 
     /// <summary>
-    /// The zip group's lengths when they differ ("lr has 2, steps has 3", the argument of DSLU's zip-length diagnostic),
+    /// The zip group's lengths when they differ ("lr has 2, steps has 3", the argument of DSLU0028),
     /// else null: zipped axes vary together, so both sweep levels require the same number of values.
     /// </summary>
     public static string? ZipLengthMismatch<T>(IReadOnlyList<T> zipped, Func<T, string> key, Func<T, int> size)
