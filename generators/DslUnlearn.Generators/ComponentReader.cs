@@ -98,8 +98,8 @@ internal static class ComponentReader
                 facts.Apply("Key", key);
                 var before = data.NamedArguments.Where(a => a.Key == "Before").Select(a => a.Value.Value as string).FirstOrDefault();
                 var extra = composition
-                    ? facts.ToSectionKey("", OptionValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true }
-                    : facts.ToSectionKey("", OptionValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
+                    ? facts.ToSectionKey("", SpecValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true }
+                    : facts.ToSectionKey("", SpecValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
                 var at = before is null ? -1 : keys.FindIndex(k => k.Key == before);
                 if (at < 0)
                 {
@@ -130,7 +130,7 @@ internal static class ComponentReader
             return null;
         }
 
-        var options = new List<ComponentOption>();
+        var options = new List<SpecKey>();
         var chain = new List<INamedTypeSymbol>();
         for (var t = optionsType; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
         {
@@ -165,7 +165,7 @@ internal static class ComponentReader
         return string.IsNullOrWhiteSpace(xml) ? docs.Find(symbol.GetDocumentationCommentId()) : xml;
     }
 
-    private static ComponentOption ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs, bool section = false)
+    private static SpecKey ReadOption(IPropertySymbol property, INamedTypeSymbol? optionAttribute, XmlDocIndex docs, bool section = false)
     {
         var facts = new OptionFacts();
         var data = property.GetAttributes().FirstOrDefault(a => optionAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, optionAttribute));
@@ -201,28 +201,30 @@ internal static class ComponentReader
             nullable = true;
         }
 
-        OptionValueKind kind;
+        SpecValueKind kind;
         string csharp;
         var members = new List<EnumMemberInfo>();
         if (type.TypeKind == TypeKind.Enum)
         {
-            kind = OptionValueKind.Enum;
+            kind = SpecValueKind.Enum;
             csharp = Global(type);
             foreach (var f in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst))
             {
-                members.Add(new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name));
+                // A section key's enum names its members with [Choice] (help, aliases); an option's enum is snake_case.
+                var choice = Choices(f).FirstOrDefault();
+                members.Add(choice is null ? new EnumMemberInfo(ComponentCatalog.SnakeCase(f.Name), f.Name) : choice with { Member = f.Name });
             }
         }
         else if (section && data?.NamedArguments.Any(a => a.Key == "Text" && a.Value.Value is true) == true)
         {
-            kind = OptionValueKind.String;
+            kind = SpecValueKind.String;
             csharp = "string";
         }
         else if (section && type.TypeKind == TypeKind.Class && type.ContainingNamespace?.ToDisplayString() == ComponentCatalog.SpecsNamespace &&
                  type.SpecialType != SpecialType.System_String)
         {
             // A nested section record (TestbedSpec.Pretrain: a FinetuneSpec); its keys are the record's own.
-            kind = OptionValueKind.Section;
+            kind = SpecValueKind.Section;
             csharp = Global(type);
         }
         else
@@ -231,10 +233,34 @@ internal static class ComponentReader
             (kind, csharp) = OptionFacts.Classify(metadata, type.ToDisplayString());
         }
 
+        if (section && kind == SpecValueKind.String)
+        {
+            // A string section key's allowed names ([Choice] on the property: ModelSpec.Preset).
+            members.AddRange(Choices(property));
+        }
+
         var doc = ComponentCatalog.SummaryOf(Documentation(property, docs));
         return section
             ? facts.ToSectionKey(property.Name, kind, csharp, nullable, doc, members) with { Nested = NestedKeys(property).ToEquatableArray(), IsList = list }
             : facts.ToOption(property.Name, kind, csharp, nullable, doc, members);
+    }
+
+    /// <summary>The <c>[Choice]</c>s of an enum member or a string section key, in source order (Member = the name).</summary>
+    private static IEnumerable<EnumMemberInfo> Choices(ISymbol symbol)
+    {
+        foreach (var data in symbol.GetAttributes())
+        {
+            if (data.AttributeClass?.ToDisplayString() != ComponentCatalog.ChoiceAttribute || data.ConstructorArguments.Length != 1 ||
+                data.ConstructorArguments[0].Value is not string name)
+            {
+                continue;
+            }
+
+            var help = data.NamedArguments.Where(a => a.Key == "Help").Select(a => a.Value.Value as string).FirstOrDefault() ?? "";
+            var aliases = data.NamedArguments.Where(a => a.Key == "Aliases" && a.Value.Kind == TypedConstantKind.Array)
+                .SelectMany(a => a.Value.Values.Select(v => v.Value as string).OfType<string>()).ToEquatableArray();
+            yield return new EnumMemberInfo(name, name) { Help = help, Aliases = aliases };
+        }
     }
 
     /// <summary>The <c>[NestedKey]</c>s of a nested section key, in source order.</summary>

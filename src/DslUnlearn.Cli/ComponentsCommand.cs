@@ -34,9 +34,9 @@ internal static class ComponentsCommand
             var facts = (c.LowerIsBetter ? " [lower is better]" : "") + (c.PreservesKnowledge ? " [preserves knowledge]" : "");
             output.WriteLine($"{ComponentCatalog.Noun(c.Kind)} {c.Name}{facts}{(c.Help.Length > 0 ? ": " + c.Help : "")}");
             if (c.Options.Count == 0) output.WriteLine("  (no options)");
-            int keyWidth = c.Options.Select(o => o.Key.Length).DefaultIfEmpty(0).Max(), typeWidth = c.Options.Select(o => o.TypeText.Length).DefaultIfEmpty(0).Max();
+            int keyWidth = c.Options.Select(o => o.Key.Length).DefaultIfEmpty(0).Max(), typeWidth = c.Options.Select(o => o.TypeText(markdown: false).Length).DefaultIfEmpty(0).Max();
             foreach (var o in c.Options)
-                output.WriteLine($"  {o.Key.PadRight(keyWidth)}  {o.TypeText.PadRight(typeWidth)}  {o.Help}".TrimEnd());
+                output.WriteLine($"  {o.Key.PadRight(keyWidth)}  {o.TypeText(markdown: false).PadRight(typeWidth)}  {o.Help}".TrimEnd());
         }
 
         return Commands.Ok;

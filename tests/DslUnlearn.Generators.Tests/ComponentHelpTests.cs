@@ -43,7 +43,7 @@ public sealed class ComponentHelpTests
     {
         Assert.True(File.Exists(RuntimeXml), $"the runtime's documentation file is missing: {RuntimeXml}");
         var lr = Components(passXml: true).Find(ComponentKind.Method, "ga")!.Find("lr")!;
-        Assert.Equal(("number", "Learning rate."), (lr.TypeText, lr.Help));
+        Assert.Equal(("number", "Learning rate."), (lr.TypeText(markdown: false), lr.Help));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class DeclaredKeysTests
     {
         var root = SpecSchema.Create(GeneratorHarness.RuntimeCatalog).Root;
         Assert.Equal(new[] { "experiment", "description", "seed", "device", "data", "model", "prompt", "finetune", "unlearn", "attacks", "metrics", "calibration",
-            "testbed", "meta_eval", "report", "extends", "vars", "fragments", "sweep" }, root.UserKeys(null).Select(k => k.Name));
+            "testbed", "meta_eval", "report", "extends", "vars", "fragments", "sweep" }, root.UserKeys(null).Select(k => k.Key));
         var experiment = root.Find("experiment")!;
         Assert.Equal(("Name", true, "^[a-z][a-z0-9_-]*$"), (experiment.Property, experiment.Required, experiment.Pattern));
         Assert.Equal(SpecValueKind.SourceFile, root.Keys.Single(k => !k.IsUserKey).Kind);
@@ -22,8 +22,30 @@ public sealed class DeclaredKeysTests
         Assert.Equal("source", root.Find("data")!.Section!.Discriminator); // the schema's rules stay attached
         Assert.NotEmpty(root.Find("model")!.Section!.Checks);
         Assert.Equal("'meta_eval'", root.Find("meta_eval")!.Section!.DisplayName);
-        Assert.Equal(new[] { "extends", "vars", "fragments", "sweep" }, root.Keys.Where(k => k.Kind == SpecValueKind.Composition).Select(k => k.Name));
+        Assert.Equal(new[] { "extends", "vars", "fragments", "sweep" }, root.Keys.Where(k => k.Kind == SpecValueKind.Composition).Select(k => k.Key));
         Assert.Equal(new[] { "base", "include", "inherits" }, root.Find("extends")!.Aliases);
+    }
+
+    [Fact]
+    public void Name_sets_are_the_choices_of_the_enum_members_or_the_string_property_and_survive_the_catalog_data()
+    {
+        foreach (var catalog in new[] { GeneratorHarness.RuntimeCatalog, CatalogData.Read(CatalogData.Write(GeneratorHarness.RuntimeCatalog)) })
+        {
+            var root = SpecSchema.Create(catalog).Root;
+            var device = root.Find("device")!.Components!;
+            Assert.Equal(("device", "global::DslUnlearn.Specs.DeviceKind"), (device.Kind, device.EnumType));
+            Assert.Equal(new[] { ("auto", "Auto"), ("cpu", "Cpu"), ("cuda", "Cuda") }, device.Members.Select(m => (m.Name, m.Member)));
+            Assert.Equal(new[] { "gpu" }, device.Find("cuda")!.Aliases);
+            Assert.Equal("the first CUDA GPU", device.Find("cuda")!.Help);
+            var preset = root.Find("model")!.Section!.Find("preset")!.Components!; // a string key: [Choice] on the property
+            Assert.Equal(("preset", null, "tiny-llama"), (preset.Kind, preset.EnumType, preset.ValidNames));
+            Assert.Equal(new[] { "llama", "tiny_llama" }, preset.Find("tiny-llama")!.Aliases);
+            var splits = root.Find("metrics")!.Section!.Find("splits")!; // a list: its items' set
+            Assert.Equal("forget, retain", splits.Item!.Components!.ValidNames);
+        }
+
+        var typo = Run("experiment: t\nmodel: {dtype: bf17}\n");
+        Assert.Contains(typo.Diagnostics, d => d.Id == "DSLU0006" && d.GetMessage().Contains("Did you mean 'bfloat16'?") && d.GetMessage().Contains("Valid dtypes: float32, bfloat16, float16"));
     }
 
     [Fact]
@@ -38,11 +60,11 @@ public sealed class DeclaredKeysTests
     public void The_items_fixed_keys_are_read_from_their_records()
     {
         var schema = SpecSchema.Create(GeneratorHarness.RuntimeCatalog);
-        Assert.Equal(new[] { "name", "method", "sweep" }, schema.UnlearnItem.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "metric", "splits" }, schema.MetricItem.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "name", "attack", "chain", "sweep" }, schema.AttackItem.Keys.Select(k => k.Name)); // [ItemKey("attack", Before = "chain")]
-        Assert.Equal(new[] { "attack" }, schema.AttackStep.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "calibrator", "retain_metric", "retain_split", "forget_metrics" }, schema.CalibrationSection.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "name", "method", "sweep" }, schema.UnlearnItem.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "metric", "splits" }, schema.MetricItem.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "name", "attack", "chain", "sweep" }, schema.AttackItem.Keys.Select(k => k.Key)); // [ItemKey("attack", Before = "chain")]
+        Assert.Equal(new[] { "attack" }, schema.AttackStep.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "calibrator", "retain_metric", "retain_split", "forget_metrics" }, schema.CalibrationSection.Keys.Select(k => k.Key));
         var splits = schema.MetricItem.Find("splits")!;
         Assert.Equal((SpecValueKind.List, true, true, "[forget, retain]", SpecValueKind.Component), (splits.Kind, splits.NonEmpty, splits.Distinct, splits.Default, splits.Item!.Kind));
         Assert.Same(schema.AttackStep, schema.AttackItem.Find("chain")!.Section);

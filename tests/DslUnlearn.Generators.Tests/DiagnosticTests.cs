@@ -175,7 +175,7 @@ public sealed class DiagnosticTests
     {
         // No runtime metric has a required option, so the catalog gets one that does.
         var needy = new ComponentInfo(ComponentKind.Metric, "needy", "Extra.Needy", "Extra.NeedyOptions", "A metric with a required option.",
-            new[] { new ComponentOption("k", "K", OptionValueKind.Integer, "int", false, 1, false, null, Required: true, Sweepable: true, "How many.", EquatableArray<EnumMemberInfo>.Empty) }.ToEquatableArray());
+            new[] { new SpecKey("k", "K", SpecValueKind.Integer, "int", false, 1, false, null, Required: true, Sweepable: true, "How many.", EquatableArray<EnumMemberInfo>.Empty) }.ToEquatableArray());
         var catalog = ComponentCatalog.Create(GeneratorHarness.RuntimeCatalog.Components.Append(needy), Array.Empty<string>()) with { Sections = GeneratorHarness.RuntimeCatalog.Sections };
         var result = SpecCompiler.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: s\ncalibration:\n  calibrator: model_mixing\n  forget_metrics: [needy]\n", "s.yaml",
             GeneratorHarness.Context(), catalog);

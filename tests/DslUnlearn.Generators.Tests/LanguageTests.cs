@@ -62,7 +62,7 @@ public sealed class LanguageTests
             },
             scaled.Options.Select(o => o.Key));
         var temperature = scaled.Find("temperature")!;
-        Assert.Equal((OptionValueKind.Number, 0.0, true), (temperature.Kind, temperature.Min!.Value, temperature.MinExclusive));
+        Assert.Equal((SpecValueKind.Number, 0.0, true), (temperature.Kind, temperature.Min!.Value, temperature.MinExclusive));
         Assert.Equal("Temperature that divides the logits before the loss.", temperature.Help); // XML doc comment
         Assert.Equal("which answer tokens enter the loss", scaled.Find("token_selection")!.Help); // [Option(Help = ...)]
         Assert.False(scaled.Find("shards")!.Sweepable);
@@ -89,37 +89,37 @@ public sealed class LanguageTests
         Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
             finetune.Keys.Select(k => k.Key));
         var lr = finetune.Keys.Single(k => k.Key == "lr");
-        Assert.Equal((OptionValueKind.Number, 0.0, true, "3e-3", "AdamW learning rate"), (lr.Kind, lr.Min!.Value, lr.MinExclusive, lr.Default, lr.Help));
+        Assert.Equal((SpecValueKind.Number, 0.0, true, "3e-3", "AdamW learning rate"), (lr.Kind, lr.Min!.Value, lr.MinExclusive, lr.Default, lr.Help));
         Assert.Equal(new[] { "learning_rate" }, lr.Aliases);
         var warmup = finetune.Keys.Single(k => k.Key == "warmup_steps");
-        Assert.Equal(OptionValueKind.StepCount, warmup.Kind);
+        Assert.Equal(SpecValueKind.StepCount, warmup.Kind);
         Assert.StartsWith("linear warm-up steps", warmup.Help); // [Option(Help)] wins over the record's XML doc
 
         var schema = SpecSchema.Create(catalog);
         var section = schema.Root.Find("finetune")!.Section!;
-        Assert.Equal(finetune.Keys.Select(k => k.Key), section.Keys.Select(k => k.Name));
+        Assert.Equal(finetune.Keys.Select(k => k.Key), section.Keys.Select(k => k.Key));
         Assert.Equal(new SpecRange(0, true, null), section.Find("lr")!.Range);
-        Assert.Equal(new[] { "question_tag", "answer_tag" }, schema.Root.Find("prompt")!.Section!.Keys.Select(k => k.Name));
-        Assert.Equal(new[] { "out", "intervals" }, schema.Root.Find("report")!.Section!.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "question_tag", "answer_tag" }, schema.Root.Find("prompt")!.Section!.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "out", "intervals" }, schema.Root.Find("report")!.Section!.Keys.Select(k => k.Key));
 
         // model: name sets, a path that excludes the architecture keys, a default taken from another key.
         var model = schema.Root.Find("model")!.Section!;
-        Assert.Equal(catalog.Section("global::DslUnlearn.Specs.ModelSpec")!.Keys.Select(k => k.Key), model.Keys.Select(k => k.Name));
+        Assert.Equal(catalog.Section("global::DslUnlearn.Specs.ModelSpec")!.Keys.Select(k => k.Key), model.Keys.Select(k => k.Key));
         Assert.Equal((SpecValueKind.Component, "preset"), (model.Find("preset")!.Kind, model.Find("preset")!.Components!.Kind));
         Assert.Equal("global::DslUnlearn.Specs.ModelDtype", model.Find("dtype")!.Components!.EnumType);
         var checkpoint = model.Find("checkpoint")!;
         Assert.Equal((SpecValueKind.Path, true, "~"), (checkpoint.Kind, checkpoint.Nullable, checkpoint.Default));
-        Assert.Contains("hidden_size", checkpoint.Excludes!);
-        Assert.Equal("heads", model.Find("kv_heads")!.DefaultFromKey);
-        Assert.Null(model.Find("hidden_size")!.Excludes);
+        Assert.Contains("hidden_size", checkpoint.Excludes);
+        Assert.Equal("heads", model.Find("kv_heads")!.DefaultFrom);
+        Assert.Empty(model.Find("hidden_size")!.Excludes);
 
         // data: keys of one data source only, and the value emitted for the others.
         var data = schema.Root.Find("data")!.Section!;
         Assert.Equal((true, true, true), (data.Find("path")!.Required, data.Find("path")!.Nullable, data.Find("retain_authors")!.Nullable));
         Assert.Equal(new[] { "tofu" }, data.Find("path")!.OnlyFor);
-        Assert.Equal("~", data.Find("split")!.InapplicableValue);
+        Assert.Equal("~", data.Find("split")!.Inapplicable);
         Assert.Equal(new[] { "synthetic", "biographies" }, data.Find("authors")!.OnlyFor);
-        Assert.Null(data.Find("holdout_authors")!.OnlyFor);
+        Assert.Empty(data.Find("holdout_authors")!.OnlyFor);
 
         // A misspelt key still gets "did you mean" from the attribute's aliases.
         var typo = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), "experiment: t\nfinetune:\n  learning_rate: 1e-3\n", "s.yaml", GeneratorHarness.Context());

@@ -91,10 +91,10 @@ public sealed class TestbedSectionTests
         var schema = SpecSchema.Create(GeneratorHarness.RuntimeCatalog);
         var testbed = schema.Root.Find("testbed")!.Section!;
         Assert.Equal(new[] { "attributes", "biographies_per_author", "sentence_templates", "question_templates", "mixed_share", "holdout_authors", "tokenizer", "pretrain" },
-            testbed.Keys.Select(k => k.Name));
+            testbed.Keys.Select(k => k.Key));
         var pretrain = testbed.Find("pretrain")!.Section!;
         Assert.Equal("'testbed.pretrain'", pretrain.DisplayName);
-        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm" }, pretrain.Keys.Select(k => k.Name));
+        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm" }, pretrain.Keys.Select(k => k.Key));
         Assert.Equal("20", pretrain.Find("epochs")!.Default);
         Assert.Equal(new[] { "num_epochs", "n_epochs" }, pretrain.Find("epochs")!.Aliases);
         Assert.Equal("documents per step", pretrain.Find("batch_size")!.Help);

@@ -114,11 +114,11 @@ public sealed class TypedValueTests
     public void The_catalog_knows_which_options_are_step_counts()
     {
         var ga = GeneratorHarness.RuntimeCatalog.Find(ComponentKind.Method, "ga")!;
-        Assert.Equal(OptionValueKind.StepCount, ga.Find("steps")!.Kind);
+        Assert.Equal(SpecValueKind.StepCount, ga.Find("steps")!.Kind);
         Assert.False(ga.Find("steps")!.AllowsPercent);
-        Assert.Equal(OptionValueKind.StepCount, ga.Find("warmup_steps")!.Kind);
+        Assert.Equal(SpecValueKind.StepCount, ga.Find("warmup_steps")!.Kind);
         Assert.True(ga.Find("warmup_steps")!.AllowsPercent);
-        Assert.Equal(OptionValueKind.StepCount, ga.Find("checkpoint_every")!.Kind);
-        Assert.Equal(OptionValueKind.Integer, ga.Find("epochs")!.Kind);
+        Assert.Equal(SpecValueKind.StepCount, ga.Find("checkpoint_every")!.Kind);
+        Assert.Equal(SpecValueKind.Integer, ga.Find("epochs")!.Kind);
     }
 }

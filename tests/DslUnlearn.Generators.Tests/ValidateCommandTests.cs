@@ -29,7 +29,7 @@ public sealed class ValidateCommandTests
         {
             new ComponentInfo(ComponentKind.Metric, "m", "global::M", "global::O", "quotes \" and \\ and\ttabs, \u2581, \u03b1 \u2265 1\nnew line", new[]
             {
-                new ComponentOption("k", "K", OptionValueKind.Number, "double", true, 1e-300, true, double.MaxValue, false, true, "", EquatableArray<EnumMemberInfo>.Empty),
+                new SpecKey("k", "K", SpecValueKind.Number, "double", true, 1e-300, true, double.MaxValue, false, true, "", EquatableArray<EnumMemberInfo>.Empty),
             }.ToEquatableArray()),
         }.ToEquatableArray(), new[] { "a problem: \"x\"" }.ToEquatableArray());
         Assert.Equal(tricky, CatalogData.Read(CatalogData.Write(tricky)));

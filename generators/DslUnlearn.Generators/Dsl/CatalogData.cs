@@ -56,7 +56,7 @@ internal static class CatalogData
         return sb.ToString();
     }
 
-    private static void WriteOptions(StringBuilder sb, EquatableArray<ComponentOption> options)
+    private static void WriteOptions(StringBuilder sb, EquatableArray<SpecKey> options)
     {
         var first = true;
         foreach (var o in options)
@@ -65,7 +65,7 @@ internal static class CatalogData
             first = false;
             sb.Append("{\"key\":").Append(Str(o.Key))
                 .Append(",\"property\":").Append(Str(o.Property))
-                .Append(",\"kind\":").Append(Str(o.Kind.ToString()))
+                .Append(",\"kind\":").Append(Str(o.TypeKind.ToString()))
                 .Append(",\"csharp_type\":").Append(Str(o.CSharpType))
                 .Append(",\"nullable\":").Append(Bool(o.Nullable))
                 .Append(",\"min\":").Append(Num(o.Min))
@@ -95,10 +95,20 @@ internal static class CatalogData
                 .Append(",\"before\":").Append(StrOrNull(o.Before))
                 .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
-                .Append(string.Join(",", o.EnumMembers.Select(m => "[" + Str(m.Name) + "," + Str(m.Member) + "]")))
+                .Append(string.Join(",", o.EnumMembers.Select(EnumMember)))
                 .Append("]}");
         }
     }
+
+    /// <summary>[name, member], and the [Choice]'s help and aliases when it has them (an option's enum has none).</summary>
+    private static string EnumMember(EnumMemberInfo m)
+        => "[" + Str(m.Name) + "," + Str(m.Member) + (m.Help.Length > 0 || m.Aliases.Count > 0 ? "," + Str(m.Help) + ",[" + string.Join(",", m.Aliases.Select(Str)) + "]" : "") + "]";
+
+    private static EnumMemberInfo ReadEnumMember(YamlSequenceNode m) => new(Scalar(m.Children[0]), Scalar(m.Children[1]))
+    {
+        Help = m.Children.Count > 2 ? Scalar(m.Children[2]) : "",
+        Aliases = m.Children.Count > 3 ? ((YamlSequenceNode)m.Children[3]).Children.Select(Scalar).ToEquatableArray() : EquatableArray<string>.Empty,
+    };
 
     private static string NestedKey(NestedKeyInfo k)
         => "{\"key\":" + Str(k.Key) + ",\"default\":" + StrOrNull(k.Default) + ",\"help\":" + StrOrNull(k.Help) +
@@ -128,12 +138,12 @@ internal static class CatalogData
         return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray()) { Sections = sections.ToEquatableArray() };
     }
 
-    private static IEnumerable<ComponentOption> ReadOptions(YamlMappingNode map, string key)
-        => Seq(map, key).Cast<YamlMappingNode>().Select(o => new ComponentOption(
-            Text(o, "key"), Text(o, "property"), (OptionValueKind)Enum.Parse(typeof(OptionValueKind), Text(o, "kind")), Text(o, "csharp_type"),
+    private static IEnumerable<SpecKey> ReadOptions(YamlMappingNode map, string key)
+        => Seq(map, key).Cast<YamlMappingNode>().Select(o => new SpecKey(
+            Text(o, "key"), Text(o, "property"), (SpecValueKind)Enum.Parse(typeof(SpecValueKind), Text(o, "kind")), Text(o, "csharp_type"),
             Flag(o, "nullable"), Number(o, "min"), Flag(o, "min_exclusive"), Number(o, "max"), Flag(o, "required"), Flag(o, "sweepable"),
             Text(o, "help"),
-            Seq(o, "enum").Cast<YamlSequenceNode>().Select(m => new EnumMemberInfo(Scalar(m.Children[0]), Scalar(m.Children[1]))).ToEquatableArray())
+            Seq(o, "enum").Cast<YamlSequenceNode>().Select(ReadEnumMember).ToEquatableArray())
         {
             AllowsPercent = Flag(o, "allows_percent"),
             Default = NullableText(o, "default"),

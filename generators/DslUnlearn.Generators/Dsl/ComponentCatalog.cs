@@ -21,25 +21,6 @@ internal enum ComponentKind
     Calibrator,
 }
 
-/// <summary>What an option property holds, as YAML sees it.</summary>
-internal enum OptionValueKind
-{
-    Integer,
-    Number,
-    Boolean,
-    String,
-    Enum,
-
-    /// <summary>A training length or cadence (<c>DslUnlearn.Specs.StepCount</c>): 10, "2 epochs", "10%".</summary>
-    StepCount,
-
-    /// <summary>A property type the spec language cannot write (a list, a record...): YAML may not set it.</summary>
-    Unsupported,
-
-    /// <summary>Section keys only: a nested section record of <c>DslUnlearn.Specs</c> (<c>testbed.pretrain</c>, a <c>FinetuneSpec</c>).</summary>
-    Section,
-}
-
 /// <summary>
 /// <c>[NestedKey("epochs", Default = "20", ...)]</c> on a nested section key: one key of the nested record written
 /// here, with this use's default, help and aliases (null / <see cref="HasAliases"/> false = the record's).
@@ -47,107 +28,20 @@ internal enum OptionValueKind
 internal sealed record NestedKeyInfo(string Key, string? Default, string? Help, bool HasAliases, EquatableArray<string> Aliases);
 
 /// <summary>A member of an enum-typed option: its YAML name (snake_case) and its C# member.</summary>
-internal sealed record EnumMemberInfo(string Name, string Member);
-
-/// <summary>
-/// One option of a component: a public settable property of its options type. All values are plain data so the
-/// catalog is equatable and the incremental generator can cache it.
-/// </summary>
-internal sealed record ComponentOption(
-    string Key,
-    string Property,
-    OptionValueKind Kind,
-    string CSharpType,
-    bool Nullable,
-    double? Min,
-    bool MinExclusive,
-    double? Max,
-    bool Required,
-    bool Sweepable,
-    string Help,
-    EquatableArray<EnumMemberInfo> EnumMembers)
+internal sealed record EnumMemberInfo(string Name, string Member)
 {
-    public string Expected => Kind switch
-    {
-        OptionValueKind.Integer => "an integer",
-        OptionValueKind.Number => "a number",
-        OptionValueKind.Boolean => "a boolean (true or false)",
-        OptionValueKind.String => "a string",
-        OptionValueKind.Enum => $"one of {string.Join(", ", EnumMembers.Select(m => m.Name))}",
-        OptionValueKind.StepCount => StepCountSyntax.Expected(AllowsPercent),
-        _ => $"a value the spec language cannot write ({CSharpType})",
-    };
+    /// <summary>Name sets only (<c>[Choice(Help = ...)]</c>): what the name means.</summary>
+    public string Help { get; init; } = "";
 
-    /// <summary>Step counts only: whether a percentage of the run's steps is allowed (<c>[Option(AllowPercent = false)]</c> for the run length).</summary>
-    public bool AllowsPercent { get; init; } = true;
-
-    public SpecRange? Range => Min is null && Max is null ? null : new SpecRange(Min, MinExclusive, Max);
-
-    /// <summary>Section keys only (<c>[Option(Default = "...")]</c>): the default as YAML; component options default to their initializer.</summary>
-    public string? Default { get; init; }
-
-    /// <summary>Other spellings people use (<c>[Option(Aliases = [...])]</c>); they only feed "did you mean".</summary>
+    /// <summary>Name sets only (<c>[Choice(Aliases = [...])]</c>): other spellings; they only feed "did you mean".</summary>
     public EquatableArray<string> Aliases { get; init; } = EquatableArray<string>.Empty;
-
-    /// <summary>Section keys only (<c>[Option(Excludes = [...])]</c>): keys that may not be written together with this one.</summary>
-    public EquatableArray<string> Excludes { get; init; } = EquatableArray<string>.Empty;
-
-    /// <summary>Section keys only (<c>[Option(Names = "preset")]</c>): the built-in name set of <see cref="SpecComponents"/> the value comes from.</summary>
-    public string? Names { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(DefaultFrom = "heads")]</c>): defaults to this other key's value.</summary>
-    public string? DefaultFrom { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(Path = true)]</c>): a path relative to the spec file.</summary>
-    public bool IsPath { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(OnlyFor = [...])]</c>): the discriminator values the key applies to (empty = all).</summary>
-    public EquatableArray<string> OnlyFor { get; init; } = EquatableArray<string>.Empty;
-
-    /// <summary>Section keys only (<c>[Option(Inapplicable = "~")]</c>): the value emitted where <see cref="OnlyFor"/> excludes the key.</summary>
-    public string? Inapplicable { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(Pattern = ...)]</c>): a regular expression a string must match, and the rule in words.</summary>
-    public string? Pattern { get; init; }
-
-    public string? PatternHelp { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(SpecFile = true)]</c>): not written in YAML, set to the spec file's path.</summary>
-    public bool IsSpecFile { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(Items = "method")]</c>): a list of component items of that kind (one mapping for "calibrator").</summary>
-    public string? Items { get; init; }
-
-    /// <summary>Section keys only: an <c>ImmutableArray</c>; <see cref="Kind"/> and <see cref="CSharpType"/> are its element's.</summary>
-    public bool IsList { get; init; }
-
-    /// <summary>Section keys only, lists (<c>[Option(NonEmpty = true, Distinct = true)]</c>).</summary>
-    public bool NonEmpty { get; init; }
-
-    public bool Distinct { get; init; }
-
-    /// <summary>Section keys only (<c>[Option(Text = true)]</c>): written as a string the binder resolves (a metric name).</summary>
-    public bool IsText { get; init; }
-
-    /// <summary>Section keys only (<c>[ItemKey(Before = ...)]</c>): a key with no property, placed before this key (null = last).</summary>
-    public string? Before { get; init; }
-
-    /// <summary>Section keys only (<c>[CompositionKey]</c> on the record): a key the composer consumes before binding; no property.</summary>
-    public bool IsComposition { get; init; }
-
-    /// <summary>Nested section keys only (<c>[NestedKey(...)]</c>): the nested record's keys written here (empty = all, as declared).</summary>
-    public EquatableArray<NestedKeyInfo> Nested { get; init; } = EquatableArray<NestedKeyInfo>.Empty;
-
-    /// <summary>The YAML type as `components` prints it: "number", "adamw | sgd", "steps | \"N epochs\" | \"N%\"".</summary>
-    public string TypeText => Kind == OptionValueKind.Enum ? string.Join(" | ", EnumMembers.Select(m => m.Name))
-        : Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(AllowsPercent).Replace("\\|", "|") : Kind.ToString().ToLowerInvariant();
 }
 
 /// <summary>
 /// A built-in section record of <c>DslUnlearn.Specs</c> (<c>FinetuneSpec</c>) whose properties carry <c>[Option]</c>:
 /// its keys in declaration order, declared there once (kind from the type; range, default, help, aliases from the attribute).
 /// </summary>
-internal sealed record SectionInfo(string TypeName, EquatableArray<ComponentOption> Keys);
+internal sealed record SectionInfo(string TypeName, EquatableArray<SpecKey> Keys);
 
 /// <summary>One runtime component: its YAML name, kind, C# type, options type and options.</summary>
 internal sealed record ComponentInfo(
@@ -156,7 +50,7 @@ internal sealed record ComponentInfo(
     string TypeName,
     string OptionsType,
     string Help,
-    EquatableArray<ComponentOption> Options,
+    EquatableArray<SpecKey> Options,
     int Needs = 0)
 {
     /// <summary>Metrics: <c>[Metric(..., LowerIsBetter = true)]</c>, lower values mean more knowledge (nll, perplexity).</summary>
@@ -187,7 +81,7 @@ internal sealed record ComponentInfo(
         return info;
     }
 
-    public ComponentOption? Find(string key)
+    public SpecKey? Find(string key)
     {
         foreach (var option in Options)
         {
@@ -213,6 +107,7 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
     public const string NestedKeyAttribute = AttributeNamespace + ".NestedKeyAttribute";
     public const string CompositionKeyAttribute = AttributeNamespace + ".CompositionKeyAttribute";
     public const string ItemKeyAttribute = AttributeNamespace + ".ItemKeyAttribute";
+    public const string ChoiceAttribute = AttributeNamespace + ".ChoiceAttribute";
 
     public static ComponentCatalog Empty { get; } = new(EquatableArray<ComponentInfo>.Empty, EquatableArray<string>.Empty);
 
@@ -285,16 +180,16 @@ internal sealed record ComponentCatalog(EquatableArray<ComponentInfo> Components
 
     /// <summary>
     /// The option kind of a property type given by its full metadata name ("System.Double"); enums are decided by the
-    /// caller. Returns <see cref="OptionValueKind.Unsupported"/> for anything else.
+    /// caller. Returns <see cref="SpecValueKind.Unsupported"/> for anything else.
     /// </summary>
-    public static OptionValueKind KindOfType(string metadataName) => metadataName switch
+    public static SpecValueKind KindOfType(string metadataName) => metadataName switch
     {
-        "System.Int32" or "System.Int64" or "System.Int16" => OptionValueKind.Integer,
-        "System.Double" or "System.Single" => OptionValueKind.Number,
-        "System.Boolean" => OptionValueKind.Boolean,
-        "System.String" => OptionValueKind.String,
-        StepCountSyntax.RuntimeType => OptionValueKind.StepCount,
-        _ => OptionValueKind.Unsupported,
+        "System.Int32" or "System.Int64" or "System.Int16" => SpecValueKind.Integer,
+        "System.Double" or "System.Single" => SpecValueKind.Number,
+        "System.Boolean" => SpecValueKind.Boolean,
+        "System.String" => SpecValueKind.String,
+        StepCountSyntax.RuntimeType => SpecValueKind.StepCount,
+        _ => SpecValueKind.Unsupported,
     };
 
     /// <summary>The C# keyword of a supported primitive metadata name, else the global:: qualified name.</summary>

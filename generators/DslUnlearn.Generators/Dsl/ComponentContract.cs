@@ -41,7 +41,7 @@ internal static class ComponentContract
 
     /// <summary>The catalog entry, or null (recorded in <paramref name="problems"/>) when two options map to one YAML key.</summary>
     public static ComponentInfo? Create(ComponentKind kind, string name, string display, string typeName, string optionsType, string help,
-        List<ComponentOption> options, List<string> problems, int needs = 0)
+        List<SpecKey> options, List<string> problems, int needs = 0)
     {
         var clashes = options.GroupBy(o => o.Key).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (clashes.Count > 0)

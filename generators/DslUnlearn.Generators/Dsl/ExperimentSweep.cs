@@ -26,12 +26,12 @@ internal sealed partial class SpecBinder
     {
         if (section is null)
         {
-            return key.Name == "seed";
+            return key.Key == "seed";
         }
 
         return Array.IndexOf(SweepableSections, section) >= 0
                && key.Kind is SpecValueKind.Integer or SpecValueKind.Number or SpecValueKind.Component
-               && !(section == "data" && key.Name == "source");
+               && !(section == "data" && key.Key == "source");
     }
 
     /// <summary>Every experiment-level sweepable key, dotted, in schema order (seed, data.authors, ..., finetune.max_grad_norm).</summary>
@@ -41,13 +41,13 @@ internal sealed partial class SpecBinder
         {
             if (IsExperimentSweepable(null, key))
             {
-                yield return key.Name;
+                yield return key.Key;
             }
-            else if (key.Kind == SpecValueKind.Mapping && Array.IndexOf(SweepableSections, key.Name) >= 0)
+            else if (key.Kind == SpecValueKind.Section && Array.IndexOf(SweepableSections, key.Key) >= 0)
             {
-                foreach (var inner in key.Section!.Keys.Where(k => k.IsUserKey && IsExperimentSweepable(key.Name, k)))
+                foreach (var inner in key.Section!.Keys.Where(k => k.IsUserKey && IsExperimentSweepable(key.Key, k)))
                 {
-                    yield return key.Name + "." + inner.Name;
+                    yield return key.Key + "." + inner.Key;
                 }
             }
         }
@@ -117,16 +117,16 @@ internal sealed partial class SpecBinder
 
             if (entry.Value is YamlSequence seq && IsExperimentSweepable(null, rootKey))
             {
-                axes.Add(new ExperimentAxis(rootKey.Name, null, rootKey.Name, entry.Key, seq, order[rootKey.Name]));
+                axes.Add(new ExperimentAxis(rootKey.Key, null, rootKey.Key, entry.Key, seq, order[rootKey.Key]));
             }
-            else if (entry.Value is YamlMapping section && rootKey.Kind == SpecValueKind.Mapping && Array.IndexOf(SweepableSections, rootKey.Name) >= 0)
+            else if (entry.Value is YamlMapping section && rootKey.Kind == SpecValueKind.Section && Array.IndexOf(SweepableSections, rootKey.Key) >= 0)
             {
                 foreach (var inner in section.Entries)
                 {
-                    if (inner.Value is YamlSequence innerSeq && rootKey.Section!.Find(inner.Key.Value) is { } key && IsExperimentSweepable(rootKey.Name, key))
+                    if (inner.Value is YamlSequence innerSeq && rootKey.Section!.Find(inner.Key.Value) is { } key && IsExperimentSweepable(rootKey.Key, key))
                     {
-                        var dotted = rootKey.Name + "." + key.Name;
-                        axes.Add(new ExperimentAxis(dotted, rootKey.Name, key.Name, inner.Key, innerSeq, order[dotted]));
+                        var dotted = rootKey.Key + "." + key.Key;
+                        axes.Add(new ExperimentAxis(dotted, rootKey.Key, key.Key, inner.Key, innerSeq, order[dotted]));
                     }
                 }
             }
@@ -251,9 +251,9 @@ internal sealed partial class SpecBinder
         if (!failed && zipped.Count > 0)
         {
             var members = axes.Where(a => zipped.Contains(a.Key)).ToList();
-            if (members.Select(a => a.Values.Items.Count).Distinct().Count() > 1)
+            if (SweepGrid.ZipLengthMismatch(members, a => a.Key, a => a.Values.Items.Count) is { } lengths)
             {
-                Report(SpecDescriptors.ZipLengthMismatch, zipSpan ?? map.Span, string.Join(", ", members.Select(a => $"{a.Key} has {a.Values.Items.Count}")));
+                Report(SpecDescriptors.ZipLengthMismatch, zipSpan ?? map.Span, lengths);
                 failed = true;
             }
         }
@@ -397,7 +397,7 @@ internal sealed partial class SpecBinder
         var rootKey = _schema.Root.Find(section ?? inner);
         var exists = section is null
             ? rootKey is not null
-            : rootKey is { Kind: SpecValueKind.Mapping } && rootKey.Section!.Find(inner) is not null;
+            : rootKey is { Kind: SpecValueKind.Section } && rootKey.Section!.Find(inner) is not null;
         if (exists)
         {
             Report(SpecDescriptors.NotSweepable, keyNode.Span, $"'{name}'",

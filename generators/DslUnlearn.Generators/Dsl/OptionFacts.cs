@@ -68,14 +68,14 @@ internal sealed class OptionFacts
     /// The kind and C# type of a non-enum property type given by its full metadata name ("System.Double",
     /// "DslUnlearn.Specs.StepCount"); <paramref name="displayName"/> names an unsupported type in messages.
     /// </summary>
-    public static (OptionValueKind Kind, string CSharp) Classify(string metadataName, string displayName)
+    public static (SpecValueKind Kind, string CSharp) Classify(string metadataName, string displayName)
     {
         var kind = ComponentCatalog.KindOfType(metadataName);
-        return (kind, kind == OptionValueKind.Unsupported ? displayName : ComponentCatalog.CSharpTypeOf(metadataName));
+        return (kind, kind == SpecValueKind.Unsupported ? displayName : ComponentCatalog.CSharpTypeOf(metadataName));
     }
 
     /// <summary>The catalog entry; the XML doc <paramref name="doc"/> wins over <c>Help</c>.</summary>
-    public ComponentOption ToOption(string property, OptionValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
+    public SpecKey ToOption(string property, SpecValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
         => new(_key ?? ComponentCatalog.SnakeCase(property), property, kind, csharp, nullable, _min, _minExclusive, _max,
             _required, _sweepable, doc.Length > 0 ? doc : _help ?? string.Empty, members.ToEquatableArray())
         {
@@ -98,6 +98,6 @@ internal sealed class OptionFacts
         };
 
     /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>
-    public ComponentOption ToSectionKey(string property, OptionValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
+    public SpecKey ToSectionKey(string property, SpecValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
         => ToOption(property, kind, csharp, nullable, _help ?? doc, members);
 }

@@ -18,9 +18,9 @@ internal static class ReferenceDoc
         sb.AppendLine("| section | key | type | default | help |");
         sb.AppendLine("|---|---|---|---|---|");
         WriteSection(sb, "top level", schema.Root);
-        foreach (var key in schema.Root.Keys.Where(k => k.Kind == SpecValueKind.Mapping && k.Section is not null))
+        foreach (var key in schema.Root.Keys.Where(k => k.Kind == SpecValueKind.Section && k.Section is not null))
         {
-            WriteSection(sb, "`" + key.Name + "`", key.Section!);
+            WriteSection(sb, "`" + key.Key + "`", key.Section!);
         }
 
         foreach (var (name, section) in new[]
@@ -56,8 +56,7 @@ internal static class ReferenceDoc
 
                 foreach (var o in c.Options)
                 {
-                    var typeText = o.Kind == OptionValueKind.Enum ? string.Join(" \\| ", o.EnumMembers.Select(m => m.Name))
-                        : o.Kind == OptionValueKind.StepCount ? StepCountSyntax.TypeText(o.AllowsPercent) : o.Kind.ToString().ToLowerInvariant();
+                    var typeText = o.TypeText(markdown: true);
                     var range = o.Range?.Describe() ?? string.Empty;
                     sb.AppendLine($"| {ComponentCatalog.Noun(kind)} | `{c.Name}` | `{type}` | `{o.Key}`{(o.Required ? " (required)" : string.Empty)} | {typeText}{(o.Nullable ? "?" : string.Empty)} | {range} | {(o.Sweepable ? "yes" : "no")} | {Cell(o.Help)} |");
                 }
@@ -71,32 +70,24 @@ internal static class ReferenceDoc
     {
         foreach (var key in section.Keys.Where(k => k.IsUserKey))
         {
-            var type = key.Kind switch
-            {
-                SpecValueKind.Component => string.Join(" \\| ", key.Components!.Members.Select(m => m.Name)),
-                SpecValueKind.List when key.Item?.Components is { } set => "list of " + string.Join(" \\| ", set.Members.Select(m => m.Name)),
-                SpecValueKind.Components => key.ComponentItems == ComponentKind.Calibrator ? "calibrator mapping" : $"list of {ComponentCatalog.Noun(key.ComponentItems!.Value)} items",
-                SpecValueKind.Composition => "composition",
-                SpecValueKind.StepCount => StepCountSyntax.TypeText(allowPercent: true),
-                _ => key.Kind.ToString().ToLowerInvariant(),
-            };
+            var type = key.TypeText(markdown: true);
             if (key.Range is { } range)
             {
                 type += ", " + range.Describe();
             }
 
-            if (key.OnlyFor is { } only)
+            if (key.OnlyFor is { Count: > 0 } only)
             {
                 type += $" ({string.Join(", ", only)} only)";
             }
 
-            var def = key.Required ? "required" : key.DefaultFromKey is { } from ? $"= {from}" : key.Default is { } d ? $"`{d.Replace("|", "\\|")}`" : string.Empty;
+            var def = key.Required ? "required" : key.DefaultFrom is { } from ? $"= {from}" : key.Default is { } d ? $"`{d.Replace("|", "\\|")}`" : string.Empty;
             if (def == "`~`")
             {
                 def = "none";
             }
 
-            sb.AppendLine($"| {name} | `{key.Name}` | {type} | {def} | {Cell(key.Help)} |");
+            sb.AppendLine($"| {name} | `{key.Key}` | {type} | {def} | {Cell(key.Help)} |");
         }
     }
 

@@ -42,7 +42,7 @@ internal sealed partial class SpecBinder
         public SourceSpan ZipSpan { get; set; }
         public bool Failed { get; set; }
 
-        public string ValidKeys() => string.Join(", ", Section.Keys.Where(k => k.Name is not ("sweep" or "chain")).Select(k => k.Name)
+        public string ValidKeys() => string.Join(", ", Section.Keys.Where(k => k.Key is not ("sweep" or "chain")).Select(k => k.Key)
             .Concat(Component.Options.Select(o => o.Key)).Concat(SweepsAllowed ? new[] { "sweep" } : Array.Empty<string>()).Distinct());
     }
 
@@ -146,17 +146,17 @@ internal sealed partial class SpecBinder
     /// <summary>The section's own keys other than the selector, 'sweep' and 'chain' (name, splits).</summary>
     private void BindFixedKeys(ComponentItem item, Dictionary<string, YamlEntry> entries, SourceSpan ownerSpan, Dictionary<string, Bound> fixedValues)
     {
-        foreach (var key in item.Section.Keys.Where(k => k.Name != item.Section.Discriminator && k.Name is not ("sweep" or "chain")))
+        foreach (var key in item.Section.Keys.Where(k => k.Key != item.Section.Discriminator && k.Key is not ("sweep" or "chain")))
         {
-            if ((!entries.ContainsKey(key.Name) && key.Default is null && !key.Required) ||
-                (entries.TryGetValue(key.Name, out var both) && both.Value is YamlSequence && item.Component.Find(key.Name) is not null))
+            if ((!entries.ContainsKey(key.Key) && key.Default is null && !key.Required) ||
+                (entries.TryGetValue(key.Key, out var both) && both.Value is YamlSequence && item.Component.Find(key.Key) is not null))
             {
                 continue;
             }
 
             var bound = BindKey(item.Section, key, entries, ownerSpan, fixedValues, null);
-            fixedValues[key.Name] = bound;
-            item.Failed |= bound.Value is null && (entries.ContainsKey(key.Name) || key.Default is not null || key.Required);
+            fixedValues[key.Key] = bound;
+            item.Failed |= bound.Value is null && (entries.ContainsKey(key.Key) || key.Default is not null || key.Required);
         }
     }
 
@@ -181,7 +181,7 @@ internal sealed partial class SpecBinder
             var option = item.Component.Find(name);
             if (option is null)
             {
-                var isFixed = item.Section.Find(name) is { } fk && fk.Name is not ("sweep" or "chain");
+                var isFixed = item.Section.Find(name) is { } fk && fk.Key is not ("sweep" or "chain");
                 if (!isFixed)
                 {
                     ReportNotAnOption(item, entry);
@@ -231,13 +231,13 @@ internal sealed partial class SpecBinder
             return;
         }
 
-        var suggestion = DidYouMean(name, section.Keys.Where(k => k.Name is not ("sweep" or "chain")).SelectMany(k => new[] { (k.Name, k.Name) }.Concat(k.Aliases.Select(a => (a, k.Name))))
-            .Concat(component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o.Key).Select(a => (a, o.Key))))));
+        var suggestion = DidYouMean(name, section.Keys.Where(k => k.Key is not ("sweep" or "chain")).SelectMany(k => new[] { (k.Key, k.Key) }.Concat(k.Aliases.Select(a => (a, k.Key))))
+            .Concat(component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o).Select(a => (a, o.Key))))));
         Report(SpecDescriptors.UnknownKey, entry.Key.Span,
             $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys for {noun} '{component.Name}': {item.ValidKeys()}");
     }
 
-    private void AddAxis(ComponentItem item, ComponentOption option, YamlSequence values, SourceSpan keySpan, bool sweepsAllowed)
+    private void AddAxis(ComponentItem item, SpecKey option, YamlSequence values, SourceSpan keySpan, bool sweepsAllowed)
     {
         var axis = BindAxis(option, values, keySpan, sweepsAllowed, item.Section, item.NoSweepNote);
         if (axis is null)
@@ -283,7 +283,7 @@ internal sealed partial class SpecBinder
             var option = component.Find(entry.Key.Value);
             if (option is null)
             {
-                var suggestion = DidYouMean(entry.Key.Value, component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o.Key).Select(a => (a, o.Key)))));
+                var suggestion = DidYouMean(entry.Key.Value, component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o).Select(a => (a, o.Key)))));
                 Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                     $"unknown key '{entry.Key.Value}' in 'sweep'.{suggestion} Options of {item.Noun} '{component.Name}': {string.Join(", ", component.Options.Select(o => o.Key))}; and 'zip'");
                 item.Failed = true;
@@ -322,9 +322,9 @@ internal sealed partial class SpecBinder
             return;
         }
 
-        if (zip.Select(z => axes.First(a => a.Key == z).Values.Count).Distinct().Count() > 1)
+        if (SweepGrid.ZipLengthMismatch(zip, z => z, z => axes.First(a => a.Key == z).Values.Count) is { } lengths)
         {
-            Report(SpecDescriptors.ZipLengthMismatch, item.ZipSpan, string.Join(", ", zip.Select(z => $"{z} has {axes.First(a => a.Key == z).Values.Count}")));
+            Report(SpecDescriptors.ZipLengthMismatch, item.ZipSpan, lengths);
             item.Failed = true;
         }
     }

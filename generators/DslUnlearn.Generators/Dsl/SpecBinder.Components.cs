@@ -413,7 +413,7 @@ internal sealed partial class SpecBinder
         return new SpecNew(component.TypeName, new SpecValue[] { new SpecObject(component.OptionsType, properties) }.ToEquatableArray());
     }
 
-    private List<(SpecValue Value, string Text)>? BindAxis(ComponentOption option, YamlSequence values, SourceSpan keySpan, bool sweepsAllowed,
+    private List<(SpecValue Value, string Text)>? BindAxis(SpecKey option, YamlSequence values, SourceSpan keySpan, bool sweepsAllowed,
         SpecSection section, string? noSweepNote)
     {
         if (!sweepsAllowed)
@@ -468,115 +468,13 @@ internal sealed partial class SpecBinder
         return ok ? result : null;
     }
 
-    /// <summary>One value of a component option, checked against its type and range; null when reported.</summary>
-    private SpecValue? BindOption(ComponentOption option, YamlNode node)
-    {
-        var label = $"'{option.Key}'";
-        if (node is YamlInvalid)
-        {
-            return null;
-        }
+    /// <summary>One value of a component option (a list is an axis, bound value by value); null when reported.</summary>
+    private SpecValue? BindOption(SpecKey option, YamlNode node)
+        => node is YamlScalar { IsNull: true } && option.Nullable ? SpecNull.Instance : BindValue(option, node, $"'{option.Key}'").Value;
 
-        if (node is YamlScalar { IsNull: true } && option.Nullable)
-        {
-            return SpecNull.Instance;
-        }
-
-        var s = node as YamlScalar;
-        string Got() => node.Describe();
-        switch (option.Kind)
-        {
-            case OptionValueKind.Integer:
-                if (s is not { IsPlain: true } || !ScalarSyntax.IsInteger(s.Value))
-                {
-                    var hint = s is { IsPlain: false } && ScalarSyntax.IsNumber(s.Value) ? "; remove the quotes: quoted values are strings"
-                        : s is { IsPlain: true } && ScalarSyntax.IsNumber(s.Value) ? "; use a whole number" : string.Empty;
-                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects an integer, got {Got()}{hint}");
-                    return null;
-                }
-
-                if (!int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
-                {
-                    Report(SpecDescriptors.OutOfRange, node.Span, label, $"a 32-bit integer ({int.MinValue}..{int.MaxValue})", s.Value, OptionFix(option));
-                    return null;
-                }
-
-                return CheckOptionRange(option, node, i, s.Value) ? new SpecInt(i) : null;
-
-            case OptionValueKind.Number:
-                if (s is not { IsPlain: true } || !ScalarSyntax.TryParseNumber(s.Value, out var d))
-                {
-                    var hint = s is { IsPlain: false } && ScalarSyntax.IsNumber(s.Value) ? "; remove the quotes: quoted values are strings" : string.Empty;
-                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects a number (or a percentage such as 5%), got {Got()}{hint}");
-                    return null;
-                }
-
-                if (double.IsInfinity(d) || double.IsNaN(d))
-                {
-                    Report(SpecDescriptors.OutOfRange, node.Span, label, "a number that fits in a double", s.Value, OptionFix(option));
-                    return null;
-                }
-
-                return CheckOptionRange(option, node, d, s.Value) ? new SpecNumber(d) : null;
-
-            case OptionValueKind.Boolean:
-                if (s is not { IsBoolean: true })
-                {
-                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects true or false, got {Got()}");
-                    return null;
-                }
-
-                return new SpecBool(s.Value.Equals("true", StringComparison.OrdinalIgnoreCase));
-
-            case OptionValueKind.String:
-                if (s is null || s.IsNull)
-                {
-                    Report(SpecDescriptors.WrongType, node.Span, $"{label} expects a string, got {Got()}");
-                    return null;
-                }
-
-                return new SpecString(s.Value);
-
-            case OptionValueKind.Enum:
-            {
-                var member = s is { IsNull: false } ? option.EnumMembers.FirstOrDefault(m => m.Name == s.Value || m.Member == s.Value) : null;
-                if (member is null)
-                {
-                    var suggestion = s is null ? string.Empty : DidYouMean(s.Value, option.EnumMembers.Select(m => (m.Name, m.Name)));
-                    Report(SpecDescriptors.UnknownComponent, node.Span,
-                        $"{label} expects {option.Expected}, got {Got()}.{suggestion}");
-                    return null;
-                }
-
-                return new SpecEnum(option.CSharpType, member.Member, member.Name);
-            }
-
-            case OptionValueKind.StepCount:
-                return BindStepCount(option, node);
-
-            default:
-                Report(SpecDescriptors.WrongType, node.Span,
-                    $"{label} cannot be set from YAML: its type {option.CSharpType} is not one the spec language writes (integer, number, boolean, string, enum)");
-                return null;
-        }
-    }
-
-    private bool CheckOptionRange(ComponentOption option, YamlNode node, double value, string text)
-    {
-        if (option.Range is not { } range || range.Contains(value))
-        {
-            return true;
-        }
-
-        Report(SpecDescriptors.OutOfRange, node.Span, $"'{option.Key}'", range.Describe(), text, $"; set it to a value {range.Describe()}");
-        return false;
-    }
-
-    /// <summary>The fix for a value that does not fit its type: the option's range when it has one.</summary>
-    private static string OptionFix(ComponentOption option)
-        => option.Range is { } range ? $"; use a value {range.Describe()}" : "; use a value in that range";
-
-    private static IEnumerable<string> Aliases(string key) => OptionAliases.TryGetValue(key, out var a) ? a : Array.Empty<string>();
+    /// <summary>An option's other spellings: its <c>[Option(Aliases = ...)]</c>, as for section keys, and the common ones above.</summary>
+    private static IEnumerable<string> Aliases(SpecKey option)
+        => option.Aliases.Concat(OptionAliases.TryGetValue(option.Key, out var a) ? a : Array.Empty<string>());
 
     /// <summary>GradientAscent -> gradient_ascent, EsExactMetric -> es_exact: the class name as a did-you-mean alias.</summary>
     private static string TypeAlias(ComponentInfo c)

@@ -96,7 +96,7 @@ internal sealed partial class SpecBinder
         if (discriminatorKey is not null)
         {
             var b = BindKey(section, discriminatorKey, entries, ownerSpan, values, null);
-            values[discriminatorKey.Name] = b;
+            values[discriminatorKey.Key] = b;
             discriminator = b.Value switch
             {
                 SpecEnum e => e.Name,
@@ -111,7 +111,7 @@ internal sealed partial class SpecBinder
             if (key is { Kind: SpecValueKind.Composition })
             {
                 Report(SpecDescriptors.UnknownKey, entry.Key.Span,
-                    $"'{key.Name}' is only valid at the top level of a spec; move it there");
+                    $"'{key.Key}' is only valid at the top level of a spec; move it there");
                 failed = true;
             }
             else if (key is null)
@@ -119,33 +119,33 @@ internal sealed partial class SpecBinder
                 ReportUnknownKey(section, entry.Key, discriminatorKey, discriminator);
                 failed = true;
             }
-            else if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
+            else if (key.OnlyFor is { Count: > 0 } only && discriminator is not null && !only.Contains(discriminator))
             {
-                var kind = discriminatorKey!.Components?.Kind ?? discriminatorKey.Name;
+                var kind = discriminatorKey!.Components?.Kind ?? discriminatorKey.Key;
                 Report(SpecDescriptors.UnknownKey, entry.Key.Span,
-                    $"'{key.Name}' is not an option of {kind} '{discriminator}' (only of {kind}{(only.Count > 1 ? "s" : "")} {string.Join(", ", only.Select(o => $"'{o}'"))}). " +
-                    $"Valid keys for {kind} '{discriminator}': {string.Join(", ", section.UserKeys(discriminator).Select(k => k.Name))}");
+                    $"'{key.Key}' is not an option of {kind} '{discriminator}' (only of {kind}{(only.Count > 1 ? "s" : "")} {string.Join(", ", only.Select(o => $"'{o}'"))}). " +
+                    $"Valid keys for {kind} '{discriminator}': {string.Join(", ", section.UserKeys(discriminator).Select(k => k.Key))}");
                 failed = true;
             }
         }
 
-        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFromKey is null && k.IsProperty))
+        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFrom is null && k.IsProperty))
         {
-            values[key.Name] = BindKey(section, key, entries, ownerSpan, values, discriminator);
+            values[key.Key] = BindKey(section, key, entries, ownerSpan, values, discriminator);
         }
 
-        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFromKey is not null))
+        foreach (var key in section.Keys.Where(k => k != discriminatorKey && k.DefaultFrom is not null))
         {
-            values[key.Name] = BindKey(section, key, entries, ownerSpan, values, discriminator);
+            values[key.Key] = BindKey(section, key, entries, ownerSpan, values, discriminator);
         }
 
-        foreach (var key in section.Keys.Where(k => k.Excludes is not null && values.TryGetValue(k.Name, out var v) && v.Explicit))
+        foreach (var key in section.Keys.Where(k => k.Excludes.Count > 0 && values.TryGetValue(k.Key, out var v) && v.Explicit))
         {
-            foreach (var other in key.Excludes!)
+            foreach (var other in key.Excludes)
             {
                 if (entries.TryGetValue(other, out var clash))
                 {
-                    Report(SpecDescriptors.ConflictingKeys, clash.Key.Span, other, key.Name, section.DisplayName, key.Help);
+                    Report(SpecDescriptors.ConflictingKeys, clash.Key.Span, other, key.Key, section.DisplayName, key.Help);
                     failed = true;
                 }
             }
@@ -154,7 +154,7 @@ internal sealed partial class SpecBinder
         var properties = new List<SpecProperty>();
         foreach (var key in section.Keys.Where(k => k.IsProperty))
         {
-            if (values[key.Name].Value is { } value)
+            if (values[key.Key].Value is { } value)
             {
                 properties.Add(new SpecProperty(key.Property, value));
             }
@@ -198,17 +198,17 @@ internal sealed partial class SpecBinder
             return new Bound(new SpecString(_relativePath), ownerSpan, false);
         }
 
-        entries.TryGetValue(key.Name, out var entry);
-        if (key.OnlyFor is not null && discriminator is null && section.Discriminator is not null)
+        entries.TryGetValue(key.Key, out var entry);
+        if (key.OnlyFor.Count > 0 && discriminator is null && section.Discriminator is not null)
         {
             // The discriminator itself is wrong (reported): which keys apply is unknown.
             return Bound.Failed(ownerSpan);
         }
 
-        if (key.OnlyFor is { } only && discriminator is not null && !only.Contains(discriminator))
+        if (key.OnlyFor is { Count: > 0 } only && discriminator is not null && !only.Contains(discriminator))
         {
             // Not an option of this method (reported above if written): the runtime gets the neutral value.
-            return BindDefault(key, key.InapplicableValue ?? key.Default, ownerSpan);
+            return BindDefault(key, key.Inapplicable ?? key.Default, ownerSpan);
         }
 
         if (entry is null)
@@ -216,11 +216,11 @@ internal sealed partial class SpecBinder
             if (key.Required)
             {
                 Report(SpecDescriptors.MissingRequired, ownerSpan,
-                    $"missing required key '{key.Name}' in {section.DisplayName}; add '{key.Name}: {Example(key)}'");
+                    $"missing required key '{key.Key}' in {section.DisplayName}; add '{key.Key}: {Example(key)}'");
                 return Bound.Failed(ownerSpan);
             }
 
-            if (key.DefaultFromKey is { } from)
+            if (key.DefaultFrom is { } from)
             {
                 if (!bound.TryGetValue(from, out var source) || source.Value is null)
                 {
@@ -241,18 +241,18 @@ internal sealed partial class SpecBinder
             if (key.Required)
             {
                 Report(SpecDescriptors.MissingRequired, span,
-                    $"'{key.Name}' has no value but is required; write '{key.Name}: {Example(key)}'");
+                    $"'{key.Key}' has no value but is required; write '{key.Key}: {Example(key)}'");
             }
             else
             {
                 Report(SpecDescriptors.WrongType, span,
-                    $"'{key.Name}' expects {key.Expected}, got null; write a value or remove the key to use the default{DefaultNote(key)}");
+                    $"'{key.Key}' expects {key.Expected}, got null; write a value or remove the key to use the default{DefaultNote(key)}");
             }
 
             return Bound.Failed(span);
         }
 
-        return BindValue(key, node, $"'{key.Name}'");
+        return BindValue(key, node, $"'{key.Key}'");
     }
 
     private Bound BindDefault(SpecKey key, string? yaml, SourceSpan ownerSpan)
@@ -266,14 +266,14 @@ internal sealed partial class SpecBinder
         var node = YamlReader.Read(yaml ?? string.Empty, "<default>", diagnostics, out _);
         if (node is null || diagnostics.Count > 0)
         {
-            throw new InvalidOperationException($"the schema default of '{key.Name}' is not valid YAML: {yaml}");
+            throw new InvalidOperationException($"the schema default of '{key.Key}' is not valid YAML: {yaml}");
         }
 
         var errorsBefore = _diagnostics.Count;
-        var bound = BindValue(key, node, $"'{key.Name}'");
+        var bound = BindValue(key, node, $"'{key.Key}'");
         if (_diagnostics.Count > errorsBefore || bound.Value is null)
         {
-            throw new InvalidOperationException($"the schema default of '{key.Name}' does not bind: {yaml}");
+            throw new InvalidOperationException($"the schema default of '{key.Key}' does not bind: {yaml}");
         }
 
         return new Bound(bound.Value, ownerSpan, false);
@@ -366,7 +366,7 @@ internal sealed partial class SpecBinder
                 return new Bound(value, node.Span, true);
             }
 
-            case SpecValueKind.Mapping:
+            case SpecValueKind.Section:
             {
                 if (node is not YamlMapping map)
                 {
@@ -384,6 +384,25 @@ internal sealed partial class SpecBinder
             case SpecValueKind.Path:
                 return BindPath(key, node, label);
 
+            case SpecValueKind.Enum:
+            {
+                var s = node as YamlScalar;
+                var member = s is { IsNull: false } ? key.EnumMembers.FirstOrDefault(m => m.Name == s.Value || m.Member == s.Value) : null;
+                if (member is null)
+                {
+                    var suggestion = s is null ? string.Empty : DidYouMean(s.Value, key.EnumMembers.Select(m => (m.Name, m.Name)));
+                    Report(SpecDescriptors.UnknownComponent, node.Span, $"{label} expects {key.Expected}, got {node.Describe()}.{suggestion}");
+                    return Bound.Failed(node.Span);
+                }
+
+                return new Bound(new SpecEnum(key.CSharpType, member.Member, member.Name), node.Span, true);
+            }
+
+            case SpecValueKind.Unsupported:
+                Report(SpecDescriptors.WrongType, node.Span,
+                    $"{label} cannot be set from YAML: its type {key.CSharpType} is not one the spec language writes (integer, number, boolean, string, enum)");
+                return Bound.Failed(node.Span);
+
             case SpecValueKind.Boolean:
                 return node is YamlScalar { IsBoolean: true } b
                     ? new Bound(new SpecBool(b.Value.Equals("true", StringComparison.OrdinalIgnoreCase)), node.Span, true)
@@ -393,7 +412,7 @@ internal sealed partial class SpecBinder
                 return BindComponents(key, node, label);
 
             default:
-                throw new InvalidOperationException($"unexpected kind {key.Kind} of '{key.Name}'");
+                throw new InvalidOperationException($"unexpected kind {key.Kind} of '{key.Key}'");
         }
     }
 
@@ -428,7 +447,7 @@ internal sealed partial class SpecBinder
                 if (item is not YamlMapping map)
                 {
                     Report(SpecDescriptors.WrongType, item.Span,
-                        $"each item of {label} expects a mapping (e.g. '- {(section.Keys.FirstOrDefault(k => k.Required) ?? section.Keys.First(k => k.IsUserKey)).Name}: ...'), got {item.Describe()}");
+                        $"each item of {label} expects a mapping (e.g. '- {(section.Keys.FirstOrDefault(k => k.Required) ?? section.Keys.First(k => k.IsUserKey)).Key}: ...'), got {item.Describe()}");
                     failed = true;
                     continue;
                 }
@@ -523,16 +542,18 @@ internal sealed partial class SpecBinder
                 hint = "; use a whole number";
             }
         }
-        else if (node is YamlSequence && key.Kind == SpecValueKind.Mapping)
+        else if (node is YamlSequence && key.Kind == SpecValueKind.Section)
         {
-            hint = $"; write its keys indented under '{key.Name}:' without '-'";
+            hint = $"; write its keys indented under '{key.Key}:' without '-'";
         }
         else if (node is YamlMapping && key.Kind is SpecValueKind.List or SpecValueKind.Components)
         {
             hint = "; start each item with '- '";
         }
 
-        Report(SpecDescriptors.WrongType, node.Span, $"{label} expects {key.Expected}, got {node.Describe()}{hint}");
+        // Every number accepts a percentage (5% = 0.05); the message says so where a number was expected.
+        var expected = key.Kind == SpecValueKind.Number ? key.Expected + " (or a percentage such as 5%)" : key.Expected;
+        Report(SpecDescriptors.WrongType, node.Span, $"{label} expects {expected}, got {node.Describe()}{hint}");
         return Bound.Failed(node.Span);
     }
 
@@ -540,13 +561,13 @@ internal sealed partial class SpecBinder
     {
         var valid = section.UserKeys(discriminator).ToList();
         var suggestion = DidYouMean(keyNode.Value,
-            valid.SelectMany(k => new[] { (k.Name, k.Name) }.Concat(k.Aliases.Select(a => (a, k.Name)))));
-        var scope = discriminator is not null && discriminatorKey is not null && section.Keys.Any(k => k.OnlyFor is not null)
-            ? $" for {discriminatorKey.Components?.Kind ?? discriminatorKey.Name} '{discriminator}'"
+            valid.SelectMany(k => new[] { (k.Key, k.Key) }.Concat(k.Aliases.Select(a => (a, k.Key)))));
+        var scope = discriminator is not null && discriminatorKey is not null && section.Keys.Any(k => k.OnlyFor.Count > 0)
+            ? $" for {discriminatorKey.Components?.Kind ?? discriminatorKey.Key} '{discriminator}'"
             : string.Empty;
         var name = keyNode.IsPlain || keyNode.Value.Length > 0 ? keyNode.Value : "\"\"";
         Report(SpecDescriptors.UnknownKey, keyNode.Span,
-            $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys{scope}: {string.Join(", ", valid.Select(k => k.Name))}");
+            $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys{scope}: {string.Join(", ", valid.Select(k => k.Key))}");
     }
 
     /// <summary>" Did you mean 'lr'?" for the closest candidate by edit distance, or "".</summary>

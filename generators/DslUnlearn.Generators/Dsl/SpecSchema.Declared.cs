@@ -13,38 +13,38 @@ internal sealed partial class SpecSchema
 {
     /// <summary>The keys of the section record <paramref name="type"/> (e.g. "FinetuneSpec"); none when the references lack it.</summary>
     /// <param name="path">The section's dotted YAML path ("testbed"), for the display names of nested sections.</param>
-    private static SpecKey[] DeclaredKeys(ComponentCatalog catalog, SpecComponents names, string type, string? path = null)
-        => catalog.Section(Specs + type) is { } section ? section.Keys.Select(k => ToSpecKey(catalog, type, k, names, path)).ToArray() : Array.Empty<SpecKey>();
+    private static SpecKey[] DeclaredKeys(ComponentCatalog catalog, string type, string? path = null)
+        => catalog.Section(Specs + type) is { } section ? section.Keys.Select(k => Linked(catalog, type, k, path)).ToArray() : Array.Empty<SpecKey>();
 
     /// <summary>The section record <paramref name="type"/> at YAML path <paramref name="path"/> ("testbed"), keys from its <c>[Option]</c>s.</summary>
-    private static SpecSection DeclaredSection(ComponentCatalog catalog, SpecComponents names, string type, string path) => new()
+    private static SpecSection DeclaredSection(ComponentCatalog catalog, string type, string path) => new()
     {
         DisplayName = $"'{path}'",
         CSharpType = Specs + type,
-        Keys = DeclaredKeys(catalog, names, type, path),
+        Keys = DeclaredKeys(catalog, type, path),
     };
 
     /// <summary>
     /// A nested section key (<c>testbed.pretrain</c>, a <c>FinetuneSpec</c>): the record's keys, narrowed to and
     /// re-defaulted by the property's <c>[NestedKey]</c>s when it has any (same ranges and kinds: one declaration).
     /// </summary>
-    private static SpecSection NestedSection(ComponentCatalog catalog, SpecComponents names, string type, ComponentOption option, string? path)
+    private static SpecSection NestedSection(ComponentCatalog catalog, string type, SpecKey option, string? path)
     {
         var nestedType = option.CSharpType.StartsWith(Specs, StringComparison.Ordinal) ? option.CSharpType.Substring(Specs.Length) : option.CSharpType;
         var display = path is null ? option.Key : path + "." + option.Key;
-        var keys = DeclaredKeys(catalog, names, nestedType, display);
+        var keys = DeclaredKeys(catalog, nestedType, display);
         if (option.Nested.Count > 0)
         {
-            var unknown = option.Nested.Where(n => keys.All(k => k.Name != n.Key)).Select(n => n.Key).ToList();
+            var unknown = option.Nested.Where(n => keys.All(k => k.Key != n.Key)).Select(n => n.Key).ToList();
             if (unknown.Count > 0 && keys.Length > 0)
             {
                 throw new InvalidOperationException($"{type}.{option.Property}: [NestedKey] names no key of {nestedType}: {string.Join(", ", unknown)}");
             }
 
-            keys = keys.Where(k => option.Nested.Any(n => n.Key == k.Name)).Select(k =>
+            keys = keys.Where(k => option.Nested.Any(n => n.Key == k.Key)).Select(k =>
             {
-                var use = option.Nested.First(n => n.Key == k.Name);
-                return k.With(use.Default ?? k.Default, use.Help ?? k.Help, use.HasAliases ? use.Aliases.ToArray() : k.Aliases);
+                var use = option.Nested.First(n => n.Key == k.Key);
+                return k with { Default = use.Default ?? k.Default, Help = use.Help ?? k.Help, Aliases = use.HasAliases ? use.Aliases : k.Aliases };
             }).ToArray();
         }
 
@@ -56,10 +56,10 @@ internal sealed partial class SpecSchema
     /// component list whose rules live here (data's checks, the items' fixed keys, meta_eval's table) takes its
     /// section from <paramref name="sections"/>, by key.
     /// </summary>
-    private static SpecKey[] RootKeys(ComponentCatalog catalog, SpecComponents names, IReadOnlyDictionary<string, SpecSection> sections)
-        => KeysWith(catalog, names, "ExperimentSpec", sections);
+    private static SpecKey[] RootKeys(ComponentCatalog catalog, IReadOnlyDictionary<string, SpecSection> sections)
+        => KeysWith(catalog, "ExperimentSpec", sections);
 
-    private static ComponentKind ItemsKind(string type, ComponentOption option) => option.Items switch
+    private static ComponentKind ItemsKind(string type, SpecKey option) => option.Items switch
     {
         "method" => ComponentKind.Method,
         "metric" => ComponentKind.Metric,
@@ -72,71 +72,57 @@ internal sealed partial class SpecSchema
     /// The keys of <paramref name="type"/>, where a nested section or list of sections whose rules live in the schema
     /// (data's checks, an item's fixed keys, the chain's steps) takes its section from <paramref name="sections"/>, by key.
     /// </summary>
-    private static SpecKey[] KeysWith(ComponentCatalog catalog, SpecComponents names, string type, IReadOnlyDictionary<string, SpecSection> sections)
-        => DeclaredKeys(catalog, names, type)
-            .Select(k => sections.TryGetValue(k.Name, out var section) && k.Kind is SpecValueKind.Mapping or SpecValueKind.Components or SpecValueKind.List ? k.WithSection(section) : k)
+    private static SpecKey[] KeysWith(ComponentCatalog catalog, string type, IReadOnlyDictionary<string, SpecSection> sections)
+        => DeclaredKeys(catalog, type)
+            .Select(k => sections.TryGetValue(k.Key, out var section) && k.Kind is SpecValueKind.Section or SpecValueKind.Components or SpecValueKind.List ? k with { Section = section } : k)
             .ToArray();
 
-    private static SpecKey ToSpecKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path)
-        => option.IsList && option.Items is null ? ToListKey(catalog, type, option, names) : ToScalarKey(catalog, type, option, names, path);
-
-    /// <summary>A list section key: of names (<c>splits</c>), of strings (<c>forget_metrics</c>), or of sections (<c>chain</c>, section set by the schema).</summary>
-    private static SpecKey ToListKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names)
+    /// <summary>
+    /// The catalog's key with the links the schema adds: its nested section, a list's item, the name set; the facts stay
+    /// the record's. A kind the spec language cannot write throws an internal error naming the property.
+    /// </summary>
+    private static SpecKey Linked(ComponentCatalog catalog, string type, SpecKey key, string? path)
     {
-        var element = option.Kind == OptionValueKind.Section && !option.IsText
-            ? null
-            : ToScalarKey(catalog, type, option with { IsList = false, Default = null, Help = "", Aliases = EquatableArray<string>.Empty, Required = false, NonEmpty = false, Distinct = false }, names, null);
-        return new SpecKey
+        if (key.Kind == SpecValueKind.Unsupported && !key.IsComposition)
         {
-            Name = option.Key, Property = option.Property, Kind = SpecValueKind.List, NonEmpty = option.NonEmpty, Distinct = option.Distinct,
-            Default = option.Default, Required = option.Required, Help = option.Help, Aliases = option.Aliases.ToArray(),
-            Item = element is null ? null : element.WithName(option.Names ?? "item"),
+            throw new InvalidOperationException(
+                $"{type}.{key.Property}: a section key of type {key.CSharpType} cannot be declared with [Option] yet; declare it in SpecSchema.Create");
+        }
+
+        var set = key.Names is { } n ? NameSet(n, type, key) : null;
+        if (key.IsList && key.Items is null)
+        {
+            // A list of names (splits), of strings (forget_metrics), or of sections (chain: its section is set by the schema).
+            var item = key.TypeKind == SpecValueKind.Section && !key.IsText
+                ? null
+                : key with
+                {
+                    Key = key.Names ?? "item", IsList = false, Default = null, Help = "", Aliases = EquatableArray<string>.Empty, Required = false,
+                    NonEmpty = false, Distinct = false, Components = set,
+                };
+            return key with { Item = item };
+        }
+
+        return key with
+        {
+            Section = key.Kind == SpecValueKind.Section && !key.IsText ? NestedSection(catalog, type, key, path) : null,
+            ComponentItems = key.Items is not null ? ItemsKind(type, key) : null,
+            Components = set,
         };
     }
 
-    private static SpecKey ToScalarKey(ComponentCatalog catalog, string type, ComponentOption option, SpecComponents names, string? path) => new()
+    /// <summary>
+    /// The name set of <c>[Option(Names = "preset")]</c> (the words messages call it): the <c>[Choice]</c>s of the key's enum
+    /// members or of its string property, in declaration order.
+    /// </summary>
+    private static SpecComponentSet NameSet(string set, string type, SpecKey key)
     {
-        Name = option.IsSpecFile ? "" : option.Key,
-        Property = option.Property,
-        Section = option.Kind == OptionValueKind.Section && !option.IsText ? NestedSection(catalog, names, type, option, path) : null,
-        ComponentItems = option.Items is not null ? ItemsKind(type, option) : null,
-        Pattern = option.Pattern,
-        PatternHelp = option.PatternHelp,
-        Kind = option.IsComposition ? SpecValueKind.Composition : option.IsSpecFile ? SpecValueKind.SourceFile : option.Items is not null ? SpecValueKind.Components
-            : option.Names is not null ? SpecValueKind.Component : option.IsPath ? SpecValueKind.Path : option.Kind switch
+        if (key.EnumMembers.Count == 0 || key.EnumMembers.Any(m => m.Help.Length == 0))
         {
-            OptionValueKind.Section => SpecValueKind.Mapping,
-            OptionValueKind.Integer => SpecValueKind.Integer,
-            OptionValueKind.Number => SpecValueKind.Number,
-            OptionValueKind.Boolean => SpecValueKind.Boolean,
-            OptionValueKind.String => SpecValueKind.String,
-            OptionValueKind.StepCount => SpecValueKind.StepCount,
-            _ => throw new InvalidOperationException(
-                $"{type}.{option.Property}: a section key of type {option.CSharpType} cannot be declared with [Option] yet; declare it in SpecSchema.Create"),
-        },
-        Components = option.Names is { } set ? NameSet(names, set, type, option) : null,
-        Excludes = option.Excludes.Count > 0 ? option.Excludes.ToArray() : null,
-        DefaultFromKey = option.DefaultFrom,
-        OnlyFor = option.OnlyFor.Count > 0 ? option.OnlyFor.ToArray() : null,
-        InapplicableValue = option.Inapplicable,
-        Range = option.Range,
-        Default = option.Default,
-        Required = option.Required,
-        Nullable = option.Nullable,
-        Help = option.Help,
-        Aliases = option.Aliases.ToArray(),
-    };
+            throw new InvalidOperationException($"{type}.{key.Property}: [Option(Names = \"{set}\")] needs a [Choice(name, Help = ...)] on each member of its enum, or on the property for each string it allows");
+        }
 
-    /// <summary>The built-in name set <c>[Option(Names = ...)]</c> refers to.</summary>
-    private static SpecComponentSet NameSet(SpecComponents names, string set, string type, ComponentOption option) => set switch
-    {
-        "preset" => names.Preset,
-        "dtype" => names.Dtype,
-        "device" => names.Device,
-        "data source" => names.DataSource,
-        "split" => names.Split,
-        "TOFU split" => names.TofuSplit,
-        "testbed tokenizer" => names.TestbedTokenizer,
-        _ => throw new InvalidOperationException($"{type}.{option.Property}: [Option(Names = \"{set}\")] is not a built-in name set (preset, dtype, device, data source, split, TOFU split, testbed tokenizer)"),
-    };
+        return new SpecComponentSet(set, key.TypeKind == SpecValueKind.Enum ? key.CSharpType : null,
+            key.EnumMembers.Select(m => new SpecComponent(m.Name, m.Member, m.Help, m.Aliases.ToArray())).ToArray());
+    }
 }

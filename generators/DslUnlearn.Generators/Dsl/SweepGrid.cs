@@ -66,4 +66,11 @@ internal static class SweepGrid
 
         return cells;
     }
+
+    /// <summary>
+    /// The zip group's lengths when they differ ("lr has 2, steps has 3", the argument of DSLU0028),
+    /// else null: zipped axes vary together, so both sweep levels require the same number of values.
+    /// </summary>
+    public static string? ZipLengthMismatch<T>(IReadOnlyList<T> zipped, Func<T, string> key, Func<T, int> size)
+        => zipped.Select(size).Distinct().Count() > 1 ? string.Join(", ", zipped.Select(a => $"{key(a)} has {size(a)}")) : null;
 }

@@ -123,8 +123,8 @@ public sealed class OptionAttribute : Attribute
     public string? Default { get; set; }
     /// <summary>Other spellings people use (learning_rate for lr); they only feed "did you mean".</summary>
     public string[] Aliases { get; set; } = [];
-    /// <summary>Section keys only: the built-in name set the value comes from ("preset", "dtype": names, help and
-    /// aliases the generator's SpecComponents holds).</summary>
+    /// <summary>Section keys only: the value is a name from a fixed set, which messages call this ("preset", "dtype"); the
+    /// names are the <see cref="ChoiceAttribute"/>s on the members of the property's enum, or on the property for a string.</summary>
     public string? Names { get; set; }
     /// <summary>Section keys only: the value is a path relative to the spec file, emitted relative to the repository root.</summary>
     public bool Path { get; set; }
@@ -152,6 +152,22 @@ public sealed class OptionAttribute : Attribute
     /// <summary>Section keys only: a list of component items of this kind ("method", "metric", "attack"), or one
     /// component mapping ("calibrator"); the items' fixed keys are the generator's (SpecSchema item sections).</summary>
     public string? Items { get; set; }
+}
+
+/// <summary>
+/// One name of a built-in name set (<see cref="OptionAttribute.Names"/>), declared where its value lives: on a member of
+/// the enum a section key takes (<c>DeviceKind.Cuda</c>), or, for a key that holds a string, once per allowed value on
+/// the property (<c>ModelSpec.Preset</c>). YAML writes <see cref="Name"/>; the generator builds the key's name set from
+/// these (its messages, "did you mean", the reference), in declaration order, so a new member is one edit.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false, AllowMultiple = true)]
+public sealed class ChoiceAttribute(string name) : Attribute
+{
+    /// <summary>The YAML name ("auto", "tiny-llama").</summary>
+    public string Name { get; } = name;
+    public string? Help { get; set; }
+    /// <summary>Other spellings people use ("gpu" for cuda); they only feed "did you mean".</summary>
+    public string[] Aliases { get; set; } = [];
 }
 
 /// <summary>

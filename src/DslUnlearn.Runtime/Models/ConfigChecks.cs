@@ -25,15 +25,6 @@ internal sealed class ConfigChecks
         if (!supported.Contains(value)) Problems.Add($"{key} = \"{value}\" is not supported; supported: {string.Join(", ", supported)}.");
     }
 
-    /// <summary>hidden must split evenly into heads; returns true when the head dimension is well defined.</summary>
-    public bool Divisible(int hidden, string hiddenKey, int heads, string headsKey, string? hint = null)
-    {
-        if (heads <= 0 || hidden <= 0) return false;
-        if (hidden % heads == 0) return true;
-        Problems.Add($"{hiddenKey} = {hidden} is not divisible by {headsKey} = {heads}{(hint is null ? "" : "; " + hint)}.");
-        return false;
-    }
-
     public void ThrowIfAny()
     {
         if (Problems.Count > 0) throw new ModelConfigException(Problems);

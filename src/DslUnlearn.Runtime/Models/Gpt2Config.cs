@@ -39,7 +39,7 @@ public sealed record Gpt2Config(
         if (NInner is int inner) c.Positive(inner, "n_inner");
         c.Positive(LayerNormEpsilon, "layer_norm_epsilon");
         c.Supported(ActivationFunction, SupportedActivations, "activation_function");
-        c.Divisible(NEmbd, "n_embd", NHead, "n_head");
+        c.Problems.AddRange(HeadRules.Gpt2Problems(NEmbd, NHead, HeadKeys.Gpt2)); // Models/HeadRules.cs
         c.ThrowIfAny();
         return this;
     }

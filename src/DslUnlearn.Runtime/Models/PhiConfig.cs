@@ -46,9 +46,7 @@ public sealed record PhiConfig(
         c.Supported(HiddenAct, Gpt2Config.SupportedActivations, "hidden_act");
         if (!(PartialRotaryFactor > 0 && PartialRotaryFactor <= 1))
             c.Add($"partial_rotary_factor = {PartialRotaryFactor} must lie in (0, 1].");
-        if (c.Divisible(HiddenSize, "hidden_size", NumAttentionHeads, "num_attention_heads") && (RotaryDim < 2 || RotaryDim % 2 != 0))
-            c.Add($"rotary dimension int(head_dim {HeadDim} * partial_rotary_factor {PartialRotaryFactor}) = {RotaryDim} must be even and >= 2.");
-        c.Divisible(NumAttentionHeads, "num_attention_heads", KvHeads, "num_key_value_heads");
+        c.Problems.AddRange(HeadRules.PhiProblems(HiddenSize, NumAttentionHeads, KvHeads, PartialRotaryFactor, HeadKeys.Llama)); // Models/HeadRules.cs
         RopeScaling?.Validate(c.Problems);
         c.ThrowIfAny();
         return this;

@@ -35,6 +35,7 @@ public static class RunInputs
             CheckRanges(spec, "testbed", testbed);
             CheckRanges(spec, "testbed.pretrain", testbed.Pretrain);
         }
+        if (spec.MetaEval is { } metaEval) CheckRanges(spec, "meta_eval.utility", metaEval.Utility);
         var data = spec.Data.Source switch
         {
             DataSource.Synthetic => SyntheticAuthors.Generate(spec.Data),

@@ -61,7 +61,12 @@ public sealed record ExperimentSpec
     public string? Cell { get; init; }
 }
 
-public enum DeviceKind { Auto, Cpu, Cuda }
+public enum DeviceKind
+{
+    [Choice("auto", Help = "CUDA when available, else CPU")] Auto,
+    [Choice("cpu", Help = "always the CPU")] Cpu,
+    [Choice("cuda", Help = "the first CUDA GPU", Aliases = ["gpu"])] Cuda,
+}
 
 /// <summary>The QA data: the built-in synthetic fictitious authors, or TOFU from a local folder.</summary>
 public sealed record DataSpec
@@ -73,6 +78,9 @@ public sealed record DataSpec
     public string? Path { get; init; }
     /// <summary>TOFU only: the forget split (forget01, forget05 or forget10); null for synthetic data.</summary>
     [Option(Names = "TOFU split", Default = "forget10", OnlyFor = ["tofu"], Inapplicable = "~", Help = "tofu: the forget split", Aliases = ["forget_split"])]
+    [Choice("forget01", Help = "forget 1% of the authors", Aliases = ["forget1", "forget_01"])]
+    [Choice("forget05", Help = "forget 5% of the authors", Aliases = ["forget5", "forget_05"])]
+    [Choice("forget10", Help = "forget 10% of the authors", Aliases = ["forget_10"])]
     public string? Split { get; init; }
     /// <summary>
     /// TOFU only: keep the first N retain authors (20 QA pairs each) for fine-tuning and the retain metrics; null = all
@@ -110,12 +118,18 @@ public sealed record DataSpec
     public required int ForgetAuthors { get; init; }
 }
 
-public enum DataSource { Synthetic, Tofu, Biographies }
+public enum DataSource
+{
+    [Choice("synthetic", Help = "built-in fictitious authors with QA pairs")] Synthetic,
+    [Choice("tofu", Help = "TOFU from a local folder (data.path, data.split)")] Tofu,
+    [Choice("biographies", Help = "the biographies testbed: authors learned from biographies, then QA (section 'testbed')", Aliases = ["testbed", "bios"])] Biographies,
+}
 
 /// <summary>Tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU).</summary>
 public sealed record ModelSpec
 {
     [Option(Names = "preset", Default = "tiny-llama", Help = "model architecture")]
+    [Choice("tiny-llama", Help = "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", Aliases = ["llama", "tiny_llama"])]
     public required string Preset { get; init; }
     /// <summary>A local Hugging Face checkpoint folder (config.json + safetensors), relative to the repository root; null = build the preset.</summary>
     [Option(Path = true, Default = "~", Help = "a local Hugging Face checkpoint folder instead of a preset (relative to the spec file); the architecture keys then come from its config.json", Aliases = ["path", "hf_path", "model_path", "pretrained"], Excludes = ["preset", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "rope_theta", "rms_norm_eps"])]
@@ -143,7 +157,12 @@ public sealed record ModelSpec
 }
 
 /// <summary>Weight and compute precision (YAML <c>model.dtype</c>: float32, bfloat16, float16).</summary>
-public enum ModelDtype { Float32, Bfloat16, Float16 }
+public enum ModelDtype
+{
+    [Choice("float32", Help = "32-bit floats everywhere", Aliases = ["fp32", "float", "f32"])] Float32,
+    [Choice("bfloat16", Help = "bfloat16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", Aliases = ["bf16"])] Bfloat16,
+    [Choice("float16", Help = "float16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", Aliases = ["fp16", "half", "f16"])] Float16,
+}
 
 /// <summary>How a QA pair becomes text: question_tag + question + answer_tag + answer.</summary>
 public sealed record PromptSpec
@@ -207,7 +226,11 @@ public sealed record UnlearnSpec
     public string? Cell { get; init; }
 }
 
-public enum SplitKind { Forget, Retain }
+public enum SplitKind
+{
+    [Choice("forget", Help = "the authors to unlearn")] Forget,
+    [Choice("retain", Help = "the authors to keep")] Retain,
+}
 
 /// <summary>A metric and the splits it runs on.</summary>
 public sealed record MetricSpec

@@ -1,24 +1,28 @@
 using System.Collections.Immutable;
+using DslUnlearn.Components;
 
 namespace DslUnlearn.Specs;
 
 /// <summary>
 /// The <c>meta_eval:</c> section: what the meta-evaluation of the metrics needs beyond the spec's own models
-/// (docs/robustness.md, "Faithfulness"). Every value is set by the generated spec (defaults live in the DSL schema,
-/// generators/.../SpecSchema.MetaEval.cs).
+/// (docs/robustness.md, "Faithfulness"). Every value is set by the generated spec; the keys, ranges and defaults are the
+/// <c>[Option]</c>s below (docs/spec-keys.md).
 /// </summary>
 public sealed record MetaEvalSpec
 {
     /// <summary>OpenUnlearning's faithfulness pools, or null for none (then tables/meta_eval has robustness only).</summary>
+    [Option(Default = "~", Help = "OpenUnlearning's faithfulness: the AUC with which each metric (on forget) tells the target pool from the oracle pool", Aliases = ["faithful", "pools"])]
     public FaithfulnessSpec? Faithfulness { get; init; }
 
     /// <summary>OpenUnlearning's utility filter: R and Q average over the unlearned models that kept enough utility.</summary>
+    [Option(Default = "{}", Help = "OpenUnlearning's utility filter: R and Q leave out unlearned models whose utility fell below a share of the target's", Aliases = ["utility_filter"])]
     public required UtilityFilterSpec Utility { get; init; }
 
     /// <summary>
     /// With faithfulness pools, OpenUnlearning's second filter: R and Q of a metric on forget leave out the unlearned models
     /// whose value before the attack lies above the pools' accuracy-best threshold (they still look like a target).
     /// </summary>
+    [Option(Default = "true", Help = "with faithfulness pools: R and Q of a metric on forget leave out unlearned models the metric still places on the targets' side of the pools' accuracy-best threshold (OpenUnlearning)", Aliases = ["threshold_filter"])]
     public required bool KnowledgeFilter { get; init; }
 }
 
@@ -30,9 +34,12 @@ public sealed record MetaEvalSpec
 public sealed record UtilityFilterSpec
 {
     /// <summary>The utility metric's YAML name (higher = better), e.g. model_utility.</summary>
+    [Option(Default = "model_utility", Help = "the utility metric (higher = better); the filter applies when the spec measures it on 'split'", Aliases = ["name"])]
     public required string Metric { get; init; }
+    [Option(Names = "split", Default = "retain", Help = "the split the utility metric is read on")]
     public required SplitKind Split { get; init; }
     /// <summary>The least share of the target's utility a kept model has (0..1; 0 = off).</summary>
+    [Option(Min = 0, Max = 1, Default = "0.8", Help = "R and Q average only over unlearned models whose utility is at least this share of the target's (OpenUnlearning: 0.8); 0 = off", Aliases = ["share", "min_utility"])]
     public required double MinShare { get; init; }
 }
 
@@ -44,5 +51,6 @@ public sealed record UtilityFilterSpec
 public sealed record FaithfulnessSpec
 {
     /// <summary>Training seeds of the pools: one target and one oracle each. The spec's own seed reuses its own models.</summary>
+    [Option(Min = 0, Required = true, NonEmpty = true, Distinct = true, Help = "training seeds of the pools: per seed one target (forget + retain, a positive) and one oracle (retain only, a negative), trained as this spec trains its own with that seed", Aliases = ["seed", "pool_seeds"])]
     public required ImmutableArray<int> Seeds { get; init; }
 }

@@ -30,6 +30,8 @@ public sealed record TestbedSpec
     public required int HoldoutAuthors { get; init; }
     /// <summary>char (one token per character) or bpe (GPT-2 BPE restricted to the ids the world uses).</summary>
     [Option(Names = "testbed tokenizer", Default = "bpe", Help = "bpe or char")]
+    [Choice("bpe", Help = "GPT-2 BPE restricted to the token ids the world uses", Aliases = ["gpt2"])]
+    [Choice("char", Help = "one token per character (printable ASCII)", Aliases = ["character", "chars"])]
     public required string Tokenizer { get; init; }
     /// <summary>Pretraining on the corpus (biographies + mixed QA); the target and oracle fine-tunes start from it.</summary>
     [Option(Default = "{}", Help = "pretraining on the biographies and the mixed QA; the target and oracle fine-tunes start from it", Aliases = ["pretraining"])]

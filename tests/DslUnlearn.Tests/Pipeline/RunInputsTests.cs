@@ -198,4 +198,14 @@ public class RunInputsTests
         var pretrain = Assert.Throws<ArgumentException>(() => RunInputs.LoadData(biographies with { Testbed = testbed with { Pretrain = testbed.Pretrain with { Lr = 0 } } }));
         Assert.Contains("testbed.pretrain: 'lr' must be > 0, got 0", pretrain.Message);
     }
+
+    [Fact]
+    public void Meta_eval_utility_range_is_checked_at_run_time_from_the_option_declaration()
+    {
+        var spec = TestSpecs.Tiny("unused");
+        var metaEval = new MetaEvalSpec { Utility = new UtilityFilterSpec { Metric = "model_utility", Split = SplitKind.Retain, MinShare = 1.2 }, KnowledgeFilter = true };
+        var share = Assert.Throws<ArgumentException>(() => RunInputs.LoadData(spec with { MetaEval = metaEval }));
+        Assert.Contains("meta_eval.utility: 'min_share' must be in 0..1, got 1.2; set it to a value in 0..1", share.Message);
+        Assert.NotNull(RunInputs.LoadData(spec with { MetaEval = metaEval with { Utility = metaEval.Utility with { MinShare = 0.8 } } }));
+    }
 }
