@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;

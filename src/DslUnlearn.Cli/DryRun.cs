@@ -1,5 +1,4 @@
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Cli;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Cli;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Reporting;

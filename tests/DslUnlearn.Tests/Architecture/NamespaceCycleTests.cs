@@ -18,7 +18,6 @@ public class NamespaceCycleTests
         ("Specs", "Calibration", "CalibrationSpec holds the ICalibrator"),
         ("Specs", "Methods", "UnlearnSpec holds the IUnlearningMethod"),
         ("Specs", "Metrics", "MetricSpec and CalibrationSpec hold IMetric instances"),
-        ("Pipeline", "Engine", "ExperimentCells, the generated code's entry point, calls StagedExperimentRunner"),
     ];
 
     [Fact]

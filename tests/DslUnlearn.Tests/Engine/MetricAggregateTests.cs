@@ -6,7 +6,6 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Engine;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;
 using static TorchSharp.torch;

@@ -1,6 +1,5 @@
 using DslUnlearn.Data.Testbed;
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Data.Testbed;
 using DslUnlearn.Tests.Support;

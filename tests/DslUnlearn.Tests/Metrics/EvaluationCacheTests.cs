@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using DslUnlearn.Data;
+using DslUnlearn.Engine;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using TorchSharp;
 

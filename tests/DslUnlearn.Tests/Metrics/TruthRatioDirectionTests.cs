@@ -1,7 +1,6 @@
 using DslUnlearn.Calibration;
 using DslUnlearn.Data;
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;

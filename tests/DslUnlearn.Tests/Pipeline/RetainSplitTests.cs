@@ -5,7 +5,6 @@ using DslUnlearn.Data;
 using DslUnlearn.Engine;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Engine;
 using DslUnlearn.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DslUnlearn.Checkpoints;
 using DslUnlearn.Data;
+using DslUnlearn.Engine;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;

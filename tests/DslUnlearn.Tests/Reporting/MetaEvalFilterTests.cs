@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Reporting;
 using MetaEvaluation = DslUnlearn.Robustness.MetaEvaluation;
 using DslUnlearn.Specs;

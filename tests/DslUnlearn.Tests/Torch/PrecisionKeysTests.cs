@@ -1,6 +1,5 @@
 using DslUnlearn.Engine;
 using DslUnlearn.Methods;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;

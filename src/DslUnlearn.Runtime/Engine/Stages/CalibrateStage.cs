@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Calibration;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using TorchSharp;
 using DslUnlearn.Specs;

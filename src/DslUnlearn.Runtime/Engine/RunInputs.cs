@@ -5,7 +5,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Specs;
 using DslUnlearn.Text;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// Turns a spec's <c>data</c> and <c>model</c> sections into data, a tokenizer and a model factory:

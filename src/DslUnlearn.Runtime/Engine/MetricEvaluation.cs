@@ -1,7 +1,7 @@
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// The evaluation every stage shares (evaluate, attack): each metric of the spec on each of its splits, kept as the
