@@ -3,8 +3,8 @@ using System.Diagnostics;
 using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Specs;
 using Spectre.Console;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

@@ -1,5 +1,5 @@
 using DslUnlearn.Engine;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

@@ -30,7 +30,7 @@ internal enum OptionValueKind
     String,
     Enum,
 
-    /// <summary>A training length or cadence (<c>DslUnlearn.Specs.StepCount</c>): 10, "2 epochs", "10%".</summary>
+    /// <summary>A training length or cadence (<c>DslUnlearn.Specs.Vocabulary.StepCount</c>): 10, "2 epochs", "10%".</summary>
     StepCount,
 
     /// <summary>A property type the spec language cannot write (a list, a record...): YAML may not set it.</summary>

@@ -38,7 +38,7 @@ internal enum SpecValueKind
     /// <summary>extends, vars, fragments: consumed by <see cref="SpecComposer"/> before binding.</summary>
     Composition,
 
-    /// <summary>A step count: 10, "2 epochs", "10%" of the run (<see cref="StepCountSyntax"/>; runtime <c>DslUnlearn.Specs.StepCount</c>).</summary>
+    /// <summary>A step count: 10, "2 epochs", "10%" of the run (<see cref="StepCountSyntax"/>; runtime <c>DslUnlearn.Specs.Vocabulary.StepCount</c>).</summary>
     StepCount,
     /// <summary>true or false (plain scalar, any case).</summary>
     Boolean,
@@ -146,7 +146,7 @@ internal sealed class SpecComponents
     public SpecComponentSet TofuSplit { get; }
 
     /// <summary>model.dtype (runtime enum ModelDtype).</summary>
-    public SpecComponentSet Dtype { get; } = new SpecComponentSet("dtype", Specs + "ModelDtype",
+    public SpecComponentSet Dtype { get; } = new SpecComponentSet("dtype", Specs + "Vocabulary.ModelDtype",
         new SpecComponent("float32", "Float32", "32-bit floats everywhere", "fp32", "float", "f32"),
         new SpecComponent("bfloat16", "Bfloat16", "bfloat16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "bf16"),
         new SpecComponent("float16", "Float16", "float16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", "fp16", "half", "f16"));
@@ -158,17 +158,17 @@ internal sealed class SpecComponents
 
     /// <summary>The hard-coded names matching the runtime's enums (DeviceKind, DataSource, SplitKind) and strings.</summary>
     public static SpecComponents BuiltIn { get; } = new(
-        new SpecComponentSet("device", Specs + "DeviceKind",
+        new SpecComponentSet("device", Specs + "Vocabulary.DeviceKind",
             new SpecComponent("auto", "Auto", "CUDA when available, else CPU"),
             new SpecComponent("cpu", "Cpu", "always the CPU"),
             new SpecComponent("cuda", "Cuda", "the first CUDA GPU", "gpu")),
-        new SpecComponentSet("data source", Specs + "DataSource",
+        new SpecComponentSet("data source", Specs + "Vocabulary.DataSource",
             new SpecComponent("synthetic", "Synthetic", "built-in fictitious authors with QA pairs"),
             new SpecComponent("tofu", "Tofu", "TOFU from a local folder (data.path, data.split)"),
             new SpecComponent("biographies", "Biographies", "the biographies testbed: authors learned from biographies, then QA (section 'testbed')", "testbed", "bios")),
         new SpecComponentSet("preset", null,
             new SpecComponent("tiny-llama", "TinyLlama", "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", "llama", "tiny_llama")),
-        new SpecComponentSet("split", Specs + "SplitKind",
+        new SpecComponentSet("split", Specs + "Vocabulary.SplitKind",
             new SpecComponent("forget", "Forget", "the authors to unlearn"),
             new SpecComponent("retain", "Retain", "the authors to keep")),
         new SpecComponentSet("TOFU split", null,
@@ -393,9 +393,9 @@ internal sealed partial class SpecSchema
         var data = new SpecSection
         {
             DisplayName = "'data'",
-            CSharpType = Specs + "DataSpec",
+            CSharpType = Specs + "Vocabulary.DataSpec",
             Discriminator = "source",
-            Keys = DeclaredKeys(catalog, c, "DataSpec"),
+            Keys = DeclaredKeys(catalog, c, "Vocabulary.DataSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
@@ -452,15 +452,15 @@ internal sealed partial class SpecSchema
         var prompt = new SpecSection
         {
             DisplayName = "'prompt'",
-            CSharpType = Specs + "PromptSpec",
-            Keys = DeclaredKeys(catalog, c, "PromptSpec"),
+            CSharpType = Specs + "Vocabulary.PromptSpec",
+            Keys = DeclaredKeys(catalog, c, "Vocabulary.PromptSpec"),
         };
 
         var finetune = new SpecSection
         {
             DisplayName = "'finetune'",
-            CSharpType = Specs + "FinetuneSpec",
-            Keys = DeclaredKeys(catalog, c, "FinetuneSpec"),
+            CSharpType = Specs + "Vocabulary.FinetuneSpec",
+            Keys = DeclaredKeys(catalog, c, "Vocabulary.FinetuneSpec"),
         };
 
         // The items' fixed keys are the [Option]s of their records (UnlearnSpec.MethodName is 'method'); the

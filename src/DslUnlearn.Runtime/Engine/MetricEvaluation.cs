@@ -1,5 +1,6 @@
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Engine;
 

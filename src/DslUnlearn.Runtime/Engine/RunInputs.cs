@@ -3,6 +3,7 @@ using DslUnlearn.Checkpoints;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Engine;

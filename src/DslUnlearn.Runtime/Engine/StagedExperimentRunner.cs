@@ -9,6 +9,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;

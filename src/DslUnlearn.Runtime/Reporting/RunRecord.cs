@@ -1,6 +1,7 @@
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

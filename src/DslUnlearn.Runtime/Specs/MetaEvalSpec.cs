@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Specs;
 

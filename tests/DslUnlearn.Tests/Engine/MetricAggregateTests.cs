@@ -7,6 +7,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Engine;
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 using static TorchSharp.torch;
 

@@ -5,6 +5,7 @@ using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Specs;
 using TorchSharp;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Metrics;
 

@@ -6,6 +6,7 @@ using DslUnlearn.Engine;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Engine;
 using DslUnlearn.Tests.Support;
 using static TorchSharp.torch;

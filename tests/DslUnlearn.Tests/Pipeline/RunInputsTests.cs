@@ -5,6 +5,7 @@ using DslUnlearn.Engine;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 using DslUnlearn.Tests.Text;
 using TorchSharp;

@@ -4,6 +4,7 @@ using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using MetaEvaluation = DslUnlearn.Robustness.MetaEvaluation;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;

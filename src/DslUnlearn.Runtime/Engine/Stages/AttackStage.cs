@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
 
 namespace DslUnlearn.Engine;
 

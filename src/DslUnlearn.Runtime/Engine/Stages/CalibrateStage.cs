@@ -4,7 +4,7 @@ using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;

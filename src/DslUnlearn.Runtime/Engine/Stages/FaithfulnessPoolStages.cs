@@ -4,6 +4,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Engine;
 

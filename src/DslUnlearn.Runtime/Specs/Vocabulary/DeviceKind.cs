@@ -1,0 +1,3 @@
+namespace DslUnlearn.Specs.Vocabulary;
+
+public enum DeviceKind { Auto, Cpu, Cuda }
