@@ -70,10 +70,15 @@ internal static class ComponentReader
         return ComponentCatalog.Create(components, problems) with { Sections = sections.OrderBy(x => x.TypeName, StringComparer.Ordinal).ToEquatableArray() };
     }
 
+    /// <summary>Whether <paramref name="type"/> is a spec record: in <c>DslUnlearn.Specs</c> or below it (<c>DslUnlearn.Specs.Vocabulary</c>).</summary>
+    private static bool InSpecs(ITypeSymbol type)
+        => type.ContainingNamespace?.ToDisplayString() is { } ns
+           && (ns == ComponentCatalog.SpecsNamespace || ns.StartsWith(ComponentCatalog.SpecsNamespace + ".", StringComparison.Ordinal));
+
     /// <summary>A record of <c>DslUnlearn.Specs</c> with <c>[Option]</c> properties: its section keys, in declaration order.</summary>
     private static SectionInfo? ReadSection(INamedTypeSymbol type, INamedTypeSymbol? optionAttribute, XmlDocIndex docs)
     {
-        if (optionAttribute is null || type.ContainingNamespace?.ToDisplayString() != ComponentCatalog.SpecsNamespace)
+        if (optionAttribute is null || !InSpecs(type))
         {
             return null;
         }
@@ -220,7 +225,7 @@ internal static class ComponentReader
             kind = SpecValueKind.String;
             csharp = "string";
         }
-        else if (section && type.TypeKind == TypeKind.Class && type.ContainingNamespace?.ToDisplayString() == ComponentCatalog.SpecsNamespace &&
+        else if (section && type.TypeKind == TypeKind.Class && InSpecs(type) &&
                  type.SpecialType != SpecialType.System_String)
         {
             // A nested section record (TestbedSpec.Pretrain: a FinetuneSpec); its keys are the record's own.

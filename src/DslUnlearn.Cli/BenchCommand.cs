@@ -33,9 +33,9 @@ internal static class BenchCommand
             if (sizes is not null)
                 options = options with { Hiddens = sizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
                     int.TryParse(s, out int h) && h >= 64 && h % 64 == 0 ? h : throw new ArgumentException($"--sizes: '{s}' is not a hidden size (a multiple of 64, at least 64).")).ToArray() };
-            var dt = Enum.TryParse<DslUnlearn.Specs.ModelDtype>(dtype, ignoreCase: true, out var d) && !int.TryParse(dtype, out _)
+            var dt = Enum.TryParse<DslUnlearn.Specs.Vocabulary.ModelDtype>(dtype, ignoreCase: true, out var d) && !int.TryParse(dtype, out _)
                 ? d : throw new ArgumentException($"--dtype: '{dtype}' is not float32, bfloat16 or float16.");
-            var kind = Enum.TryParse<DslUnlearn.Specs.DeviceKind>(device, ignoreCase: true, out var k) && !int.TryParse(device, out _)
+            var kind = Enum.TryParse<DslUnlearn.Specs.Vocabulary.DeviceKind>(device, ignoreCase: true, out var k) && !int.TryParse(device, out _)
                 ? k : throw new ArgumentException($"--device: '{device}' is not cpu, cuda or auto.");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = ScaleBench.Run(options with { Dtype = dt }, DslUnlearn.Torch.DeviceResolver.Resolve(kind), line => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1} s] {line}"));

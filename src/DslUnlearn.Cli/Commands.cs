@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Specs;
 using Spectre.Console;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

@@ -1,6 +1,5 @@
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

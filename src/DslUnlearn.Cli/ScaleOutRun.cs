@@ -6,6 +6,7 @@ using DslUnlearn.Engine.Workers;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using TorchSharp;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

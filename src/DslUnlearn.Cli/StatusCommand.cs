@@ -3,7 +3,6 @@ using System.Globalization;
 using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
-using DslUnlearn.Pipeline;
 
 namespace DslUnlearn.Cli;
 

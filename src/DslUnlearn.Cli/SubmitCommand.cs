@@ -2,8 +2,7 @@ using System.CommandLine;
 using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
-using DslUnlearn.Pipeline;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

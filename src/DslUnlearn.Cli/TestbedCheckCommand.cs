@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using DslUnlearn.Bench;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
 

@@ -24,7 +24,7 @@ public sealed class CalibrationKeysTests
         AssertCompiles(run);
         var source = run.Source("s.g.cs")!;
         Assert.Contains($"RetainMetric = new {Specs}CalibrationMetric(\"em\", new {Metrics}ExactMemorizationMetric(", source);
-        Assert.Contains($"RetainSplit = {Specs}SplitKind.Forget,", source);
+        Assert.Contains($"RetainSplit = {Specs}Vocabulary.SplitKind.Forget,", source);
         Assert.Contains($"ForgetMetrics = global::System.Collections.Immutable.ImmutableArray.Create<{Specs}CalibrationMetric>(new {Specs}CalibrationMetric(\"rouge_l_recall\", ", source);
         Assert.Contains($"new {Specs}CalibrationMetric(\"truth_ratio\", ", source);
     }
@@ -36,7 +36,7 @@ public sealed class CalibrationKeysTests
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
         var source = run.Source("s.g.cs")!;
         Assert.Contains($"RetainMetric = new {Specs}CalibrationMetric(\"es_exact\", new {Metrics}EsExactMetric(new {Metrics}NoOptions())),", source);
-        Assert.Contains($"RetainSplit = {Specs}SplitKind.Retain,", source);
+        Assert.Contains($"RetainSplit = {Specs}Vocabulary.SplitKind.Retain,", source);
         Assert.Contains($"(\"es_exact\", new {Metrics}EsExactMetric(new {Metrics}NoOptions())), new {Specs}CalibrationMetric(\"es_perturb\", new {Metrics}EsPerturbMetric(new {Metrics}NoOptions()))", source);
         Assert.Contains("Oracle = false,", source);
     }

@@ -63,10 +63,10 @@ public sealed class CoreTests
 
         foreach (var (type, obj) in new (Type, SpecObject)[]
                  {
-                     (typeof(DslUnlearn.Specs.DataSpec), (SpecObject)spec.Get("Data")!),
+                     (typeof(DslUnlearn.Specs.Vocabulary.DataSpec), (SpecObject)spec.Get("Data")!),
                      (typeof(DslUnlearn.Specs.ModelSpec), (SpecObject)spec.Get("Model")!),
-                     (typeof(DslUnlearn.Specs.PromptSpec), (SpecObject)spec.Get("Prompt")!),
-                     (typeof(DslUnlearn.Specs.FinetuneSpec), (SpecObject)spec.Get("Finetune")!),
+                     (typeof(DslUnlearn.Specs.Vocabulary.PromptSpec), (SpecObject)spec.Get("Prompt")!),
+                     (typeof(DslUnlearn.Specs.Vocabulary.FinetuneSpec), (SpecObject)spec.Get("Finetune")!),
                      (typeof(DslUnlearn.Specs.ReportSpec), (SpecObject)spec.Get("Report")!),
                      (typeof(DslUnlearn.Specs.MetricSpec), (SpecObject)((SpecList)spec.Get("Metrics")!).Items[0]),
                  })

@@ -33,7 +33,7 @@ public sealed class DeclaredKeysTests
         {
             var root = SpecSchema.Create(catalog).Root;
             var device = root.Find("device")!.Components!;
-            Assert.Equal(("device", "global::DslUnlearn.Specs.DeviceKind"), (device.Kind, device.EnumType));
+            Assert.Equal(("device", "global::DslUnlearn.Specs.Vocabulary.DeviceKind"), (device.Kind, device.EnumType));
             Assert.Equal(new[] { ("auto", "Auto"), ("cpu", "Cpu"), ("cuda", "Cuda") }, device.Members.Select(m => (m.Name, m.Member)));
             Assert.Equal(new[] { "gpu" }, device.Find("cuda")!.Aliases);
             Assert.Equal("the first CUDA GPU", device.Find("cuda")!.Help);

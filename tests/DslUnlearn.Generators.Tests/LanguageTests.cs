@@ -85,7 +85,7 @@ public sealed class LanguageTests
     {
         // data:, model:, finetune:, prompt: and report: are declared once, by [Option] on their records (DataSpec, ModelSpec, ...).
         var catalog = GeneratorHarness.RuntimeCatalog;
-        var finetune = catalog.Section("global::DslUnlearn.Specs.FinetuneSpec")!;
+        var finetune = catalog.Section("global::DslUnlearn.Specs.Vocabulary.FinetuneSpec")!;
         Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
             finetune.Keys.Select(k => k.Key));
         var lr = finetune.Keys.Single(k => k.Key == "lr");
@@ -106,7 +106,7 @@ public sealed class LanguageTests
         var model = schema.Root.Find("model")!.Section!;
         Assert.Equal(catalog.Section("global::DslUnlearn.Specs.ModelSpec")!.Keys.Select(k => k.Key), model.Keys.Select(k => k.Key));
         Assert.Equal((SpecValueKind.Component, "preset"), (model.Find("preset")!.Kind, model.Find("preset")!.Components!.Kind));
-        Assert.Equal("global::DslUnlearn.Specs.ModelDtype", model.Find("dtype")!.Components!.EnumType);
+        Assert.Equal("global::DslUnlearn.Specs.Vocabulary.ModelDtype", model.Find("dtype")!.Components!.EnumType);
         var checkpoint = model.Find("checkpoint")!;
         Assert.Equal((SpecValueKind.Path, true, "~"), (checkpoint.Kind, checkpoint.Nullable, checkpoint.Default));
         Assert.Contains("hidden_size", checkpoint.Excludes);
@@ -290,7 +290,7 @@ public sealed class LanguageTests
             "experiment: t\ndata: { source: tofu, path: ../../../shared/data/tofu, split: forget05 }\nmodel:\n  checkpoint: ../../models/phi\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
         var source = run.Source("t.g.cs")!;
-        Assert.Contains("Source = global::DslUnlearn.Specs.DataSource.Tofu,", source);
+        Assert.Contains("Source = global::DslUnlearn.Specs.Vocabulary.DataSource.Tofu,", source);
         Assert.Contains("Path = \"../shared/data/tofu\",", source); // relative to the repository root (/project)
         Assert.Contains("Split = \"forget05\",", source);
         Assert.Contains("Checkpoint = \"models/phi\",", source);

@@ -158,7 +158,7 @@ public sealed class SnapshotTests
         Assert.Contains("Unlearn = global::System.Collections.Immutable.ImmutableArray.Create<global::DslUnlearn.Specs.UnlearnSpec>(),", minimal);
         Assert.Contains("Metric = new global::DslUnlearn.Metrics.EsExactMetric(new global::DslUnlearn.Metrics.NoOptions()),", minimal);
         Assert.Contains("Calibration = null,", minimal);
-        Assert.Contains("Device = global::DslUnlearn.Specs.DeviceKind.Auto,", minimal);
+        Assert.Contains("Device = global::DslUnlearn.Specs.Vocabulary.DeviceKind.Auto,", minimal);
         Assert.Contains("KvHeads = 4,", minimal);
         Assert.Contains("RmsNormEps = 1E-05,", minimal);
         Assert.Contains("RopeTheta = 10000.0,", minimal);
@@ -175,7 +175,7 @@ public sealed class SnapshotTests
         Assert.Contains("KvHeads = 2,", tricky);
         Assert.Contains("Name = \"gd-strong\",", tricky);
         Assert.Contains("new global::DslUnlearn.Methods.GradientDifference(new global::DslUnlearn.Methods.GdOptions { Name = \"gd-strong\", RetainWeight = 2.0 })", tricky);
-        Assert.Contains("ImmutableArray.Create<global::DslUnlearn.Specs.SplitKind>(global::DslUnlearn.Specs.SplitKind.Retain)", tricky);
+        Assert.Contains("ImmutableArray.Create<global::DslUnlearn.Specs.Vocabulary.SplitKind>(global::DslUnlearn.Specs.Vocabulary.SplitKind.Retain)", tricky);
 
         var catalog = run.Source(Emitter.CatalogHintName)!;
         Assert.True(catalog.IndexOf("MinimalExperiment", StringComparison.Ordinal) < catalog.IndexOf("TrickyOne2Experiment", StringComparison.Ordinal));

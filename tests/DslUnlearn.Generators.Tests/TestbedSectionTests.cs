@@ -16,7 +16,7 @@ public sealed class TestbedSectionTests
         var run = Run(Head + "testbed:\n  attributes: 10\n  biographies_per_author: 6\n  mixed_share: 0.25\n  tokenizer: char\n  pretrain:\n    epochs: 5\n    lr: 1.0e-3\n");
         Assert.Empty(run.Positions);
         var source = run.Source("t.g.cs")!;
-        Assert.Contains("Source = global::DslUnlearn.Specs.DataSource.Biographies", source);
+        Assert.Contains("Source = global::DslUnlearn.Specs.Vocabulary.DataSource.Biographies", source);
         Assert.Contains("Testbed = new global::DslUnlearn.Specs.TestbedSpec", source);
         Assert.Contains("Attributes = 10,", source);
         Assert.Contains("BiographiesPerAuthor = 6,", source);

@@ -82,9 +82,9 @@ public sealed class TypedValueTests
         Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
         var source = run.Source("s.g.cs")!;
         Assert.Contains("GaOptions { Steps = 10, WarmupSteps = 2 }", source);
-        Assert.Contains("GdOptions { Steps = new global::DslUnlearn.Specs.StepCount(2.0, global::DslUnlearn.Specs.StepUnit.Epochs), " +
-                        "WarmupSteps = new global::DslUnlearn.Specs.StepCount(0.1, global::DslUnlearn.Specs.StepUnit.FractionOfTotal), " +
-                        "CheckpointEvery = new global::DslUnlearn.Specs.StepCount(0.5, global::DslUnlearn.Specs.StepUnit.Epochs) }", source);
+        Assert.Contains("GdOptions { Steps = new global::DslUnlearn.Specs.Vocabulary.StepCount(2.0, global::DslUnlearn.Specs.Vocabulary.StepUnit.Epochs), " +
+                        "WarmupSteps = new global::DslUnlearn.Specs.Vocabulary.StepCount(0.1, global::DslUnlearn.Specs.Vocabulary.StepUnit.FractionOfTotal), " +
+                        "CheckpointEvery = new global::DslUnlearn.Specs.Vocabulary.StepCount(0.5, global::DslUnlearn.Specs.Vocabulary.StepUnit.Epochs) }", source);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class TypedValueTests
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nfinetune:\n  warmup_steps: 10%\n"), ("t.yaml", "experiment: t\nfinetune:\n  warmup_steps: 3\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
         Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
-        Assert.Contains("WarmupSteps = new global::DslUnlearn.Specs.StepCount(0.1, global::DslUnlearn.Specs.StepUnit.FractionOfTotal),", run.Source("s.g.cs"));
+        Assert.Contains("WarmupSteps = new global::DslUnlearn.Specs.Vocabulary.StepCount(0.1, global::DslUnlearn.Specs.Vocabulary.StepUnit.FractionOfTotal),", run.Source("s.g.cs"));
         Assert.Contains("WarmupSteps = 3,", run.Source("t.g.cs"));
 
         var bad = GeneratorHarness.Run(("spec.yaml", "experiment: t\nfinetune:\n  warmup_steps: 1 epoc\n"));

@@ -54,7 +54,7 @@ internal static class Emitter
         }
 
         w.Line("/// <inheritdoc />");
-        w.Line("public global::DslUnlearn.Pipeline.ExperimentResult Run(global::DslUnlearn.Pipeline.RunOptions options)");
+        w.Line("public global::DslUnlearn.Engine.ExperimentResult Run(global::DslUnlearn.Engine.RunOptions options)");
         w.Indent();
         w.Line("=> global::DslUnlearn.Pipeline.ExperimentRunner.Run(Spec, options);");
         w.Unindent();

@@ -30,7 +30,7 @@ internal static class ExperimentCellsEmitter
         w.Line($"global::System.Collections.Generic.IReadOnlyList<{ExperimentSpec}> global::DslUnlearn.Pipeline.IExperiment.Cells => Cells;");
         w.Line();
         w.Line("/// <summary>Runs every cell (each into &lt;out&gt;/&lt;experiment&gt;/cells/&lt;cell&gt;/) and writes the aggregate report to &lt;out&gt;/&lt;experiment&gt;/.</summary>");
-        w.Line("public global::DslUnlearn.Pipeline.ExperimentResult Run(global::DslUnlearn.Pipeline.RunOptions options)");
+        w.Line("public global::DslUnlearn.Engine.ExperimentResult Run(global::DslUnlearn.Engine.RunOptions options)");
         w.Indent();
         w.Line("=> global::DslUnlearn.Pipeline.ExperimentCells.Run(Cells, options).Result;");
         w.Unindent();

@@ -66,7 +66,7 @@ internal sealed class OptionFacts
 
     /// <summary>
     /// The kind and C# type of a non-enum property type given by its full metadata name ("System.Double",
-    /// "DslUnlearn.Specs.StepCount"); <paramref name="displayName"/> names an unsupported type in messages.
+    /// "DslUnlearn.Specs.Vocabulary.StepCount"); <paramref name="displayName"/> names an unsupported type in messages.
     /// </summary>
     public static (SpecValueKind Kind, string CSharp) Classify(string metadataName, string displayName)
     {

@@ -5,7 +5,7 @@ namespace DslUnlearn.Generators.Dsl;
 /// <summary>
 /// Metric needs as build errors: a metric whose runtime attribute declares <c>Needs</c> (the oracle, a holdout, TOFU's
 /// auxiliary splits) that the spec does not provide is reported at the metric's line, naming the key that would provide
-/// it (OU users meet these mid-run). The run checks the same again (Pipeline/MetricNeedsCheck.cs).
+/// it (OU users meet these mid-run). The run checks the same again (Engine/MetricNeedsCheck.cs).
 /// </summary>
 internal sealed partial class SpecBinder
 {

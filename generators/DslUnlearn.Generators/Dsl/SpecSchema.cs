@@ -186,9 +186,9 @@ internal sealed partial class SpecSchema
         var data = new SpecSection
         {
             DisplayName = "'data'",
-            CSharpType = Specs + "DataSpec",
+            CSharpType = Specs + "Vocabulary.DataSpec",
             Discriminator = "source",
-            Keys = DeclaredKeys(catalog, "DataSpec"),
+            Keys = DeclaredKeys(catalog, "Vocabulary.DataSpec"),
             Checks = new[]
             {
                 new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
@@ -245,15 +245,15 @@ internal sealed partial class SpecSchema
         var prompt = new SpecSection
         {
             DisplayName = "'prompt'",
-            CSharpType = Specs + "PromptSpec",
-            Keys = DeclaredKeys(catalog, "PromptSpec"),
+            CSharpType = Specs + "Vocabulary.PromptSpec",
+            Keys = DeclaredKeys(catalog, "Vocabulary.PromptSpec"),
         };
 
         var finetune = new SpecSection
         {
             DisplayName = "'finetune'",
-            CSharpType = Specs + "FinetuneSpec",
-            Keys = DeclaredKeys(catalog, "FinetuneSpec"),
+            CSharpType = Specs + "Vocabulary.FinetuneSpec",
+            Keys = DeclaredKeys(catalog, "Vocabulary.FinetuneSpec"),
         };
 
         // The items' fixed keys are the [Option]s of their records (UnlearnSpec.MethodName is 'method'); the

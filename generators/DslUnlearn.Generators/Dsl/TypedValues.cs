@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 
 namespace DslUnlearn.Generators.Dsl;
 
-/// <summary>The unit of a step count as YAML writes it (mirrors the runtime's <c>DslUnlearn.Specs.StepUnit</c>).</summary>
+/// <summary>The unit of a step count as YAML writes it (mirrors the runtime's <c>DslUnlearn.Specs.Vocabulary.StepUnit</c>).</summary>
 internal enum StepCountUnit
 {
     Steps,
@@ -21,16 +21,16 @@ internal readonly record struct StepCountValue(double Value, StepCountUnit Unit)
 /// <summary>
 /// Step counts (training lengths and cadences): <c>10</c>, <c>"10 steps"</c>, <c>"2 epochs"</c>, <c>"0.5 epoch"</c>,
 /// <c>"10%"</c> (of the run's total steps). Parsing and checking are plain functions so the generator and the CLI's
-/// <c>validate</c> give the same messages. The runtime type is <c>DslUnlearn.Specs.StepCount</c>.
+/// <c>validate</c> give the same messages. The runtime type is <c>DslUnlearn.Specs.Vocabulary.StepCount</c>.
 /// </summary>
 internal static class StepCountSyntax
 {
     /// <summary>Full metadata name of the runtime type; option properties of this type are step counts.</summary>
-    public const string RuntimeType = "DslUnlearn.Specs.StepCount";
+    public const string RuntimeType = "DslUnlearn.Specs.Vocabulary.StepCount";
 
     public const string RuntimeTypeGlobal = "global::" + RuntimeType;
 
-    public const string RuntimeUnitGlobal = "global::DslUnlearn.Specs.StepUnit";
+    public const string RuntimeUnitGlobal = "global::DslUnlearn.Specs.Vocabulary.StepUnit";
 
     /// <summary>The most epochs a step count may ask for (a guard against typos such as 1e9).</summary>
     public const double MaxEpochs = 1_000_000;

@@ -173,7 +173,7 @@ public static class BenchRunner
     private static JsonObject Tofu(string folder, BenchOptions o)
     {
         var examples = TofuData.LoadSplit(folder, "forget01");
-        var encoder = new QaEncoder(new CharTokenizer(), new Specs.PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " });
+        var encoder = new QaEncoder(new CharTokenizer(), new Specs.Vocabulary.PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " });
         var rows = encoder.EncodeAll(examples);
         int longest = rows.Max(r => r.Ids.Length);
         var config = new LlamaConfig(encoder.Tokenizer.VocabSize, 128, 2, 4, 4, 256, longest + o.GenerateNewTokens).Validate();

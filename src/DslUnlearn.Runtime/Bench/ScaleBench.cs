@@ -6,7 +6,7 @@ using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
 using TorchSharp;

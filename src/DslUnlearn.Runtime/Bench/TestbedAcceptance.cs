@@ -8,6 +8,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Metrics;
 using DslUnlearn.Progress;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Training;
 using TorchSharp;
 using static TorchSharp.torch;

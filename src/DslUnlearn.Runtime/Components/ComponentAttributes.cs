@@ -115,7 +115,7 @@ public sealed class OptionAttribute : Attribute
     public bool Sweepable { get; set; } = true;
     /// <summary>Whether YAML must set it (no sensible default).</summary>
     public bool Required { get; set; }
-    /// <summary>Step counts (<see cref="Specs.StepCount"/>) only: whether YAML may give a percentage of the run's total steps ("10%"); false for the length of the run itself.</summary>
+    /// <summary>Step counts (<see cref="Specs.Vocabulary.StepCount"/>) only: whether YAML may give a percentage of the run's total steps ("10%"); false for the length of the run itself.</summary>
     public bool AllowPercent { get; set; } = true;
     /// <summary>Short help when the property has no XML doc comment (section keys: always this).</summary>
     public string? Help { get; set; }
@@ -184,7 +184,7 @@ public sealed class CompositionKeyAttribute(string key) : Attribute
 
 /// <summary>
 /// On a property whose type is a section record used a second time (<c>TestbedSpec.Pretrain</c>, a
-/// <see cref="Specs.FinetuneSpec"/>): one key of that record that YAML may write here, with this use's default, help and
+/// <see cref="Specs.Vocabulary.FinetuneSpec"/>): one key of that record that YAML may write here, with this use's default, help and
 /// aliases where they differ from the record's <c>[Option]</c> (null = the record's). Keys not listed are not written here
 /// and keep their C# default. The range stays the record's, so it is checked once at build time and at run time.
 /// </summary>

@@ -7,7 +7,7 @@ namespace DslUnlearn.Components;
 /// Run-time check of the ranges an options record declares with <c>[Option(Min = ..., Max = ...)]</c>: the same
 /// declaration the source generator reads at build time, so a number lives in one place and a spec written in C#
 /// gets the build's message ("'lr' must be &gt; 0, got 0; set it to a value &gt; 0"). Step counts check themselves
-/// (<see cref="Specs.StepCount.Problem"/>); other option types have no range.
+/// (<see cref="Specs.Vocabulary.StepCount.Problem"/>); other option types have no range.
 /// </summary>
 public static class OptionRanges
 {

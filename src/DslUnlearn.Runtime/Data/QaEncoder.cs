@@ -1,4 +1,4 @@
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Data;

@@ -74,10 +74,10 @@ public sealed record QaDataset(IReadOnlyList<QaExample> Forget, IReadOnlyList<Qa
     public IEnumerable<QaExample> All => Forget.Concat(RetainEval).Concat(RetainTrain).Concat(Holdout).Concat(Auxiliary.Values.SelectMany(v => v));
 
     /// <summary>The rows a metric measures on a split: forget, or the retain evaluation rows.</summary>
-    public IReadOnlyList<QaExample> Split(Specs.SplitKind split) => split switch
+    public IReadOnlyList<QaExample> Split(Specs.Vocabulary.SplitKind split) => split switch
     {
-        Specs.SplitKind.Forget => Forget,
-        Specs.SplitKind.Retain => RetainEval,
+        Specs.Vocabulary.SplitKind.Forget => Forget,
+        Specs.Vocabulary.SplitKind.Retain => RetainEval,
         _ => throw new ArgumentOutOfRangeException(nameof(split), split, "Unknown split."),
     };
 

@@ -51,7 +51,7 @@ public static class CanonicalJson
                 return JsonValue.Create(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
             case JsonNode n: return n.DeepClone();
             // A step count in steps hashes as the int it replaced (existing stage keys stay valid); others as "2 epochs", "10%".
-            case Specs.StepCount sc: return sc.Unit == Specs.StepUnit.Steps ? JsonValue.Create((decimal)sc.Value) : JsonValue.Create(sc.ToString());
+            case Specs.Vocabulary.StepCount sc: return sc.Unit == Specs.Vocabulary.StepUnit.Steps ? JsonValue.Create((decimal)sc.Value) : JsonValue.Create(sc.ToString());
             case IDictionary dict:
             {
                 var o = new JsonObject();

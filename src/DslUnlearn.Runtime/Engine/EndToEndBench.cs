@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using DslUnlearn.IO;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 

@@ -1,4 +1,3 @@
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Engine;

@@ -6,10 +6,10 @@ using DslUnlearn.IO;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
@@ -192,7 +192,7 @@ public static partial class StagedExperimentRunner
         RemoveKeyNeutralDefaults(resolved, spec);
         if (spec.Testbed is null) resolved.AsObject().Remove("testbed"); // likewise for specs off the biographies testbed
         if (spec.MetaEval is null) resolved.AsObject().Remove("meta_eval"); // likewise for specs without faithfulness pools
-        var p = new Prepared(spec, ExperimentCells.OutputDirectory(spec, root), ArtifactStore.ForOutputRoot(root),
+        var p = new Prepared(spec, ExperimentResult.DirectoryOf(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
         AddStages(p, progress);
         return p;

@@ -66,7 +66,7 @@ public record UnlearnOptions
     public double Lr { get; init; } = 1e-4;
     /// <summary>Length of the run (used when epochs is 0): optimizer steps, or passes over the forget split ("2 epochs": epochs * ceil(forget / (batch_size * gradient_accumulation)) steps).</summary>
     [Components.Option(Min = 1, AllowPercent = false)]
-    public Specs.StepCount Steps { get; init; } = 10;
+    public Specs.Vocabulary.StepCount Steps { get; init; } = 10;
     /// <summary>Passes over the forget split; when above 0 it replaces steps: epochs * ceil(forget / (batch_size * gradient_accumulation)) optimizer steps.</summary>
     [Components.Option(Min = 0)]
     public int Epochs { get; init; }
@@ -78,7 +78,7 @@ public record UnlearnOptions
     public int GradientAccumulation { get; init; } = 1;
     /// <summary>Steps of linear warm-up from lr/warmup_steps to lr; the lr is constant afterwards. Also "1 epoch" or "10%" (of the run's steps).</summary>
     [Components.Option(Min = 0)]
-    public Specs.StepCount WarmupSteps { get; init; }
+    public Specs.Vocabulary.StepCount WarmupSteps { get; init; }
     /// <summary>Weight decay (decoupled for adamw, L2 for sgd).</summary>
     [Components.Option(Min = 0)]
     public double WeightDecay { get; init; }
@@ -92,7 +92,7 @@ public record UnlearnOptions
     public int SeedOffset { get; init; }
     /// <summary>Hand the model to the pipeline's checkpoint observer after every N optimizer steps and after the last one; 0 turns it off. Also "0.5 epoch" or "25%" (of the run's steps).</summary>
     [Components.Option(Min = 0)]
-    public Specs.StepCount CheckpointEvery { get; init; }
+    public Specs.Vocabulary.StepCount CheckpointEvery { get; init; }
     /// <summary>Trick: divide the forget logits by T in every forget NLL term (1 = off).</summary>
     [Components.Option(Min = 0, MinExclusive = true)]
     public double ForgetTemperature { get; init; } = 1.0;
@@ -137,7 +137,7 @@ public record UnlearnOptions
         string who = $"unlearn '{Name ?? method}' (method {method})";
         void Need(bool ok, string message) { if (!ok) throw new ArgumentException($"{who}: {message}"); }
         foreach (var problem in Components.OptionRanges.Problems(this)) Need(false, problem);
-        Need(Steps.Problem() is null && !Steps.IsZero && Steps.Unit != Specs.StepUnit.FractionOfTotal,
+        Need(Steps.Problem() is null && !Steps.IsZero && Steps.Unit != Specs.Vocabulary.StepUnit.FractionOfTotal,
             $"steps must be a whole number of steps (at least 1) or a positive number of epochs (\"2 epochs\"), got {Steps}.");
         Need(WarmupSteps.Problem() is null, $"warmup_steps {WarmupSteps.Problem()}.");
         Need(CheckpointEvery.Problem() is null, $"checkpoint_every {CheckpointEvery.Problem()} (0 = off).");

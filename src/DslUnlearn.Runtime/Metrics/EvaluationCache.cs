@@ -13,7 +13,7 @@ namespace DslUnlearn.Metrics;
 /// an earlier one when the model object, the rows' tokens and the batching are the same, so the batches, and the code
 /// that turns logits into numbers, are the ones a fresh computation would use: a hit returns the same bits.
 /// One teacher-forced pass yields ES/EM and the answer statistics with the closing EOS (without it is the same
-/// numbers, one shorter). Valid only while no model's weights change: <see cref="Pipeline.MetricEvaluation"/> makes
+/// numbers, one shorter). Valid only while no model's weights change: <see cref="Engine.MetricEvaluation"/> makes
 /// one per pass. Holds no tensors; every answer is a fresh copy (callers may change what they get).
 /// </summary>
 public sealed class EvaluationCache

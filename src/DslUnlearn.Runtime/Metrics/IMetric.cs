@@ -1,7 +1,7 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
-using DslUnlearn.Specs;
 using static TorchSharp.torch;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Metrics;
 
@@ -43,7 +43,7 @@ public sealed record MetricContext(
     /// The context a run's metric gets on <paramref name="split"/>: the split's evaluation rows (forget, or retain-eval),
     /// the data's holdout (null when it has none) and auxiliary sets, and the reference model (the oracle) when there is one.
     /// </summary>
-    public static MetricContext ForSplit(ICausalLM model, QaEncoder encoder, QaDataset data, Specs.SplitKind split, Device device, int batchSize,
+    public static MetricContext ForSplit(ICausalLM model, QaEncoder encoder, QaDataset data, Specs.Vocabulary.SplitKind split, Device device, int batchSize,
         ICausalLM? reference = null, Func<QaExample, QaExample>? transform = null)
         => new(model, encoder, data.Split(split), SpecNames.Of(split), device, batchSize, reference, data.HoldoutOrNull, transform, data.Auxiliary);
 

@@ -1,5 +1,5 @@
 using DslUnlearn.Components;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Metrics;
 
@@ -23,11 +23,4 @@ public static class MetricDirection
 
     /// <summary>True when this metric instance's values on <paramref name="split"/> are lower for more knowledge.</summary>
     public static bool LowerIsBetter(IMetric metric, string split) => metric.LowerIsBetterOn(split);
-
-    /// <summary>
-    /// The direction of <paramref name="metric"/> (a results key, i.e. the metric's YAML name) on <paramref name="split"/> as the
-    /// spec configured it; a name the spec does not list (e.g. a pool's metric from older results) falls back to its attribute's facts.
-    /// </summary>
-    public static bool LowerIsBetter(ExperimentSpec spec, string metric, string split)
-        => spec.Metrics.FirstOrDefault(m => m.Name == metric) is { } m ? m.Metric.LowerIsBetterOn(split) : LowerIsBetter(metric, split);
 }

@@ -112,7 +112,7 @@ public sealed class ForgetQualityMetric(NoOptions options) : IMetric
 
     /// <summary>On forget a high p-value means the model looks like the oracle, i.e. knows less; on retain, where the oracle
     /// knows as much as the target, closer to it is better.</summary>
-    public bool LowerIsBetterOn(string split) => split == Specs.SpecNames.Of(Specs.SplitKind.Forget);
+    public bool LowerIsBetterOn(string split) => split == Specs.Vocabulary.SpecNames.Of(Specs.Vocabulary.SplitKind.Forget);
     public MetricResult Compute(MetricContext c)
     {
         var reference = c.Reference ?? throw new ArgumentException($"{MetricNeedsText.For("forget_quality", MetricNeeds.Oracle)} (split '{c.Split}' got none).");

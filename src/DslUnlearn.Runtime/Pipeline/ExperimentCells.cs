@@ -1,3 +1,4 @@
+using DslUnlearn.Engine;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 
@@ -15,10 +16,6 @@ public sealed record CellsRunResult(ExperimentResult Result, IReadOnlyList<Exper
 /// </summary>
 public static class ExperimentCells
 {
-    /// <summary>&lt;root&gt;/&lt;experiment&gt;, or &lt;root&gt;/&lt;experiment&gt;/cells/&lt;cell&gt; for a sweep cell.</summary>
-    public static string OutputDirectory(ExperimentSpec spec, string root)
-        => spec.Cell is null ? Path.Combine(root, spec.Name) : Path.Combine(root, spec.Name, CellAggregation.CellFolder(spec.Cell));
-
     public static CellsRunResult Run(IReadOnlyList<ExperimentSpec> cells, RunOptions options) => Each(cells, options, (spec, o) => Engine.StagedExperimentRunner.Run(spec, o).Result);
 
     /// <summary>`dslunlearn report`: rebuilds every cell's report from stored artifacts (nothing is trained), then the aggregate.</summary>

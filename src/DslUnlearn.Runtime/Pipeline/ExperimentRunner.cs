@@ -1,3 +1,4 @@
+using DslUnlearn.Engine;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
 
@@ -11,6 +12,3 @@ public static class ExperimentRunner
 {
     public static ExperimentResult Run(ExperimentSpec spec, RunOptions options) => Engine.StagedExperimentRunner.Run(spec, options).Result;
 }
-
-/// <summary>Where a run wrote its outputs, and what it measured.</summary>
-public sealed record ExperimentResult(string OutputDirectory, string ResultsJsonPath, string SummaryPath, RunRecord Run);

@@ -1,3 +1,4 @@
+using DslUnlearn.Engine;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Pipeline;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using DslUnlearn.Metrics;
 using DslUnlearn.Robustness;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

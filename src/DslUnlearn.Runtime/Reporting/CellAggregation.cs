@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DslUnlearn.IO;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

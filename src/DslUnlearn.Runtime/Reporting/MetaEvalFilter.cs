@@ -1,6 +1,7 @@
 using DslUnlearn.Metrics;
 using DslUnlearn.Robustness;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

@@ -140,10 +140,10 @@ public static class Plots
         var retain = new List<double>();
         foreach (var name in names)
         {
-            double Mean(Specs.SplitKind split) => input.Runs.Select(r => r.Models.FirstOrDefault(m => m.Name == name)?.Get("es_exact", split)?.AggValue)
+            double Mean(Specs.Vocabulary.SplitKind split) => input.Runs.Select(r => r.Models.FirstOrDefault(m => m.Name == name)?.Get("es_exact", split)?.AggValue)
                 .OfType<double>().DefaultIfEmpty(double.NaN).Average();
-            forget.Add(Mean(Specs.SplitKind.Forget));
-            retain.Add(Mean(Specs.SplitKind.Retain));
+            forget.Add(Mean(Specs.Vocabulary.SplitKind.Forget));
+            retain.Add(Mean(Specs.Vocabulary.SplitKind.Retain));
         }
         if (forget.All(double.IsNaN)) return null;
         var p2 = NewPlot("ES per model (uncalibrated)", "", "Extraction strength (ES)");

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

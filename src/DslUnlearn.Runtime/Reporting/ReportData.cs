@@ -24,9 +24,9 @@ public sealed record ReportInput
     public IReadOnlyList<PoolValue> FaithfulnessPools { get; init; } = [];
 
     /// <summary>Whether lower values of <paramref name="metric"/> on <paramref name="split"/> mean more knowledge, as the run's
-    /// spec configured the metric (<see cref="Metrics.MetricDirection"/>); by the name's attribute when there is no run.</summary>
+    /// spec configured the metric (<see cref="Specs.SpecMetricDirection"/>); by the name's attribute when there is no run.</summary>
     public bool LowerIsBetter(string metric, string split)
-        => Runs.Count > 0 ? Metrics.MetricDirection.LowerIsBetter(Runs[0].Spec, metric, split) : Metrics.MetricDirection.LowerIsBetter(metric, split);
+        => Runs.Count > 0 ? Specs.SpecMetricDirection.LowerIsBetter(Runs[0].Spec, metric, split) : Metrics.MetricDirection.LowerIsBetter(metric, split);
 }
 
 /// <summary>

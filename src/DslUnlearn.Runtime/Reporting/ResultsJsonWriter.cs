@@ -2,7 +2,7 @@ using System.Text.Json;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
 using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

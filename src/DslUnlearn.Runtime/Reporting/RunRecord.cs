@@ -1,7 +1,7 @@
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 
@@ -18,7 +18,7 @@ public sealed record RunRecord(
     public IReadOnlyList<AttackedEvaluation> Attacked { get; init; } = [];
     /// <summary>One calibration per unlearned model (empty without calibration).</summary>
     public IReadOnlyList<CalibrationRecord> Calibrations { get; init; } = [];
-    /// <summary>The model as summary.md describes it (<see cref="Pipeline.RunInputs.ModelSourceInfo.Summary"/>); null = from the spec's model section.</summary>
+    /// <summary>The model as summary.md describes it (<see cref="Engine.RunInputs.ModelSourceInfo.Summary"/>); null = from the spec's model section.</summary>
     public string? ModelDescription { get; init; }
 
     /// <summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using DslUnlearn.Pipeline;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Stats;
 
 namespace DslUnlearn.Reporting;

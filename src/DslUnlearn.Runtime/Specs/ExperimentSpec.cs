@@ -4,6 +4,7 @@ using DslUnlearn.Calibration;
 using DslUnlearn.Components;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Specs;
 
@@ -61,70 +62,6 @@ public sealed record ExperimentSpec
     public string? Cell { get; init; }
 }
 
-public enum DeviceKind
-{
-    [Choice("auto", Help = "CUDA when available, else CPU")] Auto,
-    [Choice("cpu", Help = "always the CPU")] Cpu,
-    [Choice("cuda", Help = "the first CUDA GPU", Aliases = ["gpu"])] Cuda,
-}
-
-/// <summary>The QA data: the built-in synthetic fictitious authors, or TOFU from a local folder.</summary>
-public sealed record DataSpec
-{
-    [Option(Names = "data source", Default = "synthetic", Help = "where the QA data comes from")]
-    public required DataSource Source { get; init; }
-    /// <summary>TOFU only: the data folder, relative to the repository root ('/' separators); null for synthetic data.</summary>
-    [Option(Path = true, Required = true, OnlyFor = ["tofu"], Inapplicable = "~", Help = "tofu: the TOFU folder (relative to the spec file)", Aliases = ["dir", "folder", "data_dir"])]
-    public string? Path { get; init; }
-    /// <summary>TOFU only: the forget split (forget01, forget05 or forget10); null for synthetic data.</summary>
-    [Option(Names = "TOFU split", Default = "forget10", OnlyFor = ["tofu"], Inapplicable = "~", Help = "tofu: the forget split", Aliases = ["forget_split"])]
-    [Choice("forget01", Help = "forget 1% of the authors", Aliases = ["forget1", "forget_01"])]
-    [Choice("forget05", Help = "forget 5% of the authors", Aliases = ["forget5", "forget_05"])]
-    [Choice("forget10", Help = "forget 10% of the authors", Aliases = ["forget_10"])]
-    public string? Split { get; init; }
-    /// <summary>
-    /// TOFU only: keep the first N retain authors (20 QA pairs each) for fine-tuning and the retain metrics; null = all
-    /// of them. A limit turns an hours-long CPU run into minutes; the forget split is never cut.
-    /// </summary>
-    [Option(Min = 1, Max = 199, Default = "~", OnlyFor = ["tofu"], Inapplicable = "~", Help = "tofu: keep only the first N retain authors (20 QA pairs each; ~ = all); makes a CPU run minutes long", Aliases = ["retain_limit", "max_retain_authors"])]
-    public int? RetainAuthors { get; init; }
-    /// <summary>
-    /// Retain authors whose rows retain metrics and the calibration criterion measure; retain terms of unlearning
-    /// methods never train on them (the target and the oracle still do). The first retain authors (TOFU: rows of
-    /// retain_perturbed.json, at most its 20 authors). null = a ninth of the kept retain authors, rounded up
-    /// (<see cref="Data.QaDataset.DefaultRetainEvalAuthors"/>; TOFU forget10 with all authors: 20, UWC's split).
-    /// </summary>
-    [Option(Min = 1, Max = 999, Default = "~", Help = "retain authors whose rows retain metrics and calibration measure and retain terms never train on (the first ones; TOFU: rows of retain_perturbed.json, at most 20); ~ = a ninth of the kept retain authors, rounded up", Aliases = ["retain_eval", "eval_retain_authors"])]
-    public int? RetainEvalAuthors { get; init; }
-    /// <summary>
-    /// Non-member authors for membership inference and privleak, never trained on. Synthetic: extra authors generated
-    /// after the others (null = as many as forget_authors). TOFU: the last N retain authors of the split, taken out
-    /// of every fine-tuning (null = none).
-    /// </summary>
-    [Option(Min = 0, Max = 999, Default = "~", Help = "non-member authors for MIA AUCs and privleak, never trained on (synthetic: extra generated authors, ~ = as many as forget_authors; tofu: the last N retain authors, out of every fine-tuning, ~ = none)", Aliases = ["holdout_size", "nonmember_authors"])]
-    public int? HoldoutAuthors { get; init; }
-    /// <summary>A JSON Lines file of non-member QA pairs (question, answer), relative to the repository root; for a
-    /// supplied model.checkpoint whose training data the run does not control. null = none.</summary>
-    [Option(Path = true, Default = "~", Help = "a JSON Lines file of non-member QA pairs (question, answer), for a supplied model.checkpoint", Aliases = ["holdout_file", "holdout_path", "nonmembers"], Excludes = ["holdout_authors"])]
-    public string? Holdout { get; init; }
-    /// <summary>Number of fictitious authors (>= 2).</summary>
-    [Option(Min = 2, Max = 1000, Default = "20", OnlyFor = ["synthetic", "biographies"], Help = "synthetic, biographies: number of fictitious authors", Aliases = ["num_authors", "n_authors"])]
-    public required int Authors { get; init; }
-    /// <summary>QA pairs per author (1..10).</summary>
-    [Option(Min = 1, Max = 10, Default = "5", OnlyFor = ["synthetic"], Help = "synthetic: QA pairs per author", Aliases = ["questions_per_author"])]
-    public required int QaPerAuthor { get; init; }
-    /// <summary>Whole authors moved into the forget split (the last ones, as in TOFU); 1..Authors-1.</summary>
-    [Option(Min = 1, Default = "2", OnlyFor = ["synthetic", "biographies"], Help = "synthetic, biographies: authors moved into the forget split (the last ones); less than authors", Aliases = ["forget", "num_forget"])]
-    public required int ForgetAuthors { get; init; }
-}
-
-public enum DataSource
-{
-    [Choice("synthetic", Help = "built-in fictitious authors with QA pairs")] Synthetic,
-    [Choice("tofu", Help = "TOFU from a local folder (data.path, data.split)")] Tofu,
-    [Choice("biographies", Help = "the biographies testbed: authors learned from biographies, then QA (section 'testbed')", Aliases = ["testbed", "bios"])] Biographies,
-}
-
 /// <summary>Tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU).</summary>
 public sealed record ModelSpec
 {
@@ -156,60 +93,6 @@ public sealed record ModelSpec
     public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
 }
 
-/// <summary>Weight and compute precision (YAML <c>model.dtype</c>: float32, bfloat16, float16).</summary>
-public enum ModelDtype
-{
-    [Choice("float32", Help = "32-bit floats everywhere", Aliases = ["fp32", "float", "f32"])] Float32,
-    [Choice("bfloat16", Help = "bfloat16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", Aliases = ["bf16"])] Bfloat16,
-    [Choice("float16", Help = "float16 weights and compute; float32 master weights, optimizer state, losses and metric reductions", Aliases = ["fp16", "half", "f16"])] Float16,
-}
-
-/// <summary>How a QA pair becomes text: question_tag + question + answer_tag + answer.</summary>
-public sealed record PromptSpec
-{
-    [Option(Default = "\"Question: \"", Help = "text before each question")]
-    public required string QuestionTag { get; init; }
-    [Option(Default = "\"\\nAnswer: \"", Help = "text between question and answer")]
-    public required string AnswerTag { get; init; }
-}
-
-/// <summary>Fine-tuning of the target model on all data (forget + retain).</summary>
-public sealed record FinetuneSpec
-{
-    [Option(Min = 1, Default = "40", Help = "passes over all data", Aliases = ["num_epochs", "n_epochs", "num_train_epochs"])]
-    public required int Epochs { get; init; }
-    [Option(Min = 0, MinExclusive = true, Default = "3e-3", Help = "AdamW learning rate", Aliases = ["learning_rate"])]
-    public required double Lr { get; init; }
-    [Option(Min = 1, Default = "16", Help = "QA pairs per step", Aliases = ["bs", "batch"])]
-    public required int BatchSize { get; init; }
-    [Option(Min = 0, Default = "0", Help = "AdamW weight decay", Aliases = ["wd"])]
-    public required double WeightDecay { get; init; }
-    /// <summary>Linear warm-up length: steps, or "1 epoch" / "10%" of the run (resolved when the run starts).</summary>
-    [Option(Min = 0, Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = ["warmup"])]
-    public required StepCount WarmupSteps { get; init; }
-    [Option(Min = 0, Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = ["grad_clip", "clip_grad_norm", "gradient_clipping"])]
-    public required double MaxGradNorm { get; init; }
-    /// <summary>Also fine-tune an oracle (retain-only) model with the same settings (staged runner: stage finetune/oracle, row "oracle").</summary>
-    [Option(Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = ["retain_model", "train_oracle"])]
-    public bool Oracle { get; init; }
-    /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more
-    /// forward per step). Changes how, not what, is computed: left out of stage keys.</summary>
-    [Option(Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = ["activation_checkpointing", "grad_checkpointing"])]
-    public bool GradientCheckpointing { get; init; }
-
-    /// <summary>
-    /// Throws when a value is outside the range its <c>[Option]</c> declares: the declaration the generator checks
-    /// YAML against (finetune:, testbed.pretrain:), so a spec written in C# gets the build's message at run time.
-    /// </summary>
-    /// <param name="where">Names the section in the message ("finetune target", "testbed.pretrain").</param>
-    public void Validate(string where)
-    {
-        var problems = OptionRanges.Problems(this).ToList();
-        if (WarmupSteps.Problem() is { } warmup) problems.Add($"'warmup_steps' {warmup}");
-        if (problems.Count > 0) throw new ArgumentException($"{where}: {string.Join("; ", problems)}");
-    }
-}
-
 /// <summary>One unlearning run, started from the fine-tuned target model. Its fixed YAML keys are the <c>[Option]</c>s (the
 /// method's options and <c>sweep</c> are the generator's).</summary>
 public sealed record UnlearnSpec
@@ -224,12 +107,6 @@ public sealed record UnlearnSpec
     public required IUnlearningMethod Method { get; init; }
     /// <summary>The sweep cell (e.g. <c>lr=1e-4,retain_weight=2</c>), or null when the item is not swept.</summary>
     public string? Cell { get; init; }
-}
-
-public enum SplitKind
-{
-    [Choice("forget", Help = "the authors to unlearn")] Forget,
-    [Choice("retain", Help = "the authors to keep")] Retain,
 }
 
 /// <summary>A metric and the splits it runs on.</summary>

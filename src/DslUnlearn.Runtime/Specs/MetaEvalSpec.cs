@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DslUnlearn.Components;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Specs;
 

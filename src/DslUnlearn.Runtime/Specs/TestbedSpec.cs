@@ -1,4 +1,5 @@
 using DslUnlearn.Components;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Specs;
 

@@ -1,6 +1,6 @@
-using DslUnlearn.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Torch;
 

@@ -1,9 +1,9 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Training;
 

@@ -42,10 +42,10 @@ internal static class SpecJson
             case double or float:
                 w.WriteNumberValue(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
                 return;
-            case DslUnlearn.Specs.StepCount count when count.Unit == DslUnlearn.Specs.StepUnit.Steps:
+            case DslUnlearn.Specs.Vocabulary.StepCount count when count.Unit == DslUnlearn.Specs.Vocabulary.StepUnit.Steps:
                 w.WriteNumberValue((long)count.Value); // as the int it replaced: existing snapshots stay
                 return;
-            case DslUnlearn.Specs.StepCount count:
+            case DslUnlearn.Specs.Vocabulary.StepCount count:
                 w.WriteStringValue(count.ToString());
                 return;
             case Enum e:
@@ -70,7 +70,7 @@ internal static class SpecJson
 
         var type = value.GetType();
         w.WriteStartObject();
-        if (type.Namespace != "DslUnlearn.Specs")
+        if (type.Namespace is not ("DslUnlearn.Specs" or "DslUnlearn.Specs.Vocabulary"))
         {
             w.WriteString("$type", type.FullName);
         }

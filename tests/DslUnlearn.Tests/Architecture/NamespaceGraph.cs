@@ -62,12 +62,6 @@ public sealed class NamespaceGraph
         return new NamespaceGraph(edges);
     }
 
-    /// <summary>The same graph without the edges in <paramref name="edges"/> (from, to).</summary>
-    public NamespaceGraph Without(IReadOnlySet<(string From, string To)> edges) => new(Edges.ToDictionary(
-        e => e.Key,
-        e => new SortedDictionary<string, SortedSet<string>>(
-            e.Value.Where(t => !edges.Contains((e.Key, t.Key))).ToDictionary(t => t.Key, t => t.Value), StringComparer.Ordinal)));
-
     /// <summary>The strongly connected components with more than one namespace (Tarjan), each sorted, in name order.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Cycles() => StronglyConnected(Edges.ToDictionary(e => e.Key, e => (IEnumerable<string>)e.Value.Keys));
 

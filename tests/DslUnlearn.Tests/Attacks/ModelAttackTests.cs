@@ -35,7 +35,7 @@ public class ModelAttackTests
     [Fact]
     public void Relearning_subset_is_seeded_and_lr_defaults_to_the_finetuning_lr()
     {
-        var data = SyntheticAuthors.Generate(new Specs.DataSpec { Source = Specs.DataSource.Synthetic, Authors = 10, QaPerAuthor = 5, ForgetAuthors = 2 });
+        var data = SyntheticAuthors.Generate(new Specs.Vocabulary.DataSpec { Source = Specs.Vocabulary.DataSource.Synthetic, Authors = 10, QaPerAuthor = 5, ForgetAuthors = 2 });
         var half = new RelearnAttack(new RelearnOptions { DataFraction = 0.3 });
         var a = half.Subset(data, 1);
         Assert.Equal(3, a.Count);                                   // ceil(0.3 * 10)

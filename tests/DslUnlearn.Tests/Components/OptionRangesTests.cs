@@ -1,7 +1,7 @@
 using System.Reflection;
 using DslUnlearn.Components;
 using DslUnlearn.Methods;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Components;
 

@@ -1,5 +1,5 @@
 using DslUnlearn.Data;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Data;

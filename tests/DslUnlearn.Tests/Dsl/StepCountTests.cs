@@ -4,9 +4,9 @@ using DslUnlearn.Engine;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs;
 using static DslUnlearn.Tests.Methods.Kit;
 using static TorchSharp.torch;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Dsl;
 

@@ -101,7 +101,7 @@ public class ArtifactStoreTests
         Assert.Equal("""{"batch_size":16,"checkpoint_every":0,"epochs":0,"forget_temperature":1,"gradient_accumulation":1,"gradient_checkpointing":false,"lr":0.001,"max_grad_norm":0,"name":null,"optimizer":"adamw","retain_weight":2,"seed_offset":0,"steps":10,"token_loss_fraction":1,"uses_forget_tricks":false,"warmup_steps":0,"weight_decay":0}""", CanonicalJson.Serialize(CanonicalJson.FromObject(options)));
         Assert.NotEqual(CanonicalJson.Hash(CanonicalJson.FromObject(options)), CanonicalJson.Hash(CanonicalJson.FromObject(options with { Lr = 2e-3 })));
         Assert.Equal("max_grad_norm", CanonicalJson.SnakeCase("MaxGradNorm"));
-        Assert.Equal("cpu", CanonicalJson.FromObject(DslUnlearn.Specs.DeviceKind.Cpu)!.GetValue<string>());
+        Assert.Equal("cpu", CanonicalJson.FromObject(DslUnlearn.Specs.Vocabulary.DeviceKind.Cpu)!.GetValue<string>());
     }
 
     [Fact]

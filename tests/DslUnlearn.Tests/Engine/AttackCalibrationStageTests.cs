@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;
 

@@ -4,7 +4,6 @@ using DslUnlearn.Calibration;
 using DslUnlearn.Components;
 using DslUnlearn.Engine;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;
 

@@ -75,7 +75,7 @@ public sealed class TinyReference : IDisposable
     public TinyReference()
     {
         Result = DslUnlearn.Engine.StagedExperimentRunner.Run(EngineScenarios.Get("tiny", _dir.Path),
-            new DslUnlearn.Pipeline.RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery });
+            new DslUnlearn.Engine.RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery });
         ResultsJson = File.ReadAllBytes(Result.Result.ResultsJsonPath);
         Root = _dir.Path;
     }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;
 

@@ -6,8 +6,8 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Engine;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 using static TorchSharp.torch;
 

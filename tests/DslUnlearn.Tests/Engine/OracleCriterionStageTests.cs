@@ -3,7 +3,6 @@ using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
 using DslUnlearn.Engine;
 using DslUnlearn.Metrics;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
 using DslUnlearn.Tests.Support;
 

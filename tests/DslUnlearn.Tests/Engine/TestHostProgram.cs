@@ -1,5 +1,4 @@
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 
 namespace DslUnlearn.Tests.Engine;

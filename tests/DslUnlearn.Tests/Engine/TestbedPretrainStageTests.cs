@@ -1,7 +1,7 @@
 using DslUnlearn.Data.Testbed;
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Data.Testbed;
 using DslUnlearn.Tests.Support;
 using DslUnlearn.Text;

@@ -1,6 +1,5 @@
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
-using DslUnlearn.Progress;
 using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
 using static TorchSharp.torch;
@@ -14,16 +13,8 @@ namespace DslUnlearn.Tests.Methods;
 /// </summary>
 public class DpoReferenceTests
 {
-    private static readonly DslUnlearn.Data.EncodedQa[] Retain = [Row("Pet?", "A cat."), Row("City?", "Rome.")];
-
     private static (IReadOnlyList<UnlearningLoop.StepLog> Log, float[] Weights) Run(IUnlearningMethod method, bool cache, ScalarType? compute = null)
-    {
-        using var model = TinyModel(layers: 2);
-        Perturb(model);
-        var log = UnlearningLoop.Run(model, method, ForgetRows(), Retain, 5, CPU, NullProgressSink.Instance, "u", Tokenizer.PadId,
-            tokenizer: Tokenizer, cacheReference: cache, compute: compute);
-        return (log, model.Module.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
-    }
+        => RunPerturbed(method, cache, Tokenizer, compute);
 
     public static TheoryData<string> Dpos => new("dpo", "dpo_tricks_retain_accumulated");
 
@@ -41,13 +32,7 @@ public class DpoReferenceTests
     [Theory]
     [MemberData(nameof(Dpos))]
     public void Dpo_with_cached_reference_log_probs_is_bit_identical(string name)
-    {
-        var cached = Run(Make(name), cache: true);
-        var live = Run(Make(name), cache: false);
-        Assert.Equal(live.Log, cached.Log);           // loss, forget and retain NLL after every step, bit for bit
-        Assert.Equal(live.Weights, cached.Weights);
-        Assert.NotEqual(live.Log[0].Loss, live.Log[^1].Loss);   // the model moved
-    }
+        => AssertCacheChangesNothing(() => Make(name), Tokenizer);
 
     /// <summary>Records, at every step, what the method received and what the reference looks like.</summary>
     private sealed class Recording(IUnlearningMethod inner) : IUnlearningMethod

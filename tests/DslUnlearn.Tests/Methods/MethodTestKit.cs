@@ -1,7 +1,8 @@
 using DslUnlearn.Data;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
-using DslUnlearn.Specs;
+using DslUnlearn.Progress;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,6 +43,35 @@ internal static class Kit
             using var noise = torch.randn(p.shape, generator: gen) * scale;
             p.add_(noise);
         }
+    }
+
+    /// <summary>
+    /// Unlearns with <paramref name="method"/> from a perturbed two-layer tiny model (the forget rows, two retain rows, seed 5):
+    /// the step log and the final weights, so that runs with and without cached reference log-probabilities can be compared
+    /// bit for bit.
+    /// </summary>
+    public static (IReadOnlyList<UnlearningLoop.StepLog> Log, float[] Weights) RunPerturbed(IUnlearningMethod method, bool cache,
+        ITokenizer? tokenizer = null, ScalarType? compute = null)
+    {
+        using var model = TinyModel(layers: 2);
+        Perturb(model);
+        var log = UnlearningLoop.Run(model, method, ForgetRows(), [Row("Pet?", "A cat."), Row("City?", "Rome.")], 5, CPU, NullProgressSink.Instance, "u", Tokenizer.PadId,
+            tokenizer: tokenizer, cacheReference: cache, compute: compute);
+        return (log, model.Module.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
+    }
+
+    /// <summary>
+    /// The reference cache changes nothing: with and without it, <see cref="RunPerturbed"/> gives the same step log (loss,
+    /// forget and retain NLL after every step) and the same final weights, bit for bit; and the model moved, so the
+    /// comparison is not of two no-ops.
+    /// </summary>
+    public static void AssertCacheChangesNothing(Func<IUnlearningMethod> make, ITokenizer? tokenizer = null)
+    {
+        var cached = RunPerturbed(make(), cache: true, tokenizer);
+        var live = RunPerturbed(make(), cache: false, tokenizer);
+        Assert.Equal(live.Log, cached.Log);
+        Assert.Equal(live.Weights, cached.Weights);
+        Assert.NotEqual(live.Log[0].Loss, live.Log[^1].Loss);
     }
 
     /// <summary>The arrange block the loss tests share: a tiny reference model and its copy (perturbed by

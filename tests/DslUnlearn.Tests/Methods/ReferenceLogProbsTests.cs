@@ -1,6 +1,5 @@
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
-using DslUnlearn.Progress;
 using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
 using static TorchSharp.torch;
@@ -10,15 +9,8 @@ namespace DslUnlearn.Tests.Methods;
 /// <summary>Precomputed reference log-probabilities: NPO without the reference model in memory, bit-identical results.</summary>
 public class ReferenceLogProbsTests
 {
-    private static readonly DslUnlearn.Data.EncodedQa[] Retain = [Row("Pet?", "A cat."), Row("City?", "Rome.")];
-
     private static (IReadOnlyList<UnlearningLoop.StepLog> Log, float[] Weights) Run(IUnlearningMethod method, bool cache)
-    {
-        using var model = TinyModel(layers: 2);
-        Perturb(model);
-        var log = UnlearningLoop.Run(model, method, ForgetRows(), Retain, 5, CPU, NullProgressSink.Instance, "u", Tokenizer.PadId, cacheReference: cache);
-        return (log, model.Module.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
-    }
+        => RunPerturbed(method, cache);
 
     public static TheoryData<string> Methods => new("npo", "npo_tricks", "npo_gd_accumulated");
 
@@ -33,13 +25,7 @@ public class ReferenceLogProbsTests
     [Theory]
     [MemberData(nameof(Methods))]
     public void Cached_reference_log_probs_give_bit_identical_results(string name)
-    {
-        var cached = Run(Make(name), cache: true);
-        var live = Run(Make(name), cache: false);
-        Assert.Equal(live.Log, cached.Log);           // losses, forget and retain NLL after every step, bit for bit
-        Assert.Equal(live.Weights, cached.Weights);
-        Assert.NotEqual(live.Log[0].Loss, live.Log[^1].Loss);   // the model moved, so the comparison is not of two no-ops
-    }
+        => AssertCacheChangesNothing(() => Make(name));
 
     /// <summary>NPO that records what each step received.</summary>
     private sealed class Recording(IUnlearningMethod inner) : IUnlearningMethod

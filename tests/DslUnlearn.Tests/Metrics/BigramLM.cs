@@ -1,7 +1,7 @@
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using TorchSharp;
 using TorchSharp.Modules;

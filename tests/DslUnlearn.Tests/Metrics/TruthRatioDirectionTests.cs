@@ -1,10 +1,10 @@
 using DslUnlearn.Calibration;
 using DslUnlearn.Data;
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Metrics;
@@ -31,9 +31,9 @@ public class TruthRatioDirectionTests
         Assert.True(MetricDirection.LowerIsBetter(new ForgetQualityMetric(new NoOptions()), "forget"));
         Assert.False(MetricDirection.LowerIsBetter(new ForgetQualityMetric(new NoOptions()), "retain"));
         var spec = Spec(Tr());
-        Assert.True(MetricDirection.LowerIsBetter(spec, "truth_ratio", "forget"));
-        Assert.False(MetricDirection.LowerIsBetter(spec, "truth_ratio", "retain"));
-        Assert.False(MetricDirection.LowerIsBetter(Spec(Tr("true_better")), "truth_ratio", "forget"));
+        Assert.True(SpecMetricDirection.LowerIsBetter(spec, "truth_ratio", "forget"));
+        Assert.False(SpecMetricDirection.LowerIsBetter(spec, "truth_ratio", "retain"));
+        Assert.False(SpecMetricDirection.LowerIsBetter(Spec(Tr("true_better")), "truth_ratio", "forget"));
     }
 
     /// <summary>The attribute's facts (what the generator refuses at build time) agree with the default instance (what the runner refuses).</summary>

@@ -113,7 +113,7 @@ public class ExperimentCellsTests
         var plan = StagedExperimentRunner.Plan(quickstart.Spec, new RunOptions { OutputRoot = dir.Path });
         var keys = plan.ToDictionary(s => s.Id, s => s.Key[..12]);
         Assert.Equal(QuickstartKeys, keys);
-        Assert.Equal(Path.Combine(dir.Path, "quickstart"), ExperimentCells.OutputDirectory(quickstart.Spec, dir.Path));
+        Assert.Equal(Path.Combine(dir.Path, "quickstart"), ExperimentResult.DirectoryOf(quickstart.Spec, dir.Path));
     }
 
     private static readonly Dictionary<string, string> QuickstartKeys = new()

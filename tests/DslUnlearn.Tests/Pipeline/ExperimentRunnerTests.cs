@@ -1,5 +1,6 @@
 using DslUnlearn.Data;
 using System.Text.Json;
+using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Tests.Support;

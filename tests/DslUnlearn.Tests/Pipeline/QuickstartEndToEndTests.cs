@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Tests.Support;

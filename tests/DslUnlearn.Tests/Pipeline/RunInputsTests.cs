@@ -1,9 +1,11 @@
 using System.Text.Json;
 using DslUnlearn.Checkpoints;
 using DslUnlearn.Data;
+using DslUnlearn.Engine;
 using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 using DslUnlearn.Tests.Text;
 using TorchSharp;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Pipeline;

@@ -2,6 +2,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Stats;
 using DslUnlearn.Tests.Support;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DslUnlearn.Engine;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Tests.Engine;
 using DslUnlearn.Tests.Support;

@@ -226,14 +226,14 @@ public class QaEncoderJoinedTests
     public void Bpe_answers_are_tokenized_in_context_not_separately()
     {
         var tok = TokenizerFactory.FromTiktokenModel("gpt2");
-        var encoder = new DslUnlearn.Data.QaEncoder(tok, new DslUnlearn.Specs.PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer:" });
+        var encoder = new DslUnlearn.Data.QaEncoder(tok, new DslUnlearn.Specs.Vocabulary.PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer:" });
         var row = encoder.Encode(new DslUnlearn.Data.QaExample(0, "a", "Where?", " Paris", "Where?"));
         var joined = tok.Encode("Question: Where?\nAnswer: Paris");
         Assert.Equal([.. joined, tok.EosId], row.Ids);
         Assert.Equal(tok.Encode(" Paris"), row.Ids[row.PromptLength..^1]);
 
         // A tag ending in a space: separately "Answer", ":", " " + "Paris"; joined the space belongs to " Paris".
-        var spaced = new DslUnlearn.Data.QaEncoder(tok, new DslUnlearn.Specs.PromptSpec { QuestionTag = "Q: ", AnswerTag = "\nAnswer: " });
+        var spaced = new DslUnlearn.Data.QaEncoder(tok, new DslUnlearn.Specs.Vocabulary.PromptSpec { QuestionTag = "Q: ", AnswerTag = "\nAnswer: " });
         var r2 = spaced.Encode(new DslUnlearn.Data.QaExample(0, "a", "Where?", "Paris", "Where?"));
         Assert.NotEqual([.. tok.Encode("Q: Where?\nAnswer: "), .. tok.Encode("Paris")], r2.Ids[..^1]);
         Assert.Equal([.. tok.Encode("Q: Where?\nAnswer: Paris"), tok.EosId], r2.Ids);
@@ -245,7 +245,7 @@ public class QaEncoderJoinedTests
     public void Char_tokenizer_encoding_is_unchanged_by_joining()
     {
         var tok = new CharTokenizer();
-        var encoder = new DslUnlearn.Data.QaEncoder(tok, new DslUnlearn.Specs.PromptSpec { QuestionTag = "Q: ", AnswerTag = " A: " });
+        var encoder = new DslUnlearn.Data.QaEncoder(tok, new DslUnlearn.Specs.Vocabulary.PromptSpec { QuestionTag = "Q: ", AnswerTag = " A: " });
         var row = encoder.Encode(new DslUnlearn.Data.QaExample(0, "a", "Who?", "Bo Li.", "Who?"));
         Assert.Equal([tok.BosId!.Value, .. tok.Encode("Q: Who? A: "), .. tok.Encode("Bo Li."), tok.EosId], row.Ids);
         Assert.Equal(6, row.AnswerLength);

@@ -2,7 +2,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Methods;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Models;
 using DslUnlearn.Training;
 using TorchSharp;

@@ -1,7 +1,7 @@
 using DslUnlearn.Engine;
 using DslUnlearn.Methods;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Torch;

@@ -4,7 +4,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;

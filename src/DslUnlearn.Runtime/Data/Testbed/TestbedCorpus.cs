@@ -1,4 +1,4 @@
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Data.Testbed;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using DslUnlearn.Attacks;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Data.Testbed;

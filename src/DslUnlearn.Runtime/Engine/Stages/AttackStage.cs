@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
 
 namespace DslUnlearn.Engine;
 

@@ -2,10 +2,9 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Calibration;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;

@@ -2,10 +2,9 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using TorchSharp;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;

@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using DslUnlearn.Data;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Engine;
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Engine;
 

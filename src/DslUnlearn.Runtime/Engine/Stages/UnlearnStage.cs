@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
-using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Training;

@@ -3,9 +3,10 @@ using DslUnlearn.Checkpoints;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// Turns a spec's <c>data</c> and <c>model</c> sections into data, a tokenizer and a model factory:

@@ -1,6 +1,6 @@
 using DslUnlearn.Progress;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>How to run a compiled experiment; the spec itself stays as the YAML resolved it.</summary>
 public sealed record RunOptions

@@ -1,4 +1,4 @@
-namespace DslUnlearn.Specs;
+namespace DslUnlearn.Specs.Vocabulary;
 
 /// <summary>The YAML spelling of enum values, for outputs that must read like the spec.</summary>
 public static class SpecNames

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace DslUnlearn.Specs;
+namespace DslUnlearn.Specs.Vocabulary;
 
 /// <summary>The unit of a <see cref="StepCount"/>.</summary>
 public enum StepUnit

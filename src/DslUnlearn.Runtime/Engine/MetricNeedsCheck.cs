@@ -4,7 +4,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// The run-time second line behind the generator's build error: before any training, every metric of the spec (and

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// Opt-in timing of the evaluation paths (<c>DSLUNLEARN_PROFILE=1</c>): one line per metric and split, attack and model

@@ -1,7 +1,8 @@
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs;
+using DslUnlearn.Specs.Vocabulary;
 
-namespace DslUnlearn.Pipeline;
+namespace DslUnlearn.Engine;
 
 /// <summary>
 /// The evaluation every stage shares (evaluate, attack): each metric of the spec on each of its splits, kept as the
