@@ -47,8 +47,13 @@ internal static class ScalarSites
                 allowUnsafe: true));
     }
 
-    public static IReadOnlyList<Site> Find(CSharpCompilation compilation)
+    public static IReadOnlyList<Site> Find(CSharpCompilation compilation) => Find(compilation, out _);
+
+    /// <param name="torchCalls">How many calls, operators and conversions bound to a TorchSharp member: a scan that
+    /// binds nothing finds nothing, and this tells the caller.</param>
+    public static IReadOnlyList<Site> Find(CSharpCompilation compilation, out int torchCalls)
     {
+        torchCalls = 0;
         var scalar = compilation.GetTypeByMetadataName("TorchSharp.Scalar")
             ?? throw new InvalidOperationException("TorchSharp.Scalar is not among the references: the scan would see nothing");
         var sites = new Dictionary<(string, int, string), Site>();
@@ -59,12 +64,15 @@ internal static class ScalarSites
             {
                 if (model.GetOperation(node) is not { } root) continue;
                 foreach (var op in root.DescendantsAndSelf())
+                {
+                    if (Bound(op)?.ContainingAssembly?.Name == "TorchSharp") torchCalls++;
                     if (Classify(op, scalar) is { } kind)
                     {
                         var line = op.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
                         var key = (tree.FilePath, op.Syntax.SpanStart, kind);
                         sites.TryAdd(key, new Site(tree.FilePath, line, MemberName(model, op.Syntax), kind, Snippet(op.Syntax)));
                     }
+                }
             }
         }
         return sites.Values.OrderBy(s => s.File, StringComparer.Ordinal).ThenBy(s => s.Line).ToList();
@@ -77,6 +85,14 @@ internal static class ScalarSites
         ArrowExpressionClauseSyntax a => a.Parent is BasePropertyDeclarationSyntax,
         EqualsValueClauseSyntax e => e.Parent is PropertyDeclarationSyntax || e.Parent?.Parent?.Parent is BaseFieldDeclarationSyntax,
         _ => false,
+    };
+
+    private static IMethodSymbol? Bound(IOperation op) => op switch
+    {
+        IInvocationOperation i => i.TargetMethod,
+        IBinaryOperation b => b.OperatorMethod,
+        IConversionOperation c => c.OperatorMethod,
+        _ => null,
     };
 
     private static string? Classify(IOperation op, INamedTypeSymbol scalar)
