@@ -2,6 +2,7 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Generation;
 using DslUnlearn.Models;
+using DslUnlearn.Torch;
 using DslUnlearn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -132,7 +133,7 @@ public sealed class TunedReadout : nn.Module<Tensor, Tensor>
         if (hidden.shape[^1] != weight.shape[1])
             throw new Torch.ShapeMismatchException($"tuned readout: hidden size {hidden.shape[^1]} != {weight.shape[1]}.");
         using var scope = torch.NewDisposeScope();
-        return (hidden + nn.functional.linear(hidden, weight, bias)).MoveToOuterDisposeScope();
+        return hidden.Plus(nn.functional.linear(hidden, weight, bias)).MoveToOuterDisposeScope();
     }
 
     public TunedReadout Copy()

@@ -99,9 +99,10 @@ public sealed class QuantizeAttack : IAttack
         if (padded != cols) w = nn.functional.pad(w, [0, padded - cols]); // zero columns: they change no max|w|
         var grouped = w.view(rows, groups, groupSize);
         double qmax = (1 << (bits - 1)) - 1, qmin = -(1 << (bits - 1));
-        var scale = grouped.abs().amax([-1], keepdim: true).div(qmax);
-        scale = torch.where(scale > 0, scale, torch.ones_like(scale)); // an all-zero group stays zero
-        var q = grouped.div(scale).round().clamp(qmin, qmax);
+        using Scalar qmaxS = qmax, qminS = qmin;
+        var scale = grouped.abs().amax([-1], keepdim: true).div(qmaxS);
+        scale = torch.where(scale.gt(Torch.HeldScalars.ZeroInt), scale, torch.ones_like(scale)); // an all-zero group stays zero
+        var q = grouped.div(scale).round().clamp(qminS, qmaxS);
         var dequantized = q.mul(scale).view(rows, padded).narrow(1, 0, cols).to(weight.dtype).contiguous();
         return (dequantized.MoveToOuterDisposeScope(), scale.squeeze(-1).MoveToOuterDisposeScope());
     }

@@ -67,9 +67,9 @@ public sealed class ModelMixer : IDisposable
             if (alpha == 0) target.copy_(reference);
             else if (alpha == 1) target.copy_(saved);
             else if (alpha < 0.5)
-                target.copy_(saved).sub_(reference).mul_(weight).add_(reference);      // ref + alpha (unl - ref)
+                target.copy_(saved).sub_(reference).mul_(weight).add_(reference, Torch.HeldScalars.OneInt);    // ref + alpha (unl - ref)
             else
-                target.copy_(reference).sub_(saved).mul_(weight).add_(saved);          // unl - (1 - alpha)(unl - ref)
+                target.copy_(reference).sub_(saved).mul_(weight).add_(saved, Torch.HeldScalars.OneInt);        // unl - (1 - alpha)(unl - ref)
         }
         Alpha = alpha;
     }

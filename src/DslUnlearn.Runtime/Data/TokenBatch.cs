@@ -13,6 +13,8 @@ namespace DslUnlearn.Data;
 public sealed class TokenBatch : IDisposable
 {
     public const long IgnoreIndex = -100;
+    /// <summary><see cref="IgnoreIndex"/> as a Scalar held for the process (a temporary one can be freed mid-call).</summary>
+    public static readonly Scalar IgnoreIndexScalar = IgnoreIndex.ToScalar();
 
     public Tensor InputIds { get; }
     public Tensor Labels { get; }

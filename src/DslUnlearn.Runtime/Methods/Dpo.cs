@@ -3,6 +3,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Text;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -50,7 +51,7 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
         var wRef = step.ReferenceCache?.Find(idk, 1.0) ?? Losses.ReferenceTokens(Losses.RequireReference(step, "dpo"), idk);
         var lRef = Losses.ReferenceForgetTokens(step, "dpo", options.ForgetTemperature);
         var loss = PreferenceLoss(step.Model, idk, wRef, step.Forget, lRef, options);
-        if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "dpo"));
+        if (options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "dpo")).Times(options.RetainWeight));
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -71,7 +72,7 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
         var w = Losses.PerToken(model.Logits(win.InputIds), win.Labels);
         var l = Losses.ForgetTokens(model, lose, options);
         var winRatio = w.SequenceLogProb() - wRef.SequenceLogProb();
-        var loseRatio = l.SequenceLogProb() + (lRef.Nll * l.Mask).sum(1);
-        return (-2.0 / options.Beta * nn.functional.logsigmoid(options.Beta * (winRatio - loseRatio)).mean()).MoveToOuterDisposeScope();
+        var loseRatio = l.SequenceLogProb().Plus((lRef.Nll * l.Mask).sum(1));
+        return nn.functional.logsigmoid((winRatio - loseRatio).Times(options.Beta)).mean().Times(-2.0 / options.Beta).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -21,6 +22,6 @@ public sealed class GradientDifference(GdOptions options) : IUnlearningMethod
     public Tensor Loss(UnlearnStep step)
     {
         var forget = -Losses.ForgetNll(step.Model, step.Forget, options);
-        return step.Retain is null ? forget : forget + options.RetainWeight * Losses.RetainNll(step.Model, step.Retain);
+        return step.Retain is null ? forget : forget.Plus(Losses.RetainNll(step.Model, step.Retain).Times(options.RetainWeight));
     }
 }

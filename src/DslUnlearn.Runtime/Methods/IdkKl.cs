@@ -1,6 +1,7 @@
 using DslUnlearn.Components;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -27,7 +28,7 @@ public sealed class IdkKl : IUnlearningMethod
         using var idk = IdkBatchBuilder.ForStep(ref _builder, step, _options.IdkAnswersFile, _options.IdkSeed, "idk_kl");
         var loss = Losses.RetainNll(step.Model, idk);
         if (_options.RetainWeight > 0)
-            loss = loss + _options.RetainWeight * Losses.KlToReference(step.Model, Losses.RequireReference(step, "idk_kl"), Losses.RequireRetain(step, "idk_kl"));
+            loss = loss.Plus(Losses.KlToReference(step.Model, Losses.RequireReference(step, "idk_kl"), Losses.RequireRetain(step, "idk_kl")).Times(_options.RetainWeight));
         return loss.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using DslUnlearn.Components;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -26,7 +27,7 @@ public sealed class IdkPo : IUnlearningMethod
         using var scope = torch.NewDisposeScope();
         using var idk = IdkBatchBuilder.ForStep(ref _builder, step, _options.IdkAnswersFile, _options.IdkSeed, "idk_po");
         var loss = Losses.RetainNll(step.Model, idk);
-        if (_options.RetainWeight > 0) loss = loss + _options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "idk_po"));
+        if (_options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "idk_po")).Times(_options.RetainWeight));
         return loss.MoveToOuterDisposeScope();
     }
 }

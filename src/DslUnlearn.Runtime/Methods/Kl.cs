@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -22,6 +23,6 @@ public sealed class KlMinimization(KlOptions options) : IUnlearningMethod
     {
         var forget = -Losses.ForgetNll(step.Model, step.Forget, options);
         var kl = Losses.KlToReference(step.Model, Losses.RequireReference(step, "kl"), Losses.RequireRetain(step, "kl"));
-        return forget + options.RetainWeight * kl;
+        return forget.Plus(kl.Times(options.RetainWeight));
     }
 }

@@ -3,6 +3,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -29,9 +30,9 @@ public static class Losses
         if (logits.dim() != 3 || labels.dim() != 2 || logits.shape[0] != labels.shape[0] || logits.shape[1] != labels.shape[1])
             throw new ArgumentException($"logits [batch, seq, vocab] and labels [batch, seq] disagree: [{string.Join(", ", logits.shape)}] vs [{string.Join(", ", labels.shape)}].");
         using var scope = torch.NewDisposeScope();
-        var keep = labels.ne(TokenBatch.IgnoreIndex);
-        var safe = labels.masked_fill(keep.logical_not(), 0);
-        var scaled = temperature == 1.0 ? logits : logits / temperature;
+        var keep = labels.ne(TokenBatch.IgnoreIndexScalar);
+        var safe = labels.masked_fill(keep.logical_not(), HeldScalars.ZeroInt);
+        var scaled = temperature == 1.0 ? logits : logits.Over(temperature);
         var logp = nn.functional.log_softmax(scaled, -1).gather(-1, safe.unsqueeze(-1)).squeeze(-1);
         var mask = keep.to_type(ScalarType.Float32);
         var nll = -logp * mask;
@@ -53,7 +54,7 @@ public static class Losses
         using var scope = torch.NewDisposeScope();
         var counted = t.Mask.gt(Torch.HeldScalars.ZeroInt);
         // Uncounted positions sort last.
-        var key = t.Nll.detach().masked_fill(counted.logical_not(), double.PositiveInfinity);
+        var key = t.Nll.detach().masked_fill(counted.logical_not(), HeldScalars.PositiveInfinity);
         var order = key.argsort(1);
         var rank = order.argsort(1);
         long[] n = t.Mask.sum(1).to_type(ScalarType.Int64).cpu().data<long>().ToArray();
@@ -118,7 +119,7 @@ public static class Losses
         var logp = nn.functional.log_softmax(model.Logits(batch.InputIds), -1);
         long vocab = logp.shape[^1];
         var kl = nn.functional.kl_div(logp.reshape(-1, vocab), refLogp.reshape(-1, vocab), reduction: nn.Reduction.Sum, log_target: true);
-        return (kl / (logp.shape[0] * logp.shape[1])).MoveToOuterDisposeScope();
+        return kl.Over(logp.shape[0] * logp.shape[1]).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean NLL of the retain batch (the GD term).</summary>

@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -12,5 +13,5 @@ public sealed class NpoGd(NpoRetainOptions options) : IUnlearningMethod
     public bool NeedsRetain => true;
     bool IUnlearningMethod.ReferenceOnlyOnForget => true; // explicit: not a public property, so not in stage keys or the resolved spec
     public Tensor Loss(UnlearnStep step)
-        => NpoLoss.Forget(step, options, "npo_gd") + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "npo_gd"));
+        => NpoLoss.Forget(step, options, "npo_gd").Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "npo_gd")).Times(options.RetainWeight));
 }

@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -12,5 +13,5 @@ public sealed class NpoKl(NpoRetainOptions options) : IUnlearningMethod
     public bool NeedsRetain => true;
     public Tensor Loss(UnlearnStep step)
         => NpoLoss.Forget(step, options, "npo_kl")
-           + options.RetainWeight * Losses.KlToReference(step.Model, Losses.RequireReference(step, "npo_kl"), Losses.RequireRetain(step, "npo_kl"));
+           .Plus(Losses.KlToReference(step.Model, Losses.RequireReference(step, "npo_kl"), Losses.RequireRetain(step, "npo_kl")).Times(options.RetainWeight));
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -13,8 +14,8 @@ internal static class NpoLoss
         using var scope = torch.NewDisposeScope();
         var current = Losses.ForgetTokens(step.Model, step.Forget, o);
         var refTokens = Losses.ReferenceForgetTokens(step, method, o.ForgetTemperature);
-        var logRatio = current.SequenceLogProb() + (refTokens.Nll * current.Mask).sum(1);
-        var loss = -2.0 / o.Beta * nn.functional.logsigmoid(-o.Beta * logRatio).mean();
+        var logRatio = current.SequenceLogProb().Plus((refTokens.Nll * current.Mask).sum(1));
+        var loss = nn.functional.logsigmoid(logRatio.Times(-o.Beta)).mean().Times(-2.0 / o.Beta);
         return loss.MoveToOuterDisposeScope();
     }
 }

@@ -3,6 +3,7 @@ using DslUnlearn.Data;
 using DslUnlearn.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -73,7 +74,7 @@ public sealed class Rmu : IUnlearningMethod
         using var scope = torch.NewDisposeScope();
         var gen = new Generator((ulong)seed);
         var u = torch.rand([hidden], generator: gen, dtype: ScalarType.Float32);
-        return ((raw ? u : u / u.norm()) * coeff).to(device).MoveToOuterDisposeScope();
+        return (raw ? u : u / u.norm()).Times(coeff).to(device).MoveToOuterDisposeScope();
     }
 
     public Tensor Loss(UnlearnStep step)
@@ -92,12 +93,12 @@ public sealed class Rmu : IUnlearningMethod
             var retain = Losses.RequireRetain(step, "rmu");
             var reference = Losses.RequireReference(step, "rmu");
             if (_options.RetainLoss == "kl")
-                loss = loss + _options.Alpha * Losses.KlToReference(model, reference, retain);
+                loss = loss.Plus(Losses.KlToReference(model, reference, retain).Times(_options.Alpha));
             else
             {
                 Tensor frozenH;
                 using (torch.no_grad()) frozenH = Hidden(reference, retain.InputIds);
-                loss = loss + _options.Alpha * MaskedMse(Hidden(model, retain.InputIds), frozenH, retain);
+                loss = loss.Plus(MaskedMse(Hidden(model, retain.InputIds), frozenH, retain).Times(_options.Alpha));
             }
         }
         return loss.MoveToOuterDisposeScope();
@@ -114,7 +115,7 @@ public sealed class Rmu : IUnlearningMethod
     internal static Tensor MaskedMse(Tensor a, Tensor b, TokenBatch batch)
     {
         using var scope = torch.NewDisposeScope();
-        var mask = batch.Labels.ne(TokenBatch.IgnoreIndex).to_type(ScalarType.Float32);
+        var mask = batch.Labels.ne(TokenBatch.IgnoreIndexScalar).to_type(ScalarType.Float32);
         var perPosition = (a - b).pow(Torch.HeldScalars.TwoInt).mean([-1]);
         return ((perPosition * mask).sum() / mask.sum().clamp_min(Torch.HeldScalars.OneInt)).MoveToOuterDisposeScope();
     }

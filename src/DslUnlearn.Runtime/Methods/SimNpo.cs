@@ -1,6 +1,7 @@
 using DslUnlearn.Components;
 using TorchSharp;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -32,8 +33,8 @@ public sealed class SimNpo(SimNpoOptions options) : IUnlearningMethod
         using var scope = torch.NewDisposeScope();
         var t = Losses.ForgetTokens(step.Model, step.Forget, options);
         var normalized = t.SequenceLogProb() / t.Lengths().clamp_min(Torch.HeldScalars.OneInt);
-        var loss = -2.0 / options.Beta * nn.functional.logsigmoid(-options.Beta * normalized - options.Gamma).mean();
-        if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "simnpo"));
+        var loss = nn.functional.logsigmoid(normalized.Times(-options.Beta).Minus(options.Gamma)).mean().Times(-2.0 / options.Beta);
+        if (options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "simnpo")).Times(options.RetainWeight));
         return loss.MoveToOuterDisposeScope();
     }
 }

@@ -6,6 +6,7 @@ using DslUnlearn.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -131,7 +132,7 @@ public static class UnlearningLoop
             var loss = method.Loss(new UnlearnStep(model, reference, forgetBatch, retainBatch, step) { ForgetRows = rows, Tokenizer = tokenizer, ReferenceCache = referenceCache });
             if (loss.numel() != 1)
                 throw new InvalidOperationException($"Method '{MethodName(method)}' returned a loss of shape [{string.Join(", ", loss.shape)}]; a loss must be a scalar.");
-            (o.GradientAccumulation == 1 ? loss : loss / o.GradientAccumulation).backward();
+            (o.GradientAccumulation == 1 ? loss : loss.Over(o.GradientAccumulation)).backward();
             lossSum += loss.item<float>();
         }
         mixed.GradientsToMaster();

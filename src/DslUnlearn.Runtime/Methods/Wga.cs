@@ -1,5 +1,6 @@
 using DslUnlearn.Components;
 using static TorchSharp.torch;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -29,9 +30,9 @@ public sealed class WeightedGradientAscent(WgaOptions options) : IUnlearningMeth
     {
         using var scope = NewDisposeScope();
         var t = Losses.ForgetTokens(step.Model, step.Forget, options);
-        var weight = (-t.Nll.detach() * options.Alpha).exp(); // p^alpha = exp(-alpha * NLL)
+        var weight = (-t.Nll.detach()).Times(options.Alpha).exp(); // p^alpha = exp(-alpha * NLL)
         var loss = -(weight * t.Nll * t.Mask).sum() / t.Mask.sum().clamp_min(Torch.HeldScalars.OneInt);
-        if (options.RetainWeight > 0) loss = loss + options.RetainWeight * Losses.RetainNll(step.Model, Losses.RequireRetain(step, "wga"));
+        if (options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "wga")).Times(options.RetainWeight));
         return loss.MoveToOuterDisposeScope();
     }
 }

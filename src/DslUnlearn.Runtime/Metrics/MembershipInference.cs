@@ -177,7 +177,8 @@ public sealed class MiaGradNormMetric : MiaMetric
                 module.zero_grad();
                 using var batch = TokenBatch.Collate([row], c.Device, c.Encoder.Tokenizer.PadId);
                 var logp = model.Logits(batch.InputIds).to_type(ScalarType.Float32).log_softmax(-1)[0];
-                var positions = torch.arange(row.PromptLength - 1, row.PromptLength - 1 + row.AnswerLength, dtype: int64, device: c.Device);
+                using Scalar first = row.PromptLength - 1, end = row.PromptLength - 1 + row.AnswerLength;
+                var positions = torch.arange(first, end, Torch.HeldScalars.OneInt, dtype: int64, device: c.Device);
                 var targets = torch.tensor(row.Ids[row.PromptLength..(row.PromptLength + row.AnswerLength)].Select(v => (long)v).ToArray(), dtype: int64, device: c.Device);
                 var loss = -logp.index_select(0, positions).gather(1, targets.unsqueeze(1)).mean();
                 loss.backward();
@@ -189,7 +190,7 @@ public sealed class MiaGradNormMetric : MiaMetric
                     if (g is null) continue;
                     if (g.dtype != ScalarType.Float32) g = g.to_type(ScalarType.Float32); // 16-bit models: reduce in float32
                     var a = g.abs();
-                    var norm = Options.Norm switch { "l1" => a.sum(), "linf" => a.max(), _ => g.square().sum().sqrt() };
+                    var norm = Options.Norm switch { "l1" => a.sum(), "linf" => a.max(), _ => g.pow(Torch.HeldScalars.TwoInt).sum().sqrt() };
                     sum += norm.item<float>();
                     count++;
                 }

@@ -25,7 +25,10 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
         if (cache is not null && past > 0 && cache.BatchSize != b)
             throw new ArgumentException($"the KV cache holds {cache.BatchSize} rows but input_ids has {b}; use one cache per batch.");
         if (attentionMask is null && past == 0)
-            return new AttentionContext(torch.arange(t, dtype: int64, device: device).unsqueeze(0).expand(b, t), null, cache);
+        {
+            using Scalar end = t; // held: the one-argument overload would make its start and step itself
+            return new AttentionContext(torch.arange(Torch.HeldScalars.ZeroInt, end, Torch.HeldScalars.OneInt, dtype: int64, device: device).unsqueeze(0).expand(b, t), null, cache);
+        }
 
         Tensor keep;
         if (attentionMask is null) keep = torch.ones(b, past + t, dtype: ScalarType.Bool, device: device);
@@ -39,8 +42,9 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
         // Position of a token = number of real tokens before it (Hugging Face: cumsum(mask) - 1).
         // Held integer Scalars: this runs at every generation step, and temporary ones crashed it ("toDouble", clamp_min).
         var positions = keep.to(int64).cumsum(1).add(Torch.HeldScalars.MinusOneInt, Torch.HeldScalars.OneInt).clamp_min(Torch.HeldScalars.ZeroInt).narrow(1, past, t);
-        var queryPos = torch.arange(past, past + t, dtype: int64, device: device).view(t, 1);
-        var keyPos = torch.arange(past + t, dtype: int64, device: device).view(1, past + t);
+        using Scalar first = past, stop = past + t;
+        var queryPos = torch.arange(first, stop, Torch.HeldScalars.OneInt, dtype: int64, device: device).view(t, 1);
+        var keyPos = torch.arange(Torch.HeldScalars.ZeroInt, stop, Torch.HeldScalars.OneInt, dtype: int64, device: device).view(1, past + t);
         var causal = keyPos.le(queryPos);                                     // [new, past + new]
         var mask = causal.unsqueeze(0).logical_and(keep.unsqueeze(1));        // [batch, new, past + new]
         // A padding query sees no real key; let it see itself so softmax stays finite (its output is never used).
@@ -79,9 +83,9 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
     {
         using var scope = torch.NewDisposeScope();
         long t = q.shape[^2], s = k.shape[^2];
-        var scores = Torch.SafeOps.MatMul(q, k.transpose(-2, -1), "attention scores") / Math.Sqrt(q.shape[^1]);
+        var scores = Torch.HeldScalars.Over(Torch.SafeOps.MatMul(q, k.transpose(-2, -1), "attention scores"), Math.Sqrt(q.shape[^1]));
         var allowed = mask ?? torch.ones(t, s, dtype: ScalarType.Bool, device: q.device).tril(s - t);
-        scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        scores = scores.masked_fill(allowed.logical_not(), Torch.HeldScalars.NegativeInfinity);
         return Torch.SafeOps.MatMul(nn.functional.softmax(scores, -1), v, "attention output").MoveToOuterDisposeScope();
     }
 }

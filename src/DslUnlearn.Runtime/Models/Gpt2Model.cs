@@ -33,7 +33,7 @@ public sealed class Gpt2Model : nn.Module<Tensor, Tensor>
     /// <param name="upTo">Run only the first this many layers (a read-out at that layer needs no more); null = all.</param>
     internal List<Tensor> Decode(Tensor inputIds, AttentionContext context, bool allStates, int? upTo = null)
     {
-        var x = wte.forward(inputIds) + wpe.forward(context.Positions);
+        var x = wte.forward(inputIds).add(wpe.forward(context.Positions), Torch.HeldScalars.One); // wte + wpe, a held alpha
         var states = new List<Tensor> { x };
         bool checkpoint = Checkpointing.Applies(GradientCheckpointing, this, context);
         for (int i = 0; i < (upTo ?? h.Count); i++)

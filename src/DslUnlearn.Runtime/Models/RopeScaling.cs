@@ -29,7 +29,7 @@ public sealed record RopeScaling(string Type, double Factor, double LowFreqFacto
     /// <summary>Applies the scaling to inverse frequencies (float64, [rotary_dim / 2]).</summary>
     internal Tensor Apply(Tensor invFreq)
     {
-        if (Type == "linear") return invFreq / Factor;
+        if (Type == "linear") return Torch.HeldScalars.Over(invFreq, Factor);
         // llama3
         double[] inv = invFreq.cpu().data<double>().ToArray();
         double lowWavelen = OriginalMaxPositionEmbeddings / LowFreqFactor;

@@ -11,8 +11,10 @@ public static class Rotary
     public static (Tensor Cos, Tensor Sin) Tables(long seq, int headDim, double theta, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        var invFreq = 1.0 / torch.pow(theta, torch.arange(0, headDim, 2, dtype: float64, device: device) / headDim);
-        var positions = torch.arange(seq, dtype: float64, device: device);
+        // Held Scalars, the same calls as the operators': 1.0 / x is x.reciprocal().mul(1.0), arange(seq) is arange(0, seq, 1).
+        using Scalar dim = headDim, end = seq;
+        var invFreq = torch.pow(theta, torch.arange(Torch.HeldScalars.ZeroInt, dim, Torch.HeldScalars.TwoInt, dtype: float64, device: device).div(dim)).reciprocal().mul(Torch.HeldScalars.One);
+        var positions = torch.arange(Torch.HeldScalars.ZeroInt, end, Torch.HeldScalars.OneInt, dtype: float64, device: device);
         var freqs = positions.unsqueeze(1) * invFreq.unsqueeze(0);      // [seq, headDim/2]
         var emb = torch.cat([freqs, freqs], dim: -1);                     // [seq, headDim]
         return (emb.cos().to(float32).MoveToOuterDisposeScope(), emb.sin().to(float32).MoveToOuterDisposeScope());
@@ -25,7 +27,8 @@ public static class Rotary
     public static Tensor InverseFrequencies(int rotaryDim, double theta, RopeScaling? scaling, Device device)
     {
         using var scope = torch.NewDisposeScope();
-        var invFreq = 1.0 / torch.pow(theta, torch.arange(0, rotaryDim, 2, dtype: float64, device: device) / rotaryDim);
+        using Scalar dim = rotaryDim;
+        var invFreq = torch.pow(theta, torch.arange(Torch.HeldScalars.ZeroInt, dim, Torch.HeldScalars.TwoInt, dtype: float64, device: device).div(dim)).reciprocal().mul(Torch.HeldScalars.One);
         if (scaling is not null) invFreq = scaling.Apply(invFreq);
         return invFreq.MoveToOuterDisposeScope();
     }

@@ -76,7 +76,7 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
                     m.mul_(b1).add_(g, alpha: oneMinusB1);
                     v.mul_(b2).addcmul_(g, g, value: oneMinusB2);
                     var denom = v.sqrt();
-                    denom.div_(bias2Sqrt).add_(epsilon);
+                    denom.div_(bias2Sqrt).add_(epsilon, DslUnlearn.Torch.HeldScalars.OneInt);
                     p.addcdiv_(m, denom, value: negStep);
                 }
             }
