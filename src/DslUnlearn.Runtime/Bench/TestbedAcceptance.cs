@@ -42,6 +42,8 @@ public sealed record TestbedAcceptanceOptions
     public IReadOnlyList<string>? Templates { get; init; }
     /// <summary>Share of the corpus's QA documents with neutral text after the question (TestbedCorpus.NeutralSuffixes).</summary>
     public double SuffixShare { get; init; }
+    /// <summary>Share of the corpus's biographies after a drawn context (TestbedCorpus.Documents).</summary>
+    public double BioContextShare { get; init; }
     public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
     /// <summary>
     /// model.bin files of the pretrained bases a spec's run left in the store (stages pretrain/target and pretrain/oracle
@@ -65,7 +67,7 @@ public static class TestbedAcceptance
     {
         var clock = Stopwatch.StartNew();
         var device = torch.CPU;
-        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt, o.SuffixShare);
+        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt, o.SuffixShare, o.BioContextShare);
         var tok = inputs.Tokenizer;
         var encoder = new QaEncoder(tok, o.Prompt);
         var data = inputs.Data;
@@ -81,7 +83,7 @@ public static class TestbedAcceptance
             ["world"] = new JsonObject
             {
                 ["authors"] = o.Authors, ["forget_authors"] = o.ForgetAuthors, ["attributes"] = o.Testbed.Attributes, ["biographies_per_author"] = o.Testbed.BiographiesPerAuthor,
-                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
+                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["bio_context_share"] = o.BioContextShare, ["question_templates"] = o.Testbed.QuestionTemplates, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
                 ["corpus_docs"] = corpus.Length, ["corpus_tokens"] = corpus.Sum(r => r.Ids.Length), ["qa_tokens"] = forget.Concat(retain).Sum(r => r.Ids.Length),
                 ["longest_sequence"] = longest, ["mean_doc_tokens"] = corpus.Average(r => r.Ids.Length),
             },
