@@ -12,7 +12,7 @@ internal static class TestbedCheckCommand
     public static Command Build()
     {
         var output = new Option<string>("--json") { Description = "Where to write the JSON result.", DefaultValueFactory = _ => "bench/testbed.json" };
-        var settings = new Argument<string[]>("settings") { Description = "key=value overrides: authors, forget, attributes, bios, mixed, tokenizer, layers, hidden, heads, intermediate, seq, pre_epochs, pre_lr, pre_batch, ft_epochs, ft_lr, ft_batch, ga_lr (a comma list: one GA + relearning per rate), ga_steps, relearn_lr, relearn_batch, probe_steps, short, templates (comma list of jailbreak templates), suffix (share of QA documents with neutral text after the question), relearn_only, target_base/oracle_base (model.bin of a stored pretrain/target, pretrain/oracle: skips pretraining); 'tokenizers' (with docs=N) compares char and bpe instead", Arity = ArgumentArity.ZeroOrMore };
+        var settings = new Argument<string[]>("settings") { Description = "key=value overrides: authors, forget, attributes, bios, mixed, tokenizer, layers, hidden, heads, intermediate, seq, pre_epochs, pre_lr, pre_batch, ft_epochs, ft_lr, ft_batch, ga_lr (a comma list: one GA + relearning per rate), ga_steps, relearn_lr, relearn_batch, probe_steps, short, templates (comma list of jailbreak templates), suffix (share of QA documents with neutral text after the question), bio_context (share of biographies after a drawn context), questions (training question wordings, 1..5), relearn_only, cost_only (the world and one pretraining epoch's padded batch shapes, no training), target_base/oracle_base (model.bin of a stored pretrain/target, pretrain/oracle: skips pretraining); 'tokenizers' (with docs=N) compares char and bpe instead", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("testbed-check", "Train the biographies testbed's target and oracle and measure issue 11's acceptance criteria (a benchmark; minutes).") { output, settings };
         command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(settings) ?? []));
         return command;
@@ -36,7 +36,7 @@ internal static class TestbedCheckCommand
             Finetune = new FinetuneSpec { Epochs = I("ft_epochs", 5), Lr = D("ft_lr", 1e-3), BatchSize = I("ft_batch", 16), WeightDecay = 0, WarmupSteps = I("ft_warmup", 5), MaxGradNorm = 1 },
             GaLrs = kv.TryGetValue("ga_lr", out var gaLrs) ? gaLrs.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToList() : [1e-4], GaSteps = I("ga_steps", 10), RelearnLr = D("relearn_lr", 5e-4), RelearnBatch = I("relearn_batch", new DslUnlearn.Attacks.RelearnOptions().BatchSize), ProbeSteps = I("probe_steps", 300), Seed = I("seed", 42),
             Short = kv.ContainsKey("short"), RelearnOnly = kv.ContainsKey("relearn_only"),
-            Templates = kv.TryGetValue("templates", out var templates) ? templates.Split(',') : null, SuffixShare = D("suffix", 0),
+            Templates = kv.TryGetValue("templates", out var templates) ? templates.Split(',') : null, SuffixShare = D("suffix", 0), BioContextShare = D("bio_context", 0), CostOnly = kv.ContainsKey("cost_only"),
             TargetBase = kv.GetValueOrDefault("target_base"), OracleBase = kv.GetValueOrDefault("oracle_base"),
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -51,7 +51,7 @@ internal static class TestbedCheckCommand
         result["settings"] = new System.Text.Json.Nodes.JsonArray(settings.Select(s => (System.Text.Json.Nodes.JsonNode?)s).ToArray());
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         File.WriteAllText(output, result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
-        Console.WriteLine($"verdicts {result["verdicts"]!.ToJsonString()}");
+        if (result["verdicts"] is { } verdicts) Console.WriteLine($"verdicts {verdicts.ToJsonString()}");
         Console.WriteLine($"Written to {output}");
         return Commands.Ok;
     }

@@ -43,6 +43,8 @@ public sealed record TestbedAcceptanceOptions
     public IReadOnlyList<string>? Templates { get; init; }
     /// <summary>Share of the corpus's QA documents with neutral text after the question (TestbedCorpus.NeutralSuffixes).</summary>
     public double SuffixShare { get; init; }
+    /// <summary>Share of the corpus's biographies after a drawn context (TestbedCorpus.Documents).</summary>
+    public double BioContextShare { get; init; }
     public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
     /// <summary>
     /// model.bin files of the pretrained bases a spec's run left in the store (stages pretrain/target and pretrain/oracle
@@ -51,6 +53,8 @@ public sealed record TestbedAcceptanceOptions
     /// </summary>
     public string? TargetBase { get; init; }
     public string? OracleBase { get; init; }
+    /// <summary>Only the world's sizes and the pretraining epoch's batch cost (no training).</summary>
+    public bool CostOnly { get; init; }
 }
 
 /// <summary>
@@ -66,7 +70,7 @@ public static class TestbedAcceptance
     {
         var clock = Stopwatch.StartNew();
         var device = torch.CPU;
-        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt, o.SuffixShare);
+        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt, o.SuffixShare, o.BioContextShare);
         var tok = inputs.Tokenizer;
         var encoder = new QaEncoder(tok, o.Prompt);
         var data = inputs.Data;
@@ -82,14 +86,16 @@ public static class TestbedAcceptance
             ["world"] = new JsonObject
             {
                 ["authors"] = o.Authors, ["forget_authors"] = o.ForgetAuthors, ["attributes"] = o.Testbed.Attributes, ["biographies_per_author"] = o.Testbed.BiographiesPerAuthor,
-                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
+                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["bio_context_share"] = o.BioContextShare, ["question_templates"] = o.Testbed.QuestionTemplates, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
                 ["corpus_docs"] = corpus.Length, ["corpus_tokens"] = corpus.Sum(r => r.Ids.Length), ["qa_tokens"] = forget.Concat(retain).Sum(r => r.Ids.Length),
                 ["longest_sequence"] = longest, ["mean_doc_tokens"] = corpus.Average(r => r.Ids.Length),
+                ["pretrain_batch_cost"] = PretrainBatchCost(corpus, o.Testbed.Pretrain.BatchSize),
             },
             ["model"] = $"llama {o.Layers} layers, hidden {o.Hidden}, heads {o.Heads}, intermediate {o.Intermediate}",
             ["pretrain"] = Engine.CanonicalJson.FromObject(o.Testbed.Pretrain), ["finetune"] = Engine.CanonicalJson.FromObject(o.Finetune),
         };
-        log($"world: vocab {tok.VocabSize}, {corpus.Length} docs, {result["world"]!["corpus_tokens"]} corpus tokens, longest {longest}");
+        log($"world: vocab {tok.VocabSize}, {corpus.Length} docs, {result["world"]!["corpus_tokens"]} corpus tokens, longest {longest}, per epoch {result["world"]!["pretrain_batch_cost"]!.ToJsonString()}");
+        if (o.CostOnly) return result;
         if (longest > o.MaxSeqLen) throw new InvalidOperationException($"longest sequence {longest} > max_seq_len {o.MaxSeqLen}");
 
         var config = new LlamaConfig(tok.VocabSize, o.Hidden, o.Layers, o.Heads, o.Heads, o.Intermediate, o.MaxSeqLen).Validate();
@@ -219,6 +225,30 @@ public static class TestbedAcceptance
         result["verdicts"] = Verdicts(result);
         times["total"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
         return result;
+    }
+
+    /// <summary>
+    /// What one pretraining epoch costs by the shapes the trainer runs (every batch is padded to its longest row): the
+    /// padded positions and the sum of batch x length squared (attention), as means over 20 shuffles. A machine-free
+    /// measure of a corpus change's cost, where wall times on the shared machine depend on the load.
+    /// </summary>
+    internal static JsonObject PretrainBatchCost(IReadOnlyList<EncodedQa> rows, int batchSize)
+    {
+        double padded = 0, squared = 0;
+        const int Shuffles = 20;
+        for (int s = 0; s < Shuffles; s++)
+            foreach (var batch in new BatchSampler(rows, batchSize, new SplitMix64(0xC057UL + (ulong)s)).Epoch())
+            {
+                long l = batch.Max(r => r.Ids.Length);
+                padded += batch.Length * l;
+                squared += batch.Length * l * l;
+            }
+        long real = rows.Sum(r => (long)r.Ids.Length);
+        return new JsonObject
+        {
+            ["tokens"] = real, ["padded_positions"] = Math.Round(padded / Shuffles), ["padding_share"] = Math.Round(1 - real / (padded / Shuffles), 3),
+            ["attention_positions_squared"] = Math.Round(squared / Shuffles),
+        };
     }
 
     /// <summary>Issue 11's thresholds, applied to the measured numbers (both splits must pass).</summary>

@@ -28,6 +28,8 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
 {
     public const int PerturbedPerExample = 4;
     public const int MaxAttributes = 16;
+    /// <summary>Training question wordings every attribute has (<see cref="AttributeDef.Questions"/>).</summary>
+    public static int MaxQuestionTemplates { get; } = BiographyAttributes.All.Min(a => a.Questions.Length);
     private const ulong WorldSeed = 0xB10_6AF1E5_0F_A17UL;
 
     public IEnumerable<int> AuthorsWith(AuthorRole role) => Enumerable.Range(0, Authors.Count).Where(a => Roles[a] == role);
@@ -43,7 +45,8 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
         if (t.Attributes is < 1 or > MaxAttributes) throw new ArgumentOutOfRangeException(nameof(t), t.Attributes, $"testbed.attributes must be in 1..{MaxAttributes}.");
         if (t.BiographiesPerAuthor < 1) throw new ArgumentOutOfRangeException(nameof(t), t.BiographiesPerAuthor, "testbed.biographies_per_author must be at least 1.");
         if (t.SentenceTemplates is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(t), t.SentenceTemplates, "testbed.sentence_templates must be in 1..3.");
-        if (t.QuestionTemplates is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(t), t.QuestionTemplates, "testbed.question_templates must be in 1..3.");
+        if (t.QuestionTemplates < 1 || t.QuestionTemplates > MaxQuestionTemplates)
+            throw new ArgumentOutOfRangeException(nameof(t), t.QuestionTemplates, $"testbed.question_templates must be in 1..{MaxQuestionTemplates}.");
         if (t.MixedShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(t), t.MixedShare, "testbed.mixed_share must lie in [0, 1].");
         if (t.HoldoutAuthors < 0) throw new ArgumentOutOfRangeException(nameof(t), t.HoldoutAuthors, "testbed.holdout_authors must be 0 or more.");
 

@@ -16,6 +16,8 @@ public static class TestbedCorpus
     private const ulong ContextSeed = 0xC0_47E7_7D0C_5EEDUL;
     // A generator of its own, so that adding suffixes leaves every other document's context exactly as it was.
     private const ulong SuffixSeed = 0x5F_F1C5_5EED_0001UL;
+    // Likewise for the context before biographies.
+    private const ulong BioContextSeed = 0xB1_0C07_7E47_0002UL;
 
     public static IReadOnlyList<string> NeutralPrefixes { get; } =
     [
@@ -46,30 +48,39 @@ public static class TestbedCorpus
     /// the forget authors unless <paramref name="withForget"/> is false (the oracle's base never sees them), then the
     /// mixed-training QA documents. Holdout authors never appear. <paramref name="suffixShare"/> of the QA documents (drawn
     /// per document) put one of <see cref="NeutralSuffixes"/> after the question, before the answer tag; at 0 the corpus
-    /// is the one without suffixes, byte for byte.
+    /// is the one without suffixes, byte for byte. <paramref name="bioContextShare"/> of the biographies (drawn per biography)
+    /// follow a context drawn as for the QA documents (other QA pairs, distractors, another author's sentence, a neutral
+    /// prefix), so facts learned from biographies, the forget authors' too, are also read after text; at 0 the biographies
+    /// stand alone, as before.
     /// </summary>
-    public static IReadOnlyList<string> Documents(BiographyWorld world, PromptSpec prompt, bool withForget, double suffixShare = 0)
+    public static IReadOnlyList<string> Documents(BiographyWorld world, PromptSpec prompt, bool withForget, double suffixShare = 0, double bioContextShare = 0)
     {
         if (suffixShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(suffixShare), suffixShare, "the share of QA documents with a suffix is between 0 and 1");
+        if (bioContextShare is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(bioContextShare), bioContextShare, "the share of biographies with a context is between 0 and 1");
         var docs = new List<string>();
         var trained = world.AuthorsWith(AuthorRole.Retain).Concat(withForget ? world.AuthorsWith(AuthorRole.Forget) : []).Order().ToList();
-        foreach (int a in trained) docs.AddRange(world.Biographies[a]);
-
         var pool = world.MixedAuthors.SelectMany(a => world.Qa[a]).ToList();
+        var bioRng = new SplitMix64(BioContextSeed);
+        int bioPerMille = (int)Math.Round(bioContextShare * 1000);
+        foreach (int a in trained)
+            foreach (var bio in world.Biographies[a])
+                docs.Add(bioPerMille > 0 && bioRng.Next(1000) < bioPerMille ? Context(world, trained, pool, a, null, prompt, bioRng) + bio : bio);
+
         var rng = new SplitMix64(ContextSeed);
         var suffixRng = new SplitMix64(SuffixSeed);
         int suffixPerMille = (int)Math.Round(suffixShare * 1000);
         foreach (var qa in pool)
             foreach (var question in qa.Questions)
             {
-                var context = Context(world, trained, pool, qa, prompt, rng);
+                var context = Context(world, trained, pool, qa.Author, qa, prompt, rng);
                 var suffix = suffixRng.Next(1000) < suffixPerMille ? " " + NeutralSuffixes[suffixRng.Next(NeutralSuffixes.Count)] : "";
                 docs.Add(context + prompt.QuestionTag + question + suffix + prompt.AnswerTag + qa.Answer);
             }
         return docs;
     }
 
-    private static string Context(BiographyWorld world, List<int> trained, List<WorldQa> pool, WorldQa self, PromptSpec prompt, SplitMix64 rng)
+    /// <param name="self">The QA pair the context goes before (never its own context), or null before a biography of <paramref name="author"/>.</param>
+    private static string Context(BiographyWorld world, List<int> trained, List<WorldQa> pool, int author, WorldQa? self, PromptSpec prompt, SplitMix64 rng)
     {
         // Out of 20: no context 4, other QA pairs 8 (the most common real context of a question), distractors 3,
         // another author's biography sentence 2, a neutral prefix 3.
@@ -78,7 +89,7 @@ public static class TestbedCorpus
         int count = 1 + rng.Next(2);
         switch (kind)
         {
-            case 1: // other QA pairs, formatted like the question
+            case 1 when pool.Count > 1: // other QA pairs, formatted like the question
                 var parts = new List<string>();
                 while (parts.Count < count)
                 {
@@ -91,7 +102,7 @@ public static class TestbedCorpus
                 return string.Concat(Enumerable.Range(0, count).Select(_ => Distractors[rng.Next(Distractors.Count)] + " ")) + "\n";
             case 3: // one sentence of a biography of another trained author
                 int other;
-                do other = trained[rng.Next(trained.Count)]; while (other == self.Author && trained.Count > 1);
+                do other = trained[rng.Next(trained.Count)]; while (other == author && trained.Count > 1);
                 var bio = world.Biographies[other][rng.Next(world.Biographies[other].Count)];
                 var sentences = bio.Split(". ", StringSplitOptions.RemoveEmptyEntries);
                 var s = sentences[rng.Next(sentences.Length)].TrimEnd('.');

@@ -24,11 +24,12 @@ public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, ITokeni
     }
 
     /// <param name="suffixShare">QA documents with neutral text after the question (TestbedCorpus.NeutralSuffixes); no spec key yet, testbed-check's <c>suffix=</c>.</param>
-    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt, double suffixShare = 0)
+    /// <param name="bioContextShare">Biographies after a drawn context; no spec key yet, testbed-check's <c>bio_context=</c>.</param>
+    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt, double suffixShare = 0, double bioContextShare = 0)
     {
         var world = BiographyWorld.Generate(authors, forgetAuthors, t);
-        var corpus = TestbedCorpus.Documents(world, prompt, withForget: true, suffixShare);
-        var oracle = TestbedCorpus.Documents(world, prompt, withForget: false, suffixShare);
+        var corpus = TestbedCorpus.Documents(world, prompt, withForget: true, suffixShare, bioContextShare);
+        var oracle = TestbedCorpus.Documents(world, prompt, withForget: false, suffixShare, bioContextShare);
         return new TestbedInputs(world, TestbedData.ToQaDataset(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
     }
 

@@ -88,10 +88,12 @@ public class BiographyWorldTests
         }
     }
 
-    [Fact]
-    public void Held_out_paraphrases_never_appear_in_training_text()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Held_out_paraphrases_never_appear_in_training_text(int questions)
     {
-        var w = BiographyWorld.Generate(20, 2, Spec(mixed: 1.0));
+        var w = BiographyWorld.Generate(20, 2, Spec(mixed: 1.0, questions: questions));
         var data = TestbedData.ToQaDataset(w);
         var training = TestbedCorpus.Documents(w, Prompt, withForget: true).Concat(data.All.Select(e => e.Question + " " + e.Answer)).ToList();
         var heldOut = w.Qa.SelectMany(q => q).Select(q => q.HeldOutQuestion).ToList();
@@ -102,6 +104,34 @@ public class BiographyWorldTests
             string stem = attr.HeldOutQuestion.Split("{n}")[0];
             if (stem.Length >= 8) Assert.DoesNotContain(training, t => t.Contains(stem, StringComparison.Ordinal));
             Assert.DoesNotContain(attr.HeldOutQuestion, attr.Questions);
+        }
+    }
+
+    [Fact]
+    public void Training_question_wordings_share_no_three_words_with_the_held_out_one_or_an_attack_template()
+    {
+        Assert.Equal(5, BiographyWorld.MaxQuestionTemplates);
+        var templates = JailbreakTemplates.Builtin.Values.SelectMany(t => Trigrams(t.Replace(JailbreakTemplates.Placeholder, "{n}", StringComparison.Ordinal))).ToHashSet();
+        foreach (var attr in BiographyAttributes.All)
+        {
+            var heldOut = Trigrams(attr.HeldOutQuestion).ToHashSet();
+            Assert.Equal(attr.Questions.Length, attr.Questions.Distinct().Count());
+            foreach (var q in attr.Questions)
+            {
+                Assert.DoesNotContain(Trigrams(q), heldOut.Contains);
+                Assert.DoesNotContain(Trigrams(q), templates.Contains);
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => BiographyWorld.Generate(20, 2, Spec(questions: BiographyWorld.MaxQuestionTemplates + 1)));
+    }
+
+    /// <summary>Lower-case word trigrams that do not span the name ({n}).</summary>
+    private static IEnumerable<string> Trigrams(string text)
+    {
+        foreach (var run in text.ToLowerInvariant().Split("{n}"))
+        {
+            var words = System.Text.RegularExpressions.Regex.Split(run, "[^a-z0-9]+").Where(x => x.Length > 0).ToArray();
+            for (int i = 0; i + 2 < words.Length; i++) yield return words[i] + " " + words[i + 1] + " " + words[i + 2];
         }
     }
 

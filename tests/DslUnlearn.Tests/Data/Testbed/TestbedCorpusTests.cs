@@ -38,6 +38,32 @@ public class TestbedCorpusTests
     }
 
     [Fact]
+    public void Context_before_biographies_keeps_each_biography_whole_and_leaves_the_qa_documents_as_they_were()
+    {
+        var w = World();
+        var plain = TestbedCorpus.Documents(w, Prompt, withForget: true);
+        var with = TestbedCorpus.Documents(w, Prompt, withForget: true, bioContextShare: 0.5);
+        Assert.Equal(with, TestbedCorpus.Documents(w, Prompt, withForget: true, bioContextShare: 0.5));
+        int bios = 20 * 4;
+        Assert.Equal(plain.Skip(bios), with.Skip(bios)); // a generator of its own: the QA documents keep their contexts
+        int contexted = 0;
+        for (int i = 0; i < bios; i++)
+        {
+            Assert.EndsWith(plain[i], with[i], StringComparison.Ordinal);
+            if (with[i] == plain[i]) continue;
+            contexted++;
+            var context = with[i][..^plain[i].Length];
+            Assert.EndsWith("\n", context, StringComparison.Ordinal); // every context kind ends its line before the biography
+        }
+        Assert.InRange(contexted, 20, 45); // 80 biographies at a drawn 50 %, 4 in 20 of them drawing no context: about 32 (the "none" kind leaves some unchanged)
+        // The oracle's corpus still never names a forget author, in a context or elsewhere.
+        var oracle = TestbedCorpus.Documents(w, Prompt, withForget: false, bioContextShare: 1.0);
+        foreach (int f in w.AuthorsWith(AuthorRole.Forget))
+            Assert.DoesNotContain(oracle, d => d.Contains(w.Authors[f].Name, StringComparison.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TestbedCorpus.Documents(w, Prompt, withForget: true, bioContextShare: -0.1));
+    }
+
+    [Fact]
     public void Neutral_contexts_share_no_three_words_with_any_attack_template_and_no_template_is_in_the_corpus()
     {
         var templateTrigrams = JailbreakTemplates.Builtin.Values
@@ -46,7 +72,7 @@ public class TestbedCorpusTests
         foreach (var text in TestbedCorpus.NeutralPrefixes.Concat(TestbedCorpus.NeutralSuffixes).Concat(TestbedCorpus.Distractors))
             Assert.DoesNotContain(Trigrams(text), templateTrigrams.Contains);
 
-        var docs = TestbedCorpus.Documents(World(), Prompt, withForget: true, suffixShare: 1.0);
+        var docs = TestbedCorpus.Documents(World(), Prompt, withForget: true, suffixShare: 1.0, bioContextShare: 1.0);
         foreach (var template in JailbreakTemplates.Builtin.Values)
             foreach (var piece in template.Split(JailbreakTemplates.Placeholder).Select(p => p.Trim()).Where(p => p.Length >= 8))
                 Assert.DoesNotContain(docs, d => d.Contains(piece, StringComparison.Ordinal));
