@@ -18,6 +18,18 @@ internal sealed partial class SpecSchema
                 new SpecKey { Name = "min_share", Property = "MinShare", Kind = SpecValueKind.Number, Range = SpecRange.Between(0, 1), Default = "0.8", Help = "R and Q average only over unlearned models whose utility is at least this share of the target's (OpenUnlearning: 0.8); 0 = off", Aliases = new[] { "share", "min_utility" } },
             },
         };
+        // A pool size: overrides of model: (docs/robustness.md, "Pools over sizes"); ~ keeps the spec's value.
+        var size = new SpecSection
+        {
+            DisplayName = "a 'meta_eval.faithfulness.sizes' item",
+            CSharpType = Specs + "PoolSizeSpec",
+            Keys = new[]
+            {
+                new SpecKey { Name = "hidden_size", Property = "HiddenSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(8), Nullable = true, Default = "~", Help = "the pool models' model.hidden_size (~ = the spec's)", Aliases = new[] { "hidden", "d_model" } },
+                new SpecKey { Name = "layers", Property = "Layers", Kind = SpecValueKind.Integer, Range = SpecRange.Between(1, 64), Nullable = true, Default = "~", Help = "the pool models' model.layers (~ = the spec's)", Aliases = new[] { "num_layers", "n_layers" } },
+                new SpecKey { Name = "intermediate_size", Property = "IntermediateSize", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(1), Nullable = true, Default = "~", Help = "the pool models' model.intermediate_size (~ = the spec's)", Aliases = new[] { "ffn_size", "mlp_size", "d_ff" } },
+            },
+        };
         var faithfulness = new SpecSection
         {
             DisplayName = "'meta_eval.faithfulness'",
@@ -30,6 +42,12 @@ internal sealed partial class SpecSchema
                     Item = new SpecKey { Name = "seed", Kind = SpecValueKind.Integer, Range = SpecRange.AtLeast(0) },
                     Help = "training seeds of the pools: per seed one target (forget + retain, a positive) and one oracle (retain only, a negative), trained as this spec trains its own with that seed",
                     Aliases = new[] { "seed", "pool_seeds" },
+                },
+                new SpecKey
+                {
+                    Name = "sizes", Property = "Sizes", Kind = SpecValueKind.List, Section = size, Default = "[]",
+                    Help = "model sizes besides the spec's (overrides of model:): per size and seed one more target and oracle, trained as the spec with that model: trains its own",
+                    Aliases = new[] { "size", "models" },
                 },
             },
         };

@@ -45,4 +45,15 @@ public sealed record FaithfulnessSpec
 {
     /// <summary>Training seeds of the pools: one target and one oracle each. The spec's own seed reuses its own models.</summary>
     public required ImmutableArray<int> Seeds { get; init; }
+
+    /// <summary>Model sizes besides the spec's own (docs/robustness.md, "Pools over sizes"): each adds a target and an oracle per seed, trained as the spec with that <c>model:</c> override trains its own.</summary>
+    public ImmutableArray<PoolSizeSpec> Sizes { get; init; } = [];
+}
+
+/// <summary>A faithfulness pool size: overrides of the spec's <c>model:</c> (null = the spec's value).</summary>
+public sealed record PoolSizeSpec
+{
+    public int? HiddenSize { get; init; }
+    public int? Layers { get; init; }
+    public int? IntermediateSize { get; init; }
 }
