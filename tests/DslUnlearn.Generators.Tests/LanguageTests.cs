@@ -70,7 +70,7 @@ public sealed class LanguageTests
         Assert.Equal(
             new[] { "dpo", "ga", "gd", "idk_kl", "idk_po", "kl", "npo", "npo_gd", "npo_kl", "rmu", "scaled_ga", "simnpo", "wga" },
             catalog.OfKind(ComponentKind.Method).Select(c => c.Name));
-        Assert.Equal(new[] { "answer_prob", "answer_prob_normalized", "em", "es_bisection", "es_exact", "es_perturb", "es_similar", "forget_quality", "mia_gradnorm", "mia_loss", "mia_min_k", "mia_min_k_plus_plus", "mia_reference", "mia_zlib", "model_utility", "nll", "perplexity", "privleak", "rouge_l_f1", "rouge_l_recall", "truth_ratio" }, catalog.OfKind(ComponentKind.Metric).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
+        Assert.Equal(new[] { "answer_prob", "answer_prob_normalized", "em", "es_bisection", "es_exact", "es_perturb", "es_similar", "forget_quality", "mia_gradnorm", "mia_loss", "mia_min_k", "mia_min_k_plus_plus", "mia_reference", "mia_zlib", "model_utility", "nll", "perplexity", "privleak", "retain_utility", "rouge_l_f1", "rouge_l_recall", "truth_ratio" }, catalog.OfKind(ComponentKind.Metric).Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
         Assert.Equal(
             new[] { "jailbreak", "noise", "probe", "quantize", "relearn", "test_relearn", "token_noise" },
             catalog.OfKind(ComponentKind.Attack).Select(c => c.Name));

@@ -170,7 +170,8 @@ internal static class PlanEmitter
             Names(spec.Get("Attacks")),
             spec.Get("Calibration") is SpecObject,
             Seed(spec),
-            MeasuresForget(spec) ? PoolSeeds(spec) : null);
+            MeasuresForget(spec) ? PoolSeeds(spec) : null,
+            MeasuresForget(spec) ? PoolSizes(spec) : null);
     }
 
     private static int Seed(SpecObject spec) => spec.Get("Seed") is SpecInt seed ? seed.Value : 0;
@@ -180,6 +181,15 @@ internal static class PlanEmitter
         => (spec.Get("MetaEval") as SpecObject)?.Get("Faithfulness") is SpecObject f && f.Get("Seeds") is SpecList seeds
             ? seeds.Items.OfType<SpecInt>().Select(i => i.Value).ToList()
             : null;
+
+    /// <summary>meta_eval.faithfulness.sizes as stage-id labels (the runtime's StagedExperimentRunner.ShapeInput labels them the same way), or none.</summary>
+    private static List<string>? PoolSizes(SpecObject spec)
+    {
+        int? Int(SpecObject size, string property) => size.Get(property) is SpecInt i ? i.Value : (int?)null;
+        return (spec.Get("MetaEval") as SpecObject)?.Get("Faithfulness") is SpecObject f && f.Get("Sizes") is SpecList sizes
+            ? sizes.Items.OfType<SpecObject>().Select(z => StageShape.SizeLabel(Int(z, "HiddenSize"), Int(z, "Layers"), Int(z, "IntermediateSize"))).ToList()
+            : null;
+    }
 
     /// <summary>Some metric is measured on the forget split (the faithfulness pools are evaluated there).</summary>
     private static bool MeasuresForget(SpecObject spec)

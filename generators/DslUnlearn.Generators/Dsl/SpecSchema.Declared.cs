@@ -51,6 +51,15 @@ internal sealed partial class SpecSchema
         return new SpecSection { DisplayName = $"'{display}'", CSharpType = option.CSharpType, Keys = keys };
     }
 
+    /// <summary>The item section of a list-of-sections key: the element record's keys; null when it declares none.</summary>
+    private static SpecSection? ItemSection(ComponentCatalog catalog, SpecKey key, string? path)
+    {
+        var itemType = key.CSharpType.StartsWith(Specs, StringComparison.Ordinal) ? key.CSharpType.Substring(Specs.Length) : key.CSharpType;
+        var display = path is null ? key.Key : path + "." + key.Key;
+        var keys = DeclaredKeys(catalog, itemType, display);
+        return keys.Length == 0 ? null : new SpecSection { DisplayName = $"a '{display}' item", CSharpType = key.CSharpType, Keys = keys };
+    }
+
     /// <summary>
     /// The top level: <c>ExperimentSpec</c>'s <c>[Option]</c>s and <c>[CompositionKey]</c>s. A nested section or
     /// component list whose rules live here (data's checks, the items' fixed keys, meta_eval's table) takes its
@@ -90,6 +99,13 @@ internal sealed partial class SpecSchema
         }
 
         var set = key.Names is { } n ? NameSet(n, type, key) : null;
+        if (key.IsList && key.Items is null && key.TypeKind == SpecValueKind.Section && !key.IsText)
+        {
+            // A list of sections: its item's keys are the element record's [Option]s (meta_eval.faithfulness.sizes); where the
+            // schema adds rules of its own (chain: the attack discriminator) it replaces this section (KeysWith).
+            return key with { Section = ItemSection(catalog, key, path) };
+        }
+
         if (key.IsList && key.Items is null)
         {
             // A list of names (splits), of strings (forget_metrics), or of sections (chain: its section is set by the schema).

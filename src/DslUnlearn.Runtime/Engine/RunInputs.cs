@@ -52,7 +52,8 @@ public static class RunInputs
         return data;
     }
 
-    public static ModelSourceInfo ModelSource(ExperimentSpec spec)
+    /// <param name="runTokenizer">The run's tokenizer when it is already built (a faithfulness pool size: the spec's with another <c>model:</c>), else built here.</param>
+    public static ModelSourceInfo ModelSource(ExperimentSpec spec, ITokenizer? runTokenizer = null)
     {
         CheckRanges(spec, "model", spec.Model);
         if (spec.Model.Checkpoint is { } checkpoint)
@@ -76,7 +77,7 @@ public static class RunInputs
             };
         }
 
-        ITokenizer builtin = spec.Testbed is null ? new CharTokenizer() : Data.Testbed.TestbedInputs.For(spec).Tokenizer;
+        ITokenizer builtin = runTokenizer ?? (spec.Testbed is null ? new CharTokenizer() : Data.Testbed.TestbedInputs.For(spec).Tokenizer);
         var llama = new LlamaConfig(builtin.VocabSize, spec.Model.HiddenSize, spec.Model.Layers, spec.Model.Heads,
             spec.Model.KvHeads, spec.Model.IntermediateSize, spec.Model.MaxSeqLen, spec.Model.RopeTheta, spec.Model.RmsNormEps).Validate();
         return new ModelSourceInfo(builtin, spec.Model.MaxSeqLen, spec.Model.Preset, null, Engine.CanonicalJson.FromObject(llama)!,

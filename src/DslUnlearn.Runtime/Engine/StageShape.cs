@@ -50,7 +50,7 @@ namespace DslUnlearn.Engine
     public sealed class StageShapeInput
     {
         public StageShapeInput(bool testbed, bool oracle, IReadOnlyList<string> unlearn, IReadOnlyList<string> attacks, bool calibration,
-            int seed = 0, IReadOnlyList<int>? poolSeeds = null)
+            int seed = 0, IReadOnlyList<int>? poolSeeds = null, IReadOnlyList<string>? poolSizes = null)
         {
             Testbed = testbed;
             Oracle = oracle;
@@ -59,6 +59,7 @@ namespace DslUnlearn.Engine
             Calibration = calibration;
             Seed = seed;
             PoolSeeds = poolSeeds ?? new int[0];
+            PoolSizes = poolSizes ?? new string[0];
         }
 
         /// <summary>data.source is biographies: pretraining stages come first.</summary>
@@ -78,19 +79,27 @@ namespace DslUnlearn.Engine
         /// per seed, a target (a model that knows the forget set) and an oracle (one that never saw it).
         /// </summary>
         public IReadOnlyList<int> PoolSeeds { get; }
+        /// <summary>
+        /// The labels (<see cref="StageShape.SizeLabel"/>) of meta_eval.faithfulness.sizes, the pool model sizes besides the spec's:
+        /// per seed and size one more target and oracle. Empty without pools.
+        /// </summary>
+        public IReadOnlyList<string> PoolSizes { get; }
     }
 
     /// <summary>A faithfulness pool member: its seed, whether it knows the forget set (a target) or never saw it (an oracle), and the stage that evaluates it.</summary>
     public sealed class PoolMember
     {
-        public PoolMember(int seed, bool knows, string evaluation)
+        public PoolMember(int seed, bool knows, string evaluation, string? size = null)
         {
             Seed = seed;
             Knows = knows;
             Evaluation = evaluation;
+            Size = size;
         }
 
         public int Seed { get; }
+        /// <summary>The member's size label, or null for the spec's own model size.</summary>
+        public string? Size { get; }
         public bool Knows { get; }
         public string Evaluation { get; }
     }
@@ -98,8 +107,9 @@ namespace DslUnlearn.Engine
     /// <summary>One stage of the shape: id, kind, inputs (in the order a stage reads them) and what it is about.</summary>
     public sealed class ShapedStage
     {
-        public ShapedStage(string id, string kind, string[] inputs, string? model = null, string? attack = null, int? seed = null, string? keyId = null, bool pool = false)
+        public ShapedStage(string id, string kind, string[] inputs, string? model = null, string? attack = null, int? seed = null, string? keyId = null, bool pool = false, string? size = null)
         {
+            Size = size;
             Id = id;
             Kind = kind;
             Inputs = inputs;
@@ -130,6 +140,9 @@ namespace DslUnlearn.Engine
         public string Role => KeyId ?? Id;
         /// <summary>A faithfulness pool's evaluation: the spec's metrics on the forget split only.</summary>
         public bool Pool { get; }
+        /// <summary>A faithfulness pool member's model size label (<see cref="StageShape.SizeLabel"/>), when it is not the spec's: the stage
+        /// inits, trains or loads that size's model, keyed as the spec with that <c>model:</c> override keys its own.</summary>
+        public string? Size { get; }
     }
 
     /// <summary>
@@ -210,40 +223,58 @@ namespace DslUnlearn.Engine
         /// <summary>
         /// OpenUnlearning's faithfulness pools (docs/robustness.md, "Faithfulness"): per pool seed, the chain the spec runs for
         /// its own target and oracle, trained with that seed (<c>&lt;id&gt;@seed&lt;s&gt;</c>, keyed as the spec with that seed
-        /// keys them), and an evaluation of both on forget. The spec's own seed reuses the spec's own stages.
+        /// keys them), and an evaluation of both on forget. The spec's own seed reuses the spec's own stages. Then the same per
+        /// pool size and seed (<c>&lt;id&gt;@seed&lt;s&gt;-&lt;size&gt;</c>, keyed as the spec with that seed and that
+        /// <c>model:</c> override keys them; the init key carries the size's config).
         /// </summary>
         private static void AddPools(StageShapeInput s, List<ShapedStage> stages, List<string> report, Func<string, string[]> withOracle, List<PoolMember>? members)
         {
             var ids = new HashSet<string>(stages.Select(x => x.Id));
-            foreach (var seed in s.PoolSeeds)
+            var sizes = new List<string?> { null };
+            sizes.AddRange(s.PoolSizes);
+            foreach (var (size, seed) in sizes.SelectMany(z => s.PoolSeeds.Select(x => (z, x))))
             {
-                string Id(string own) => seed == s.Seed && ids.Contains(own) ? own : own + "@seed" + seed;
+                string suffix = "@seed" + seed + (size is null ? "" : "-" + size);
+                string Id(string own) => size is null && seed == s.Seed && ids.Contains(own) ? own : own + suffix;
                 void Add(ShapedStage stage)
                 {
                     if (ids.Add(stage.Id)) stages.Add(stage);
                 }
 
                 string init = Id(StageIds.Init), targetBase = init, oracleBase = init;
-                Add(new ShapedStage(init, StageKinds.Init, new string[0], seed: seed, keyId: StageIds.Init));
+                Add(new ShapedStage(init, StageKinds.Init, new string[0], seed: seed, keyId: StageIds.Init, size: size));
                 if (s.Testbed)
                 {
                     targetBase = Id(StageIds.PretrainTarget);
                     oracleBase = Id(StageIds.PretrainOracle);
-                    Add(new ShapedStage(targetBase, StageKinds.Pretrain, new[] { init }, "target", seed: seed, keyId: StageIds.PretrainTarget));
-                    Add(new ShapedStage(oracleBase, StageKinds.Pretrain, new[] { init }, StageIds.OracleName, seed: seed, keyId: StageIds.PretrainOracle));
+                    Add(new ShapedStage(targetBase, StageKinds.Pretrain, new[] { init }, "target", seed: seed, keyId: StageIds.PretrainTarget, size: size));
+                    Add(new ShapedStage(oracleBase, StageKinds.Pretrain, new[] { init }, StageIds.OracleName, seed: seed, keyId: StageIds.PretrainOracle, size: size));
                 }
 
                 string target = Id(StageIds.Target), oracle = Id(StageIds.Oracle);
-                Add(new ShapedStage(target, StageKinds.Finetune, new[] { targetBase }, "target", seed: seed, keyId: StageIds.Target));
-                Add(new ShapedStage(oracle, StageKinds.Finetune, new[] { oracleBase }, StageIds.OracleName, seed: seed, keyId: StageIds.Oracle));
+                Add(new ShapedStage(target, StageKinds.Finetune, new[] { targetBase }, "target", seed: seed, keyId: StageIds.Target, size: size));
+                Add(new ShapedStage(oracle, StageKinds.Finetune, new[] { oracleBase }, StageIds.OracleName, seed: seed, keyId: StageIds.Oracle, size: size));
                 foreach (var (model, name, own) in new[] { (target, "target", StageIds.Target), (oracle, StageIds.OracleName, StageIds.Oracle) })
                 {
-                    string evaluation = model == own && ids.Contains(StageIds.Evaluate(name)) ? StageIds.Evaluate(name) : StageIds.Evaluate(name + "@seed" + seed);
-                    Add(new ShapedStage(evaluation, StageKinds.Evaluate, withOracle(model), name, pool: true));
+                    string evaluation = model == own && ids.Contains(StageIds.Evaluate(name)) ? StageIds.Evaluate(name) : StageIds.Evaluate(name + suffix);
+                    Add(new ShapedStage(evaluation, StageKinds.Evaluate, withOracle(model), name, pool: true, size: size));
                     if (!report.Contains(evaluation)) report.Add(evaluation);
-                    if (members != null) members.Add(new PoolMember(seed, model == target, evaluation));
+                    if (members != null) members.Add(new PoolMember(seed, model == target, evaluation, size));
                 }
             }
+        }
+
+        /// <summary>
+        /// A faithfulness pool size's label in stage ids (<c>finetune/target@seed7-h64-l2</c>): the overrides it sets of
+        /// hidden_size (h), layers (l) and intermediate_size (i), in that order; "" when it sets none.
+        /// </summary>
+        public static string SizeLabel(int? hiddenSize, int? layers, int? intermediateSize)
+        {
+            var parts = new List<string>();
+            if (hiddenSize.HasValue) parts.Add("h" + hiddenSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (layers.HasValue) parts.Add("l" + layers.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (intermediateSize.HasValue) parts.Add("i" + intermediateSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return string.Join("-", parts);
         }
 
         /// <summary>

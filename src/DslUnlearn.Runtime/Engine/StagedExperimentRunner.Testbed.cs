@@ -27,12 +27,11 @@ public static partial class StagedExperimentRunner
         var inputs = TestbedInputs.For(spec);
         bool oracle = stage.Role == StageIds.PretrainOracle;
         var (corpus, rows) = oracle ? (inputs.OracleCorpus, "retain") : (inputs.Corpus, "retain+forget");
-        string from = stage.ModelStage!;
         p.Graph.Add(new StageDefinition
         {
             Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
             Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
-            Execute = ctx => RunFinetune(p, ctx, from, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
+            Execute = ctx => RunFinetune(p, ctx, stage, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
                 testbed.Pretrain, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
         });
     }

@@ -168,6 +168,9 @@ public static partial class StagedExperimentRunner
     private sealed record Prepared(ExperimentSpec Spec, string OutDir, ArtifactStore Store, EngineOptions EngineOptions, Device Device,
         QaDataset Data, QaEncoder Encoder, EncodedQa[] Forget, EncodedQa[] RetainTrain, EncodedQa[] RetainEval, RunInputs.ModelSourceInfo Model, JsonNode ResolvedSpec, bool Fonts, StageGraph Graph)
     {
+        /// <summary>The faithfulness pool sizes' model sources, by size label (<see cref="ModelOf"/>); empty without sizes.</summary>
+        public IReadOnlyDictionary<string, RunInputs.ModelSourceInfo> PoolModels { get; init; } = new Dictionary<string, RunInputs.ModelSourceInfo>();
+
         /// <summary>The retain rows the target and the oracle fine-tune on (retain-eval then retain-train, the data's order).</summary>
         public EncodedQa[] FinetuneRetain => [.. RetainEval, .. RetainTrain];
     }
@@ -193,7 +196,10 @@ public static partial class StagedExperimentRunner
         if (spec.Testbed is null) resolved.AsObject().Remove("testbed"); // likewise for specs off the biographies testbed
         if (spec.MetaEval is null) resolved.AsObject().Remove("meta_eval"); // likewise for specs without faithfulness pools
         var p = new Prepared(spec, ExperimentResult.DirectoryOf(spec, root), ArtifactStore.ForOutputRoot(root),
-            new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed));
+            new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed))
+        {
+            PoolModels = PoolModelSources(spec, source),
+        };
         AddStages(p, progress);
         return p;
     }
@@ -220,7 +226,8 @@ public static partial class StagedExperimentRunner
     /// <summary>What decides the spec's graph shape (<see cref="StageShape"/>, shared with the generator's static plan).</summary>
     public static StageShapeInput ShapeInput(ExperimentSpec spec)
         => new(spec.Testbed is not null, spec.Finetune.Oracle, spec.Unlearn.Select(u => u.Name).ToList(), spec.Attacks.Select(a => a.Name).ToList(), spec.Calibration is not null,
-            spec.Seed, ForgetOnlyMetrics(spec).Length > 0 ? spec.MetaEval?.Faithfulness?.Seeds.ToList() : null);
+            spec.Seed, ForgetOnlyMetrics(spec).Length > 0 ? spec.MetaEval?.Faithfulness?.Seeds.ToList() : null,
+            ForgetOnlyMetrics(spec).Length > 0 ? spec.MetaEval?.Faithfulness?.Sizes.Select(SizeLabel).ToList() : null);
 
     /// <summary>The stages of <see cref="StageShape.Of"/>, each given its options (its key) and its work.</summary>
     private static void AddStages(Prepared p, IProgressSink progress)

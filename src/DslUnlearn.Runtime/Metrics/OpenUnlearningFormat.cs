@@ -7,7 +7,7 @@ namespace DslUnlearn.Metrics;
 /// <summary>
 /// Reads and writes metric results in the shape of OpenUnlearning's eval logs (TOFU_EVAL.json):
 /// <c>{"metric": {"agg_value": x, "value_by_index": {"0": {"score": v}, ...}}}</c>. Aggregate-only metrics
-/// (forget_quality, model_utility, privleak) have no value_by_index. A NaN or infinite value is written as
+/// (forget_quality, model_utility, retain_utility, privleak) have no value_by_index. A NaN or infinite value is written as
 /// null, as JSON has no NaN; reading null gives NaN back.
 /// </summary>
 public static class OpenUnlearningFormat

@@ -145,25 +145,15 @@ public sealed class ModelUtilityMetric(GenerationOptions options) : IMetric
         if (aux is null || !MetricNeedsText.AuxiliarySplits.All(aux.ContainsKey))
             throw new ArgumentException($"{MetricNeedsText.For("model_utility", MetricNeeds.AuxiliarySplits)} (split '{c.Split}' got " +
                                         $"{(aux is null || aux.Count == 0 ? "none" : string.Join(", ", aux.Keys))}).");
-        var parts = new List<KeyValuePair<string, double>>();
-        var inputs = c.Inputs;
-        parts.Add(new($"{c.Split}/answer_prob", AnswerScorer.Score(c, inputs, includeEos: true).Average(s => Math.Exp(-s.MeanNll))));
-        parts.Add(new($"{c.Split}/rouge_l_recall", RougeRecall(c, inputs)));
-        parts.Add(new($"{c.Split}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(c, inputs), "true_better")));
+        var parts = new List<KeyValuePair<string, double>>(RetainUtilityMetric.Parts(c, c.Inputs, Options.MaxNewTokens));
         foreach (var name in MetricNeedsText.AuxiliarySplits)
         {
             var on = c with { Split = name };
             var xs = c.Transform(aux[name]);
             parts.Add(new($"{name}/answer_prob_normalized", NormalizedAnswerProbabilityMetric.Values(on, xs).Average()));
-            parts.Add(new($"{name}/rouge_l_recall", RougeRecall(on, xs)));
+            parts.Add(new($"{name}/rouge_l_recall", RetainUtilityMetric.RougeRecall(on, xs, Options.MaxNewTokens)));
             parts.Add(new($"{name}/truth_ratio", TruthRatio.Aggregate(TruthRatio.Ratios(on, xs), "true_better")));
         }
         return parts;
-    }
-
-    private double RougeRecall(MetricContext c, IReadOnlyList<QaExample> xs)
-    {
-        var gen = Generations.Answers(c, xs, Options.MaxNewTokens);
-        return xs.Select((e, i) => Rouge.RougeL(e.Answer, gen[i]).Recall).Average();
     }
 }

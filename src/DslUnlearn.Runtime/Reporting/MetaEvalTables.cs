@@ -144,8 +144,12 @@ public static class MetaEvalTables
         if (pools)
         {
             var seeds = input.FaithfulnessPools.Select(v => v.Seed).Distinct().Order().ToList();
-            md.Append($"F (faithfulness) = AUC with which the metric on forget tells the {seeds.Count} targets (fine-tuned on forget and retain, seeds {string.Join(", ", seeds)}) ")
-              .Append("from the oracles of the same seeds (retain only), read as higher = more knowledge (flipped where lower means more knowledge: nll, perplexity, and on forget truth_ratio with closer_to_1 and forget_quality): 1 = every target above every oracle, 0.5 = chance. ");
+            var sizes = input.FaithfulnessPools.Select(v => v.Size).Distinct().ToList();
+            int targets = input.FaithfulnessPools.Select(v => (v.Seed, v.Size, v.Positive)).Distinct().Count(m => m.Positive);
+            string at = sizes.Count > 1 || sizes[0] is not null ? $" at model sizes {string.Join(", ", sizes.Select(z => z ?? "the spec's"))}" : "";
+            md.Append($"F (faithfulness) = AUC with which the metric on forget tells the {targets} targets (fine-tuned on forget and retain, seeds {string.Join(", ", seeds)}{at}) ")
+              .Append(at.Length > 0 ? "from the oracles of the same seeds and sizes (retain only), " : "from the oracles of the same seeds (retain only), ")
+              .Append("read as higher = more knowledge (flipped where lower means more knowledge: nll, perplexity, and on forget truth_ratio with closer_to_1 and forget_quality): 1 = every target above every oracle, 0.5 = chance. ");
         }
         else
             md.Append("F (faithfulness) is not computed: set `meta_eval: { faithfulness: { seeds: [...] } }` in the spec to train the target and oracle pools. ");

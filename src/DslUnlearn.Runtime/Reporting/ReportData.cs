@@ -33,7 +33,11 @@ public sealed record ReportInput
 /// A faithfulness pool model's value of a metric: the target (<paramref name="Positive"/>: holds the forget knowledge) or the
 /// oracle (never saw it) trained with <paramref name="Seed"/>.
 /// </summary>
-public sealed record PoolValue(string Metric, string Split, int Seed, bool Positive, double Value);
+public sealed record PoolValue(string Metric, string Split, int Seed, bool Positive, double Value)
+{
+    /// <summary>The pool member's model size label (meta_eval.faithfulness.sizes), or null for the spec's own size.</summary>
+    public string? Size { get; init; }
+}
 
 /// <summary>ES of one unlearning run after <paramref name="Step"/> optimizer steps (step 0 = the starting model).</summary>
 public sealed record TrajectoryPoint(string Model, int Seed, int Step, double ForgetEs, double RetainEs);

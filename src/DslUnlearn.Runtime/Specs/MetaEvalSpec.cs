@@ -54,4 +54,19 @@ public sealed record FaithfulnessSpec
     /// <summary>Training seeds of the pools: one target and one oracle each. The spec's own seed reuses its own models.</summary>
     [Option(Min = 0, Required = true, NonEmpty = true, Distinct = true, Help = "training seeds of the pools: per seed one target (forget + retain, a positive) and one oracle (retain only, a negative), trained as this spec trains its own with that seed", Aliases = ["seed", "pool_seeds"])]
     public required ImmutableArray<int> Seeds { get; init; }
+
+    /// <summary>Model sizes besides the spec's own (docs/robustness.md, "Pools over sizes"): each adds a target and an oracle per seed, trained as the spec with that <c>model:</c> override trains its own.</summary>
+    [Option(Default = "[]", Help = "model sizes besides the spec's (overrides of model:): per size and seed one more target and oracle, trained as the spec with that model: trains its own", Aliases = ["size", "models"])]
+    public ImmutableArray<PoolSizeSpec> Sizes { get; init; } = [];
+}
+
+/// <summary>A faithfulness pool size: overrides of the spec's <c>model:</c> (null = the spec's value).</summary>
+public sealed record PoolSizeSpec
+{
+    [Option(Min = 8, Default = "~", Help = "the pool models' model.hidden_size (~ = the spec's)", Aliases = ["hidden", "d_model"])]
+    public int? HiddenSize { get; init; }
+    [Option(Min = 1, Max = 64, Default = "~", Help = "the pool models' model.layers (~ = the spec's)", Aliases = ["num_layers", "n_layers"])]
+    public int? Layers { get; init; }
+    [Option(Min = 1, Default = "~", Help = "the pool models' model.intermediate_size (~ = the spec's)", Aliases = ["ffn_size", "mlp_size", "d_ff"])]
+    public int? IntermediateSize { get; init; }
 }

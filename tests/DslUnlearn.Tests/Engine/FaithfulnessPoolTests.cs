@@ -59,4 +59,60 @@ public class FaithfulnessPoolTests
         var md = File.ReadAllText(Path.Combine(outDir, "tables", "meta_eval.md"));
         Assert.Contains("seeds 7, 8, 9", md);
     }
+
+    private static ExperimentSpec SizesSpec(string root)
+    {
+        var spec = ExperimentCatalog.Find("tiny-faithfulness-sizes")!.Spec;
+        return spec with { Report = spec.Report with { Out = root } };
+    }
+
+    [Fact]
+    public void A_size_pool_member_shares_its_artifacts_with_the_spec_whose_model_has_that_size()
+    {
+        using var dir = new TempDir();
+        var spec = SizesSpec(dir.Path);
+        var options = new RunOptions();
+        var plan = StagedExperimentRunner.Plan(spec, options).ToDictionary(s => s.Id);
+
+        // Seed 7 at the spec's size is the spec's own target (and a pool oracle); hidden 32 x intermediate 64 trains its own chain.
+        Assert.All(new[] { "init/model", "finetune/target", "finetune/oracle", "evaluate/target", "evaluate/oracle" }, id => Assert.Contains($"{id}@seed7-h32-i64", plan.Keys));
+        Assert.Contains("finetune/oracle@seed7", plan.Keys);
+        Assert.DoesNotContain("finetune/target@seed7", plan.Keys);
+
+        var narrow = spec with
+        {
+            Model = spec.Model with { HiddenSize = 32, IntermediateSize = 64 }, MetaEval = null, Finetune = spec.Finetune with { Oracle = true },
+        };
+        var other = StagedExperimentRunner.Plan(narrow, options).ToDictionary(s => s.Id);
+        Assert.Equal(other["init/model"].Key, plan["init/model@seed7-h32-i64"].Key);
+        Assert.Equal(other["finetune/target"].Key, plan["finetune/target@seed7-h32-i64"].Key);
+        Assert.Equal(other["finetune/oracle"].Key, plan["finetune/oracle@seed7-h32-i64"].Key);
+        Assert.NotEqual(plan["init/model"].Key, plan["init/model@seed7-h32-i64"].Key); // the init key carries the size's config
+
+        var run = StagedExperimentRunner.Run(spec, options);
+        Assert.Contains("finetune/target@seed7-h32-i64", run.Executed);
+        // the spec whose model: has the narrow size finds its target (and init, oracle) already in the store
+        var reuse = StagedExperimentRunner.Plan(narrow with { Report = narrow.Report with { Out = dir.Path } }, options).ToDictionary(s => s.Id);
+        Assert.All(new[] { "init/model", "finetune/target", "finetune/oracle" }, id => Assert.False(reuse[id].WillRun, id));
+        string outDir = Path.GetDirectoryName(run.Result.ResultsJsonPath)!;
+        var csv = File.ReadAllLines(Path.Combine(outDir, "tables", "meta_eval.csv"));
+        Assert.Equal(4, int.Parse(csv.Single(l => l.StartsWith("es_exact,forget,F,", StringComparison.Ordinal)).Split(',')[5], CultureInfo.InvariantCulture));
+        Assert.Contains("at model sizes the spec's, h32-i64", File.ReadAllText(Path.Combine(outDir, "tables", "meta_eval.md")));
+    }
+
+    [Fact]
+    public void A_size_that_is_the_specs_own_or_sets_nothing_is_refused_with_the_fix()
+    {
+        using var dir = new TempDir();
+        var spec = SizesSpec(dir.Path);
+        ExperimentSpec WithSizes(params PoolSizeSpec[] sizes) => spec with { MetaEval = spec.MetaEval! with { Faithfulness = spec.MetaEval.Faithfulness! with { Sizes = [.. sizes] } } };
+        var own = Assert.Throws<InvalidOperationException>(() => StagedExperimentRunner.Plan(WithSizes(new PoolSizeSpec { HiddenSize = spec.Model.HiddenSize }), new RunOptions()));
+        Assert.Contains("meta_eval.faithfulness.sizes[0] (h64) is the same model as the spec's own model:", own.Message);
+        var none = Assert.Throws<InvalidOperationException>(() => StagedExperimentRunner.Plan(WithSizes(new PoolSizeSpec()), new RunOptions()));
+        Assert.Contains("sets none of hidden_size, layers and intermediate_size", none.Message);
+        var twice = Assert.Throws<InvalidOperationException>(() => StagedExperimentRunner.Plan(WithSizes(new PoolSizeSpec { HiddenSize = 32 }, new PoolSizeSpec { HiddenSize = 32, Layers = spec.Model.Layers }), new RunOptions()));
+        Assert.Contains("sizes[1] (h32-l1) is the same model as sizes item h32", twice.Message);
+        var heads = Assert.Throws<InvalidOperationException>(() => StagedExperimentRunner.Plan(WithSizes(new PoolSizeSpec { HiddenSize = 36 }), new RunOptions()));
+        Assert.Contains("meta_eval.faithfulness.sizes[0] (h36)", heads.Message);
+    }
 }

@@ -89,6 +89,28 @@ public class TruthRatioAndMiaTests
     }
 
     [Fact]
+    public void Retain_utility_is_the_harmonic_mean_of_model_utilitys_three_parts_on_the_split_and_needs_no_auxiliary_sets()
+    {
+        using var model = Designed().Chain(Tok, '=', "p");                  // greedy answer "p"
+        var retain = new[] { Qa(0, "p", "p", "u", "v"), Qa(1, "x", "p", "u") };
+        var c = Ctx(model, retain, split: "retain");
+        var parts = RetainUtilityMetric.Parts(c, retain, 4);
+        Assert.Equal(["retain/answer_prob", "retain/rouge_l_recall", "retain/truth_ratio"], parts.Select(p => p.Key));
+        // each part is the value of the metric of that name on the split (each tested on its own against a reference)
+        Assert.Equal(new AnswerProbabilityMetric(new AnswerOptions()).Compute(c).AggValue, parts[0].Value, 12);
+        Assert.Equal(0.5, parts[1].Value, 12);                              // ROUGE recall: "p" right for 0, wrong for 1
+        Assert.Equal(new RougeLRecallMetric(new GenerationOptions { MaxNewTokens = 4 }).Compute(c).AggValue, parts[1].Value, 12);
+        Assert.Equal(new TruthRatioMetric(new TruthRatioOptions()).Compute(c).AggValue, parts[2].Value, 12); // true_better on retain
+        double hm = 3 / parts.Sum(p => 1 / p.Value);
+        Assert.Equal(hm, new RetainUtilityMetric(new GenerationOptions { MaxNewTokens = 4 }).Compute(c).AggValue, 12);
+
+        // model_utility's first three parts are these, on the same rows
+        var aux = new Dictionary<string, IReadOnlyList<QaExample>> { ["real_authors"] = [Qa(0, "p", "p", "u", "v")], ["world_facts"] = [Qa(0, "p", "p", "x")] };
+        var full = new ModelUtilityMetric(new GenerationOptions { MaxNewTokens = 4 }).Parts(Ctx(model, retain, split: "retain", aux: aux));
+        Assert.Equal(parts.Select(p => (p.Key, p.Value)), full.Take(3).Select(p => (p.Key, p.Value)));
+    }
+
+    [Fact]
     public void Statistics_hand_values()
     {
         Assert.Equal(0.5, Statistics.Auc([1, 2, 3], [1, 2, 3]), 12);

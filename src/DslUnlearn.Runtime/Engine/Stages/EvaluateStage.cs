@@ -86,9 +86,10 @@ public static partial class StagedExperimentRunner
     }
 
     /// <param name="training">Keep the stored float32 weights (training stages make their own 16-bit twin); else the model comes in the spec's compute dtype.</param>
-    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt, bool training = false)
+    /// <param name="source">The model's source when it is not the spec's (a faithfulness pool size, <see cref="ModelOf"/>).</param>
+    private static ICausalLM LoadModel(Prepared p, Artifact artifact, IModelArtifactFormat fmt, bool training = false, RunInputs.ModelSourceInfo? source = null)
     {
-        var model = p.Model.CreateEmpty();
+        var model = (source ?? p.Model).CreateEmpty();
         try
         {
             using (var f = File.OpenRead(artifact.PathOf(fmt.FileName))) fmt.Load(model.Module, f);

@@ -37,7 +37,7 @@ public static partial class StagedExperimentRunner
             Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Options = options,
             Execute = ctx =>
             {
-                using var model = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat);
+                using var model = LoadModel(p, ctx.Input(modelStage), p.EngineOptions.ModelFormat, source: ModelOf(p, stage));
                 using var oracle = withOracle ? LoadModel(p, ctx.Input(StageIds.Oracle), p.EngineOptions.ModelFormat) : null;
                 var values = MetricEvaluation.Evaluate(metrics, split => MetricContextFor(p, model, split, oracle));
                 progress.Message(MetricEvaluation.Describe(stage.Id["evaluate/".Length..], values));
@@ -52,7 +52,47 @@ public static partial class StagedExperimentRunner
         var values = new List<PoolValue>();
         foreach (var member in StageShape.PoolMembers(ShapeInput(p.Spec)))
             foreach (var m in EvalArtifact.Read(store.Open(keys[member.Evaluation])).Metrics.Where(m => m.Split == SplitKind.Forget))
-                values.Add(new PoolValue(m.Metric, SpecNames.Of(m.Split), member.Seed, member.Knows, m.AggValue));
+                values.Add(new PoolValue(m.Metric, SpecNames.Of(m.Split), member.Seed, member.Knows, m.AggValue) { Size = member.Size });
         return values;
+    }
+
+    private static string SizeLabel(PoolSizeSpec size) => StageShape.SizeLabel(size.HiddenSize, size.Layers, size.IntermediateSize);
+
+    /// <summary>The model a stage inits, trains or loads: its pool size's (<see cref="ShapedStage.Size"/>), else the spec's.</summary>
+    private static RunInputs.ModelSourceInfo ModelOf(Prepared p, ShapedStage stage) => stage.Size is { } size ? p.PoolModels[size] : p.Model;
+
+    /// <summary>
+    /// meta_eval.faithfulness.sizes' model sources: the spec's <c>model:</c> with each size's overrides (so its init key is that
+    /// spec's), on the run's tokenizer. Refuses a size that sets nothing, repeats another, or is the spec's own, and sizes on a checkpoint.
+    /// </summary>
+    private static IReadOnlyDictionary<string, RunInputs.ModelSourceInfo> PoolModelSources(ExperimentSpec spec, RunInputs.ModelSourceInfo own)
+    {
+        var sources = new Dictionary<string, RunInputs.ModelSourceInfo>(StringComparer.Ordinal);
+        var sizes = spec.MetaEval?.Faithfulness?.Sizes ?? [];
+        if (sizes.Length == 0 || ForgetOnlyMetrics(spec).Length == 0) return sources;
+        if (spec.Model.Checkpoint is not null)
+            throw new InvalidOperationException($"{spec.SourceFile}: meta_eval.faithfulness.sizes overrides model: sizes, but the model is the checkpoint {spec.Model.Checkpoint}; remove 'sizes' or build a preset.");
+        var seen = new Dictionary<(int, int, int), string> { [(spec.Model.HiddenSize, spec.Model.Layers, spec.Model.IntermediateSize)] = "the spec's own model: (always in the pools)" };
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            var z = sizes[i];
+            string label = SizeLabel(z), at = $"{spec.SourceFile}: meta_eval.faithfulness.sizes[{i}]";
+            if (label.Length == 0)
+                throw new InvalidOperationException($"{at} sets none of hidden_size, layers and intermediate_size; set at least one, or remove the item.");
+            var model = spec.Model with { HiddenSize = z.HiddenSize ?? spec.Model.HiddenSize, Layers = z.Layers ?? spec.Model.Layers, IntermediateSize = z.IntermediateSize ?? spec.Model.IntermediateSize };
+            var dims = (model.HiddenSize, model.Layers, model.IntermediateSize);
+            if (seen.TryGetValue(dims, out var same))
+                throw new InvalidOperationException($"{at} ({label}) is the same model as {same}; give each size other values, or remove it.");
+            seen[dims] = $"sizes item {label}";
+            try
+            {
+                sources[label] = RunInputs.ModelSource(spec with { Model = model }, own.Tokenizer);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"{at} ({label}): {e.Message}", e);
+            }
+        }
+        return sources;
     }
 }

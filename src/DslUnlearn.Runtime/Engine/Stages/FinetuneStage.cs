@@ -36,7 +36,7 @@ public static partial class StagedExperimentRunner
         {
             Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
             Options = new JsonObject { ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device) },
-            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)(stage.Seed ?? spec.Seed),
+            Execute = ctx => RunFinetune(p, ctx, stage, (model, ckpt) => Finetuner.Train(model, p.Forget.Concat(p.FinetuneRetain).ToArray(), spec.Finetune, (ulong)(stage.Seed ?? spec.Seed),
                 p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
@@ -54,17 +54,17 @@ public static partial class StagedExperimentRunner
             {
                 ["finetune"] = FinetuneNode(spec), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["rows"] = "retain",
             },
-            Execute = ctx => RunFinetune(p, ctx, stage.ModelStage!, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress,
+            Execute = ctx => RunFinetune(p, ctx, stage, (model, ckpt) => Finetuner.TrainOracle(model, p.FinetuneRetain, spec.Finetune, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress,
                 p.Encoder.Tokenizer.PadId, stage.Id.Replace('/', ' '), ctx.Cancellation, ckpt, ComputeDtype(spec))),
         });
     }
 
-    /// <summary>The body of a fine-tuning stage: load the model of stage <paramref name="from"/> (init/model, or a testbed's pretrained base), train (resumable), store the weights and meta.json with the final loss.</summary>
-    private static void RunFinetune(Prepared p, StageContext ctx, string from, Func<ICausalLM, StoreCheckpointer, double> train)
+    /// <summary>The body of a fine-tuning stage: load the model of the stage's first input (init/model, or a testbed's pretrained base; of the stage's size), train (resumable), store the weights and meta.json with the final loss.</summary>
+    private static void RunFinetune(Prepared p, StageContext ctx, ShapedStage stage, Func<ICausalLM, StoreCheckpointer, double> train)
     {
         var fmt = p.EngineOptions.ModelFormat;
-        var init = ctx.Input(from);
-        using var model = LoadModel(p, init, fmt, training: true);
+        var init = ctx.Input(stage.ModelStage!);
+        using var model = LoadModel(p, init, fmt, training: true, ModelOf(p, stage));
         var ckpt = ctx.Checkpointer();
         double loss = train(model, ckpt);
         ctx.ResumedFromStep = ckpt.ResumedFromStep;
