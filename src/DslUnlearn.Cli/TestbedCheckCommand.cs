@@ -12,7 +12,7 @@ internal static class TestbedCheckCommand
     public static Command Build()
     {
         var output = new Option<string>("--json") { Description = "Where to write the JSON result.", DefaultValueFactory = _ => "bench/testbed.json" };
-        var settings = new Argument<string[]>("settings") { Description = "key=value overrides: authors, forget, attributes, bios, mixed, tokenizer, layers, hidden, heads, intermediate, seq, pre_epochs, pre_lr, pre_batch, ft_epochs, ft_lr, ft_batch, ga_lr (a comma list: one GA + relearning per rate), ga_steps, relearn_lr, relearn_batch, probe_steps, short, templates (comma list of jailbreak templates), suffix (share of QA documents with neutral text after the question), bio_context (share of biographies after a drawn context), questions (training question wordings, 1..5), relearn_only, cost_only (the world and one pretraining epoch's padded batch shapes, no training), target_base/oracle_base (model.bin of a stored pretrain/target, pretrain/oracle: skips pretraining); 'tokenizers' (with docs=N) compares char and bpe instead", Arity = ArgumentArity.ZeroOrMore };
+        var settings = new Argument<string[]>("settings") { Description = "key=value overrides: authors, forget, attributes, bios, mixed, tokenizer, layers, hidden, heads, intermediate, seq, pre_epochs, pre_lr, pre_batch, pre_groups (testbed.pretrain.length_groups), ft_epochs, ft_lr, ft_batch, ga_lr (a comma list: one GA + relearning per rate), ga_steps, relearn_lr, relearn_batch, probe_steps, short, templates (comma list of jailbreak templates), suffix (share of QA documents with neutral text after the question), bio_context (share of biographies after a drawn context), questions (training question wordings, 1..5), relearn_only, cost_only (the world and one pretraining epoch's padded batch shapes, no training), target_base/oracle_base (model.bin of a stored pretrain/target, pretrain/oracle: skips pretraining); 'tokenizers' (with docs=N) compares char and bpe instead", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("testbed-check", "Train the biographies testbed's target and oracle and measure issue 11's acceptance criteria (a benchmark; minutes).") { output, settings };
         command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(settings) ?? []));
         return command;
@@ -30,7 +30,7 @@ internal static class TestbedCheckCommand
             {
                 Attributes = I("attributes", 12), BiographiesPerAuthor = I("bios", 4), SentenceTemplates = I("sentences", 3), QuestionTemplates = I("questions", 3),
                 MixedShare = D("mixed", 0.5), HoldoutAuthors = I("holdout", 4), Tokenizer = kv.GetValueOrDefault("tokenizer", "bpe"),
-                Pretrain = new FinetuneSpec { Epochs = I("pre_epochs", 20), Lr = D("pre_lr", 2e-3), BatchSize = I("pre_batch", 16), WeightDecay = D("pre_wd", 0), WarmupSteps = I("pre_warmup", 20), MaxGradNorm = 1 },
+                Pretrain = new FinetuneSpec { Epochs = I("pre_epochs", 20), Lr = D("pre_lr", 2e-3), BatchSize = I("pre_batch", 16), WeightDecay = D("pre_wd", 0), WarmupSteps = I("pre_warmup", 20), MaxGradNorm = 1, LengthGroups = I("pre_groups", 1) },
             },
             Layers = I("layers", 4), Hidden = I("hidden", 192), Heads = I("heads", 4), Intermediate = I("intermediate", 512), MaxSeqLen = I("seq", 256),
             Finetune = new FinetuneSpec { Epochs = I("ft_epochs", 5), Lr = D("ft_lr", 1e-3), BatchSize = I("ft_batch", 16), WeightDecay = 0, WarmupSteps = I("ft_warmup", 5), MaxGradNorm = 1 },

@@ -68,7 +68,7 @@ public sealed class DiagnosticTests
     {
         var d = Only(Run("experiment: t\nfinetune:\n  epochs: 3\n  lrr: 0.1\n"), "DSLU0003@4,3");
         Assert.Equal(
-            "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm, oracle, gradient_checkpointing",
+            "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm, oracle, gradient_checkpointing, length_groups",
             d.GetMessage());
     }
 

@@ -86,7 +86,7 @@ public sealed class LanguageTests
         // data:, model:, finetune:, prompt: and report: are declared once, by [Option] on their records (DataSpec, ModelSpec, ...).
         var catalog = GeneratorHarness.RuntimeCatalog;
         var finetune = catalog.Section("global::DslUnlearn.Specs.Vocabulary.FinetuneSpec")!;
-        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing" },
+        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "oracle", "gradient_checkpointing", "length_groups" },
             finetune.Keys.Select(k => k.Key));
         var lr = finetune.Keys.Single(k => k.Key == "lr");
         Assert.Equal((SpecValueKind.Number, 0.0, true, "3e-3", "AdamW learning rate"), (lr.Kind, lr.Min!.Value, lr.MinExclusive, lr.Default, lr.Help));

@@ -94,7 +94,7 @@ public sealed class TestbedSectionTests
             testbed.Keys.Select(k => k.Key));
         var pretrain = testbed.Find("pretrain")!.Section!;
         Assert.Equal("'testbed.pretrain'", pretrain.DisplayName);
-        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm" }, pretrain.Keys.Select(k => k.Key));
+        Assert.Equal(new[] { "epochs", "lr", "batch_size", "weight_decay", "warmup_steps", "max_grad_norm", "length_groups" }, pretrain.Keys.Select(k => k.Key));
         Assert.Equal("20", pretrain.Find("epochs")!.Default);
         Assert.Equal(new[] { "num_epochs", "n_epochs" }, pretrain.Find("epochs")!.Aliases);
         Assert.Equal("documents per step", pretrain.Find("batch_size")!.Help);

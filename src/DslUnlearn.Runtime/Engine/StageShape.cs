@@ -286,7 +286,7 @@ namespace DslUnlearn.Engine
         {
             var device = KeyPart.FromSpec("device", "Device", runTimeWhen: "auto", why: "`device: auto` resolves to the machine's device");
             var data = new KeyPart("data", new[] { new KeyFill("data", "Data"), new KeyFill("prompt", "Prompt"), new KeyFill("testbed", "Testbed") }, shared: true,
-                drops: new[] { "data.retain_authors if null", "testbed if null" },
+                drops: new[] { "data.retain_authors if null", "testbed if null", "testbed.pretrain.length_groups if 1" },
                 runTime: new[]
                 {
                     "data.splits: the split sizes, counted from the loaded data", "data.holdout_sha256: the holdout file's SHA-256", "tokenizer: the tokenizer's type and vocabulary size",
@@ -311,11 +311,11 @@ namespace DslUnlearn.Engine
                 case StageKinds.Pretrain:
                     return new[]
                     {
-                        new KeyPart("pretrain", new[] { new KeyFill("", "Testbed.Pretrain") }, runTime: PretrainDefaults.Select(d => d.Substring("pretrain.".Length)).ToArray()),
+                        new KeyPart("pretrain", new[] { new KeyFill("", "Testbed.Pretrain") }, drops: new[] { "length_groups if 1" }, runTime: PretrainDefaults.Select(d => d.Substring("pretrain.".Length)).ToArray()),
                         data, device, KeyPart.Engine("authors"),
                     };
                 case StageKinds.Finetune:
-                    var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing" });
+                    var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing", "length_groups if 1" });
                     return stage.Role == StageIds.Oracle ? new[] { finetune, data, device, KeyPart.Engine("rows") } : new[] { finetune, data, device };
                 case StageKinds.Evaluate when stage.Pool:
                     return new[] { new KeyPart("metrics", new KeyFill[0], runTime: new[] { ": the spec's metrics, each on the forget split only (faithfulness pools)" }) }
@@ -349,7 +349,7 @@ namespace DslUnlearn.Engine
                     return new[]
                     {
                         new KeyPart("spec", new[] { new KeyFill("", "") }, shared: true,
-                            drops: new[] { "report.out", "cell if null", "testbed if null", "meta_eval if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "unlearn[*].method.options.gradient_checkpointing if false" },
+                            drops: new[] { "report.out", "cell if null", "testbed if null", "meta_eval if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "finetune.length_groups if 1", "testbed.pretrain.length_groups if 1", "unlearn[*].method.options.gradient_checkpointing if false" },
                             runTime: new[] { "report.out: \"\" (the output folder is not part of any key)", "testbed." + PretrainDefaults[0], "testbed." + PretrainDefaults[1] }),
                         KeyPart.Engine("results_format"), KeyPart.Engine("report_format"),
                         new KeyPart("plots", new KeyFill[0], runTime: new[] { ": whether a font is installed to draw plots" }),

@@ -23,6 +23,8 @@ public static partial class StagedExperimentRunner
     {
         if (spec.Model.Dtype == ModelDtype.Float32) resolved["model"]?.AsObject().Remove("dtype");
         if (!spec.Finetune.GradientCheckpointing) resolved["finetune"]?.AsObject().Remove("gradient_checkpointing");
+        resolved["finetune"]?.AsObject().WithoutDefaultLengthGroups();
+        resolved["testbed"]?["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
         if (resolved["unlearn"] is JsonArray items)
             foreach (var item in items)
                 if (item?["method"]?["options"] is JsonObject o && o["gradient_checkpointing"]?.GetValue<bool>() == false) o.Remove("gradient_checkpointing");
@@ -38,6 +40,14 @@ public static partial class StagedExperimentRunner
 
 internal static class DtypeKeyExtensions
 {
+    /// <summary>Drops a training node's length_groups when 1 (one padded batch, as before the key existed), so the keys
+    /// of specs that do not set it stay as they were; other values change the rounding, so they enter the key.</summary>
+    public static JsonObject WithoutDefaultLengthGroups(this JsonObject training)
+    {
+        if (training["length_groups"] is JsonValue v && v.GetValue<decimal>() == 1) training.Remove("length_groups");
+        return training;
+    }
+
     /// <summary>Adds "dtype" to init/model's options unless float32 (so float32 keys stay as they were).</summary>
     public static JsonObject WithDtype(this JsonObject options, ModelDtype dtype)
     {

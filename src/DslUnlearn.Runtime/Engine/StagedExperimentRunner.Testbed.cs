@@ -30,7 +30,7 @@ public static partial class StagedExperimentRunner
         p.Graph.Add(new StageDefinition
         {
             Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
-            Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
+            Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain)!.AsObject().WithoutDefaultLengthGroups(), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
             Execute = ctx => RunFinetune(p, ctx, stage, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
                 testbed.Pretrain, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
         });

@@ -239,7 +239,11 @@ public static partial class StagedExperimentRunner
             ["prompt"] = CanonicalJson.FromObject(spec.Prompt),
             ["tokenizer"] = new JsonObject { ["type"] = p.Encoder.Tokenizer.GetType().Name, ["vocab_size"] = p.Encoder.Tokenizer.VocabSize },
         };
-        if (spec.Testbed is { } testbed) dataNode["testbed"] = CanonicalJson.FromObject(testbed);
+        if (spec.Testbed is { } testbed)
+        {
+            dataNode["testbed"] = CanonicalJson.FromObject(testbed);
+            dataNode["testbed"]!["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
+        }
         var evalOptions = EvaluationOptions(p, dataNode);
         var attackOptions = AttackOptions(p, evalOptions);
         var calibration = CalibrationOptions(p, dataNode);

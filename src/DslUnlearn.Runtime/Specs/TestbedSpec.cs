@@ -42,5 +42,6 @@ public sealed record TestbedSpec
     [NestedKey("weight_decay")]
     [NestedKey("warmup_steps", Default = "20")]
     [NestedKey("max_grad_norm", Aliases = ["grad_clip", "clip_grad_norm"])]
+    [NestedKey("length_groups")]
     public required FinetuneSpec Pretrain { get; init; }
 }

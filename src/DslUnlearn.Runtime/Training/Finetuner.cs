@@ -59,9 +59,8 @@ public static class Finetuner
                 using (var scope = torch.NewDisposeScope())
                 {
                     SetLr(optimizer, Schedule(spec, step++, totalSteps));
-                    using var batch = TokenBatch.Collate(rowsOfBatch, device, padId);
                     optimizer.zero_grad();
-                    var loss = CausalLmLoss.Nll(net, batch);
+                    var loss = spec.LengthGroups > 1 ? CausalLmLoss.NllByLengthGroups(net, rowsOfBatch, spec.LengthGroups, device, padId) : PaddedNll(net, rowsOfBatch, device, padId);
                     loss.backward();
                     mixed.GradientsToMaster();
                     if (spec.MaxGradNorm > 0) nn.utils.clip_grad_norm_(model.Module.parameters(), spec.MaxGradNorm);
@@ -100,6 +99,12 @@ public static class Finetuner
     {
         if (retain.Count == 0) throw new ArgumentException("The oracle model is fine-tuned on the retain split, and it is empty; give the data fewer forget authors.", nameof(retain));
         return Train(model, retain, spec, seed, device, progress, stage, padId, cancel, checkpointer, compute);
+    }
+
+    private static Tensor PaddedNll(ICausalLM net, EncodedQa[] rows, Device device, int padId)
+    {
+        using var batch = TokenBatch.Collate(rows, device, padId);
+        return CausalLmLoss.Nll(net, batch);
     }
 
     internal static double Schedule(FinetuneSpec spec, int step, int totalSteps)

@@ -26,7 +26,7 @@ public static partial class StagedExperimentRunner
         var node = CanonicalJson.FromObject(spec.Finetune)!.AsObject();
         node.Remove("oracle");
         node.Remove("gradient_checkpointing"); // how, not what: the same model either way
-        return node;
+        return node.WithoutDefaultLengthGroups();
     }
 
     private static void AddTargetStage(Prepared p, ShapedStage stage, JsonObject dataNode, IProgressSink progress)

@@ -20,6 +20,17 @@ public sealed partial class BuildEngine
     {
         var keys = graphs.Select(g => g.ComputeKeys()).ToList();
         var built = new List<(int, StageOutcome)>();
+        // Stored artifacts are immutable (content-addressed, committed by rename): once this worker verified one, its
+        // scans trust that record instead of re-hashing every file of every complete stage after each built stage
+        // (which made a run's scans O(stages^2)). A stage that reads an input still opens it verified.
+        var verified = new HashSet<string>(StringComparer.Ordinal);
+        bool Complete(string key)
+        {
+            if (verified.Contains(key)) return true;
+            if (store.Check(key, out _) != ArtifactState.Complete) return false;
+            verified.Add(key);
+            return true;
+        }
         int idleScans = 0, lastComplete = -1;
         while (true)
         {
@@ -31,7 +42,7 @@ public sealed partial class BuildEngine
                 foreach (var s in graphs[gi].Stages)
                 {
                     string key = keys[gi][s.Id];
-                    if (store.Check(key, out _) == ArtifactState.Complete) { complete++; continue; }
+                    if (Complete(key)) { complete++; continue; }
                     pending++;
                     if (File.Exists(store.LockPath(key))) { anyLocked = true; continue; }
                     if (StageFailures.Read(store, key) is { } f && DateTime.Parse(f.FailedUtc, null, System.Globalization.DateTimeStyles.RoundtripKind) >= since)
@@ -39,11 +50,12 @@ public sealed partial class BuildEngine
                         blocked.Add($"{s.Id} ({key[..12]}) failed: {f.Error}");
                         continue;
                     }
-                    if (s.Inputs.Any(i => store.Check(keys[gi][i], out _) != ArtifactState.Complete)) continue;
+                    if (s.Inputs.Any(i => !Complete(keys[gi][i]))) continue;
                     using var held = store.TryLock(key, progress.Message);
                     if (held is null) { anyLocked = true; continue; }
                     var outcome = BuildLocked(graphs[gi], s, keys[gi], held, progress, cancel, force: false, previous: null);
                     if (!outcome.IsCached) built.Add((gi, outcome));
+                    verified.Add(key); // committed by this worker (or found built meanwhile, verified by BuildLocked)
                     progressed = true;
                     break;
                 }
