@@ -8,13 +8,13 @@ namespace DslUnlearn.Training;
 
 public static class CausalLmLoss
 {
-    /// <summary>Mean next-token NLL over the labelled (answer + EOS) tokens of the batch.</summary>
-    public static Tensor Nll(ICausalLM model, TokenBatch batch)
+    /// <summary>Mean next-token NLL over the labelled (answer + EOS) tokens of the batch (<paramref name="reduction"/> Sum: their sum).</summary>
+    public static Tensor Nll(ICausalLM model, TokenBatch batch, nn.Reduction reduction = nn.Reduction.Mean)
     {
         using var scope = torch.NewDisposeScope();
         var logits = model.Logits(batch.InputIds);
         long vocab = logits.shape[^1];
-        var loss = nn.functional.cross_entropy(logits.view(-1, vocab), batch.Labels.view(-1), ignore_index: TokenBatch.IgnoreIndex);
+        var loss = nn.functional.cross_entropy(logits.view(-1, vocab), batch.Labels.view(-1), ignore_index: TokenBatch.IgnoreIndex, reduction: reduction);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -32,9 +32,7 @@ public static class CausalLmLoss
         foreach (var group in LengthGroups.Split(rows, groups))
         {
             using var batch = TokenBatch.Collate(group, device, padId);
-            var logits = model.Logits(batch.InputIds);
-            long vocab = logits.shape[^1];
-            var sum = nn.functional.cross_entropy(logits.view(-1, vocab), batch.Labels.view(-1), ignore_index: TokenBatch.IgnoreIndex, reduction: nn.Reduction.Sum);
+            var sum = Nll(model, batch, nn.Reduction.Sum);
             total = total is null ? sum : total.Plus(sum);
         }
         using var count = ((double)labelled).ToScalar(); // held: a temporary Scalar may be finalized mid-call
