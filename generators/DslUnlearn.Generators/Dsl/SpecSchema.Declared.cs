@@ -30,7 +30,7 @@ internal sealed partial class SpecSchema
     /// </summary>
     private static SpecSection NestedSection(ComponentCatalog catalog, string type, SpecKey option, string? path)
     {
-        var nestedType = option.CSharpType.StartsWith(Specs, StringComparison.Ordinal) ? option.CSharpType.Substring(Specs.Length) : option.CSharpType;
+        var nestedType = SpecsRelative(option.CSharpType);
         var display = path is null ? option.Key : path + "." + option.Key;
         var keys = DeclaredKeys(catalog, nestedType, display);
         if (option.Nested.Count > 0)
@@ -51,10 +51,14 @@ internal sealed partial class SpecSchema
         return new SpecSection { DisplayName = $"'{display}'", CSharpType = option.CSharpType, Keys = keys };
     }
 
+    /// <summary>A record's name as <see cref="DeclaredKeys"/> takes it: relative to <c>global::DslUnlearn.Specs.</c> ("Vocabulary.FinetuneSpec").</summary>
+    private static string SpecsRelative(string csharpType)
+        => csharpType.StartsWith(Specs, StringComparison.Ordinal) ? csharpType.Substring(Specs.Length) : csharpType;
+
     /// <summary>The item section of a list-of-sections key: the element record's keys; null when it declares none.</summary>
     private static SpecSection? ItemSection(ComponentCatalog catalog, SpecKey key, string? path)
     {
-        var itemType = key.CSharpType.StartsWith(Specs, StringComparison.Ordinal) ? key.CSharpType.Substring(Specs.Length) : key.CSharpType;
+        var itemType = SpecsRelative(key.CSharpType);
         var display = path is null ? key.Key : path + "." + key.Key;
         var keys = DeclaredKeys(catalog, itemType, display);
         return keys.Length == 0 ? null : new SpecSection { DisplayName = $"a '{display}' item", CSharpType = key.CSharpType, Keys = keys };
