@@ -151,6 +151,19 @@ public sealed class ExperimentSweepTests
     }
 
     [Fact]
+    public void The_sweepable_keys_are_the_ones_declared_Sweepable_on_the_records()
+    {
+        // seed, and the numbers and names of data, model and finetune except data.source ([Option(Sweepable = true)]).
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nsweep:\n  device: [cpu, auto]\n"));
+        var message = Assert.Single(run.Diagnostics).GetMessage();
+        var listed = message.Substring(message.IndexOf("sweepable keys: ", StringComparison.Ordinal) + "sweepable keys: ".Length);
+        Assert.Equal("seed, data.split, data.retain_authors, data.retain_eval_authors, data.holdout_authors, data.authors, data.qa_per_author, " +
+                     "data.forget_authors, model.preset, model.hidden_size, model.layers, model.heads, model.kv_heads, model.intermediate_size, " +
+                     "model.max_seq_len, model.rope_theta, model.rms_norm_eps, model.dtype, finetune.epochs, finetune.lr, finetune.batch_size, " +
+                     "finetune.weight_decay, finetune.max_grad_norm, finetune.length_groups; method and attack options are swept in their 'unlearn'/'attacks' item", listed);
+    }
+
+    [Fact]
     public void A_problem_outside_the_swept_keys_is_reported_once_not_per_cell()
     {
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nseed: [1, 2, 3]\nfinetune:\n  epochs: many\n  lr: [1e-3, 2e-3]\n"));

@@ -6,8 +6,8 @@ using System.Linq;
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>
-/// Experiment-level sweeps: a list value at <c>seed</c> or at a number/enum key of <c>data</c>, <c>model</c> or
-/// <c>finetune</c>, or a top-level <c>sweep:</c> block of dotted keys (<c>finetune.lr: [1e-3, 3e-3]</c>, optional
+/// Experiment-level sweeps: a list value at a key its record declares <c>[Option(Sweepable = true)]</c> (<c>seed</c>,
+/// the number and name keys of <c>data</c>, <c>model</c> and <c>finetune</c>), or a top-level <c>sweep:</c> block of dotted keys (<c>finetune.lr: [1e-3, 3e-3]</c>, optional
 /// <c>zip: [seed, finetune.lr]</c>), makes one whole experiment per combination (grid). Each cell is the composed
 /// YAML with one value per swept key, bound like any spec, so every cell gets the same checks and defaults. Cell ids
 /// list the swept keys in schema order (seed, data, model, finetune; keys in reference order), each with its value as
@@ -18,34 +18,32 @@ internal sealed partial class SpecBinder
     /// <summary>The top-level block of experiment-level sweeps.</summary>
     public const string ExperimentSweepKey = "sweep";
 
-    /// <summary>The sections whose number and enum keys may be swept at the experiment level.</summary>
-    internal static readonly string[] SweepableSections = { "data", "model", "finetune" };
+    /// <summary>
+    /// Whether <paramref name="key"/> of a top-level section (or of the top level) may take a list of values: its record
+    /// says <c>[Option(Sweepable = true)]</c> (seed, and the numbers and names of data, model and finetune but data.source).
+    /// </summary>
+    internal static bool IsExperimentSweepable(SpecKey key) => key.IsUserKey && key.Sweepable && key.Kind != SpecValueKind.Section;
 
-    /// <summary>Whether <paramref name="key"/> of <paramref name="section"/> (null: the top level) may take a list of values.</summary>
-    internal static bool IsExperimentSweepable(string? section, SpecKey key)
-    {
-        if (section is null)
-        {
-            return key.Key == "seed";
-        }
+    /// <summary>The top-level sections with a sweepable key (data, model, finetune), for the message.</summary>
+    private IEnumerable<string> SweepableSections()
+        => _schema.Root.Keys.Where(k => SweptSection(k) is not null).Select(k => k.Key);
 
-        return Array.IndexOf(SweepableSections, section) >= 0
-               && key.Kind is SpecValueKind.Integer or SpecValueKind.Number or SpecValueKind.Component
-               && !(section == "data" && key.Key == "source");
-    }
+    /// <summary>The nested section of a top-level key when it has a sweepable key, else null.</summary>
+    private static SpecSection? SweptSection(SpecKey rootKey)
+        => rootKey is { Kind: SpecValueKind.Section, Section: { } section } && section.Keys.Any(IsExperimentSweepable) ? section : null;
 
     /// <summary>Every experiment-level sweepable key, dotted, in schema order (seed, data.authors, ..., finetune.max_grad_norm).</summary>
     internal IEnumerable<string> ExperimentSweepableKeys()
     {
         foreach (var key in _schema.Root.Keys.Where(k => k.IsUserKey))
         {
-            if (IsExperimentSweepable(null, key))
+            if (IsExperimentSweepable(key))
             {
                 yield return key.Key;
             }
-            else if (key.Kind == SpecValueKind.Section && Array.IndexOf(SweepableSections, key.Key) >= 0)
+            else if (SweptSection(key) is { } section)
             {
-                foreach (var inner in key.Section!.Keys.Where(k => k.IsUserKey && IsExperimentSweepable(key.Key, k)))
+                foreach (var inner in section.Keys.Where(IsExperimentSweepable))
                 {
                     yield return key.Key + "." + inner.Key;
                 }
@@ -115,15 +113,15 @@ internal sealed partial class SpecBinder
                 continue;
             }
 
-            if (entry.Value is YamlSequence seq && IsExperimentSweepable(null, rootKey))
+            if (entry.Value is YamlSequence seq && IsExperimentSweepable(rootKey))
             {
                 axes.Add(new ExperimentAxis(rootKey.Key, null, rootKey.Key, entry.Key, seq, order[rootKey.Key]));
             }
-            else if (entry.Value is YamlMapping section && rootKey.Kind == SpecValueKind.Section && Array.IndexOf(SweepableSections, rootKey.Key) >= 0)
+            else if (entry.Value is YamlMapping section && SweptSection(rootKey) is { } schemaSection)
             {
                 foreach (var inner in section.Entries)
                 {
-                    if (inner.Value is YamlSequence innerSeq && rootKey.Section!.Find(inner.Key.Value) is { } key && IsExperimentSweepable(rootKey.Key, key))
+                    if (inner.Value is YamlSequence innerSeq && schemaSection.Find(inner.Key.Value) is { } key && IsExperimentSweepable(key))
                     {
                         var dotted = rootKey.Key + "." + key.Key;
                         axes.Add(new ExperimentAxis(dotted, rootKey.Key, key.Key, inner.Key, innerSeq, order[dotted]));
@@ -401,7 +399,7 @@ internal sealed partial class SpecBinder
         if (exists)
         {
             Report(SpecDescriptors.NotSweepable, keyNode.Span, $"'{name}'",
-                $" (experiment-level sweeps take numbers and names from a fixed list in seed, {string.Join(", ", SweepableSections)}; not paths, strings, device, data.source or report)",
+                $" (experiment-level sweeps take numbers and names from a fixed list in seed, {string.Join(", ", SweepableSections())}; not paths, strings, device, data.source or report)",
                 $"sweepable keys: {string.Join(", ", valid)}; method and attack options are swept in their 'unlearn'/'attacks' item");
             return;
         }

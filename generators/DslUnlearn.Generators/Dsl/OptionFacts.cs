@@ -14,7 +14,7 @@ internal sealed class OptionFacts
     private double? _min;
     private double? _max;
     private bool _minExclusive;
-    private bool _sweepable = true;
+    private bool? _sweepable;
     private bool _required;
     private bool _allowPercent = true;
     private string? _default;
@@ -74,10 +74,20 @@ internal sealed class OptionFacts
         return (kind, kind == SpecValueKind.Unsupported ? displayName : ComponentCatalog.CSharpTypeOf(metadataName));
     }
 
-    /// <summary>The catalog entry; the XML doc <paramref name="doc"/> wins over <c>Help</c>.</summary>
+    /// <summary>The catalog entry; the XML doc <paramref name="doc"/> wins over <c>Help</c>. An option is sweepable unless it says <c>Sweepable = false</c>.</summary>
     public SpecKey ToOption(string property, SpecValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
+        => Make(property, kind, csharp, nullable, doc.Length > 0 ? doc : _help ?? string.Empty, members, _sweepable ?? true);
+
+    /// <summary>
+    /// A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record. A section key is swept
+    /// at the experiment level only where its attribute says <c>Sweepable = true</c> (seed, the numbers of data, model, finetune).
+    /// </summary>
+    public SpecKey ToSectionKey(string property, SpecValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
+        => Make(property, kind, csharp, nullable, _help ?? doc, members, _sweepable ?? false);
+
+    private SpecKey Make(string property, SpecValueKind kind, string csharp, bool nullable, string help, IEnumerable<EnumMemberInfo> members, bool sweepable)
         => new(_key ?? ComponentCatalog.SnakeCase(property), property, kind, csharp, nullable, _min, _minExclusive, _max,
-            _required, _sweepable, doc.Length > 0 ? doc : _help ?? string.Empty, members.ToEquatableArray())
+            _required, sweepable, help, members.ToEquatableArray())
         {
             AllowsPercent = _allowPercent,
             Default = _default,
@@ -96,8 +106,4 @@ internal sealed class OptionFacts
             Distinct = _distinct,
             IsText = _text,
         };
-
-    /// <summary>A section key: <c>Help</c> wins over the XML doc, which speaks to C# readers of the record.</summary>
-    public SpecKey ToSectionKey(string property, SpecValueKind kind, string csharp, bool nullable, string doc, IEnumerable<EnumMemberInfo> members)
-        => ToOption(property, kind, csharp, nullable, _help ?? doc, members);
 }

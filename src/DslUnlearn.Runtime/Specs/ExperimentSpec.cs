@@ -27,7 +27,7 @@ public sealed record ExperimentSpec
     /// <summary>Path of the YAML file relative to the experiments project.</summary>
     [Option(SpecFile = true)]
     public required string SourceFile { get; init; }
-    [Option(Min = 0, Default = "0", Help = "random seed", Aliases = ["random_seed"])]
+    [Option(Sweepable = true, Min = 0, Default = "0", Help = "random seed", Aliases = ["random_seed"])]
     public required int Seed { get; init; }
     [Option(Names = "device", Default = "auto", Help = "where to run")]
     public required DeviceKind Device { get; init; }
@@ -65,31 +65,31 @@ public sealed record ExperimentSpec
 /// <summary>Tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU).</summary>
 public sealed record ModelSpec
 {
-    [Option(Names = "preset", Default = "tiny-llama", Help = "model architecture")]
+    [Option(Sweepable = true, Names = "preset", Default = "tiny-llama", Help = "model architecture")]
     [Choice("tiny-llama", Help = "tiny Llama-style decoder (RMSNorm, RoPE, SwiGLU)", Aliases = ["llama", "tiny_llama"])]
     public required string Preset { get; init; }
     /// <summary>A local Hugging Face checkpoint folder (config.json + safetensors), relative to the repository root; null = build the preset.</summary>
     [Option(Path = true, Default = "~", Help = "a local Hugging Face checkpoint folder instead of a preset (relative to the spec file); the architecture keys then come from its config.json", Aliases = ["path", "hf_path", "model_path", "pretrained"], Excludes = ["preset", "hidden_size", "layers", "heads", "kv_heads", "intermediate_size", "rope_theta", "rms_norm_eps"])]
     public string? Checkpoint { get; init; }
-    [Option(Min = 8, Default = "128", Help = "width of the residual stream", Aliases = ["d_model", "hidden", "dim"])]
+    [Option(Sweepable = true, Min = 8, Default = "128", Help = "width of the residual stream", Aliases = ["d_model", "hidden", "dim"])]
     public required int HiddenSize { get; init; }
-    [Option(Min = 1, Max = 64, Default = "2", Help = "decoder layers", Aliases = ["num_layers", "n_layers", "num_hidden_layers"])]
+    [Option(Sweepable = true, Min = 1, Max = 64, Default = "2", Help = "decoder layers", Aliases = ["num_layers", "n_layers", "num_hidden_layers"])]
     public required int Layers { get; init; }
-    [Option(Min = 1, Default = "4", Help = "attention heads; hidden_size / heads must be even", Aliases = ["num_heads", "n_heads", "num_attention_heads"])]
+    [Option(Sweepable = true, Min = 1, Default = "4", Help = "attention heads; hidden_size / heads must be even", Aliases = ["num_heads", "n_heads", "num_attention_heads"])]
     public required int Heads { get; init; }
-    [Option(Min = 1, DefaultFrom = "heads", Help = "key/value heads (grouped-query attention); divides heads; default = heads", Aliases = ["num_kv_heads", "n_kv_heads", "num_key_value_heads"])]
+    [Option(Sweepable = true, Min = 1, DefaultFrom = "heads", Help = "key/value heads (grouped-query attention); divides heads; default = heads", Aliases = ["num_kv_heads", "n_kv_heads", "num_key_value_heads"])]
     public required int KvHeads { get; init; }
-    [Option(Min = 1, Default = "256", Help = "SwiGLU hidden width", Aliases = ["ffn_size", "mlp_size", "d_ff"])]
+    [Option(Sweepable = true, Min = 1, Default = "256", Help = "SwiGLU hidden width", Aliases = ["ffn_size", "mlp_size", "d_ff"])]
     public required int IntermediateSize { get; init; }
-    [Option(Min = 16, Default = "256", Help = "longest sequence in tokens", Aliases = ["max_length", "context_length", "max_position_embeddings"])]
+    [Option(Sweepable = true, Min = 16, Default = "256", Help = "longest sequence in tokens", Aliases = ["max_length", "context_length", "max_position_embeddings"])]
     public required int MaxSeqLen { get; init; }
-    [Option(Min = 0, MinExclusive = true, Default = "10000", Help = "RoPE base frequency", Aliases = ["rope_base"])]
+    [Option(Sweepable = true, Min = 0, MinExclusive = true, Default = "10000", Help = "RoPE base frequency", Aliases = ["rope_base"])]
     public required double RopeTheta { get; init; }
-    [Option(Min = 0, MinExclusive = true, Default = "1e-5", Help = "RMSNorm epsilon", Aliases = ["norm_eps", "eps"])]
+    [Option(Sweepable = true, Min = 0, MinExclusive = true, Default = "1e-5", Help = "RMSNorm epsilon", Aliases = ["norm_eps", "eps"])]
     public required double RmsNormEps { get; init; }
     /// <summary>Precision of weights and compute. 16-bit training keeps float32 master weights and optimizer state;
     /// losses and metric reductions stay float32/float64 (Torch/Precision.cs). Left out of stage keys when float32.</summary>
-    [Option(Names = "dtype", Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = ["precision", "torch_dtype"])]
+    [Option(Sweepable = true, Names = "dtype", Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = ["precision", "torch_dtype"])]
     public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
 }
 

@@ -5,18 +5,18 @@ namespace DslUnlearn.Specs.Vocabulary;
 /// <summary>Fine-tuning of the target model on all data (forget + retain).</summary>
 public sealed record FinetuneSpec
 {
-    [Option(Min = 1, Default = "40", Help = "passes over all data", Aliases = ["num_epochs", "n_epochs", "num_train_epochs"])]
+    [Option(Sweepable = true, Min = 1, Default = "40", Help = "passes over all data", Aliases = ["num_epochs", "n_epochs", "num_train_epochs"])]
     public required int Epochs { get; init; }
-    [Option(Min = 0, MinExclusive = true, Default = "3e-3", Help = "AdamW learning rate", Aliases = ["learning_rate"])]
+    [Option(Sweepable = true, Min = 0, MinExclusive = true, Default = "3e-3", Help = "AdamW learning rate", Aliases = ["learning_rate"])]
     public required double Lr { get; init; }
-    [Option(Min = 1, Default = "16", Help = "QA pairs per step", Aliases = ["bs", "batch"])]
+    [Option(Sweepable = true, Min = 1, Default = "16", Help = "QA pairs per step", Aliases = ["bs", "batch"])]
     public required int BatchSize { get; init; }
-    [Option(Min = 0, Default = "0", Help = "AdamW weight decay", Aliases = ["wd"])]
+    [Option(Sweepable = true, Min = 0, Default = "0", Help = "AdamW weight decay", Aliases = ["wd"])]
     public required double WeightDecay { get; init; }
     /// <summary>Linear warm-up length: steps, or "1 epoch" / "10%" of the run (resolved when the run starts).</summary>
     [Option(Min = 0, Default = "0", Help = "linear warm-up steps; also \"1 epoch\" or \"10%\" of the run", Aliases = ["warmup"])]
     public required StepCount WarmupSteps { get; init; }
-    [Option(Min = 0, Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = ["grad_clip", "clip_grad_norm", "gradient_clipping"])]
+    [Option(Sweepable = true, Min = 0, Default = "1.0", Help = "gradient clipping norm (0 = off)", Aliases = ["grad_clip", "clip_grad_norm", "gradient_clipping"])]
     public required double MaxGradNorm { get; init; }
     /// <summary>Also fine-tune an oracle (retain-only) model with the same settings (staged runner: stage finetune/oracle, row "oracle").</summary>
     [Option(Default = "false", Help = "also fine-tune an oracle model on the retain split only (same settings); evaluated, attacked, and used as the reference model", Aliases = ["retain_model", "train_oracle"])]
@@ -31,7 +31,7 @@ public sealed record FinetuneSpec
     /// step's mean over all its labelled tokens. The same rows, order and loss as one padded batch (1, the default),
     /// up to floating-point summation order, which moves every number: it enters the stage keys when not 1.
     /// </summary>
-    [Option(Min = 1, Max = 64, Default = "1", Help = "split each step's rows, sorted by length, into this many groups padded only to their own longest: same rows and loss, fewer padded positions, other float rounding (1 = one padded batch)", Aliases = ["unpad_groups", "packing_groups"])]
+    [Option(Sweepable = true, Min = 1, Max = 64, Default = "1", Help = "split each step's rows, sorted by length, into this many groups padded only to their own longest: same rows and loss, fewer padded positions, other float rounding (1 = one padded batch)", Aliases = ["unpad_groups", "packing_groups"])]
     public int LengthGroups { get; init; } = 1;
 
     /// <summary>
