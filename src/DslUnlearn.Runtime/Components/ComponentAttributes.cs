@@ -111,7 +111,8 @@ public sealed class OptionAttribute : Attribute
     public double Max { get; set; } = double.NaN;
     /// <summary>Whether <see cref="Min"/> itself is excluded (lr &gt; 0).</summary>
     public bool MinExclusive { get; set; }
-    /// <summary>Whether a list / sweep block may be given for this key.</summary>
+    /// <summary>Whether a list / sweep block may be given for this key. Component options: unless set false. Section keys:
+    /// only where set true (the generator reads whether it is written; an experiment-level sweep varies only these).</summary>
     public bool Sweepable { get; set; } = true;
     /// <summary>Whether YAML must set it (no sensible default).</summary>
     public bool Required { get; set; }
