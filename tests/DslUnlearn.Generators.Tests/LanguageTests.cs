@@ -80,6 +80,52 @@ public sealed class LanguageTests
         Assert.Equal(catalog, ComponentReader.Read(GeneratorHarness.CreateCompilation(true), CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData("unlearn:\n  - method: gd\n    learning_rate: 1e-4\n", "learning_rate", "lr")]
+    [InlineData("unlearn:\n  - method: npo\n    lr_rate: 1e-4\n", "lr_rate", "lr")]
+    [InlineData("unlearn:\n  - method: ga\n    max_steps: 5\n", "max_steps", "steps")]
+    [InlineData("unlearn:\n  - method: ga\n    n_steps: 5\n", "n_steps", "steps")]
+    [InlineData("unlearn:\n  - method: ga\n    bs: 4\n", "bs", "batch_size")]
+    [InlineData("unlearn:\n  - method: gd\n    retain_coef: 2\n", "retain_coef", "retain_weight")]
+    [InlineData("unlearn:\n  - method: gd\n    sweep: { gamma: [1, 2] }\n", "gamma", "retain_weight")]
+    [InlineData("unlearn:\n  - method: npo_gd\n    sweep: { alpha: [1, 2] }\n", "alpha", "retain_weight")]
+    [InlineData("unlearn:\n  - method: dpo\n    b: 0.2\n", "b", "beta")]
+    [InlineData("unlearn:\n  - method: simnpo\n    sweep: { b: [1, 2] }\n", "b", "beta")]
+    [InlineData("attacks:\n  - attack: relearn\n    learning_rate: 1e-4\n", "learning_rate", "lr")]
+    [InlineData("attacks:\n  - attack: relearn\n    num_steps: 3\n", "num_steps", "steps")]
+    [InlineData("attacks:\n  - attack: relearn\n    batch: 3\n", "batch", "batch_size")]
+    public void Common_option_spellings_suggest_the_option(string yaml, string written, string option)
+    {
+        // [Option(Aliases = ...)] on the options (until the fifth round a table in SpecBinder.Components.cs).
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\n" + yaml));
+        var message = Assert.Single(run.Diagnostics).GetMessage();
+        Assert.Contains($"unknown key '{written}' in ", message);
+        Assert.Contains($". Did you mean '{option}'?", message);
+    }
+
+    [Fact]
+    public void Every_option_with_a_common_key_declares_its_spellings()
+    {
+        // The spellings the binder's table gave every option of these keys; an option's own key (wga's alpha) is not its alias.
+        var common = new Dictionary<string, string[]>
+        {
+            ["lr"] = ["learning_rate", "lr_rate"], ["steps"] = ["max_steps", "num_steps", "n_steps"], ["batch_size"] = ["bs", "batch"],
+            ["retain_weight"] = ["retain_coef", "alpha", "gamma"], ["beta"] = ["b"],
+        };
+        var checkedOptions = 0;
+        foreach (var component in GeneratorHarness.RuntimeCatalog.Components)
+        {
+            foreach (var option in component.Options.Where(o => common.ContainsKey(o.Key)))
+            {
+                var expected = common[option.Key].Where(a => component.Find(a) is null);
+                Assert.True(expected.SequenceEqual(option.Aliases), $"{component.Name}.{option.Key}: [{string.Join(", ", option.Aliases)}]");
+                checkedOptions++;
+            }
+        }
+
+        Assert.True(checkedOptions >= 20, $"only {checkedOptions} options checked");
+    }
+
     [Fact]
     public void Section_keys_are_read_from_option_attributes_on_the_spec_records()
     {

@@ -232,7 +232,7 @@ internal sealed partial class SpecBinder
         }
 
         var suggestion = DidYouMean(name, section.Keys.Where(k => k.Key is not ("sweep" or "chain")).SelectMany(k => new[] { (k.Key, k.Key) }.Concat(k.Aliases.Select(a => (a, k.Key))))
-            .Concat(component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o).Select(a => (a, o.Key))))));
+            .Concat(component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(o.Aliases.Select(a => (a, o.Key))))));
         Report(SpecDescriptors.UnknownKey, entry.Key.Span,
             $"unknown key '{name}' in {section.DisplayName}.{suggestion} Valid keys for {noun} '{component.Name}': {item.ValidKeys()}");
     }
@@ -283,7 +283,7 @@ internal sealed partial class SpecBinder
             var option = component.Find(entry.Key.Value);
             if (option is null)
             {
-                var suggestion = DidYouMean(entry.Key.Value, component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(Aliases(o).Select(a => (a, o.Key)))));
+                var suggestion = DidYouMean(entry.Key.Value, component.Options.SelectMany(o => new[] { (o.Key, o.Key) }.Concat(o.Aliases.Select(a => (a, o.Key)))));
                 Report(SpecDescriptors.UnknownKey, entry.Key.Span,
                     $"unknown key '{entry.Key.Value}' in 'sweep'.{suggestion} Options of {item.Noun} '{component.Name}': {string.Join(", ", component.Options.Select(o => o.Key))}; and 'zip'");
                 item.Failed = true;

@@ -16,16 +16,6 @@ internal sealed partial class SpecBinder
 
     private const string Specs = "global::DslUnlearn.Specs.";
 
-    /// <summary>Spellings people use for common option keys; they only feed "did you mean".</summary>
-    private static readonly Dictionary<string, string[]> OptionAliases = new(StringComparer.Ordinal)
-    {
-        ["lr"] = new[] { "learning_rate", "lr_rate" },
-        ["steps"] = new[] { "max_steps", "num_steps", "epochs", "n_steps" },
-        ["batch_size"] = new[] { "bs", "batch" },
-        ["retain_weight"] = new[] { "retain_coef", "alpha", "gamma" },
-        ["beta"] = new[] { "b" },
-    };
-
     private Bound BindPath(SpecKey key, YamlNode node, string label)
     {
         if (node is not YamlScalar s || s.IsNull || s.Value.Trim().Length == 0)
@@ -471,10 +461,6 @@ internal sealed partial class SpecBinder
     /// <summary>One value of a component option (a list is an axis, bound value by value); null when reported.</summary>
     private SpecValue? BindOption(SpecKey option, YamlNode node)
         => node is YamlScalar { IsNull: true } && option.Nullable ? SpecNull.Instance : BindValue(option, node, $"'{option.Key}'").Value;
-
-    /// <summary>An option's other spellings: its <c>[Option(Aliases = ...)]</c>, as for section keys, and the common ones above.</summary>
-    private static IEnumerable<string> Aliases(SpecKey option)
-        => option.Aliases.Concat(OptionAliases.TryGetValue(option.Key, out var a) ? a : Array.Empty<string>());
 
     /// <summary>GradientAscent -> gradient_ascent, EsExactMetric -> es_exact: the class name as a did-you-mean alias.</summary>
     private static string TypeAlias(ComponentInfo c)

@@ -10,19 +10,19 @@ namespace DslUnlearn.Attacks;
 public record RelearnOptions
 {
     /// <summary>Learning rate; unset = the original fine-tuning lr (the paper's choice).</summary>
-    [Option(Min = 0, MinExclusive = true)]
+    [Option(Min = 0, MinExclusive = true, Aliases = ["learning_rate", "lr_rate"])]
     public double? Lr { get; init; }
     /// <summary>Passes over the relearning data (used when steps is 0).</summary>
     [Option(Min = 1)]
     public int Epochs { get; init; } = 1;
     /// <summary>Exact number of optimizer steps instead of epochs (0 = use epochs).</summary>
-    [Option(Min = 0)]
+    [Option(Min = 0, Aliases = ["max_steps", "num_steps", "n_steps"])]
     public int Steps { get; init; }
     /// <summary>Share of the forget set to relearn on (1 = all of it); the subset is drawn with the seed.</summary>
     [Option(Min = 0, MinExclusive = true, Max = 1)]
     public double DataFraction { get; init; } = 1.0;
     /// <summary>Examples per batch.</summary>
-    [Option(Min = 1)]
+    [Option(Min = 1, Aliases = ["bs", "batch"])]
     public int BatchSize { get; init; } = 16;
     /// <summary>Gradient-norm clipping (0 = off).</summary>
     [Option(Min = 0)]

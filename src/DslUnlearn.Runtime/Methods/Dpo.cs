@@ -10,10 +10,10 @@ namespace DslUnlearn.Methods;
 public record DpoOptions : UnlearnOptions
 {
     /// <summary>Inverse temperature of the preference loss.</summary>
-    [Option(Min = 0, MinExclusive = true)]
+    [Option(Min = 0, MinExclusive = true, Aliases = ["b"])]
     public double Beta { get; init; } = 0.1;
     /// <summary>Weight of an optional retain NLL term (0 = off).</summary>
-    [Option(Min = 0)]
+    [Option(Min = 0, Aliases = ["retain_coef", "alpha", "gamma"])]
     public double RetainWeight { get; init; }
     /// <summary>Text file with one IdK answer per line; empty = the shipped list.</summary>
     [Option(Sweepable = false)]

@@ -7,7 +7,7 @@ namespace DslUnlearn.Methods;
 public record GdOptions : UnlearnOptions
 {
     /// <summary>Weight of the retain NLL term.</summary>
-    [Option(Min = 0)]
+    [Option(Min = 0, Aliases = ["retain_coef", "alpha", "gamma"])]
     public double RetainWeight { get; init; } = 1.0;
 }
 

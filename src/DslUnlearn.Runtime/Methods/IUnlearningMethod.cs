@@ -62,16 +62,16 @@ public record UnlearnOptions
     [Components.Option(Sweepable = false)]
     public string? Name { get; init; }
     /// <summary>Learning rate.</summary>
-    [Components.Option(Min = 0, MinExclusive = true)]
+    [Components.Option(Min = 0, MinExclusive = true, Aliases = ["learning_rate", "lr_rate"])]
     public double Lr { get; init; } = 1e-4;
     /// <summary>Length of the run (used when epochs is 0): optimizer steps, or passes over the forget split ("2 epochs": epochs * ceil(forget / (batch_size * gradient_accumulation)) steps).</summary>
-    [Components.Option(Min = 1, AllowPercent = false)]
+    [Components.Option(Min = 1, AllowPercent = false, Aliases = ["max_steps", "num_steps", "n_steps"])]
     public Specs.Vocabulary.StepCount Steps { get; init; } = 10;
     /// <summary>Passes over the forget split; when above 0 it replaces steps: epochs * ceil(forget / (batch_size * gradient_accumulation)) optimizer steps.</summary>
     [Components.Option(Min = 0)]
     public int Epochs { get; init; }
     /// <summary>Examples per forget (and retain) batch.</summary>
-    [Components.Option(Min = 1)]
+    [Components.Option(Min = 1, Aliases = ["bs", "batch"])]
     public int BatchSize { get; init; } = 16;
     /// <summary>Micro-batches whose gradients are averaged before each optimizer step.</summary>
     [Components.Option(Min = 1)]

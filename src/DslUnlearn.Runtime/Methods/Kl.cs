@@ -7,7 +7,7 @@ namespace DslUnlearn.Methods;
 public record KlOptions : UnlearnOptions
 {
     /// <summary>Weight of the KL(original || current) term on the retain batch (see Losses.KlToReference).</summary>
-    [Option(Min = 0)]
+    [Option(Min = 0, Aliases = ["retain_coef", "alpha", "gamma"])]
     public double RetainWeight { get; init; } = 1.0;
 }
 

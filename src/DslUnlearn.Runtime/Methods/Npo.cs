@@ -6,7 +6,7 @@ namespace DslUnlearn.Methods;
 public record NpoOptions : UnlearnOptions
 {
     /// <summary>Inverse temperature of the preference loss.</summary>
-    [Option(Min = 0, MinExclusive = true)]
+    [Option(Min = 0, MinExclusive = true, Aliases = ["b"])]
     public double Beta { get; init; } = 0.1;
 }
 

@@ -8,12 +8,12 @@ namespace DslUnlearn.Methods;
 public record SimNpoOptions : UnlearnOptions
 {
     /// <summary>Inverse temperature.</summary>
-    [Option(Min = 0, MinExclusive = true)]
+    [Option(Min = 0, MinExclusive = true, Aliases = ["b"])]
     public double Beta { get; init; } = 4.5;
     /// <summary>Reward margin gamma.</summary>
     public double Gamma { get; init; }
     /// <summary>Weight of an optional retain NLL term (0 = off).</summary>
-    [Option(Min = 0)]
+    [Option(Min = 0, Aliases = ["retain_coef", "alpha"])]
     public double RetainWeight { get; init; }
 }
 

@@ -10,7 +10,7 @@ public record WgaOptions : UnlearnOptions
     [Option(Min = 0)]
     public double Alpha { get; init; } = 1.0;
     /// <summary>Weight of an optional retain NLL term (0 = pure weighted GA).</summary>
-    [Option(Min = 0)]
+    [Option(Min = 0, Aliases = ["retain_coef", "gamma"])]
     public double RetainWeight { get; init; }
 }
 
