@@ -172,11 +172,11 @@ internal sealed partial class SpecBinder
             }
 
             var checkValues = new SpecCheckValues(check.Keys.ToDictionary(k => k, k => values[k].Value!, StringComparer.Ordinal));
-            if (check.Validate(checkValues) is { } message)
+            foreach (var broken in check.Breaks(checkValues))
             {
                 var at = check.ReportAt.Select(k => values.TryGetValue(k, out var v) ? v : null)
                     .FirstOrDefault(v => v is { Explicit: true });
-                Report(SpecDescriptors.KeyRule, at?.Span ?? ownerSpan, message);
+                Report(SpecDescriptors.KeyRule, Locate(map, broken.Path) ?? at?.Span ?? ownerSpan, broken.Message);
                 failed = true;
             }
         }
@@ -188,6 +188,33 @@ internal sealed partial class SpecBinder
         }
 
         return new BoundSection(result, values);
+    }
+
+    /// <summary>The YAML node at a path of keys and list indices below <paramref name="node"/>, or null when the file does not write it.</summary>
+    private static SourceSpan? Locate(YamlNode node, IReadOnlyList<object> path)
+    {
+        if (path.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var step in path)
+        {
+            YamlNode? next = step switch
+            {
+                string key when node is YamlMapping m => m.Entries.FirstOrDefault(e => e.Key.Value == key)?.Value,
+                int index when node is YamlSequence s && index < s.Items.Count => s.Items[index],
+                _ => null,
+            };
+            if (next is null)
+            {
+                return null;
+            }
+
+            node = next;
+        }
+
+        return node.Span;
     }
 
     private Bound BindKey(SpecSection section, SpecKey key, Dictionary<string, YamlEntry> entries, SourceSpan ownerSpan,

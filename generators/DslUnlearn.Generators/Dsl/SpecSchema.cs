@@ -86,10 +86,16 @@ internal sealed class SpecComponentSet
 internal sealed class SpecCheck
 {
     public SpecCheck(IReadOnlyList<string> keys, IReadOnlyList<string> reportAt, Func<SpecCheckValues, string?> validate)
+        : this(keys, reportAt, v => validate(v) is { } message ? new[] { new SpecRuleBreak(message) } : Array.Empty<SpecRuleBreak>())
+    {
+    }
+
+    /// <summary>A rule that can break in several places, each reported at its own (<see cref="SpecRuleBreak.Path"/>).</summary>
+    public SpecCheck(IReadOnlyList<string> keys, IReadOnlyList<string> reportAt, Func<SpecCheckValues, IEnumerable<SpecRuleBreak>> breaks)
     {
         Keys = keys;
         ReportAt = reportAt;
-        Validate = validate;
+        Breaks = breaks;
     }
 
     public IReadOnlyList<string> Keys { get; }
@@ -97,8 +103,25 @@ internal sealed class SpecCheck
     /// <summary>Where to report, by preference: the first of these keys written in the file, else the section.</summary>
     public IReadOnlyList<string> ReportAt { get; }
 
-    /// <summary>Returns the message (with the fix) when the rule is broken, else null.</summary>
-    public Func<SpecCheckValues, string?> Validate { get; }
+    /// <summary>The messages (with the fix) of the broken rules; none when the rule holds.</summary>
+    public Func<SpecCheckValues, IEnumerable<SpecRuleBreak>> Breaks { get; }
+}
+
+/// <summary>
+/// One broken rule: its message, and where in the section's YAML it is, as keys and list indices
+/// (<c>meta_eval, faithfulness, sizes, 0</c>); empty, or not written in the file, = the check's <see cref="SpecCheck.ReportAt"/>.
+/// </summary>
+internal sealed class SpecRuleBreak
+{
+    public SpecRuleBreak(string message, params object[] path)
+    {
+        Message = message;
+        Path = path;
+    }
+
+    public string Message { get; }
+
+    public IReadOnlyList<object> Path { get; }
 }
 
 /// <summary>The bound values of a section, for <see cref="SpecCheck"/>s.</summary>
@@ -305,7 +328,7 @@ internal sealed partial class SpecSchema
         {
             DisplayName = "the top level",
             CSharpType = Specs + "ExperimentSpec",
-            Checks = new[] { TestbedSourceCheck() },
+            Checks = new[] { TestbedSourceCheck(), PoolSizesCheck() },
             Keys = RootKeys(catalog, new Dictionary<string, SpecSection>(StringComparer.Ordinal)
             {
                 ["data"] = data, ["model"] = model, ["prompt"] = prompt, ["finetune"] = finetune, ["report"] = report,

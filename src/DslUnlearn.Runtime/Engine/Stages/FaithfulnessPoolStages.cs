@@ -63,34 +63,29 @@ public static partial class StagedExperimentRunner
 
     /// <summary>
     /// meta_eval.faithfulness.sizes' model sources: the spec's <c>model:</c> with each size's overrides (so its init key is that
-    /// spec's), on the run's tokenizer. Refuses a size that sets nothing, repeats another, or is the spec's own, and sizes on a checkpoint.
+    /// spec's), on the run's tokenizer. Refuses what <see cref="PoolSizeRules"/> refuses (the rules the build checks at the YAML line).
     /// </summary>
     private static IReadOnlyDictionary<string, RunInputs.ModelSourceInfo> PoolModelSources(ExperimentSpec spec, RunInputs.ModelSourceInfo own)
     {
         var sources = new Dictionary<string, RunInputs.ModelSourceInfo>(StringComparer.Ordinal);
         var sizes = spec.MetaEval?.Faithfulness?.Sizes ?? [];
         if (sizes.Length == 0 || ForgetOnlyMetrics(spec).Length == 0) return sources;
-        if (spec.Model.Checkpoint is not null)
-            throw new InvalidOperationException($"{spec.SourceFile}: meta_eval.faithfulness.sizes overrides model: sizes, but the model is the checkpoint {spec.Model.Checkpoint}; remove 'sizes' or build a preset.");
-        var seen = new Dictionary<(int, int, int), string> { [(spec.Model.HiddenSize, spec.Model.Layers, spec.Model.IntermediateSize)] = "the spec's own model: (always in the pools)" };
+        var problems = PoolSizeRules.Problems(spec.Model.HiddenSize, spec.Model.Layers, spec.Model.IntermediateSize, spec.Model.Heads, spec.Model.KvHeads,
+            spec.Model.Checkpoint, [.. sizes.Select(z => (z.HiddenSize, z.Layers, z.IntermediateSize))]);
+        if (problems.Count > 0)
+            throw new InvalidOperationException($"{spec.SourceFile}: " + string.Join(Environment.NewLine + $"{spec.SourceFile}: ", problems.Select(q => q.Message)));
         for (int i = 0; i < sizes.Length; i++)
         {
             var z = sizes[i];
-            string label = SizeLabel(z), at = $"{spec.SourceFile}: meta_eval.faithfulness.sizes[{i}]";
-            if (label.Length == 0)
-                throw new InvalidOperationException($"{at} sets none of hidden_size, layers and intermediate_size; set at least one, or remove the item.");
+            string label = SizeLabel(z);
             var model = spec.Model with { HiddenSize = z.HiddenSize ?? spec.Model.HiddenSize, Layers = z.Layers ?? spec.Model.Layers, IntermediateSize = z.IntermediateSize ?? spec.Model.IntermediateSize };
-            var dims = (model.HiddenSize, model.Layers, model.IntermediateSize);
-            if (seen.TryGetValue(dims, out var same))
-                throw new InvalidOperationException($"{at} ({label}) is the same model as {same}; give each size other values, or remove it.");
-            seen[dims] = $"sizes item {label}";
             try
             {
                 sources[label] = RunInputs.ModelSource(spec with { Model = model }, own.Tokenizer);
             }
             catch (ArgumentException e)
             {
-                throw new InvalidOperationException($"{at} ({label}): {e.Message}", e);
+                throw new InvalidOperationException($"{spec.SourceFile}: meta_eval.faithfulness.sizes[{i}] ({label}): {e.Message}", e);
             }
         }
         return sources;
