@@ -16,12 +16,26 @@ internal sealed partial class SpecSchema
     private static SpecKey[] DeclaredKeys(ComponentCatalog catalog, string type, string? path = null)
         => catalog.Section(Specs + type) is { } section ? section.Keys.Select(k => Linked(catalog, type, k, path)).ToArray() : Array.Empty<SpecKey>();
 
-    /// <summary>The section record <paramref name="type"/> at YAML path <paramref name="path"/> ("testbed"), keys from its <c>[Option]</c>s.</summary>
-    private static SpecSection DeclaredSection(ComponentCatalog catalog, string type, string path) => new()
+    /// <summary>
+    /// The section record <paramref name="type"/> at YAML path <paramref name="path"/> ("testbed"), keys from its <c>[Option]</c>s;
+    /// with what an attribute cannot say: the key that picks the component of an item, and the rules between keys.
+    /// </summary>
+    private static SpecSection DeclaredSection(ComponentCatalog catalog, string type, string path, string? discriminator = null, params SpecCheck[] checks) => new()
     {
         DisplayName = $"'{path}'",
         CSharpType = Specs + type,
         Keys = DeclaredKeys(catalog, type, path),
+        Discriminator = discriminator,
+        Checks = checks,
+    };
+
+    /// <summary>An item of a list of component items (<c>an 'unlearn' item</c>), keys from its record's <c>[Option]</c>s and <paramref name="extra"/>.</summary>
+    private static SpecSection DeclaredItem(ComponentCatalog catalog, string type, string displayName, string discriminator, params SpecKey[] extra) => new()
+    {
+        DisplayName = displayName,
+        CSharpType = Specs + type,
+        Discriminator = discriminator,
+        Keys = DeclaredKeys(catalog, type).Concat(extra).ToArray(),
     };
 
     /// <summary>

@@ -251,57 +251,19 @@ internal sealed partial class SpecSchema
             },
         };
 
-        var model = new SpecSection
-        {
-            DisplayName = "'model'",
-            CSharpType = Specs + "ModelSpec",
-            Keys = DeclaredKeys(catalog, "ModelSpec"),
-            Checks = new[]
-            {
-                // The rules are Models/HeadRules.cs, shared with LlamaConfig.Validate.
-                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.HeadsDivideHidden(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
-                new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.EvenHeadDimension(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
-                new SpecCheck(new[] { "heads", "kv_heads" }, new[] { "kv_heads", "heads" }, v => HeadRules.KvHeadsDivideHeads(v.Int("heads"), v.Int("kv_heads"), HeadKeys.Spec)),
-            },
-        };
-
-        var prompt = new SpecSection
-        {
-            DisplayName = "'prompt'",
-            CSharpType = Specs + "Vocabulary.PromptSpec",
-            Keys = DeclaredKeys(catalog, "Vocabulary.PromptSpec"),
-        };
-
-        var finetune = new SpecSection
-        {
-            DisplayName = "'finetune'",
-            CSharpType = Specs + "Vocabulary.FinetuneSpec",
-            Keys = DeclaredKeys(catalog, "Vocabulary.FinetuneSpec"),
-        };
+        // The rules are Models/HeadRules.cs, shared with LlamaConfig.Validate.
+        var model = DeclaredSection(catalog, "ModelSpec", "model", null,
+            new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.HeadsDivideHidden(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
+            new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.EvenHeadDimension(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
+            new SpecCheck(new[] { "heads", "kv_heads" }, new[] { "kv_heads", "heads" }, v => HeadRules.KvHeadsDivideHeads(v.Int("heads"), v.Int("kv_heads"), HeadKeys.Spec)));
+        var prompt = DeclaredSection(catalog, "Vocabulary.PromptSpec", "prompt");
+        var finetune = DeclaredSection(catalog, "Vocabulary.FinetuneSpec", "finetune");
 
         // The items' fixed keys are the [Option]s of their records (UnlearnSpec.MethodName is 'method'); the
         // discriminators, the item sweep and the chain's steps are the schema's.
-        var unlearnItem = new SpecSection
-        {
-            DisplayName = "an 'unlearn' item",
-            CSharpType = Specs + "UnlearnSpec",
-            Discriminator = "method",
-            Keys = DeclaredKeys(catalog, "UnlearnSpec").Append(SweepKey()).ToArray(),
-        };
-        var metricItem = new SpecSection
-        {
-            DisplayName = "a 'metrics' item",
-            CSharpType = Specs + "MetricSpec",
-            Discriminator = "metric",
-            Keys = DeclaredKeys(catalog, "MetricSpec"),
-        };
-        var attackStep = new SpecSection
-        {
-            DisplayName = "a 'chain' item",
-            CSharpType = Specs + "AttackStep",
-            Discriminator = "attack",
-            Keys = DeclaredKeys(catalog, "AttackStep"),
-        };
+        var unlearnItem = DeclaredItem(catalog, "UnlearnSpec", "an 'unlearn' item", "method", SweepKey());
+        var metricItem = DeclaredItem(catalog, "MetricSpec", "a 'metrics' item", "metric");
+        var attackStep = DeclaredItem(catalog, "AttackStep", "a 'chain' item", "attack");
         var attackItem = new SpecSection
         {
             DisplayName = "an 'attacks' item",
@@ -309,20 +271,8 @@ internal sealed partial class SpecSchema
             Discriminator = "attack",
             Keys = KeysWith(catalog, "AttackSpec", new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["chain"] = attackStep }).Append(SweepKey()).ToArray(),
         };
-        var calibration = new SpecSection
-        {
-            DisplayName = "'calibration'",
-            CSharpType = Specs + "CalibrationSpec",
-            Discriminator = "calibrator",
-            Keys = DeclaredKeys(catalog, "CalibrationSpec"),
-        };
-
-        var report = new SpecSection
-        {
-            DisplayName = "'report'",
-            CSharpType = Specs + "ReportSpec",
-            Keys = DeclaredKeys(catalog, "ReportSpec"),
-        };
+        var calibration = DeclaredItem(catalog, "CalibrationSpec", "'calibration'", "calibrator");
+        var report = DeclaredSection(catalog, "ReportSpec", "report");
 
         var root = new SpecSection
         {
