@@ -70,6 +70,8 @@ internal static class ComponentReader
         return ComponentCatalog.Create(components, problems) with { Sections = sections.OrderBy(x => x.TypeName, StringComparer.Ordinal).ToEquatableArray() };
     }
 
+    private static readonly ComponentKind[] ComponentKinds = { ComponentKind.Method, ComponentKind.Metric, ComponentKind.Attack, ComponentKind.Calibrator };
+
     /// <summary>Whether <paramref name="type"/> is a spec record: in <c>DslUnlearn.Specs</c> or below it (<c>DslUnlearn.Specs.Vocabulary</c>).</summary>
     private static bool InSpecs(ITypeSymbol type)
         => type.ContainingNamespace?.ToDisplayString() is { } ns
@@ -117,7 +119,13 @@ internal static class ComponentReader
             }
         }
 
-        return keys.Count == 0 ? null : new SectionInfo(Global(type), keys.ToEquatableArray());
+        var properties = type.GetMembers().OfType<IPropertySymbol>().Where(p => !p.IsStatic && p.DeclaredAccessibility == Accessibility.Public && p.SetMethod is not null).ToList();
+        var component = properties.FirstOrDefault(p => ComponentKinds.Any(k => p.Type.ToDisplayString() == ComponentCatalog.InterfaceOf(k)));
+        return keys.Count == 0 ? null : new SectionInfo(Global(type), keys.ToEquatableArray())
+        {
+            Properties = properties.Select(p => p.Name).ToEquatableArray(),
+            ComponentProperty = component?.Name,
+        };
     }
 
     private static ComponentInfo? ReadComponent(Compilation compilation, INamedTypeSymbol type, ComponentKind kind, string name,

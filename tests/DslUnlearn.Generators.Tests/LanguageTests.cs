@@ -127,6 +127,31 @@ public sealed class LanguageTests
     }
 
     [Fact]
+    public void Item_records_are_built_in_their_declaration_order_from_keys_component_and_cell()
+    {
+        // The binder fills each declared key's property, the component's and the cell's, in the record's order (SectionInfo.Properties).
+        foreach (var catalog in new[] { GeneratorHarness.RuntimeCatalog, CatalogData.Read(CatalogData.Write(GeneratorHarness.RuntimeCatalog)) })
+        {
+            var schema = SpecSchema.Create(catalog);
+            static string Layout(SpecSection section) => string.Join(", ", section.Properties) + " | " + (section.ComponentProperty ?? "-");
+            Assert.Equal("Name, MethodName, Method, Cell | Method", Layout(schema.UnlearnItem));
+            Assert.Equal("Name, Metric, Splits | Metric", Layout(schema.MetricItem));
+            Assert.Equal("Name, Chain, Cell | -", Layout(schema.AttackItem));
+            Assert.Equal("Name, Attack | Attack", Layout(schema.AttackStep));
+            Assert.Equal("Name, Calibrator, RetainMetric, RetainSplit, ForgetMetrics | Calibrator", Layout(schema.CalibrationSection));
+        }
+
+        var model = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"),
+            "experiment: s\nunlearn:\n  - method: gd\n    lr: [1e-4, 2e-4]\nmetrics:\n  - {metric: em, splits: [forget]}\n", "s.yaml", GeneratorHarness.Context()).Model!;
+        var unlearn = (SpecList)model.Spec.Get("Unlearn")!;
+        var second = (SpecObject)unlearn.Items[1];
+        Assert.Equal(new[] { "Name", "MethodName", "Method", "Cell" }, second.Properties.Select(p => p.Name));
+        Assert.Equal((new SpecString("gd[lr=2e-4]"), new SpecString("gd"), new SpecString("lr=2e-4")), (second.Get("Name"), second.Get("MethodName"), second.Get("Cell")));
+        var metric = (SpecObject)((SpecList)model.Spec.Get("Metrics")!).Items[0];
+        Assert.Equal(new[] { "Name", "Metric", "Splits" }, metric.Properties.Select(p => p.Name));
+    }
+
+    [Fact]
     public void Section_keys_are_read_from_option_attributes_on_the_spec_records()
     {
         // data:, model:, finetune:, prompt: and report: are declared once, by [Option] on their records (DataSpec, ModelSpec, ...).

@@ -47,7 +47,10 @@ internal static class CatalogData
         {
             sb.Append(first ? "\n" : ",\n");
             first = false;
-            sb.Append("{\"type\":").Append(Str(section.TypeName)).Append(",\"keys\":[");
+            sb.Append("{\"type\":").Append(Str(section.TypeName))
+                .Append(",\"properties\":[").Append(string.Join(",", section.Properties.Select(Str))).Append(']')
+                .Append(",\"component_property\":").Append(StrOrNull(section.ComponentProperty))
+                .Append(",\"keys\":[");
             WriteOptions(sb, section.Keys);
             sb.Append("]}");
         }
@@ -134,7 +137,11 @@ internal static class CatalogData
             });
         }
 
-        var sections = Seq(root, "sections").Cast<YamlMappingNode>().Select(x => new SectionInfo(Text(x, "type"), ReadOptions(x, "keys").ToEquatableArray()));
+        var sections = Seq(root, "sections").Cast<YamlMappingNode>().Select(x => new SectionInfo(Text(x, "type"), ReadOptions(x, "keys").ToEquatableArray())
+        {
+            Properties = Seq(x, "properties").Select(Scalar).ToEquatableArray(),
+            ComponentProperty = NullableText(x, "component_property"),
+        });
         return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray()) { Sections = sections.ToEquatableArray() };
     }
 

@@ -41,7 +41,14 @@ internal sealed record EnumMemberInfo(string Name, string Member)
 /// A built-in section record of <c>DslUnlearn.Specs</c> (<c>FinetuneSpec</c>) whose properties carry <c>[Option]</c>:
 /// its keys in declaration order, declared there once (kind from the type; range, default, help, aliases from the attribute).
 /// </summary>
-internal sealed record SectionInfo(string TypeName, EquatableArray<SpecKey> Keys);
+internal sealed record SectionInfo(string TypeName, EquatableArray<SpecKey> Keys)
+{
+    /// <summary>Every settable property of the record, in declaration order: an item record is built in this order (keys and the rest).</summary>
+    public EquatableArray<string> Properties { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>Item records only: the property that holds the constructed component (its type is a component interface: <c>UnlearnSpec.Method</c>).</summary>
+    public string? ComponentProperty { get; init; }
+}
 
 /// <summary>One runtime component: its YAML name, kind, C# type, options type and options.</summary>
 internal sealed record ComponentInfo(

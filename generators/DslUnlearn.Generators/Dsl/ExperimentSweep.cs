@@ -316,7 +316,7 @@ internal sealed partial class SpecBinder
             var bound = BindSection(_schema.Root, cell.Map, owner);
             if (bound.Object is { } obj)
             {
-                var properties = obj.Properties.Concat(new[] { new SpecProperty("Cell", new SpecString(cell.Id)) }).ToEquatableArray();
+                var properties = obj.Properties.Concat(new[] { new SpecProperty(CellProperty, new SpecString(cell.Id)) }).ToEquatableArray();
                 cells.Add(new ExperimentCell(cell.Id, new SpecObject(obj.Type, properties)));
                 nameSpan ??= bound.Values["experiment"].Span;
             }

@@ -84,14 +84,8 @@ internal sealed partial class SpecBinder
                 return Bound.Failed(node.Span);
             }
 
-            return new Bound(new SpecObject(Specs + "CalibrationSpec", new[]
-            {
-                new SpecProperty("Name", new SpecString(component.Name)),
-                new SpecProperty("Calibrator", item[0].Construct),
-                new SpecProperty("RetainMetric", criterion[0]),
-                new SpecProperty("RetainSplit", retainSplit),
-                new SpecProperty("ForgetMetrics", new SpecList(Specs + "CalibrationMetric", forget.ToEquatableArray())),
-            }.ToEquatableArray()), node.Span, true);
+            return new Bound(ItemRecord(_schema.CalibrationSection, With(fixedValues, ("retain_metric", criterion[0]),
+                ("forget_metrics", new SpecList(Specs + "CalibrationMetric", forget.ToEquatableArray()))), item[0].Construct, null), node.Span, true);
         }
 
         if (node is not YamlSequence seq)
@@ -172,13 +166,11 @@ internal sealed partial class SpecBinder
         var nameBound = fixedValues.TryGetValue("name", out var nb) && nb.Value is SpecString ns ? (ns.Value, nb.Span) : ((string, SourceSpan)?)null;
         var label = nameBound?.Item1 ?? component.Name;
         var labelSpan = nameBound?.Item2 ?? fixedValues["method"].Span;
-        return cells.Select(cell => ((SpecValue)new SpecObject(section.CSharpType, new[]
+        return cells.Select(cell =>
         {
-            new SpecProperty("Name", new SpecString(cell.Id is null ? label : $"{label}[{cell.Id}]")),
-            new SpecProperty("MethodName", new SpecString(component.Name)),
-            new SpecProperty("Method", cell.Construct),
-            new SpecProperty("Cell", cell.Id is null ? SpecNull.Instance : new SpecString(cell.Id)),
-        }.ToEquatableArray()), cell.Id is null ? label : $"{label}[{cell.Id}]", labelSpan)).ToList();
+            var name = cell.Id is null ? label : $"{label}[{cell.Id}]";
+            return ((SpecValue)ItemRecord(section, With(fixedValues, ("name", new SpecString(name))), cell.Construct, cell.Id), name, labelSpan);
+        }).ToList();
     }
 
     private List<(SpecValue Value, string Name, SourceSpan Span)>? BindMetricItem(YamlMapping map)
@@ -190,12 +182,7 @@ internal sealed partial class SpecBinder
             return null;
         }
 
-        var value = new SpecObject(section.CSharpType, new[]
-        {
-            new SpecProperty("Name", new SpecString(component.Name)),
-            new SpecProperty("Metric", cells[0].Construct),
-            new SpecProperty("Splits", splits),
-        }.ToEquatableArray());
+        var value = ItemRecord(section, With(fixedValues, ("splits", splits)), cells[0].Construct, null);
         _metricUses.Add((component, fixedValues["metric"].Span));
         return new List<(SpecValue, string, SourceSpan)> { (value, component.Name, fixedValues["metric"].Span) };
     }
@@ -237,11 +224,7 @@ internal sealed partial class SpecBinder
             return cells.Select(cell =>
             {
                 var name = cell.Id is null ? label : $"{label}[{cell.Id}]";
-                var step = new SpecObject(Specs + "AttackStep", new[]
-                {
-                    new SpecProperty("Name", new SpecString(component.Name)),
-                    new SpecProperty("Attack", cell.Construct),
-                }.ToEquatableArray());
+                var step = ItemRecord(_schema.AttackStep, With(null, ("attack", new SpecString(component.Name))), cell.Construct, null);
                 return ((SpecValue)Pipeline(name, new SpecValue[] { step }, cell.Id), name, fixedValues["attack"].Span);
             }).ToList();
         }
@@ -285,11 +268,7 @@ internal sealed partial class SpecBinder
             }
 
             stepNames.Add(component.Name);
-            steps.Add(new SpecObject(Specs + "AttackStep", new[]
-            {
-                new SpecProperty("Name", new SpecString(component.Name)),
-                new SpecProperty("Attack", cells[0].Construct),
-            }.ToEquatableArray()));
+            steps.Add(ItemRecord(_schema.AttackStep, With(null, ("attack", new SpecString(component.Name))), cells[0].Construct, null));
         }
 
         if (failed)
@@ -301,12 +280,55 @@ internal sealed partial class SpecBinder
         return new List<(SpecValue, string, SourceSpan)> { (Pipeline(pipelineName, steps, null), pipelineName, nameEntry?.Value.Span ?? chainEntry.Key.Span) };
     }
 
-    private static SpecObject Pipeline(string name, IEnumerable<SpecValue> steps, string? cell) => new(Specs + "AttackSpec", new[]
+    private SpecObject Pipeline(string name, IEnumerable<SpecValue> steps, string? cell)
+        => ItemRecord(_schema.AttackItem, With(null, ("name", new SpecString(name)), ("chain", new SpecList(_schema.AttackStep.CSharpType, steps.ToEquatableArray()))), null, cell);
+
+    /// <summary>The cell id's property on the records a sweep makes (<c>ExperimentSpec</c>, <c>UnlearnSpec</c>, <c>AttackSpec</c>).</summary>
+    private const string CellProperty = "Cell";
+
+    /// <summary>
+    /// An item record in its record's declaration order (<see cref="SpecSection.Properties"/>): each declared key's value from
+    /// <paramref name="keyValues"/> (keys not there are left to the record's initializer), the constructed component at the
+    /// record's component property, and the sweep cell at <see cref="CellProperty"/>.
+    /// </summary>
+    private static SpecObject ItemRecord(SpecSection section, IReadOnlyDictionary<string, SpecValue> keyValues, SpecValue? component, string? cell)
     {
-        new SpecProperty("Name", new SpecString(name)),
-        new SpecProperty("Chain", new SpecList(Specs + "AttackStep", steps.ToEquatableArray())),
-        new SpecProperty("Cell", cell is null ? SpecNull.Instance : new SpecString(cell)),
-    }.ToEquatableArray());
+        var properties = new List<SpecProperty>();
+        foreach (var property in section.Properties)
+        {
+            SpecValue? value = section.Keys.FirstOrDefault(k => k.Property == property) is { } key
+                ? keyValues.TryGetValue(key.Key, out var v) ? v : null
+                : property == section.ComponentProperty ? component
+                : property == CellProperty ? cell is null ? SpecNull.Instance : new SpecString(cell)
+                : throw new InvalidOperationException($"{section.CSharpType}.{property} is neither a key nor the component nor the cell: declare it with [Option]");
+            if (value is not null)
+            {
+                properties.Add(new SpecProperty(property, value));
+            }
+        }
+
+        return new SpecObject(section.CSharpType, properties.ToEquatableArray());
+    }
+
+    /// <summary>The bound values of an item's keys (<paramref name="bound"/>; null = none) with the binder's own for some of them.</summary>
+    private static Dictionary<string, SpecValue> With(Dictionary<string, Bound>? bound, params (string Key, SpecValue Value)[] values)
+    {
+        var result = new Dictionary<string, SpecValue>(StringComparer.Ordinal);
+        foreach (var pair in bound ?? new Dictionary<string, Bound>())
+        {
+            if (pair.Value.Value is { } value)
+            {
+                result[pair.Key] = value;
+            }
+        }
+
+        foreach (var (key, value) in values)
+        {
+            result[key] = value;
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// The metric names of a calibration key ('retain_metric' or 'forget_metrics'), each checked against the

@@ -29,13 +29,18 @@ internal sealed partial class SpecSchema
         Checks = checks,
     };
 
-    /// <summary>An item of a list of component items (<c>an 'unlearn' item</c>), keys from its record's <c>[Option]</c>s and <paramref name="extra"/>.</summary>
+    /// <summary>
+    /// An item of a list of component items (<c>an 'unlearn' item</c>), keys from its record's <c>[Option]</c>s and
+    /// <paramref name="extra"/>; the binder builds the record from its properties (<see cref="SpecSection.Properties"/>).
+    /// </summary>
     private static SpecSection DeclaredItem(ComponentCatalog catalog, string type, string displayName, string discriminator, params SpecKey[] extra) => new()
     {
         DisplayName = displayName,
         CSharpType = Specs + type,
         Discriminator = discriminator,
         Keys = DeclaredKeys(catalog, type).Concat(extra).ToArray(),
+        Properties = catalog.Section(Specs + type)?.Properties.ToArray() ?? Array.Empty<string>(),
+        ComponentProperty = catalog.Section(Specs + type)?.ComponentProperty,
     };
 
     /// <summary>

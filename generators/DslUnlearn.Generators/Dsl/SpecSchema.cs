@@ -162,6 +162,12 @@ internal sealed class SpecSection
 
     public IReadOnlyList<SpecCheck> Checks { get; init; } = Array.Empty<SpecCheck>();
 
+    /// <summary>Item records: the record's settable properties in declaration order (<see cref="SectionInfo.Properties"/>), the order the binder builds it in.</summary>
+    public IReadOnlyList<string> Properties { get; init; } = Array.Empty<string>();
+
+    /// <summary>Item records: the property that holds the constructed component (<see cref="SectionInfo.ComponentProperty"/>).</summary>
+    public string? ComponentProperty { get; init; }
+
     /// <summary>The component key that selects which <see cref="SpecKey.OnlyFor"/> options apply (method).</summary>
     public string? Discriminator { get; init; }
 
@@ -270,6 +276,7 @@ internal sealed partial class SpecSchema
             CSharpType = Specs + "AttackSpec",
             Discriminator = "attack",
             Keys = KeysWith(catalog, "AttackSpec", new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["chain"] = attackStep }).Append(SweepKey()).ToArray(),
+            Properties = catalog.Section(Specs + "AttackSpec")?.Properties.ToArray() ?? Array.Empty<string>(),
         };
         var calibration = DeclaredItem(catalog, "CalibrationSpec", "'calibration'", "calibrator");
         var report = DeclaredSection(catalog, "ReportSpec", "report");
