@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
 using Spectre.Console;

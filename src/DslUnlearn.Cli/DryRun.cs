@@ -1,4 +1,3 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;

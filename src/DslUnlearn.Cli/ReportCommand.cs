@@ -1,5 +1,3 @@
-using System.CommandLine;
-using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
 
 namespace DslUnlearn.Cli;

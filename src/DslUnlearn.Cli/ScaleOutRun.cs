@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using DslUnlearn.Engine;
 using DslUnlearn.Engine.Workers;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
 

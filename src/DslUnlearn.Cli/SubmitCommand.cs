@@ -1,5 +1,3 @@
-using System.CommandLine;
-using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
 using DslUnlearn.Specs.Vocabulary;

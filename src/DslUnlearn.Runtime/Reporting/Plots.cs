@@ -1,4 +1,3 @@
-using System.Globalization;
 using DslUnlearn.Stats;
 using ScottPlot;
 

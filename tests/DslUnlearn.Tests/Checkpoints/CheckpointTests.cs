@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using DslUnlearn.Checkpoints;
-using DslUnlearn.Models;
 using DslUnlearn.Tests.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Checkpoints;
 

@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
-using DslUnlearn.Engine;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 

@@ -1,6 +1,4 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 

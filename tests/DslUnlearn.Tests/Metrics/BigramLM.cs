@@ -1,11 +1,5 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Metrics;
 

@@ -1,5 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using static DslUnlearn.Tests.Metrics.Kit;
 
 namespace DslUnlearn.Tests.Metrics;

@@ -1,6 +1,4 @@
 using DslUnlearn.Components;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Stats;
 using static DslUnlearn.Tests.Metrics.Kit;
 

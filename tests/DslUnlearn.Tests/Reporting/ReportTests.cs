@@ -1,10 +1,5 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Stats;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using DslUnlearn.Engine;
 using DslUnlearn.Progress;
 using DslUnlearn.Tests.Engine;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.ScaleOut;
 

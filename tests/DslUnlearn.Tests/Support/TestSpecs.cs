@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
 using DslUnlearn.Methods;
-using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Support;
 

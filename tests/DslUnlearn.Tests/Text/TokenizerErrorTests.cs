@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Text;

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Text;
