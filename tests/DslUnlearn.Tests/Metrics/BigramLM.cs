@@ -76,6 +76,13 @@ internal static class Kit
 
     public static int Id(char c) => Tok.Encode(c.ToString())[0];
 
+    /// <summary>The hand-computed likelihood cases' model: after '=' logit ln 99 on 'x' gives p = 99 / (99 + 99) = 1/2,
+    /// after 'x' logit ln 297 on 'y' gives p = 297 / 396 = 3/4 (the other 99 tokens of each row at logit 0).</summary>
+    public static BigramLM XyModel() => new BigramLM(Tok.VocabSize).Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
+
+    /// <summary>The NLL per answer token of "xy" under <see cref="XyModel"/>.</summary>
+    public static readonly double XyNll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
+
     public static QaExample Qa(int index, string answer, string? para = null, params string[] perturbed)
         => new(index, "author", $"question {index}?", answer, $"paraphrased {index}?") { ParaphrasedAnswer = para, PerturbedAnswers = perturbed };
 
