@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using DslUnlearn.Generators.Dsl;
 using Microsoft.CodeAnalysis;
 

@@ -1,6 +1,4 @@
-using System;
 using System.Collections.Immutable;
-using System.Linq;
 using System.Text;
 using DslUnlearn.Generators.Dsl;
 using Microsoft.CodeAnalysis;

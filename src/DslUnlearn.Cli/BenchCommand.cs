@@ -1,4 +1,3 @@
-using System.CommandLine;
 using DslUnlearn.Bench;
 
 namespace DslUnlearn.Cli;

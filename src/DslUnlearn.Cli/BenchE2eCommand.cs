@@ -1,6 +1,3 @@
-using System.CommandLine;
-using DslUnlearn.Engine;
-
 namespace DslUnlearn.Cli;
 
 /// <summary>`dslunlearn bench-e2e`: cold end-to-end run, no-op re-run and report-only time of an experiment, as JSON.</summary>

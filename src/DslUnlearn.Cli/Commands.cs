@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Diagnostics;
-using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
 using Spectre.Console;
@@ -44,7 +42,7 @@ internal static class Commands
 
     private static Command RunCommand()
     {
-        var name = new Argument<string>("experiment") { Description = "Experiment name (see `dslunlearn list`)." };
+        var name = ExperimentArgument();
         var outRoot = new Option<string?>("--out") { Description = "Output root (default: the spec's report.out, usually ./artifacts)." };
         var device = new Option<DeviceKind?>("--device") { Description = "Override the spec's device: auto, cpu or cuda." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print which stages would run and why (new, changed, missing, corrupt); compute nothing." };
@@ -127,11 +125,44 @@ internal static class Commands
             Console.WriteLine($"Finished in {clock.Elapsed.TotalSeconds:F1} s. Results: {result.ResultsJsonPath}");
             return Ok;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Failed;
         }
+    }
+
+    /// <summary>The failures a user can act on (a bad path, a refused spec, a missing artifact): commands print their
+    /// message as one line on stderr and exit 1, not a stack trace.</summary>
+    internal static bool IsUserError(Exception e)
+        => e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException;
+
+    /// <summary>Runs a command's body; a <see cref="IsUserError"/> failure becomes "error: message" and exit 1.</summary>
+    internal static int ReportingUserErrors(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return Failed;
+        }
+    }
+
+    /// <summary>The experiment-name argument of run, submit, report and status.</summary>
+    internal static Argument<string> ExperimentArgument() => new("experiment") { Description = "Experiment name (see `dslunlearn list`)." };
+
+    /// <summary>A command that takes an experiment and its output root, and nothing else (report, status); an unknown
+    /// name is the usage error of <see cref="FindOrComplain"/>, a user error in the body exit 1.</summary>
+    internal static Command ForExperiment(string verb, string description, string outDescription, Func<IExperiment, string?, int> run)
+    {
+        var name = ExperimentArgument();
+        var outRoot = new Option<string?>("--out") { Description = outDescription };
+        var command = new Command(verb, description) { name, outRoot };
+        command.SetAction(parse => FindOrComplain(parse.GetValue(name)!) is { } experiment ? ReportingUserErrors(() => run(experiment, parse.GetValue(outRoot))) : Usage);
+        return command;
     }
 
     /// <summary>The experiment by name, or null after printing the usage error (with did-you-mean).</summary>

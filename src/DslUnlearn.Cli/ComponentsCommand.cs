@@ -1,4 +1,3 @@
-using System.CommandLine;
 using DslUnlearn.Generators.Dsl;
 
 namespace DslUnlearn.Cli;

@@ -1,4 +1,3 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Cli;
@@ -35,7 +34,7 @@ internal static class DryRun
             Console.WriteLine(willRun == 0 ? "Nothing to do: every stage is stored and verified." : $"{willRun} of {total} stages would run.");
             return Commands.Ok;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (Commands.IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Commands.Failed;

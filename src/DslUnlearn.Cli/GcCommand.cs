@@ -1,6 +1,3 @@
-using System.CommandLine;
-using DslUnlearn.Engine;
-
 namespace DslUnlearn.Cli;
 
 /// <summary>`dslunlearn gc`: deletes stored artifacts that no experiment's manifest references.</summary>

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using DslUnlearn.Cli;
 
 return Commands.Build().Parse(args).Invoke();

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
 
 namespace DslUnlearn.Cli;
@@ -7,42 +5,24 @@ namespace DslUnlearn.Cli;
 /// <summary>`dslunlearn report &lt;experiment&gt;`: rebuilds results.json, tables and plots from stored artifacts only.</summary>
 internal static class ReportCommand
 {
-    public static Command Build()
-    {
-        var name = new Argument<string>("experiment") { Description = "Experiment name (see `dslunlearn list`)." };
-        var outRoot = new Option<string?>("--out") { Description = "Output root the experiment was run with (default: the spec's report.out)." };
-        var report = new Command("report", "Rebuild results.json, summary tables (Markdown, CSV, LaTeX) and plots (PNG, SVG) from the stored artifacts, without training or evaluating.")
-        {
-            name, outRoot,
-        };
-        report.SetAction(parse => Run(parse.GetValue(name)!, parse.GetValue(outRoot)));
-        return report;
-    }
+    public static Command Build() => Commands.ForExperiment("report",
+        "Rebuild results.json, summary tables (Markdown, CSV, LaTeX) and plots (PNG, SVG) from the stored artifacts, without training or evaluating.",
+        "Output root the experiment was run with (default: the spec's report.out).", Run);
 
-    private static int Run(string name, string? outRoot)
+    private static int Run(IExperiment experiment, string? outRoot)
     {
-        var experiment = Commands.FindOrComplain(name);
-        if (experiment is null) return Commands.Usage;
-        try
+        if (experiment.Cells is { Count: > 1 } or [{ Cell: not null }])
         {
-            if (experiment.Cells is { Count: > 1 } or [{ Cell: not null }])
-            {
-                // Experiment-level sweep: every cell's report, then the aggregate.
-                var all = ExperimentCells.Report(experiment.Cells, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
-                Console.WriteLine();
-                Console.WriteLine(File.ReadAllText(all.Result.SummaryPath));
-                return Commands.Ok;
-            }
-            var result = StagedExperimentRunner.Report(experiment.Spec, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
+            // Experiment-level sweep: every cell's report, then the aggregate.
+            var all = ExperimentCells.Report(experiment.Cells, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
             Console.WriteLine();
-            Console.WriteLine(File.ReadAllText(Path.Combine(result.Result.OutputDirectory, "tables", "summary.md")));
-            Console.WriteLine($"Report files in {result.Result.OutputDirectory}: {string.Join(", ", result.Manifest.Outputs)}");
+            Console.WriteLine(File.ReadAllText(all.Result.SummaryPath));
             return Commands.Ok;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return Commands.Failed;
-        }
+        var result = StagedExperimentRunner.Report(experiment.Spec, new RunOptions { OutputRoot = outRoot, Progress = new PlainProgress(Console.Out) });
+        Console.WriteLine();
+        Console.WriteLine(File.ReadAllText(Path.Combine(result.Result.OutputDirectory, "tables", "summary.md")));
+        Console.WriteLine($"Report files in {result.Result.OutputDirectory}: {string.Join(", ", result.Manifest.Outputs)}");
+        return Commands.Ok;
     }
 }

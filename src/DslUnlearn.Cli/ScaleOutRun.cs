@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using DslUnlearn.Engine;
 using DslUnlearn.Engine.Workers;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Specs;
@@ -89,7 +88,7 @@ internal static class ScaleOutRun
             Console.Error.WriteLine(stopped);
             return Commands.Failed;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (Commands.IsUserError(e))
         {
             Console.Error.WriteLine($"error: {who}: {e.Message}");
             return Commands.Failed;

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
 using DslUnlearn.Specs.Vocabulary;
@@ -11,7 +9,7 @@ internal static class SubmitCommand
 {
     public static Command Build()
     {
-        var name = new Argument<string>("experiment") { Description = "Experiment name (see `dslunlearn list`)." };
+        var name = Commands.ExperimentArgument();
         var slurm = new Option<bool>("--slurm") { Description = "Submit to Slurm (sbatch): one array task per unit of work, then an aggregation job that runs `report`." };
         var outRoot = new Option<string?>("--out") { Description = "Output root and store, on a filesystem every node shares (default: the spec's report.out)." };
         var device = new Option<DeviceKind?>("--device") { Description = "Override the spec's device in every task: auto, cpu or cuda." };
@@ -99,7 +97,7 @@ internal static class SubmitCommand
                 "Submit again to run only the missing stages.");
             return Commands.Failed;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (Commands.IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Commands.Failed;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using DslUnlearn.Bench;
 using DslUnlearn.Specs;

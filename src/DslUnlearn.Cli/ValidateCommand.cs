@@ -1,4 +1,3 @@
-using System.CommandLine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Generators.Dsl;
 

@@ -1,4 +1,3 @@
-using DslUnlearn.Generators.Tests.Infrastructure;
 using Xunit.Sdk;
 
 namespace DslUnlearn.Generators.Tests;

@@ -1,8 +1,5 @@
 using System.Collections;
 using System.Reflection;
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
 
 namespace DslUnlearn.Generators.Tests;
 

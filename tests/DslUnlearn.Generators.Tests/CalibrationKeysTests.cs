@@ -1,6 +1,3 @@
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>The calibration criterion and forget metrics named in YAML, and finetune.oracle.</summary>

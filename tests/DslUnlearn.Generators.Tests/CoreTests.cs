@@ -1,6 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>The Roslyn-free core: helpers the CLI will share.</summary>

@@ -1,6 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>The top-level keys, declared once by [Option] / [CompositionKey] on ExperimentSpec (docs/spec-keys.md).</summary>

@@ -1,7 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>Each diagnostic of the catalog, with its exact 1-based line and column (as dotnet build prints them).</summary>

@@ -1,7 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>Experiment-level sweeps: seed, data, model and finetune lists and the top-level 'sweep:' block.</summary>

@@ -1,7 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>Component discovery, composition (extends, fragments, references), sweeps, typed values and their diagnostics.</summary>

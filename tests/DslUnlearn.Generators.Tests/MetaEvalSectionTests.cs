@@ -1,5 +1,3 @@
-using DslUnlearn.Generators.Tests.Infrastructure;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>The 'meta_eval:' section: OpenUnlearning's faithfulness pools (docs/robustness.md, "Faithfulness").</summary>

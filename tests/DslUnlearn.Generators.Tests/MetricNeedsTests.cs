@@ -1,5 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
 using Runtime = DslUnlearn.Components;
 
 namespace DslUnlearn.Generators.Tests;

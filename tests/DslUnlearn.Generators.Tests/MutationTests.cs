@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace DslUnlearn.Generators.Tests;

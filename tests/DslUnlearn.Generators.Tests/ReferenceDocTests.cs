@@ -1,6 +1,4 @@
 using System.Text;
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
 
 namespace DslUnlearn.Generators.Tests;
 

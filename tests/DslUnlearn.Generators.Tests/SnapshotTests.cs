@@ -1,7 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>The generated source of every spec in experiments/ equals its approved snapshot, and compiles.</summary>

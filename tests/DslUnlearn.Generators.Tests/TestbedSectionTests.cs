@@ -1,6 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>The biographies testbed's DSL: data.source biographies with the 'testbed:' section (issue 11).</summary>

@@ -1,7 +1,3 @@
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
-
 namespace DslUnlearn.Generators.Tests;
 
 /// <summary>Step counts (training lengths and cadences): parsing, diagnostics at the YAML value, emitted code.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using DslUnlearn.Generators.Dsl;
-using DslUnlearn.Generators.Tests.Infrastructure;
 
 namespace DslUnlearn.Generators.Tests;
 

@@ -1,5 +1,3 @@
-using System;
-
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>

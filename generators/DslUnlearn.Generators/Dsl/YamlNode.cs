@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace DslUnlearn.Generators.Dsl;
 
 /// <summary>A small YAML tree where every node knows where it came from. Built by <see cref="YamlReader"/>.</summary>

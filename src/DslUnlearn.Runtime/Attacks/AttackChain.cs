@@ -1,5 +1,4 @@
 using DslUnlearn.Models;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Attacks;
 

@@ -4,8 +4,6 @@ using DslUnlearn.Generation;
 using DslUnlearn.Models;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Attacks;
 

@@ -1,7 +1,5 @@
 using DslUnlearn.Components;
 using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Attacks;
 

@@ -2,8 +2,6 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Attacks;
 

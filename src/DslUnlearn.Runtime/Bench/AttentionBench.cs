@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using DslUnlearn.Torch;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Bench;
 

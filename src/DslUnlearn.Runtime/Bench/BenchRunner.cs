@@ -1,15 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Text;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Bench;
 

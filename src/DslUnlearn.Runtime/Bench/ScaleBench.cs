@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.Generation;
 using DslUnlearn.Methods;
@@ -9,8 +8,6 @@ using DslUnlearn.Progress;
 using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Bench;
 

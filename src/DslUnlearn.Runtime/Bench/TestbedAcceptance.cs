@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Data;
 using DslUnlearn.Data.Testbed;
@@ -10,8 +9,6 @@ using DslUnlearn.Progress;
 using DslUnlearn.Specs;
 using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Bench;
 

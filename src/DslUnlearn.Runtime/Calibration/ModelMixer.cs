@@ -1,6 +1,4 @@
 using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Calibration;
 

@@ -1,9 +1,5 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using DslUnlearn.IO;
 using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Checkpoints;
 

@@ -1,9 +1,5 @@
 using System.Buffers.Binary;
-using System.Text;
-using System.Text.Json;
 using DslUnlearn.IO;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Checkpoints;
 

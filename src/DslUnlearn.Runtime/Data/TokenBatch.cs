@@ -1,6 +1,4 @@
 using DslUnlearn.Text;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Data;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace DslUnlearn.Engine;
 
 /// <summary>One file of an artifact as recorded in its index.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using DslUnlearn.Progress;
-using TorchSharp;
 
 namespace DslUnlearn.Engine;
 

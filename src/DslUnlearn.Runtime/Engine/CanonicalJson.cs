@@ -1,10 +1,6 @@
 using System.Collections;
-using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace DslUnlearn.Engine;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using DslUnlearn.IO;
 using DslUnlearn.Progress;
 using DslUnlearn.Specs;

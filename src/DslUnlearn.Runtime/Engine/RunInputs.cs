@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Checkpoints;
 using DslUnlearn.Data;
 using DslUnlearn.Models;

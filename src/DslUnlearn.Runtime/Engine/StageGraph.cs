@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json.Nodes;
 using DslUnlearn.Progress;
 
 namespace DslUnlearn.Engine;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace DslUnlearn.Engine;
 
 /// <summary>What a lock file holds: who took it, when, and a token that tells this holder from a later one.</summary>

@@ -1,9 +1,7 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Models;
 using DslUnlearn.Specs;
 using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Torch;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Engine;
 

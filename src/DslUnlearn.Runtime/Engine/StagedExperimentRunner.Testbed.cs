@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Data.Testbed;
 using DslUnlearn.Progress;
 using DslUnlearn.Training;

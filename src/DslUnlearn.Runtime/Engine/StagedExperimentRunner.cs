@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
 using DslUnlearn.Methods;
@@ -13,8 +11,6 @@ using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Engine;
 

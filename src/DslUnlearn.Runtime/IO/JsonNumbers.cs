@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace DslUnlearn.IO;
 
 /// <summary>JSON has no NaN or infinity: the one rule for every JSON the runtime writes (results.json, the cell

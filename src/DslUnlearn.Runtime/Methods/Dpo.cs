@@ -1,8 +1,6 @@
 using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Text;
-using TorchSharp;
-using static TorchSharp.torch;
 using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;

@@ -1,7 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Text;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Methods;
 

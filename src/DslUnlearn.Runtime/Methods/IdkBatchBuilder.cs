@@ -1,6 +1,5 @@
 using DslUnlearn.Data;
 using DslUnlearn.Text;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Methods;
 

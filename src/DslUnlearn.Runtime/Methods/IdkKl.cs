@@ -1,6 +1,4 @@
 using DslUnlearn.Components;
-using TorchSharp;
-using static TorchSharp.torch;
 using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;

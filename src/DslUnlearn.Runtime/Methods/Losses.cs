@@ -1,8 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;

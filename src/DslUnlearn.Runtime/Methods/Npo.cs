@@ -1,5 +1,4 @@
 using DslUnlearn.Components;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Methods;
 

@@ -1,5 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
 using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;

@@ -3,9 +3,7 @@ using DslUnlearn.Models;
 using DslUnlearn.Progress;
 using DslUnlearn.Text;
 using DslUnlearn.Training;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
 

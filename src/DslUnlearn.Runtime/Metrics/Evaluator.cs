@@ -1,6 +1,5 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
 

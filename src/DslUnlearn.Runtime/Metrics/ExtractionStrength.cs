@@ -1,6 +1,4 @@
 using DslUnlearn.Data;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
 

@@ -2,7 +2,6 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Text;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
 

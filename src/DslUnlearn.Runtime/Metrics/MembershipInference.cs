@@ -2,8 +2,6 @@ using DslUnlearn.Components;
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Stats;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Metrics;
 

@@ -54,6 +54,15 @@ public static class Rouge
         double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
         return new Score(precision, recall, f1);
     }
+
+    /// <summary>One part of ROUGE-L per input: the greedy answer (at most <c>MaxNewTokens</c>) against the reference
+    /// answer. The ROUGE-L metrics differ only in the part they keep.</summary>
+    internal static MetricResult OfGreedyAnswers(MetricContext c, GenerationOptions options, Func<Score, double> part)
+    {
+        var inputs = c.Inputs;
+        var gen = Generations.Answers(c, inputs, options.MaxNewTokens);
+        return MetricResult.FromValues(inputs.Select((e, i) => part(RougeL(e.Answer, gen[i]))).ToArray());
+    }
 }
 
 public record GenerationOptions
@@ -69,12 +78,7 @@ public record GenerationOptions
 public sealed class RougeLRecallMetric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;
-    public MetricResult Compute(MetricContext c)
-    {
-        var inputs = c.Inputs;
-        var gen = Generations.Answers(c, inputs, options.MaxNewTokens);
-        return MetricResult.FromValues(inputs.Select((e, i) => Rouge.RougeL(e.Answer, gen[i]).Recall).ToArray());
-    }
+    public MetricResult Compute(MetricContext c) => Rouge.OfGreedyAnswers(c, options, s => s.Recall);
 }
 
 /// <summary>ROUGE-L F1 of the greedy answer against the reference answer.</summary>
@@ -82,10 +86,5 @@ public sealed class RougeLRecallMetric(GenerationOptions options) : IMetric
 public sealed class RougeLF1Metric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;
-    public MetricResult Compute(MetricContext c)
-    {
-        var inputs = c.Inputs;
-        var gen = Generations.Answers(c, inputs, options.MaxNewTokens);
-        return MetricResult.FromValues(inputs.Select((e, i) => Rouge.RougeL(e.Answer, gen[i]).F1).ToArray());
-    }
+    public MetricResult Compute(MetricContext c) => Rouge.OfGreedyAnswers(c, options, s => s.F1);
 }

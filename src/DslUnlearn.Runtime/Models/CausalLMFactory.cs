@@ -1,7 +1,3 @@
-using System.Text.Json;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DslUnlearn.Models;
 
 /// <summary>Builds a model of the right family from a Hugging Face config.json (a checkpoint folder with weights: Checkpoints.Checkpoint.Load).</summary>

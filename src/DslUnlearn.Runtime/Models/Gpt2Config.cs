@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace DslUnlearn.Models;
 
 /// <summary>Architecture of a GPT-2 decoder; names follow Hugging Face's GPT2Config (n_embd, n_layer, ...).</summary>

@@ -1,7 +1,5 @@
 using DslUnlearn.Torch;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Models;
 

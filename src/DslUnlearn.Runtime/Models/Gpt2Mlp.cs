@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DslUnlearn.Models;
 
 public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DslUnlearn.Models;
 
 /// <summary>Logits plus, on request, the hidden states (Hugging Face convention: index 0 = embeddings,

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace DslUnlearn.Models;
 
 /// <summary>The architecture of one model family, as read from (and written to) Hugging Face's config.json.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace DslUnlearn.Models;
 
 /// <summary>Architecture of a Llama-style decoder; names follow Hugging Face's LlamaConfig.</summary>

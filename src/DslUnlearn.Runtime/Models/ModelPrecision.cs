@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DslUnlearn.Models;
 
 /// <summary>The dtype of a model and its in-place cast: the model-level half of <see cref="Torch.Precision"/>, which maps

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace DslUnlearn.Models;
 
 /// <summary>Architecture of a Phi-1/1.5/2 decoder; names follow Hugging Face's PhiConfig.</summary>

@@ -1,6 +1,4 @@
 using DslUnlearn.Torch;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Models;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using DslUnlearn.Metrics;
 using DslUnlearn.Robustness;
 using DslUnlearn.Specs.Vocabulary;
@@ -25,12 +23,7 @@ public static class AttackTables
         md.AppendLine($"{run.Spec.Name}: metrics (each metric's own aggregate over samples) of each model with no attack and after each attack pipeline; seed {run.Spec.Seed}. " +
                       "A robust forget metric stays low after an attack; a large rise means the information was hidden, not removed.");
         md.AppendLine();
-        md.Append("| model | attack |");
-        foreach (var (m, s) in columns) md.Append($" {SummaryTables.MetricTitle(m)} {SpecNames.Of(s)} |");
-        md.AppendLine();
-        md.Append("|---|---|");
-        foreach (var _ in columns) md.Append("---:|");
-        md.AppendLine();
+        md.AppendTableHeader(["model", "attack"], columns.Select(c => $"{SummaryTables.MetricTitle(c.Metric)} {SpecNames.Of(c.Split)}").ToList());
         var csv = new StringBuilder("model,attack");
         foreach (var (m, s) in columns) csv.Append($",{m}_{SpecNames.Of(s)}");
         csv.Append('\n');

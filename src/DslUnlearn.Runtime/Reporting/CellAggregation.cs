@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using DslUnlearn.IO;
 using DslUnlearn.Specs.Vocabulary;
 
@@ -76,14 +73,7 @@ public static class CellAggregation
         bool labelled = groups.Count > 1 || groups[0].Label.Length > 0;
         var columns = groups[0].Table.Columns;
         var sb = new StringBuilder();
-        if (labelled) sb.Append("| cells ");
-        sb.Append("| model | n |");
-        foreach (var c in columns) sb.Append(' ').Append(c.Title).Append(" |");
-        sb.AppendLine();
-        if (labelled) sb.Append("|---");
-        sb.Append("|---|---:|");
-        foreach (var _ in columns) sb.Append("---:|");
-        sb.AppendLine();
+        sb.AppendTableHeader(labelled ? ["cells", "model"] : ["model"], columns.Select(c => c.Title).Prepend("n").ToList());
         foreach (var g in groups)
             foreach (var m in g.Table.Models)
             {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using DslUnlearn.Metrics;
 using DslUnlearn.Robustness;
 using DslUnlearn.Specs.Vocabulary;

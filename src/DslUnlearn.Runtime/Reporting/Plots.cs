@@ -1,4 +1,3 @@
-using System.Globalization;
 using DslUnlearn.Stats;
 using ScottPlot;
 
@@ -40,18 +39,27 @@ public static class Plots
         return figures;
     }
 
+    /// <summary>Per model, in first-seen order and one colour each, its forget ES (solid) and retain ES (dashed) over x,
+    /// each point the mean over seeds. Returns the number of models.</summary>
+    private static int AddForgetRetainCurves<T>(Plot plt, IReadOnlyList<T> points, Func<T, string> model, Func<T, double> x,
+        Func<T, double> forget, Func<T, double> retain)
+    {
+        int i = 0;
+        foreach (var m in points.Select(model).Distinct())
+        {
+            var color = Color(i++);
+            var byX = points.Where(p => model(p) == m).GroupBy(x).OrderBy(g => g.Key).ToList();
+            double[] xs = byX.Select(g => g.Key).ToArray();
+            AddLine(plt, xs, byX.Select(g => g.Average(forget)).ToArray(), color, $"{m} forget", dashed: false, MarkerShape.FilledCircle);
+            AddLine(plt, xs, byX.Select(g => g.Average(retain)).ToArray(), color, $"{m} retain", dashed: true, MarkerShape.FilledSquare);
+        }
+        return i;
+    }
+
     public static Figure Trajectory(IReadOnlyList<TrajectoryPoint> points)
     {
         var plt = NewPlot("ES along unlearning", "Unlearning step", "Extraction strength (ES)");
-        int i = 0;
-        foreach (var model in points.Select(p => p.Model).Distinct())
-        {
-            var color = Color(i++);
-            var byStep = points.Where(p => p.Model == model).GroupBy(p => p.Step).OrderBy(g => g.Key).ToList();
-            double[] xs = byStep.Select(g => (double)g.Key).ToArray();
-            AddLine(plt, xs, byStep.Select(g => g.Average(p => p.ForgetEs)).ToArray(), color, $"{model} forget", dashed: false, MarkerShape.FilledCircle);
-            AddLine(plt, xs, byStep.Select(g => g.Average(p => p.RetainEs)).ToArray(), color, $"{model} retain", dashed: true, MarkerShape.FilledSquare);
-        }
+        AddForgetRetainCurves(plt, points, p => p.Model, p => p.Step, p => p.ForgetEs, p => p.RetainEs);
         plt.Axes.SetLimitsY(-0.02, 1.05);
         plt.ShowLegend(Alignment.LowerLeft);
         return Render("es_along_unlearning", plt);
@@ -60,17 +68,9 @@ public static class Plots
     public static Figure Tradeoff(IReadOnlyList<TradeoffPoint> points)
     {
         var plt = NewPlot("Trade-off by model mixing", "Mixing weight α (0 = original, 1 = unlearned)", "Extraction strength (ES)");
-        int i = 0;
-        foreach (var model in points.Select(p => p.Model).Distinct())
-        {
-            var color = Color(i++);
-            var byAlpha = points.Where(p => p.Model == model).GroupBy(p => p.Alpha).OrderBy(g => g.Key).ToList();
-            double[] xs = byAlpha.Select(g => g.Key).ToArray();
-            AddLine(plt, xs, byAlpha.Select(g => g.Average(p => p.ForgetEs)).ToArray(), color, $"{model} forget", dashed: false, MarkerShape.FilledCircle);
-            AddLine(plt, xs, byAlpha.Select(g => g.Average(p => p.RetainEs)).ToArray(), color, $"{model} retain", dashed: true, MarkerShape.FilledSquare);
-        }
+        int models = AddForgetRetainCurves(plt, points, p => p.Model, p => p.Alpha, p => p.ForgetEs, p => p.RetainEs);
         plt.Axes.SetLimits(-0.02, 1.02, -0.02, 1.05);
-        if (i > 2) // many methods: the legend would hide the curves, so it goes beside the plot in a smaller font
+        if (models > 2) // many methods: the legend would hide the curves, so it goes beside the plot in a smaller font
         {
             plt.Legend.FontSize = 10;
             plt.ShowLegend(Edge.Right);

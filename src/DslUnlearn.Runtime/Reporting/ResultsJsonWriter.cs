@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
 using DslUnlearn.Metrics;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Reporting;
@@ -28,12 +26,7 @@ public static class SummaryMarkdownWriter
         sb.AppendLine();
         sb.AppendLine("Each value is the metric's own aggregate (the mean over samples for most; e.g. truth ratio's closer_to_1 on forget). ES = extraction strength (exact, 1 = the whole answer is reproduced from the question alone); EM = exact memorization (share of answer tokens predicted greedily). Forget values should drop after unlearning; retain values should stay.");
         sb.AppendLine();
-        sb.Append("| model |");
-        foreach (var (m, split) in columns) sb.Append($" {Title(m)} {SpecNames.Of(split)} |");
-        sb.AppendLine();
-        sb.Append("|---|");
-        foreach (var _ in columns) sb.Append("---:|");
-        sb.AppendLine();
+        sb.AppendTableHeader(["model"], columns.Select(c => $"{Title(c.Metric)} {SpecNames.Of(c.Split)}").ToList());
         foreach (var model in run.Models)
         {
             sb.Append($"| {model.Name} |");

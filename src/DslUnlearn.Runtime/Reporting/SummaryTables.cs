@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using DslUnlearn.Metrics;
 using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Stats;
@@ -67,12 +65,7 @@ public static class SummaryTables
     {
         var sb = new StringBuilder();
         sb.AppendLine(caption).AppendLine();
-        sb.Append("| model |");
-        foreach (var c in t.Columns) sb.Append(' ').Append(c.Title).Append(" |");
-        sb.AppendLine();
-        sb.Append("|---|");
-        foreach (var _ in t.Columns) sb.Append("---:|");
-        sb.AppendLine();
+        sb.AppendTableHeader(["model"], t.Columns.Select(c => c.Title).ToList());
         foreach (var m in t.Models)
         {
             sb.Append("| ").Append(m).Append(" |");

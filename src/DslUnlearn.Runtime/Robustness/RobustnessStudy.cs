@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using DslUnlearn.Attacks;
 using DslUnlearn.Data;
 using DslUnlearn.Models;

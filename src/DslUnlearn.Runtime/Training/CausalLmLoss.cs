@@ -1,8 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Torch;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Training;
 

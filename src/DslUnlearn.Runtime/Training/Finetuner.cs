@@ -1,8 +1,6 @@
 using DslUnlearn.Data;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using TorchSharp;
-using static TorchSharp.torch;
 using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Training;

@@ -1,7 +1,5 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Models;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Training;
 

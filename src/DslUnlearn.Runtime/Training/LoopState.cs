@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace DslUnlearn.Training;
 
 /// <summary>Exact JSON encodings for loop state (doubles by their bits, so NaN and -0 survive).</summary>

@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using DslUnlearn.Generators;
-using DslUnlearn.Generators.Dsl;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
-using DslUnlearn.Generators.Dsl;
 
 namespace DslUnlearn.Generators.Tests.Infrastructure;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Xml.Linq;
-using Microsoft.CodeAnalysis;
 
 namespace DslUnlearn.Generators.Tests.Infrastructure;
 

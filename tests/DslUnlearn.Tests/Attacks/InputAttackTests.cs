@@ -1,7 +1,4 @@
 using DslUnlearn.Attacks;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Attacks;
 

@@ -1,9 +1,4 @@
 using DslUnlearn.Attacks;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Attacks;
 

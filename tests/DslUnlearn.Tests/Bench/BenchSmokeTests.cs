@@ -1,5 +1,4 @@
 using DslUnlearn.Bench;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Bench;
 

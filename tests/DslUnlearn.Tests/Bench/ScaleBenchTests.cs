@@ -1,6 +1,4 @@
 using DslUnlearn.Bench;
-using DslUnlearn.Models;
-using TorchSharp;
 
 namespace DslUnlearn.Tests.Bench;
 

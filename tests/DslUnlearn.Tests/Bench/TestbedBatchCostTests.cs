@@ -1,5 +1,4 @@
 using DslUnlearn.Bench;
-using DslUnlearn.Data;
 
 namespace DslUnlearn.Tests.Bench;
 

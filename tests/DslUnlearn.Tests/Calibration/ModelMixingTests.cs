@@ -1,9 +1,5 @@
 using DslUnlearn.Calibration;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
 using DslUnlearn.Tests.Attacks;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Calibration;
 

@@ -1,21 +1,18 @@
 using System.Buffers.Binary;
 using System.Text;
 using DslUnlearn.Checkpoints;
-using DslUnlearn.Models;
 using DslUnlearn.Tests.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Checkpoints;
 
 public sealed class CheckpointTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dslu-ckpt-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
 
-    public CheckpointTests() => Directory.CreateDirectory(_root);
-    public void Dispose() { try { Directory.Delete(_root, recursive: true); } catch (IOException) { } }
+    public void Dispose() => _dir.Dispose();
 
-    private string Folder(string name) => Path.Combine(_root, name);
+    /// <summary>A path under the test's folder, not created (saving creates it).</summary>
+    private string Folder(string name) => Path.Combine(_dir.Path, name);
 
     public static TheoryData<string, string, bool> Layouts()
     {
@@ -89,7 +86,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Safetensors_bytes_follow_the_format_exactly()
     {
-        string path = Path.Combine(_root, "one.safetensors");
+        string path = Path.Combine(_dir.Path, "one.safetensors");
         using var t = torch.tensor(new float[] { 1f, -2f }, [1, 2]);
         Safetensors.Save(path, [new("w", t)]);
         byte[] bytes = File.ReadAllBytes(path);
@@ -111,7 +108,7 @@ public sealed class CheckpointTests : IDisposable
         bytes.AddRange(Encoding.UTF8.GetBytes(json));
         foreach (long v in new long[] { 7, -1, 1L << 40 }) bytes.AddRange(BitConverter.GetBytes(v));
         bytes.AddRange([0x00, 0x3C, 0x00, 0xB8]);
-        string path = Path.Combine(_root, "hand.safetensors");
+        string path = Path.Combine(_dir.Path, "hand.safetensors");
         File.WriteAllBytes(path, bytes.ToArray());
         var tensors = Safetensors.Load(path);
         Assert.Equal([7L, -1L, 1L << 40], tensors["a"].data<long>().ToArray());

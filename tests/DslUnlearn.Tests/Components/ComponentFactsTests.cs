@@ -1,6 +1,5 @@
 using DslUnlearn.Attacks;
 using DslUnlearn.Components;
-using DslUnlearn.Metrics;
 
 namespace DslUnlearn.Tests.Components;
 

@@ -1,7 +1,6 @@
 using System.Reflection;
 using DslUnlearn.Components;
 using DslUnlearn.Methods;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Components;
 

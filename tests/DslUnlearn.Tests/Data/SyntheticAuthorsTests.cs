@@ -1,5 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Data;

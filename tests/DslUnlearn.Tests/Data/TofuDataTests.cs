@@ -1,6 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Tests.Support;
-
 namespace DslUnlearn.Tests.Data;
 
 /// <summary>A fact that runs only where TOFU's files are (../shared/data/tofu from the repository root).</summary>

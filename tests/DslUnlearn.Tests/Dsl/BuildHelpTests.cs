@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DslUnlearn.Experiments;
 
 namespace DslUnlearn.Tests.Dsl;

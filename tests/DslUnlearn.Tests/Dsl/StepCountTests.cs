@@ -1,12 +1,6 @@
-using System.Text.Json;
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
 using static DslUnlearn.Tests.Methods.Kit;
-using static TorchSharp.torch;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Dsl;
 

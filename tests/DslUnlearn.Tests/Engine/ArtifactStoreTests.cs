@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using DslUnlearn.Engine;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 

@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
-using DslUnlearn.Engine;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 
@@ -11,7 +8,7 @@ namespace DslUnlearn.Tests.Engine;
 [Collection(EngineCollection.Name)]
 public class AttackCalibrationStageTests(TinyReference reference)
 {
-    private static readonly RunOptions Options = new() { CheckpointEvery = EngineScenarios.CheckpointEvery };
+    private static readonly RunOptions Options = EngineScenarios.Options;
 
     /// <summary>The engine's tiny spec plus a 4-bit quantization, an identity noising (fraction 0) and model mixing with a 3-point curve.</summary>
     private static ExperimentSpec Attacked(string root, int bits = 4)

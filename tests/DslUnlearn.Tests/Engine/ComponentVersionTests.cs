@@ -2,10 +2,6 @@ using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
 using DslUnlearn.Components;
-using DslUnlearn.Engine;
-using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine.VersionOne
 {

@@ -1,6 +1,3 @@
-using DslUnlearn.Engine;
-using DslUnlearn.Tests.Support;
-
 namespace DslUnlearn.Tests.Engine;
 
 [Collection(EngineCollection.Name)]

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 
@@ -9,6 +7,9 @@ internal static class EngineScenarios
 {
     /// <summary>Fine-tuning has 3 batches per epoch; checkpoints every 2 steps so some land mid-epoch.</summary>
     public const int CheckpointEvery = 2;
+
+    /// <summary>The run options every engine test runs the tiny specs with.</summary>
+    public static readonly RunOptions Options = new() { CheckpointEvery = CheckpointEvery };
 
     public static ExperimentSpec Get(string name, string root)
     {
@@ -75,7 +76,7 @@ public sealed class TinyReference : IDisposable
     public TinyReference()
     {
         Result = DslUnlearn.Engine.StagedExperimentRunner.Run(EngineScenarios.Get("tiny", _dir.Path),
-            new DslUnlearn.Engine.RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery });
+            EngineScenarios.Options);
         ResultsJson = File.ReadAllBytes(Result.Result.ResultsJsonPath);
         Root = _dir.Path;
     }

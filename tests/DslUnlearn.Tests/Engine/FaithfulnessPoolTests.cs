@@ -1,8 +1,5 @@
 using System.Globalization;
-using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 

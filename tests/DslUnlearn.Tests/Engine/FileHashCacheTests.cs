@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using DslUnlearn.Engine;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 

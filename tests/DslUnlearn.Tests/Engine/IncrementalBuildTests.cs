@@ -1,6 +1,4 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 
@@ -8,7 +6,7 @@ namespace DslUnlearn.Tests.Engine;
 [Collection(EngineCollection.Name)]
 public class IncrementalBuildTests(TinyReference reference)
 {
-    private static readonly RunOptions Options = new() { CheckpointEvery = EngineScenarios.CheckpointEvery };
+    private static readonly RunOptions Options = EngineScenarios.Options;
 
     private static readonly string[] AllStages =
         ["init/model", "finetune/target", "evaluate/untrained", "evaluate/target", "unlearn/ga", "evaluate/ga", "unlearn/gd", "evaluate/gd", "report"];

@@ -1,15 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Reflection;
-using System.Text.Json;
 using DslUnlearn.Components;
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
-using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
-using DslUnlearn.Tests.Support;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Engine;
 

@@ -1,10 +1,6 @@
 using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Calibration;
-using DslUnlearn.Engine;
-using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Engine;
 
@@ -12,7 +8,7 @@ namespace DslUnlearn.Tests.Engine;
 [Collection(EngineCollection.Name)]
 public class OracleCriterionStageTests(TinyReference reference)
 {
-    private static readonly RunOptions Options = new() { CheckpointEvery = EngineScenarios.CheckpointEvery };
+    private static readonly RunOptions Options = EngineScenarios.Options;
 
     private static ExperimentSpec Spec(string root, bool oracle, CalibrationMetric criterion)
     {

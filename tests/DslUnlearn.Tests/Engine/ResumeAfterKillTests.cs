@@ -1,6 +1,3 @@
-using DslUnlearn.Engine;
-using DslUnlearn.Tests.Support;
-
 namespace DslUnlearn.Tests.Engine;
 
 /// <summary>
@@ -35,7 +32,7 @@ public class ResumeAfterKillTests(TinyReference reference)
         Assert.True(exit == 137 || exit == -9 || exit != 0, $"the child should have died at {crashAt}; exit {exit}\n{stdout}\n{stderr}");
         Assert.Contains($"[crash-point] {crashAt}: SIGKILL", stderr);
 
-        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), new RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery });
+        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), EngineScenarios.Options);
 
         Assert.Equal(reference.ResultsJson, File.ReadAllBytes(resumed.Result.ResultsJsonPath));
         if (resumedStage is not null)
@@ -55,7 +52,7 @@ public class ResumeAfterKillTests(TinyReference reference)
         var second = EngineScenarios.RunChild("tiny", dir.Path, "step:finetune/target:9");
         Assert.NotEqual(0, second.Exit);
         Assert.Contains("resumed at step 2", second.Out); // the second child continued from the first one's checkpoint
-        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), new RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery });
+        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), EngineScenarios.Options);
         Assert.Equal(8, resumed.Stages.Single(s => s.Id == "finetune/target").ResumedFromStep);
         Assert.Equal(reference.ResultsJson, File.ReadAllBytes(resumed.Result.ResultsJsonPath));
     }
@@ -74,7 +71,7 @@ public class ResumeAfterKillTests(TinyReference reference)
             child.Kill(); // SIGKILL
             child.WaitForExit();
         }
-        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), new RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery });
+        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), EngineScenarios.Options);
         Assert.Equal(reference.ResultsJson, File.ReadAllBytes(resumed.Result.ResultsJsonPath));
         AssertStoreClean(dir.Path, resumed);
     }

@@ -1,4 +1,3 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Progress;
 
 namespace DslUnlearn.Tests.Engine;

@@ -1,9 +1,5 @@
 using DslUnlearn.Data.Testbed;
-using DslUnlearn.Engine;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Data.Testbed;
-using DslUnlearn.Tests.Support;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Engine;

@@ -1,5 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Tests.Metrics;
 
 namespace DslUnlearn.Tests.Fixtures;

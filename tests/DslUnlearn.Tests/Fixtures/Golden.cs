@@ -1,5 +1,3 @@
-using System.Text.Json;
-using DslUnlearn.Data;
 using DslUnlearn.Tests.Metrics;
 
 namespace DslUnlearn.Tests.Fixtures;

@@ -1,9 +1,6 @@
-using DslUnlearn.Data;
 using DslUnlearn.Methods;
 using DslUnlearn.Tests.Metrics;
 using DslUnlearn.Text;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Fixtures;
 

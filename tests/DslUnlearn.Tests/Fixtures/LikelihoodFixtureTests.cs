@@ -1,8 +1,4 @@
-using System.Text.Json;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Tests.Metrics;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Fixtures;
 

@@ -1,5 +1,3 @@
-using DslUnlearn.Metrics;
-
 namespace DslUnlearn.Tests.Fixtures;
 
 /// <summary>tests/fixtures/rouge: NLTK's Porter stems of every TOFU word and rouge_score's ROUGE-L with stemming.</summary>

@@ -1,5 +1,3 @@
-using DslUnlearn.Metrics;
-
 namespace DslUnlearn.Tests.Fixtures;
 
 public class ZlibFixtureTests

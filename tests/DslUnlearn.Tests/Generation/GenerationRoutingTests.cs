@@ -1,8 +1,4 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
 using DslUnlearn.Tests.Models;
-using TorchSharp;
 
 namespace DslUnlearn.Tests.Generation;
 

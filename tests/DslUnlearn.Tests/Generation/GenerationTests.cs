@@ -1,8 +1,6 @@
 using DslUnlearn.Generation;
-using DslUnlearn.Models;
+using GenerationOptions = DslUnlearn.Generation.GenerationOptions;
 using DslUnlearn.Tests.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Generation;
 

@@ -1,8 +1,5 @@
 using DslUnlearn.Attacks;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Tests.Models;
-using TorchSharp;
 
 namespace DslUnlearn.Tests.Generation;
 

@@ -1,8 +1,5 @@
-using DslUnlearn.Data;
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Training;
-using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
 
 namespace DslUnlearn.Tests.Methods;

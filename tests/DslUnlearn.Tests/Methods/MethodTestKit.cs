@@ -1,11 +1,6 @@
-using DslUnlearn.Data;
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Methods;
 

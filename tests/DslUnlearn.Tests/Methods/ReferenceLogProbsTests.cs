@@ -1,8 +1,5 @@
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
-using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Methods;
 

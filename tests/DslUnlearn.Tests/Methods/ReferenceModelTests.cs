@@ -1,9 +1,6 @@
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Methods;
 

@@ -1,14 +1,9 @@
 using System.Reflection;
 using DslUnlearn.Components;
-using DslUnlearn.Data;
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Methods;
 

@@ -1,11 +1,7 @@
-using DslUnlearn.Data;
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
 using DslUnlearn.Training;
-using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Methods;
 

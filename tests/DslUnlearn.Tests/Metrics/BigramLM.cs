@@ -1,11 +1,5 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Metrics;
 
@@ -81,6 +75,13 @@ internal static class Kit
     public const double LnV = 4.605170185988092; // ln 100
 
     public static int Id(char c) => Tok.Encode(c.ToString())[0];
+
+    /// <summary>The hand-computed likelihood cases' model: after '=' logit ln 99 on 'x' gives p = 99 / (99 + 99) = 1/2,
+    /// after 'x' logit ln 297 on 'y' gives p = 297 / 396 = 3/4 (the other 99 tokens of each row at logit 0).</summary>
+    public static BigramLM XyModel() => new BigramLM(Tok.VocabSize).Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
+
+    /// <summary>The NLL per answer token of "xy" under <see cref="XyModel"/>.</summary>
+    public static readonly double XyNll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
 
     public static QaExample Qa(int index, string answer, string? para = null, params string[] perturbed)
         => new(index, "author", $"question {index}?", answer, $"paraphrased {index}?") { ParaphrasedAnswer = para, PerturbedAnswers = perturbed };

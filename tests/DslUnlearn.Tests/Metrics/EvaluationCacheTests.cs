@@ -1,11 +1,4 @@
 using System.Collections.Immutable;
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
-using DslUnlearn.Specs;
-using TorchSharp;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Metrics;
 

@@ -1,9 +1,4 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
 using DslUnlearn.Tests.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Metrics;
 

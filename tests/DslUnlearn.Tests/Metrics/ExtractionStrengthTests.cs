@@ -1,7 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using TorchSharp;
-
 namespace DslUnlearn.Tests.Metrics;
 
 public class ExtractionStrengthTests

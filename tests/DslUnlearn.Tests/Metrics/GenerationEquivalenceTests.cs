@@ -1,8 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
-using TorchSharp;
-
 namespace DslUnlearn.Tests.Metrics;
 
 /// <summary>The one-pass ES against its definition by greedy generation, on random tiny models.</summary>

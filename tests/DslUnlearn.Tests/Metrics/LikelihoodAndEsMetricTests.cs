@@ -1,5 +1,3 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using static DslUnlearn.Tests.Metrics.Kit;
 
 namespace DslUnlearn.Tests.Metrics;
@@ -26,11 +24,10 @@ public class LikelihoodAndEsMetricTests
     [Fact]
     public void Nll_and_probability_match_hand_computed_values()
     {
-        // After '=': logit ln 99 on 'x' -> p = 99 / (99 + 99) = 1/2. After 'x': logit ln 297 on 'y' -> p = 297 / 396 = 3/4.
-        using var model = new BigramLM(Tok.VocabSize);
-        model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
+        // p('x' | '=') = 1/2, p('y' | 'x') = 3/4 (Kit.XyModel).
+        using var model = XyModel();
         var c = Ctx(model, [Qa(0, "xy")]);
-        double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
+        double nll = XyNll;
         Assert.Equal(nll, new NllMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 5);
         Assert.Equal(Math.Sqrt(0.375), new AnswerProbabilityMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 5);
         Assert.Equal(1 / Math.Sqrt(0.375), new PerplexityMetric(new AnswerOptions { IncludeEos = false }).Compute(c).AggValue, 4);

@@ -1,5 +1,3 @@
-using DslUnlearn.Metrics;
-
 namespace DslUnlearn.Tests.Metrics;
 
 public class RougeAndFormatTests

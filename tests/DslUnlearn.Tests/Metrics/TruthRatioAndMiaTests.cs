@@ -1,6 +1,4 @@
 using DslUnlearn.Components;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Stats;
 using static DslUnlearn.Tests.Metrics.Kit;
 
@@ -179,11 +177,10 @@ public class TruthRatioAndMiaTests
     [Fact]
     public void Mia_scores_match_hand_computed_values()
     {
-        // p('x' | '=') = 1/2, p('y' | 'x') = 3/4 (see the NLL test).
-        using var model = new BigramLM(Tok.VocabSize);
-        model.Set(Id('='), Id('x'), Math.Log(99)).Set(Id('x'), Id('y'), Math.Log(297));
+        // p('x' | '=') = 1/2, p('y' | 'x') = 3/4 (Kit.XyModel).
+        using var model = XyModel();
         var c = Ctx(model, [Qa(0, "xy")]);
-        double nll = -(Math.Log(0.5) + Math.Log(0.75)) / 2;
+        double nll = XyNll;
         Assert.Equal(nll, Mean(new MiaLossMetric(new EosOptions { IncludeEos = false }), c), 5);
         Assert.Equal(nll / 10, Mean(new MiaZlibMetric(new EosOptions { IncludeEos = false }), c), 5);     // zlib("xy") = 10 bytes
         Assert.Equal(-Math.Log(0.5), Mean(new MiaMinKMetric(new MinKOptions { K = 0.4 }), c), 5); // max(1, int(0.8)) = 1 token

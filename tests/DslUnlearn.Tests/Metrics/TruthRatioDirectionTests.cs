@@ -1,11 +1,5 @@
 using DslUnlearn.Calibration;
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
-using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Metrics;
 

@@ -1,7 +1,4 @@
 using DslUnlearn.Generation;
-using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Models;
 

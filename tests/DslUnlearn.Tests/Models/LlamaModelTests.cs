@@ -1,6 +1,3 @@
-using DslUnlearn.Models;
-using TorchSharp;
-
 namespace DslUnlearn.Tests.Models;
 
 public class LlamaModelTests

@@ -1,8 +1,5 @@
 using System.Runtime.CompilerServices;
 using DslUnlearn.Generation;
-using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Models;
 

@@ -1,6 +1,4 @@
-using DslUnlearn.Models;
 using DslUnlearn.Torch;
-using TorchSharp;
 
 namespace DslUnlearn.Tests.Models;
 

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace DslUnlearn.Tests.Models;
 
 internal static class TensorAssert

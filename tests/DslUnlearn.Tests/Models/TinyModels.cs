@@ -1,7 +1,3 @@
-using DslUnlearn.Models;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace DslUnlearn.Tests.Models;
 
 /// <summary>Random tiny models of every family, for fast tests.</summary>

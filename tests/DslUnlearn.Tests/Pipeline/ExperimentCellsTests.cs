@@ -1,10 +1,6 @@
-using System.Text.Json;
-using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Pipeline;
 

@@ -1,9 +1,5 @@
-using DslUnlearn.Data;
-using System.Text.Json;
-using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Pipeline;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Pipeline;
 

@@ -1,15 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using DslUnlearn.Calibration;
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
 using DslUnlearn.Methods;
-using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Engine;
-using DslUnlearn.Tests.Support;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Pipeline;
 

@@ -1,14 +1,6 @@
-using System.Text.Json;
 using DslUnlearn.Checkpoints;
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
-using DslUnlearn.Models;
 using DslUnlearn.Pipeline;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
-using DslUnlearn.Tests.Support;
 using DslUnlearn.Tests.Text;
-using TorchSharp;
 
 namespace DslUnlearn.Tests.Pipeline;
 

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using DslUnlearn.Engine;
 using DslUnlearn.Experiments;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Pipeline;
 

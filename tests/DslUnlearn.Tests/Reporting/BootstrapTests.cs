@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DslUnlearn.Reporting;
 
 namespace DslUnlearn.Tests.Reporting;

@@ -1,9 +1,4 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;
 
@@ -30,7 +25,7 @@ public class CellAggregationTests
         Assert.Equal(0, groups[1].Table.Get("ga", column)!.Std, 12);
 
         string table = CellAggregation.Table(groups);
-        Assert.Contains("| cells | model | n | ES exact forget | ES exact retain |", table);
+        Assert.Contains("| cells | model | n | ES exact forget | ES exact retain |" + Environment.NewLine + "|---|---|---:|---:|---:|" + Environment.NewLine, table);
         Assert.Contains("| finetune.lr=1e-3 | ga | 2 | 0.300 ± 0.141 | 0.900 ± 0.000 |", table);
         Assert.Contains("| finetune.lr=3e-3 | ga | 2 | 0.600 ± 0.000 |", table);
         string csv = CellAggregation.Csv(groups);

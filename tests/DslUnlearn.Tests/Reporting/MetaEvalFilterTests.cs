@@ -1,11 +1,5 @@
-using System.Text.Json;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
 using MetaEvaluation = DslUnlearn.Robustness.MetaEvaluation;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;
 

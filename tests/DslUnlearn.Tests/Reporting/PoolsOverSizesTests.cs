@@ -1,10 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;
 

@@ -1,10 +1,5 @@
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
 using DslUnlearn.Reporting;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Stats;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Reporting;
 
@@ -39,7 +34,7 @@ public class ReportTests
         Assert.Equal(2, cell.N);
 
         string md = SummaryTables.Markdown(table, "caption");
-        Assert.Contains("| model | ES exact forget | ES exact retain |", md);
+        Assert.Contains("| model | ES exact forget | ES exact retain |" + Environment.NewLine + "|---|---:|---:|" + Environment.NewLine, md);
         Assert.Contains("| ga_x | 0.500 ± 0.141 | 0.800 ± 0.141 |", md);
 
         string csv = SummaryTables.Csv(table);

@@ -1,10 +1,6 @@
 using DslUnlearn.Attacks;
-using DslUnlearn.Data;
-using DslUnlearn.Models;
 using DslUnlearn.Robustness;
 using DslUnlearn.Stats;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Robustness;
 

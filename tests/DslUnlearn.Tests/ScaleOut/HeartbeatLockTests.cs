@@ -1,8 +1,5 @@
-using System.Text.Json;
-using DslUnlearn.Engine;
 using DslUnlearn.Progress;
 using DslUnlearn.Tests.Engine;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.ScaleOut;
 
@@ -109,7 +106,7 @@ public class HeartbeatLockTests(TinyReference reference)
         Assert.True(left.IsStale(DateTime.UtcNow, LockSettings.Timeout), "a dead holder on this host makes the lock stale at once");
 
         var progress = new Recording();
-        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), new RunOptions { CheckpointEvery = EngineScenarios.CheckpointEvery, Progress = progress });
+        var resumed = StagedExperimentRunner.Run(EngineScenarios.Get("tiny", dir.Path), EngineScenarios.Options with { Progress = progress });
         Assert.Contains(progress.Messages, m => m.StartsWith($"Taking over the stale lock {finetuneKey}.lock", StringComparison.Ordinal)
             && m.Contains($"pid {pid}", StringComparison.Ordinal) && m.Contains("(that process is gone)", StringComparison.Ordinal));
         Assert.Equal(reference.ResultsJson, File.ReadAllBytes(resumed.Result.ResultsJsonPath));

@@ -1,8 +1,6 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Engine.Slurm;
 using DslUnlearn.Engine.Workers;
 using DslUnlearn.Experiments;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.ScaleOut;
 

@@ -1,5 +1,4 @@
 using DslUnlearn.Components;
-using DslUnlearn.Engine;
 using System.Reflection;
 
 namespace DslUnlearn.Tests.Support;

@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
 using DslUnlearn.Methods;
-using DslUnlearn.Metrics;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Support;
 
@@ -40,5 +37,8 @@ internal static class TestSpecs
 internal sealed class TempDir : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("dslu-test-").FullName;
+
+    /// <summary>The subfolder <paramref name="name"/>, created.</summary>
+    public string Folder(string name) => Directory.CreateDirectory(System.IO.Path.Combine(Path, name)).FullName;
     public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
 }

@@ -1,6 +1,5 @@
 using DslUnlearn.Attacks;
 using DslUnlearn.Data.Testbed;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Data.Testbed;
 using DslUnlearn.Text;
 using Microsoft.ML.Tokenizers;

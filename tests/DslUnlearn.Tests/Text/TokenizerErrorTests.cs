@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Text;
@@ -6,12 +5,11 @@ namespace DslUnlearn.Tests.Text;
 /// <summary>What a tokenizer folder does not say is an error, not a guess: EOS, and how spaces are written.</summary>
 public sealed class TokenizerErrorTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dslu-tokerr-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
 
-    public TokenizerErrorTests() => Directory.CreateDirectory(_root);
-    public void Dispose() { try { Directory.Delete(_root, recursive: true); } catch (IOException) { } }
+    public void Dispose() => _dir.Dispose();
 
-    private string Folder(string name) { string f = Path.Combine(_root, name); Directory.CreateDirectory(f); return f; }
+    private string Folder(string name) => _dir.Folder(name);
 
     private static Dictionary<string, int> VocabWithoutEos()
     {

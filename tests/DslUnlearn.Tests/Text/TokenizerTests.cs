@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DslUnlearn.Text;
 
 namespace DslUnlearn.Tests.Text;
@@ -7,12 +6,11 @@ namespace DslUnlearn.Tests.Text;
 /// <summary>Every tokenizer file kind, built here as small files (nothing is downloaded).</summary>
 public sealed class TokenizerTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "dslu-tok-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
 
-    public TokenizerTests() => Directory.CreateDirectory(_root);
-    public void Dispose() { try { Directory.Delete(_root, recursive: true); } catch (IOException) { } }
+    public void Dispose() => _dir.Dispose();
 
-    private string Folder(string name) { string f = Path.Combine(_root, name); Directory.CreateDirectory(f); return f; }
+    private string Folder(string name) => _dir.Folder(name);
 
     // ---- GPT-2 byte-level BPE: 256 byte symbols (id = byte value) + 5 merges + <|endoftext|> ----
 

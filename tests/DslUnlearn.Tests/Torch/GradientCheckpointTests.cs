@@ -1,12 +1,7 @@
-using DslUnlearn.Data;
 using DslUnlearn.Methods;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Models;
 using DslUnlearn.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Torch;
 

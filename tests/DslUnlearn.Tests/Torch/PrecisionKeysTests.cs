@@ -1,8 +1,4 @@
-using DslUnlearn.Engine;
 using DslUnlearn.Methods;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
-using DslUnlearn.Tests.Support;
 
 namespace DslUnlearn.Tests.Torch;
 

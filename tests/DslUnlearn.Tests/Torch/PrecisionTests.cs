@@ -1,16 +1,10 @@
 using System.Reflection;
 using DslUnlearn.Components;
-using DslUnlearn.Data;
-using DslUnlearn.Metrics;
-using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Text;
 using DslUnlearn.Torch;
 using DslUnlearn.Training;
-using TorchSharp;
 using Xunit.Abstractions;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Torch;
 

@@ -1,8 +1,6 @@
 using DslUnlearn.Tests.Fixtures;
 using DslUnlearn.Training;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace DslUnlearn.Tests.Training;
 

@@ -1,13 +1,7 @@
-using DslUnlearn.Data;
-using DslUnlearn.Engine;
 using DslUnlearn.Pipeline;
 using DslUnlearn.Progress;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Tests.Data.Testbed;
-using DslUnlearn.Tests.Support;
 using DslUnlearn.Training;
-using TorchSharp;
 using static DslUnlearn.Tests.Methods.Kit;
 
 namespace DslUnlearn.Tests.Training;

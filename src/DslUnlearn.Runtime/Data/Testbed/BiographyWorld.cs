@@ -1,4 +1,3 @@
-using System.Globalization;
 using DslUnlearn.Specs;
 
 namespace DslUnlearn.Data.Testbed;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Attacks;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;

@@ -1,9 +1,7 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
-using TorchSharp;
 using DslUnlearn.Specs.Vocabulary;
 using DslUnlearn.Training;
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json.Nodes;
 using DslUnlearn.Data;
 using DslUnlearn.Progress;
 using DslUnlearn.Reporting;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Models;
 using DslUnlearn.Progress;
 using DslUnlearn.Specs;

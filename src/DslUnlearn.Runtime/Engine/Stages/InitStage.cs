@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Progress;
-using TorchSharp;
 
 namespace DslUnlearn.Engine;
 

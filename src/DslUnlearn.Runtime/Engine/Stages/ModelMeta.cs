@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Training;
 
 namespace DslUnlearn.Engine;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DslUnlearn.Methods;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;

@@ -1,8 +1,5 @@
 using DslUnlearn.Attacks;
-using DslUnlearn.Data;
 using DslUnlearn.Data.Testbed;
-using DslUnlearn.Specs;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Data.Testbed;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using DslUnlearn.Attacks;
 using DslUnlearn.Data.Testbed;
-using DslUnlearn.Specs.Vocabulary;
 
 namespace DslUnlearn.Tests.Data.Testbed;
 
