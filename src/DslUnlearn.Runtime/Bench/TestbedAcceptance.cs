@@ -36,12 +36,16 @@ public sealed record TestbedAcceptanceOptions
     public bool Short { get; init; }
     /// <summary>Only clean ES and the GA + relearn-on-half criterion (no attacks, no oracle).</summary>
     public bool RelearnOnly { get; init; }
+    /// <summary>Every criterion of the target (all attacks, relearning) but no oracle, which is a second pretraining.</summary>
+    public bool NoOracle { get; init; }
     /// <summary>The jailbreak templates to measure (null: every shipped one, or ignore_instructions with <see cref="Short"/>).</summary>
     public IReadOnlyList<string>? Templates { get; init; }
     /// <summary>Share of the corpus's QA documents with neutral text after the question (TestbedCorpus.NeutralSuffixes).</summary>
     public double SuffixShare { get; init; }
     /// <summary>Share of the corpus's biographies after a drawn context (TestbedCorpus.Documents).</summary>
     public double BioContextShare { get; init; }
+    /// <summary>Share of the QA fine-tune's rows (target and oracle) after a drawn context (TestbedFinetuneRows); GA and relearning stay on plain rows.</summary>
+    public double FinetuneContextShare { get; init; }
     public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
     /// <summary>
     /// model.bin files of the pretrained bases a spec's run left in the store (stages pretrain/target and pretrain/oracle
@@ -75,7 +79,9 @@ public static class TestbedAcceptance
         var oracleCorpus = TestbedInputs.EncodeDocuments(inputs.OracleCorpus, tok);
         var forget = encoder.EncodeAll(data.Forget);
         var retain = encoder.EncodeAll(data.FinetuneRetain.ToArray());
-        int longest = corpus.Concat(forget).Concat(retain).Max(r => r.Ids.Length);
+        var targetQa = TestbedFinetuneRows.Encode(inputs.World, data.Forget.Concat(data.FinetuneRetain).ToList(), tok, o.Prompt, o.FinetuneContextShare);
+        var oracleQa = TestbedFinetuneRows.Encode(inputs.World, data.FinetuneRetain.ToList(), tok, o.Prompt, o.FinetuneContextShare);
+        int longest = corpus.Concat(targetQa).Concat(oracleQa).Max(r => r.Ids.Length);
         var result = new JsonObject
         {
             ["machine"] = BenchRunner.Machine(),
@@ -83,7 +89,7 @@ public static class TestbedAcceptance
             ["world"] = new JsonObject
             {
                 ["authors"] = o.Authors, ["forget_authors"] = o.ForgetAuthors, ["attributes"] = o.Testbed.Attributes, ["biographies_per_author"] = o.Testbed.BiographiesPerAuthor,
-                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["bio_context_share"] = o.BioContextShare, ["question_templates"] = o.Testbed.QuestionTemplates, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
+                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["bio_context_share"] = o.BioContextShare, ["finetune_context_share"] = o.FinetuneContextShare, ["question_templates"] = o.Testbed.QuestionTemplates, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
                 ["corpus_docs"] = corpus.Length, ["corpus_tokens"] = corpus.Sum(r => r.Ids.Length), ["qa_tokens"] = forget.Concat(retain).Sum(r => r.Ids.Length),
                 ["longest_sequence"] = longest, ["mean_doc_tokens"] = corpus.Average(r => r.Ids.Length),
                 ["pretrain_batch_cost"] = PretrainBatchCost(corpus, o.Testbed.Pretrain.BatchSize),
@@ -132,7 +138,7 @@ public static class TestbedAcceptance
             => new() { ["forget"] = Math.Round(Es(m, data.Forget, t, paraphrased), 4), ["retain"] = Math.Round(Es(m, data.RetainEval, t, paraphrased), 4) };
 
         var untrained = Both(init);
-        using var target = Train(init, corpus, forget.Concat(retain).ToArray(), "target");
+        using var target = Train(init, corpus, targetQa, "target");
         var clean = Both(target);
         log($"target clean ES {clean.ToJsonString()}, untrained {untrained.ToJsonString()}  ({clock.Elapsed.TotalSeconds:F0} s)");
         result["untrained"] = untrained;
@@ -171,7 +177,7 @@ public static class TestbedAcceptance
                 Measure("quantize_4bit_group32", new QuantizeAttack(new QuantizeOptions { Bits = 4, Granularity = QuantGranularity.Group, GroupSize = 32 }));
                 Measure($"probe_tuned_layer{o.Layers / 2}", new ProbeAttack(new ProbeOptions { Layer = o.Layers / 2, Readout = ProbeReadout.Tuned, TunedSteps = o.ProbeSteps }));
             }
-            using var oracle = o.RelearnOnly ? null : Train(init, oracleCorpus, retain, "oracle");
+            using var oracle = o.RelearnOnly || o.NoOracle ? null : Train(init, oracleCorpus, oracleQa, "oracle");
             if (oracle is not null)
             {
                 result["oracle"] = Both(oracle);

@@ -79,8 +79,10 @@ public static class TestbedCorpus
         return docs;
     }
 
+    /// <param name="trained">Authors whose biography sentences a context may quote.</param>
+    /// <param name="pool">QA pairs a context may quote (in any of their wordings).</param>
     /// <param name="self">The QA pair the context goes before (never its own context), or null before a biography of <paramref name="author"/>.</param>
-    private static string Context(BiographyWorld world, List<int> trained, List<WorldQa> pool, int author, WorldQa? self, PromptSpec prompt, SplitMix64 rng)
+    internal static string Context(BiographyWorld world, List<int> trained, List<WorldQa> pool, int author, WorldQa? self, PromptSpec prompt, SplitMix64 rng)
     {
         // Out of 20: no context 4, other QA pairs 8 (the most common real context of a question), distractors 3,
         // another author's biography sentence 2, a neutral prefix 3.
