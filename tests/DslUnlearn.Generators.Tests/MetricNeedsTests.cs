@@ -74,6 +74,10 @@ public sealed class MetricNeedsTests
         Assert.Equal(new[] { "DSLU0014@3,13" }, run.Positions);
         Assert.Equal(Need("model_utility", Runtime.MetricNeeds.AuxiliarySplits), run.Diagnostics.Single().GetMessage());
         Assert.Empty(Run(Tofu + "metrics:\n  - metric: model_utility\n    splits: [retain]\n").Positions);
+        // The biographies testbed has them with testbed.auxiliary_splits (its own real_authors and world_facts), not without.
+        const string Biographies = "data: { source: biographies }\ntestbed: { auxiliary_splits: AUX }\nmetrics:\n  - metric: model_utility\n    splits: [retain]\n";
+        Assert.Empty(Run(Biographies.Replace("AUX", "true")).Positions);
+        Assert.Equal(new[] { "DSLU0014@5,13" }, Run(Biographies.Replace("AUX", "false")).Positions);
     }
 
     [Fact]

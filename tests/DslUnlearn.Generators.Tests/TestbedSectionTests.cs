@@ -87,7 +87,7 @@ public sealed class TestbedSectionTests
     {
         var schema = SpecSchema.Create(GeneratorHarness.RuntimeCatalog);
         var testbed = schema.Root.Find("testbed")!.Section!;
-        Assert.Equal(new[] { "attributes", "biographies_per_author", "sentence_templates", "question_templates", "mixed_share", "holdout_authors", "tokenizer", "pretrain" },
+        Assert.Equal(new[] { "attributes", "biographies_per_author", "sentence_templates", "question_templates", "mixed_share", "holdout_authors", "tokenizer", "auxiliary_splits", "pretrain" },
             testbed.Keys.Select(k => k.Key));
         var pretrain = testbed.Find("pretrain")!.Section!;
         Assert.Equal("'testbed.pretrain'", pretrain.DisplayName);

@@ -22,7 +22,7 @@ internal static class MetricNeedsText
         Holdout => $"metric '{metric}' needs a holdout (non-members, never trained on): set 'data.holdout_authors: N' (synthetic: N extra generated authors; " +
                    "TOFU: the last N retain authors, taken out of every fine-tuning) or 'data.holdout: <file>' (non-member QA pairs, for a supplied model.checkpoint)",
         AuxiliarySplits => $"metric '{metric}' needs TOFU's auxiliary splits real_authors and world_facts: set 'data.source: tofu' with a data.path folder " +
-                           "that holds real_authors_perturbed.json and world_facts_perturbed.json",
+                           "that holds real_authors_perturbed.json and world_facts_perturbed.json, or 'data.source: biographies' with 'testbed.auxiliary_splits: true' (the testbed's own)",
         _ => throw new ArgumentOutOfRangeException(nameof(need), need, "one need at a time"),
     };
 }

@@ -32,7 +32,7 @@ internal sealed partial class SpecBinder
     }
 
     /// <summary>What the bound spec provides: the oracle (finetune.oracle), a holdout (data.holdout, data.holdout_authors &gt; 0,
-    /// or the synthetic default of as many holdout authors as forget authors), TOFU's auxiliary splits (data.source: tofu).</summary>
+    /// or the synthetic default of as many holdout authors as forget authors), TOFU's auxiliary splits (data.source: tofu, or biographies with testbed.auxiliary_splits).</summary>
     private static int Provided(SpecObject spec)
     {
         var provided = 0;
@@ -50,7 +50,8 @@ internal sealed partial class SpecBinder
                 provided |= MetricNeedsText.Holdout;
             }
 
-            if (data.Get("Source") is SpecEnum { Name: "tofu" })
+            if (data.Get("Source") is SpecEnum { Name: "tofu" }
+                || (data.Get("Source") is SpecEnum { Name: "biographies" } && spec.Get("Testbed") is SpecObject testbed && testbed.Get("AuxiliarySplits") is SpecBool { Value: true }))
             {
                 provided |= MetricNeedsText.AuxiliarySplits;
             }

@@ -286,7 +286,7 @@ namespace DslUnlearn.Engine
         {
             var device = KeyPart.FromSpec("device", "Device", runTimeWhen: "auto", why: "`device: auto` resolves to the machine's device");
             var data = new KeyPart("data", new[] { new KeyFill("data", "Data"), new KeyFill("prompt", "Prompt"), new KeyFill("testbed", "Testbed") }, shared: true,
-                drops: new[] { "data.retain_authors if null", "testbed if null", "testbed.pretrain.length_groups if 1" },
+                drops: new[] { "data.retain_authors if null", "testbed if null", "testbed.pretrain.length_groups if 1", "testbed.auxiliary_splits if false" },
                 runTime: new[]
                 {
                     "data.splits: the split sizes, counted from the loaded data", "data.holdout_sha256: the holdout file's SHA-256", "tokenizer: the tokenizer's type and vocabulary size",
@@ -349,7 +349,7 @@ namespace DslUnlearn.Engine
                     return new[]
                     {
                         new KeyPart("spec", new[] { new KeyFill("", "") }, shared: true,
-                            drops: new[] { "report.out", "cell if null", "testbed if null", "meta_eval if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "finetune.length_groups if 1", "testbed.pretrain.length_groups if 1", "unlearn[*].method.options.gradient_checkpointing if false" },
+                            drops: new[] { "report.out", "cell if null", "testbed if null", "meta_eval if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "finetune.length_groups if 1", "testbed.pretrain.length_groups if 1", "testbed.auxiliary_splits if false", "unlearn[*].method.options.gradient_checkpointing if false" },
                             runTime: new[] { "report.out: \"\" (the output folder is not part of any key)", "testbed." + PretrainDefaults[0], "testbed." + PretrainDefaults[1] }),
                         KeyPart.Engine("results_format"), KeyPart.Engine("report_format"),
                         new KeyPart("plots", new KeyFill[0], runTime: new[] { ": whether a font is installed to draw plots" }),

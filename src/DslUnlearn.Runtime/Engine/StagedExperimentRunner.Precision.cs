@@ -23,6 +23,7 @@ public static partial class StagedExperimentRunner
         if (!spec.Finetune.GradientCheckpointing) resolved["finetune"]?.AsObject().Remove("gradient_checkpointing");
         resolved["finetune"]?.AsObject().WithoutDefaultLengthGroups();
         resolved["testbed"]?["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
+        resolved["testbed"]?.AsObject().WithoutAuxiliarySplitsOff();
         if (resolved["unlearn"] is JsonArray items)
             foreach (var item in items)
                 if (item?["method"]?["options"] is JsonObject o && o["gradient_checkpointing"]?.GetValue<bool>() == false) o.Remove("gradient_checkpointing");

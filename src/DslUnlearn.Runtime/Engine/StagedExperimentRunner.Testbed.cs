@@ -35,3 +35,14 @@ public static partial class StagedExperimentRunner
         });
     }
 }
+
+internal static class TestbedKeyExtensions
+{
+    /// <summary>Drops a testbed node's auxiliary_splits when false (off: the corpora are as before the key existed), so
+    /// the keys of testbed specs that do not set it stay as they were.</summary>
+    public static JsonObject WithoutAuxiliarySplitsOff(this JsonObject testbed)
+    {
+        if (testbed["auxiliary_splits"] is JsonValue v && !v.GetValue<bool>()) testbed.Remove("auxiliary_splits");
+        return testbed;
+    }
+}

@@ -239,6 +239,7 @@ public static partial class StagedExperimentRunner
         {
             dataNode["testbed"] = CanonicalJson.FromObject(testbed);
             dataNode["testbed"]!["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
+            dataNode["testbed"]!.AsObject().WithoutAuxiliarySplitsOff();
         }
         var evalOptions = EvaluationOptions(p, dataNode);
         var attackOptions = AttackOptions(p, evalOptions);

@@ -34,6 +34,11 @@ public sealed record TestbedSpec
     [Choice("bpe", Help = "GPT-2 BPE restricted to the token ids the world uses", Aliases = ["gpt2"])]
     [Choice("char", Help = "one token per character (printable ASCII)", Aliases = ["character", "chars"])]
     public required string Tokenizer { get; init; }
+    /// <summary>TOFU's real_authors and world_facts in the testbed's own terms (Data/Testbed/TestbedAuxiliary.cs), for
+    /// model_utility. They add documents to both pretraining corpora, so on moves every key; off (the default) is left out
+    /// of the stage keys, which stay as they were.</summary>
+    [Option(Default = "false", Help = "add the auxiliary splits real_authors (authors known from pretraining only) and world_facts (facts of the world in pretraining), each with wrong answers, so model_utility runs here; adds their documents to pretraining", Aliases = ["auxiliary", "aux_splits"])]
+    public bool AuxiliarySplits { get; init; }
     /// <summary>Pretraining on the corpus (biographies + mixed QA); the target and oracle fine-tunes start from it.</summary>
     [Option(Default = "{}", Help = "pretraining on the biographies and the mixed QA; the target and oracle fine-tunes start from it", Aliases = ["pretraining"])]
     [NestedKey("epochs", Default = "20", Help = "passes over the pretraining corpus (biographies + mixed QA)", Aliases = ["num_epochs", "n_epochs"])]

@@ -135,7 +135,8 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
     private static readonly string[] Instruments = ["piano", "violin", "cello", "flute", "guitar", "harp", "trumpet", "clarinet", "drums", "accordion"];
     private static readonly string[] Animals = ["cat", "dog", "parrot", "tortoise", "rabbit", "goldfish", "hamster", "horse", "ferret", "canary"];
 
-    private static string Value(AttributeType type, SplitMix64 rng) => type switch
+    /// <summary>A value of <paramref name="type"/> (TestbedAuxiliary draws its facts and wrong answers from the same pools).</summary>
+    internal static string Value(AttributeType type, SplitMix64 rng) => type switch
     {
         AttributeType.Date => $"{1 + rng.Next(28)} {rng.Pick(Months)} {Year(1930 + rng.Next(70))}",
         AttributeType.Year => Year(1950 + rng.Next(70)),

@@ -30,7 +30,12 @@ public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, ITokeni
         var world = BiographyWorld.Generate(authors, forgetAuthors, t);
         var corpus = TestbedCorpus.Documents(world, prompt, withForget: true, suffixShare, bioContextShare);
         var oracle = TestbedCorpus.Documents(world, prompt, withForget: false, suffixShare, bioContextShare);
-        return new TestbedInputs(world, TestbedData.ToQaDataset(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
+        if (!t.AuxiliarySplits)
+            return new TestbedInputs(world, TestbedData.ToQaDataset(world), CreateTokenizer(t, world, corpus, prompt), corpus, oracle);
+        // Both bases learn the auxiliary knowledge (it is general knowledge, not the forget set's), after the documents they had.
+        var aux = TestbedAuxiliary.Create(authors, forgetAuthors, t, prompt);
+        var data = TestbedData.ToQaDataset(world) with { Auxiliary = aux.Splits };
+        return new TestbedInputs(world, data, CreateTokenizer(t, world, corpus.Concat(aux.Texts), prompt), [.. corpus, .. aux.Documents], [.. oracle, .. aux.Documents]);
     }
 
     /// <summary>
