@@ -131,7 +131,13 @@ public sealed class NamespaceGraph
                 Attributes(method.GetCustomAttributes());
                 foreach (var p in method.GetParameters()) Attributes(md.GetParameter(p).GetCustomAttributes());
                 foreach (var g in method.GetGenericParameters()) GenericParameter(g);
-                if (method.RelativeVirtualAddress != 0) Body(pe.GetMethodBody(method.RelativeVirtualAddress));
+                if (method.RelativeVirtualAddress == 0) continue;
+                try { Body(pe.GetMethodBody(method.RelativeVirtualAddress)); }
+                catch (Exception e) when (e is ArgumentException or BadImageFormatException)
+                {
+                    // Name the method whose IL the reader could not walk, so a failure says where to look.
+                    throw new InvalidOperationException($"reading the IL of {md.GetString(type.Namespace)}.{md.GetString(type.Name)}.{md.GetString(method.Name)}: {e.Message}", e);
+                }
             }
             foreach (var n in type.GetNestedTypes()) OfType(n, pe);
         }
@@ -162,7 +168,12 @@ public sealed class NamespaceGraph
                     case OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar: il.Offset += 1; break;
                     case OperandType.InlineVar: il.Offset += 2; break;
                     case OperandType.InlineI8 or OperandType.InlineR: il.Offset += 8; break;
-                    case OperandType.InlineSwitch: il.Offset += 4 * il.ReadInt32(); break;
+                    case OperandType.InlineSwitch:
+                        // Read the count first: `il.Offset += 4 * il.ReadInt32()` adds to the offset from before the read,
+                        // landing 4 bytes short, inside the jump table (it failed on MetricNeedsText.For's switch).
+                        var targets = il.ReadInt32();
+                        il.Offset += 4 * targets;
+                        break;
                     case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineTok or OperandType.InlineType or OperandType.InlineSig:
                         int token = il.ReadInt32();
                         if ((token >>> 24) != 0x70) Entity(MetadataTokens.EntityHandle(token)); // 0x70: a user string

@@ -122,8 +122,8 @@ public class TestbedAuxiliaryTests
     public void A_testbed_spec_that_does_not_set_the_key_keeps_every_stage_key_and_on_moves_the_pretrainings()
     {
         // Every key of experiments/tests/testbed-faithfulness-sizes.yaml (pretrainings, pools over sizes, attacks, report) as
-        // main computed them before testbed.auxiliary_splits existed (7500339, `dslunlearn run testbed-faithfulness-sizes --dry-run`,
-        // first 12 hex digits). A deliberate change to the engine's keys updates these.
+        // the tree without testbed.auxiliary_splits computed them (main 7500339 with paper-testbed's pretrain.length_groups 4:
+        // branch speed at 9ba470b, `dslunlearn run testbed-faithfulness-sizes --dry-run`, first 12 hex digits). A deliberate change to the engine's keys updates these.
         using var dir = new TempDir();
         var spec = ExperimentCatalog.Find("testbed-faithfulness-sizes")!.Spec;
         Assert.False(spec.Testbed!.AuxiliarySplits);
@@ -137,29 +137,29 @@ public class TestbedAuxiliaryTests
     private static readonly Dictionary<string, string> MainKeys = new()
     {
         ["init/model"] = "a50ca1572eaa",
-        ["pretrain/target"] = "c979dfb06fc3",
-        ["pretrain/oracle"] = "54b440c8c370",
-        ["finetune/target"] = "12699c74ca80",
-        ["finetune/oracle"] = "28c1bd439185",
-        ["evaluate/untrained"] = "0fbe5825dbad",
-        ["evaluate/target"] = "1e3910a6ccc2",
-        ["evaluate/oracle"] = "4a24484b5675",
-        ["unlearn/ga"] = "9ec03af3a9ef",
-        ["evaluate/ga"] = "5fad1f8e477c",
-        ["attack/target/quantize-4bit"] = "51624753890d",
-        ["attack/target/relearn"] = "1166a66438fd",
-        ["attack/oracle/quantize-4bit"] = "2896ffc85782",
-        ["attack/oracle/relearn"] = "bedb0848210a",
-        ["attack/ga/quantize-4bit"] = "122e20140095",
-        ["attack/ga/relearn"] = "2c2c96b6ab67",
+        ["pretrain/target"] = "7914f2294253",
+        ["pretrain/oracle"] = "fac05c58cc94",
+        ["finetune/target"] = "e9d145c4d9a6",
+        ["finetune/oracle"] = "26ac0ebbe487",
+        ["evaluate/untrained"] = "7c451fe272c1",
+        ["evaluate/target"] = "3c4af9f9a2a0",
+        ["evaluate/oracle"] = "153a77dcb7e7",
+        ["unlearn/ga"] = "3c66b5f0b683",
+        ["evaluate/ga"] = "189c92c76bed",
+        ["attack/target/quantize-4bit"] = "ec1a96b32fb0",
+        ["attack/target/relearn"] = "9062838c6410",
+        ["attack/oracle/quantize-4bit"] = "c86bfe4ab112",
+        ["attack/oracle/relearn"] = "9add3e945fb3",
+        ["attack/ga/quantize-4bit"] = "210d3dab33c9",
+        ["attack/ga/relearn"] = "71a8bce42248",
         ["init/model@seed42-h64-i192"] = "c57dec3fe8f6",
-        ["pretrain/target@seed42-h64-i192"] = "bed53e080ac6",
-        ["pretrain/oracle@seed42-h64-i192"] = "da235b7eec78",
-        ["finetune/target@seed42-h64-i192"] = "da31457ba36d",
-        ["finetune/oracle@seed42-h64-i192"] = "16ec04751a0f",
-        ["evaluate/target@seed42-h64-i192"] = "6a8061144d5d",
-        ["evaluate/oracle@seed42-h64-i192"] = "76e166b63565",
-        ["report"] = "180097920e82",
+        ["pretrain/target@seed42-h64-i192"] = "76092c5b5a7e",
+        ["pretrain/oracle@seed42-h64-i192"] = "88df28a88c12",
+        ["finetune/target@seed42-h64-i192"] = "8d4a75f4fe45",
+        ["finetune/oracle@seed42-h64-i192"] = "c1670ee954d5",
+        ["evaluate/target@seed42-h64-i192"] = "42cabeefcd2d",
+        ["evaluate/oracle@seed42-h64-i192"] = "657eac4a195d",
+        ["report"] = "979899991097",
     };
 
     /// <summary>TOFU's real_authors / world_facts rows: the answer is the truth ratio's true answer, 4 distinct wrong
