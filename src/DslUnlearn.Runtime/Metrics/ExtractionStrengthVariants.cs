@@ -169,7 +169,7 @@ public record EsSimilarOptions
 /// paper's code (tmlr-group/Unlearning-with-Control llama_similar.py, <c>compare_per</c>): the generation is
 /// rouge_score's target, so the recall is relative to the generated words, and the match is strict &gt;.
 /// </summary>
-[Metric("es_similar")]
+[Metric("es_similar", Version = 2)] // 2: the empty-prefix prompt is ES's (Generations.PromptIds), not the prompt with a lone trailing space token
 public sealed class EsSimilarMetric : IMetric
 {
     public static readonly IReadOnlyList<string> Scorings = ["answer_recall", "uwc"];

@@ -72,9 +72,19 @@ public static class Generations
         return outputs.Select(o => tok.Decode(o).Trim()).ToArray();
     }
 
-    /// <summary>BOS + question prompt + answer tag + <paramref name="answerPrefix"/> (no EOS).</summary>
+    /// <summary>BOS + question prompt + answer tag + <paramref name="answerPrefix"/> (no EOS). With no prefix it is the
+    /// prompt that ES, EM and the answer probabilities condition on: the tokens that the prompt and the prompt with the
+    /// example's answer share.</summary>
     public static int[] PromptIds(QaEncoder encoder, QaExample example, string answerPrefix, bool paraphrased)
     {
+        if (answerPrefix.Length == 0 && example.Answer.Length > 0)
+        {
+            // A tokenizer that merges a space into the word after it (GPT-2's BPE, SentencePiece) ends the prompt alone
+            // ("...\nAnswer: ") with a lone space token that never precedes an answer in training ("Answer", ":", " Jane");
+            // a model then answers something else. The char tokenizer's prompt is the same either way.
+            var full = encoder.Encode(example, paraphrased);
+            return full.Ids[..full.PromptLength];
+        }
         var encoded = encoder.Encode(example with { Answer = answerPrefix }, paraphrased);
         return encoded.Ids[..^1];
     }

@@ -12,7 +12,7 @@ namespace DslUnlearn.Metrics;
 /// the way OpenUnlearning makes it (docs/robustness.md, "Which unlearned models enter R and Q"). Meant for retain.
 /// Aggregate only; zero when any part is zero. Needs perturbed answers (truth ratio).
 /// </summary>
-[Metric("retain_utility")]
+[Metric("retain_utility", Version = 2)] // 2: greedy answers from ES's prompt (Generations.PromptIds)
 public sealed class RetainUtilityMetric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;

@@ -74,7 +74,7 @@ public record GenerationOptions
 }
 
 /// <summary>ROUGE-L recall of the greedy answer against the reference answer (TOFU's "ROUGE").</summary>
-[Metric("rouge_l_recall")]
+[Metric("rouge_l_recall", Version = 2)] // 2: greedy answers from ES's prompt (Generations.PromptIds)
 public sealed class RougeLRecallMetric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;
@@ -82,7 +82,7 @@ public sealed class RougeLRecallMetric(GenerationOptions options) : IMetric
 }
 
 /// <summary>ROUGE-L F1 of the greedy answer against the reference answer.</summary>
-[Metric("rouge_l_f1")]
+[Metric("rouge_l_f1", Version = 2)] // 2: greedy answers from ES's prompt (Generations.PromptIds)
 public sealed class RougeLF1Metric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;

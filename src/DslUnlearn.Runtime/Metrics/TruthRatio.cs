@@ -131,7 +131,7 @@ public sealed class ForgetQualityMetric(NoOptions options) : IMetric
 /// answer itself as the true answer, TOFU's base_answer_key). Aggregate only; zero when any part is zero. Needs both
 /// auxiliary sets (TOFU data); synthetic data has no counterpart, so from YAML it is a build error there.
 /// </summary>
-[Metric("model_utility", Needs = MetricNeeds.AuxiliarySplits)]
+[Metric("model_utility", Needs = MetricNeeds.AuxiliarySplits, Version = 2)] // 2: greedy answers from ES's prompt (Generations.PromptIds)
 public sealed class ModelUtilityMetric(GenerationOptions options) : IMetric
 {
     public GenerationOptions Options => options;

@@ -1,3 +1,4 @@
+using DslUnlearn.Text;
 using DslUnlearn.Tests.Models;
 
 namespace DslUnlearn.Tests.Generation;
@@ -59,5 +60,31 @@ public class GenerationRoutingTests
         var reference = GreedyDecoder.Generate(model, prompts, budget, tok.EosId, tok.PadId, torch.CPU).Select(g => tok.Decode(g).Trim()).ToArray();
         Assert.Equal(reference, answers);
         Assert.Equal(examples.Max(e => e.Answer.Length) + Generations.AutoBudgetSlack, budget);
+    }
+
+    [Fact]
+    public void The_generation_prompt_is_the_prompt_that_es_conditions_on_even_when_bpe_merges_the_space_into_the_answer()
+    {
+        // GPT-2's BPE (the testbed's) encodes "...\nAnswer: " alone with a final lone-space token, while the training rows
+        // carry the space inside the answer's first token (" Jane"): a greedy answer from the lone space is off the training
+        // distribution (round five found ROUGE-L recall 0.125 on a target with ES exact 1.000). Greedy answers start from
+        // the tokens the prompt shares with prompt + answer, the prefix that ES, EM and the answer probabilities use.
+        var prompt = new Specs.Vocabulary.PromptSpec { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
+        var example = new QaExample(0, "Jane Roe", "Where was Jane Roe born?", "Jane Roe was born in Lisbon.", null);
+        var tok = CorpusBpeTokenizer.Build([prompt.QuestionTag + example.Question + prompt.AnswerTag + example.Answer]);
+        var encoder = new QaEncoder(tok, prompt);
+        var full = encoder.Encode(example);
+        var alone = tok.Encode(prompt.QuestionTag + example.Question + prompt.AnswerTag);
+        Assert.Equal(" ", tok.Decode([alone[^1]])); // the lone space the old prompt ended with
+        Assert.True(full.PromptLength < alone.Length + 1, "the answer's first token absorbs the tag's space");
+        var ids = Generations.PromptIds(encoder, example, "", paraphrased: false);
+        Assert.Equal(full.Ids[..full.PromptLength], ids);
+        Assert.Equal(prompt.QuestionTag + example.Question + "\nAnswer:", tok.Decode(ids));
+        // The char tokenizer's prompt is the tag with its space, as before.
+        var chars = new QaEncoder(new CharTokenizer(), prompt);
+        var charIds = Generations.PromptIds(chars, example, "", paraphrased: false);
+        Assert.Equal(chars.Encode(example with { Answer = "" }).Ids[..^1], charIds);
+        // With a word prefix (es_similar), the prompt is the tag, the prefix and nothing else.
+        Assert.Equal(prompt.QuestionTag + example.Question + prompt.AnswerTag + "Jane Roe", tok.Decode(Generations.PromptIds(encoder, example, "Jane Roe", false)));
     }
 }

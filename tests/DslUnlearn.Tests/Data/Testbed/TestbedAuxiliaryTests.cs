@@ -123,7 +123,8 @@ public class TestbedAuxiliaryTests
     {
         // Every key of experiments/tests/testbed-faithfulness-sizes.yaml (pretrainings, pools over sizes, attacks, report) as
         // the tree without testbed.auxiliary_splits computed them (main 7500339 with paper-testbed's pretrain.length_groups 4:
-        // branch speed at 9ba470b, `dslunlearn run testbed-faithfulness-sizes --dry-run`, first 12 hex digits). A deliberate change to the engine's keys updates these.
+        // branch speed at 9ba470b, `dslunlearn run testbed-faithfulness-sizes --dry-run`, first 12 hex digits; the evaluating
+        // stages and the report again after rouge_l_recall's version 2, the trainings unchanged). A deliberate change to the engine's keys updates these.
         using var dir = new TempDir();
         var spec = ExperimentCatalog.Find("testbed-faithfulness-sizes")!.Spec;
         Assert.False(spec.Testbed!.AuxiliarySplits);
@@ -141,25 +142,25 @@ public class TestbedAuxiliaryTests
         ["pretrain/oracle"] = "fac05c58cc94",
         ["finetune/target"] = "e9d145c4d9a6",
         ["finetune/oracle"] = "26ac0ebbe487",
-        ["evaluate/untrained"] = "7c451fe272c1",
-        ["evaluate/target"] = "3c4af9f9a2a0",
-        ["evaluate/oracle"] = "153a77dcb7e7",
+        ["evaluate/untrained"] = "68b8ba0f15fb",
+        ["evaluate/target"] = "5fab9a985401",
+        ["evaluate/oracle"] = "dcdc079b0f36",
         ["unlearn/ga"] = "3c66b5f0b683",
-        ["evaluate/ga"] = "189c92c76bed",
-        ["attack/target/quantize-4bit"] = "ec1a96b32fb0",
-        ["attack/target/relearn"] = "9062838c6410",
-        ["attack/oracle/quantize-4bit"] = "c86bfe4ab112",
-        ["attack/oracle/relearn"] = "9add3e945fb3",
-        ["attack/ga/quantize-4bit"] = "210d3dab33c9",
-        ["attack/ga/relearn"] = "71a8bce42248",
+        ["evaluate/ga"] = "72e7db7190aa",
+        ["attack/target/quantize-4bit"] = "bb7fce6211d8",
+        ["attack/target/relearn"] = "3b44ebbd8469",
+        ["attack/oracle/quantize-4bit"] = "f9977e05948b",
+        ["attack/oracle/relearn"] = "d5a3054ba8aa",
+        ["attack/ga/quantize-4bit"] = "24a5a6aa5f17",
+        ["attack/ga/relearn"] = "371608243565",
         ["init/model@seed42-h64-i192"] = "c57dec3fe8f6",
         ["pretrain/target@seed42-h64-i192"] = "76092c5b5a7e",
         ["pretrain/oracle@seed42-h64-i192"] = "88df28a88c12",
         ["finetune/target@seed42-h64-i192"] = "8d4a75f4fe45",
         ["finetune/oracle@seed42-h64-i192"] = "c1670ee954d5",
-        ["evaluate/target@seed42-h64-i192"] = "42cabeefcd2d",
-        ["evaluate/oracle@seed42-h64-i192"] = "657eac4a195d",
-        ["report"] = "979899991097",
+        ["evaluate/target@seed42-h64-i192"] = "0fe18565014d",
+        ["evaluate/oracle@seed42-h64-i192"] = "1409a0fae471",
+        ["report"] = "485ef05759a2",
     };
 
     /// <summary>TOFU's real_authors / world_facts rows: the answer is the truth ratio's true answer, 4 distinct wrong
