@@ -22,8 +22,7 @@ public static partial class StagedExperimentRunner
         if (spec.Model.Dtype == ModelDtype.Float32) resolved["model"]?.AsObject().Remove("dtype");
         if (!spec.Finetune.GradientCheckpointing) resolved["finetune"]?.AsObject().Remove("gradient_checkpointing");
         resolved["finetune"]?.AsObject().WithoutDefaultLengthGroups();
-        resolved["testbed"]?["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
-        resolved["testbed"]?.AsObject().WithoutAuxiliarySplitsOff();
+        resolved["testbed"]?.AsObject().WithoutKeyNeutralDefaults();
         if (resolved["unlearn"] is JsonArray items)
             foreach (var item in items)
                 if (item?["method"]?["options"] is JsonObject o && o["gradient_checkpointing"]?.GetValue<bool>() == false) o.Remove("gradient_checkpointing");

@@ -38,10 +38,12 @@ public static partial class StagedExperimentRunner
 
 internal static class TestbedKeyExtensions
 {
-    /// <summary>Drops a testbed node's auxiliary_splits when false (off: the corpora are as before the key existed), so
-    /// the keys of testbed specs that do not set it stay as they were.</summary>
-    public static JsonObject WithoutAuxiliarySplitsOff(this JsonObject testbed)
+    /// <summary>Drops a testbed node's keys that are at the value they had before they existed: pretrain.length_groups at 1
+    /// and auxiliary_splits when false (the corpora as before), so the keys of testbed specs that do not set them stay as
+    /// they were. The resolved spec and the data node both call this.</summary>
+    public static JsonObject WithoutKeyNeutralDefaults(this JsonObject testbed)
     {
+        testbed["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
         if (testbed["auxiliary_splits"] is JsonValue v && !v.GetValue<bool>()) testbed.Remove("auxiliary_splits");
         return testbed;
     }

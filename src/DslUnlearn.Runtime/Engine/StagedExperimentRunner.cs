@@ -238,8 +238,7 @@ public static partial class StagedExperimentRunner
         if (spec.Testbed is { } testbed)
         {
             dataNode["testbed"] = CanonicalJson.FromObject(testbed);
-            dataNode["testbed"]!["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
-            dataNode["testbed"]!.AsObject().WithoutAuxiliarySplitsOff();
+            dataNode["testbed"]!.AsObject().WithoutKeyNeutralDefaults();
         }
         var evalOptions = EvaluationOptions(p, dataNode);
         var attackOptions = AttackOptions(p, evalOptions);
