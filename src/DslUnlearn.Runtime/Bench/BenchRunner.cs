@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DslUnlearn.Data;
 using DslUnlearn.IO;
+using DslUnlearn.Torch;
 using DslUnlearn.Metrics;
 using DslUnlearn.Models;
 using DslUnlearn.Text;
@@ -216,13 +217,7 @@ public static class BenchRunner
 
     internal static JsonObject Machine()
     {
-        string? cpu = null;
-        try
-        {
-            if (File.Exists("/proc/cpuinfo"))
-                cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
-        }
-        catch (IOException) { }
+        string? cpu = CpuKernels.CpuModel();
         double? load = null;
         try
         {
@@ -237,6 +232,8 @@ public static class BenchRunner
             ["logical_cores"] = Environment.ProcessorCount,
             ["torch_threads"] = torch.get_num_threads(),
             ["cpu"] = cpu,
+            ["cpu_avx512"] = CpuKernels.HasAvx512(),
+            ["cpu_kernels"] = CpuKernels.Current.Description,
             ["os"] = RuntimeInformation.OSDescription,
             ["architecture"] = RuntimeInformation.OSArchitecture.ToString(),
             ["dotnet"] = RuntimeInformation.FrameworkDescription,

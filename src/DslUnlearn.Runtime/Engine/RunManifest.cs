@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DslUnlearn.IO;
+using DslUnlearn.Torch;
 
 namespace DslUnlearn.Engine;
 
@@ -152,12 +153,17 @@ public static class Provenance
         return new Dictionary<string, string>(result);
     }
 
+    /// <summary>The host facts a run's bytes can depend on (CPU and kernels) beside where it ran.</summary>
     public static Dictionary<string, string> Host() => new()
     {
         ["os"] = RuntimeInformation.OSDescription,
         ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
         ["processors"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["machine"] = Environment.MachineName,
+        ["cpu"] = CpuKernels.CpuModel() ?? "unknown",
+        ["cpu_avx512"] = CpuKernels.HasAvx512() switch { true => "yes", false => "no", null => "unknown" },
+        ["cpu_kernels"] = CpuKernels.Current.Description,
+        ["torch_threads"] = torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>Peak resident memory of this process so far (Linux VmHWM), in bytes.</summary>
