@@ -149,7 +149,7 @@ public sealed class MiaGradNormMetric : MiaMetric
 
     public MiaGradNormMetric(GradNormOptions options)
     {
-        if (!Norms.Contains(options.Norm)) throw new ArgumentException($"mia_gradnorm: unknown norm '{options.Norm}'; use one of {string.Join(", ", Norms)}.", nameof(options));
+        OptionChoice.Require("mia_gradnorm", "norm", options.Norm, Norms);
         Options = options;
     }
 
