@@ -51,36 +51,19 @@ public sealed class AttackChain : IAttack
 }
 
 /// <summary>
-/// Forwards every call to <see cref="Inner"/>; disposing it disposes Inner, then the models Inner depends on
+/// Forwards every call to <see cref="ForwardingCausalLM.Inner"/>; disposing it disposes Inner, then the models Inner depends on
 /// (newest first). Used by <see cref="AttackChain"/> when a step returns a view over an earlier step's copy.
 /// </summary>
-public sealed class OwningModel(ICausalLM inner, IReadOnlyList<ICausalLM> dependencies) : ICausalLM
+public sealed class OwningModel(ICausalLM inner, IReadOnlyList<ICausalLM> dependencies) : ForwardingCausalLM(inner)
 {
     private readonly ICausalLM[] _dependencies = dependencies.ToArray();
     private bool _disposed;
 
-    public ICausalLM Inner => inner;
-    public string Family => inner.Family;
-    public int VocabSize => inner.VocabSize;
-    public int HiddenSize => inner.HiddenSize;
-    public int NumLayers => inner.NumLayers;
-    public int MaxPositions => inner.MaxPositions;
-    public TorchSharp.torch.nn.Module Module => inner.Module;
-    public Tensor Logits(Tensor inputIds) => inner.Logits(inputIds);
-    public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates) => inner.Forward(inputIds, outputHiddenStates);
-    public CausalLMOutput Forward(Tensor inputIds, Tensor? attentionMask, Models.KvCache? cache, bool outputHiddenStates)
-        => inner.Forward(inputIds, attentionMask, cache, outputHiddenStates);
-    public Models.KvCache NewKvCache() => inner.NewKvCache();
-    public IReadOnlyList<Tensor> HiddenStatesUpTo(Tensor inputIds, Tensor? attentionMask, Models.KvCache? cache, int layer)
-        => inner.HiddenStatesUpTo(inputIds, attentionMask, cache, layer);
-    public Tensor ReadOut(Tensor hidden) => inner.ReadOut(hidden);
-    public ICausalLM Clone() => inner.Clone();
-
-    public void Dispose()
+    public override void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        inner.Dispose();
+        Inner.Dispose();
         for (int i = _dependencies.Length - 1; i >= 0; i--) _dependencies[i].Dispose();
     }
 }

@@ -79,11 +79,10 @@ public sealed class ProbeAttack : IAttack
         var module = model.Module;
         var parameters = module.parameters().ToArray();
         var flags = parameters.Select(p => p.requires_grad).ToArray();
-        bool wasTraining = module.training;
+        using var eval = new EvalMode(module);
         try
         {
             foreach (var p in parameters) p.requires_grad = false;
-            module.eval();
             var view = new ProbeView(model, layer, readout, ownsBase: false);
             var sampler = new BatchSampler(rows, Options.TunedBatchSize, new SplitMix64(seed ^ 0x9B0BE5UL));
             using var optimizer = optim.AdamW(readout.parameters(), lr: Options.TunedLr, weight_decay: 0);
@@ -106,7 +105,6 @@ public sealed class ProbeAttack : IAttack
         finally
         {
             for (int i = 0; i < parameters.Length; i++) parameters[i].requires_grad = flags[i];
-            if (wasTraining) module.train();
         }
         foreach (var p in readout.parameters()) p.requires_grad = false;
         return readout;

@@ -33,20 +33,12 @@ public static class GreedyGenerator
         }
         var results = new List<GeneratedSequence>(prompts.Count);
         var device = model.Module.parameters().First().device;
-        bool wasTraining = model.Module.training;
-        model.Module.eval();
-        try
+        using var eval = new EvalMode(model.Module);
+        using var noGrad = torch.no_grad();
+        for (int start = 0; start < prompts.Count; start += options.BatchSize)
         {
-            using var noGrad = torch.no_grad();
-            for (int start = 0; start < prompts.Count; start += options.BatchSize)
-            {
-                var batch = prompts.Skip(start).Take(options.BatchSize).ToList();
-                results.AddRange(GenerateBatch(model, batch, options, device));
-            }
-        }
-        finally
-        {
-            model.Module.train(wasTraining);
+            var batch = prompts.Skip(start).Take(options.BatchSize).ToList();
+            results.AddRange(GenerateBatch(model, batch, options, device));
         }
         return results;
     }

@@ -49,8 +49,7 @@ public sealed class Dpo(DpoOptions options) : IUnlearningMethod
         var wRef = step.ReferenceCache?.Find(idk, 1.0) ?? Losses.ReferenceTokens(Losses.RequireReference(step, "dpo"), idk);
         var lRef = Losses.ReferenceForgetTokens(step, "dpo", options.ForgetTemperature);
         var loss = PreferenceLoss(step.Model, idk, wRef, step.Forget, lRef, options);
-        if (options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "dpo")).Times(options.RetainWeight));
-        return loss.MoveToOuterDisposeScope();
+        return Losses.PlusRetainNll(loss, step, options.RetainWeight, "dpo").MoveToOuterDisposeScope();
     }
 
     /// <summary>The DPO term of OpenUnlearning's compute_dpo_loss: win = the IdK batch, lose = the forget batch (tricks applied to it).</summary>

@@ -1,5 +1,4 @@
 using DslUnlearn.Components;
-using DslUnlearn.Torch;
 
 namespace DslUnlearn.Methods;
 
@@ -25,7 +24,6 @@ public sealed class IdkPo : IUnlearningMethod
         using var scope = torch.NewDisposeScope();
         using var idk = IdkBatchBuilder.ForStep(ref _builder, step, _options.IdkAnswersFile, _options.IdkSeed, "idk_po");
         var loss = Losses.RetainNll(step.Model, idk);
-        if (_options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "idk_po")).Times(_options.RetainWeight));
-        return loss.MoveToOuterDisposeScope();
+        return Losses.PlusRetainNll(loss, step, _options.RetainWeight, "idk_po").MoveToOuterDisposeScope();
     }
 }

@@ -123,6 +123,12 @@ public static class Losses
     /// <summary>Mean NLL of the retain batch (the GD term).</summary>
     public static Tensor RetainNll(ICausalLM model, TokenBatch retain) => CausalLmLoss.Nll(model, retain);
 
+    /// <summary>The optional retain term of simnpo, wga, dpo and idk_po: <paramref name="loss"/> + weight * NLL(retain).
+    /// At weight 0 it is <paramref name="loss"/> itself, and the method's NeedsRetain is false (the step may have no
+    /// retain batch).</summary>
+    public static Tensor PlusRetainNll(Tensor loss, UnlearnStep step, double weight, string method)
+        => weight > 0 ? loss.Plus(RetainNll(step.Model, RequireRetain(step, method)).Times(weight)) : loss;
+
     internal static ICausalLM RequireReference(UnlearnStep step, string method)
         => step.Reference ?? throw new InvalidOperationException($"Method '{method}' needs the frozen reference model, and the step has none: run it through UnlearningLoop, which makes one when NeedsReference is true.");
 

@@ -52,9 +52,9 @@ public sealed class Rmu : IUnlearningMethod
     {
         Losses.RejectForgetTricks(options, "rmu");
         string who = $"unlearn '{options.Name ?? "rmu"}' (method rmu)";
-        if (!Steerings.Contains(options.Steering)) throw new ArgumentException($"{who}: unknown steering '{options.Steering}'; use one of {string.Join(", ", Steerings)}.", nameof(options));
-        if (!RetainLosses.Contains(options.RetainLoss)) throw new ArgumentException($"{who}: unknown retain_loss '{options.RetainLoss}'; use one of {string.Join(", ", RetainLosses)}.", nameof(options));
-        if (!LayerIndexings.Contains(options.LayerIndexing)) throw new ArgumentException($"{who}: unknown layer_indexing '{options.LayerIndexing}'; use one of {string.Join(", ", LayerIndexings)}.", nameof(options));
+        OptionChoice.Require(who, "steering", options.Steering, Steerings);
+        OptionChoice.Require(who, "retain_loss", options.RetainLoss, RetainLosses);
+        OptionChoice.Require(who, "layer_indexing", options.LayerIndexing, LayerIndexings);
         _options = options;
     }
 

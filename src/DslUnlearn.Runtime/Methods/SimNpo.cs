@@ -32,7 +32,6 @@ public sealed class SimNpo(SimNpoOptions options) : IUnlearningMethod
         var t = Losses.ForgetTokens(step.Model, step.Forget, options);
         var normalized = t.SequenceLogProb() / t.Lengths().clamp_min(Torch.HeldScalars.OneInt);
         var loss = nn.functional.logsigmoid(normalized.Times(-options.Beta).Minus(options.Gamma)).mean().Times(-2.0 / options.Beta);
-        if (options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "simnpo")).Times(options.RetainWeight));
-        return loss.MoveToOuterDisposeScope();
+        return Losses.PlusRetainNll(loss, step, options.RetainWeight, "simnpo").MoveToOuterDisposeScope();
     }
 }

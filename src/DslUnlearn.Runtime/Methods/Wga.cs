@@ -31,7 +31,6 @@ public sealed class WeightedGradientAscent(WgaOptions options) : IUnlearningMeth
         var t = Losses.ForgetTokens(step.Model, step.Forget, options);
         var weight = (-t.Nll.detach()).Times(options.Alpha).exp(); // p^alpha = exp(-alpha * NLL)
         var loss = -(weight * t.Nll * t.Mask).sum() / t.Mask.sum().clamp_min(Torch.HeldScalars.OneInt);
-        if (options.RetainWeight > 0) loss = loss.Plus(Losses.RetainNll(step.Model, Losses.RequireRetain(step, "wga")).Times(options.RetainWeight));
-        return loss.MoveToOuterDisposeScope();
+        return Losses.PlusRetainNll(loss, step, options.RetainWeight, "wga").MoveToOuterDisposeScope();
     }
 }

@@ -40,23 +40,14 @@ public static class AnswerScorer
                 $"The scoring batch size is {batchSize}; it must be at least 1 (the number of QA rows scored in one forward pass).");
         foreach (var r in rows)
             if (r.AnswerLength < 1) throw new ArgumentException("An example has an empty answer: likelihood metrics need at least one answer token.", nameof(rows));
-        var module = model.Module;
-        bool wasTraining = module.training;
-        module.eval();
-        try
+        using var eval = new EvalMode(model.Module);
+        using var _ = torch.no_grad();
+        for (int start = 0; start < rows.Count; start += batchSize)
         {
-            using var _ = torch.no_grad();
-            for (int start = 0; start < rows.Count; start += batchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                var part = rows.Skip(start).Take(batchSize).ToArray();
-                using var batch = TokenBatch.Collate(part, device, padId);
-                onBatch(model.Logits(batch.InputIds), batch, part, start);
-            }
-        }
-        finally
-        {
-            if (wasTraining) module.train();
+            using var scope = torch.NewDisposeScope();
+            var part = rows.Skip(start).Take(batchSize).ToArray();
+            using var batch = TokenBatch.Collate(part, device, padId);
+            onBatch(model.Logits(batch.InputIds), batch, part, start);
         }
     }
 

@@ -111,8 +111,7 @@ public sealed class EsBisectionMetric : IMetric
 
     public EsBisectionMetric(EsBisectionOptions options)
     {
-        if (!Procedures.Contains(options.Procedure))
-            throw new ArgumentException($"es_bisection: unknown procedure '{options.Procedure}'; use one of {string.Join(", ", Procedures)}.", nameof(options));
+        OptionChoice.Require("es_bisection", "procedure", options.Procedure, Procedures);
         Options = options;
     }
 
@@ -176,8 +175,7 @@ public sealed class EsSimilarMetric : IMetric
 
     public EsSimilarMetric(EsSimilarOptions options)
     {
-        if (!Scorings.Contains(options.Scoring))
-            throw new ArgumentException($"es_similar: unknown scoring '{options.Scoring}'; use one of {string.Join(", ", Scorings)}.", nameof(options));
+        OptionChoice.Require("es_similar", "scoring", options.Scoring, Scorings);
         Options = options;
     }
 

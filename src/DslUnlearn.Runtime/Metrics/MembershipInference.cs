@@ -149,7 +149,7 @@ public sealed class MiaGradNormMetric : MiaMetric
 
     public MiaGradNormMetric(GradNormOptions options)
     {
-        if (!Norms.Contains(options.Norm)) throw new ArgumentException($"mia_gradnorm: unknown norm '{options.Norm}'; use one of {string.Join(", ", Norms)}.", nameof(options));
+        OptionChoice.Require("mia_gradnorm", "norm", options.Norm, Norms);
         Options = options;
     }
 
@@ -162,8 +162,7 @@ public sealed class MiaGradNormMetric : MiaMetric
         var parameters = module.parameters().Where(p => p.requires_grad).ToArray();
         if (parameters.Length == 0) throw new ArgumentException("mia_gradnorm needs a model with trainable parameters (requires_grad); this one has none.");
         var scores = new double[rows.Length];
-        bool wasTraining = module.training;
-        module.eval();
+        using var eval = new EvalMode(module);
         try
         {
             using var _ = torch.enable_grad();
@@ -198,7 +197,6 @@ public sealed class MiaGradNormMetric : MiaMetric
         finally
         {
             module.zero_grad();
-            if (wasTraining) module.train();
         }
         return scores;
     }

@@ -28,8 +28,7 @@ public sealed class TruthRatioMetric : IMetric, ISampleAggregate
 
     public TruthRatioMetric(TruthRatioOptions options)
     {
-        if (!Aggregations.Contains(options.Aggregation))
-            throw new ArgumentException($"truth_ratio: unknown aggregation '{options.Aggregation}'; use one of {string.Join(", ", Aggregations)}.", nameof(options));
+        OptionChoice.Require("truth_ratio", "aggregation", options.Aggregation, Aggregations);
         Options = options;
     }
 

@@ -14,6 +14,15 @@ public sealed class CheckpointTests : IDisposable
     /// <summary>A path under the test's folder, not created (saving creates it).</summary>
     private string Folder(string name) => Path.Combine(_dir.Path, name);
 
+    /// <summary>Saves <paramref name="model"/> into <see cref="Folder"/>(<paramref name="name"/>): the folder and its weights
+    /// file, for the tests that then damage or rewrite the file.</summary>
+    private (string Folder, string Weights) Saved(ICausalLM model, string name)
+    {
+        string folder = Folder(name);
+        Checkpoint.Save(model, folder);
+        return (folder, Path.Combine(folder, Checkpoint.WeightsFile));
+    }
+
     public static TheoryData<string, string, bool> Layouts()
     {
         var data = new TheoryData<string, string, bool>();
@@ -131,9 +140,7 @@ public sealed class CheckpointTests : IDisposable
     public void Missing_unexpected_and_mis_shaped_keys_are_all_listed()
     {
         using var model = TinyModels.Create("llama");
-        string folder = Folder("strict");
-        Checkpoint.Save(model, folder);
-        string file = Path.Combine(folder, Checkpoint.WeightsFile);
+        var (folder, file) = Saved(model, "strict");
         var tensors = Safetensors.Load(file);
         tensors.Remove("model.norm.weight");
         tensors["model.layers.0.extra.weight"] = torch.zeros(3);
@@ -165,9 +172,7 @@ public sealed class CheckpointTests : IDisposable
     public void Truncated_file_names_the_file_tensor_and_offset()
     {
         using var model = TinyModels.Create("gpt2");
-        string folder = Folder("truncated");
-        Checkpoint.Save(model, folder);
-        string file = Path.Combine(folder, Checkpoint.WeightsFile);
+        var (folder, file) = Saved(model, "truncated");
         long length = new FileInfo(file).Length;
         using (var s = new FileStream(file, FileMode.Open)) s.SetLength(length - 10);
         var e = Assert.Throws<CheckpointFormatException>(() => Checkpoint.Load(folder));
@@ -191,9 +196,7 @@ public sealed class CheckpointTests : IDisposable
     public void Corrupt_header_names_the_file_and_offset()
     {
         using var model = TinyModels.Create("llama");
-        string folder = Folder("corrupt");
-        Checkpoint.Save(model, folder);
-        string file = Path.Combine(folder, Checkpoint.WeightsFile);
+        var (folder, file) = Saved(model, "corrupt");
         byte[] bytes = File.ReadAllBytes(file);
         bytes[8 + 15] = (byte)'}';   // the ':' after "__metadata__": breaks the JSON header at byte 23
         File.WriteAllBytes(file, bytes);
@@ -246,9 +249,7 @@ public sealed class CheckpointTests : IDisposable
     {
         // Hugging Face's original gpt2 weights have no "transformer." prefix and carry attn.bias buffers.
         using var model = TinyModels.Create("gpt2");
-        string folder = Folder("bare");
-        Checkpoint.Save(model, folder);
-        string file = Path.Combine(folder, Checkpoint.WeightsFile);
+        var (folder, file) = Saved(model, "bare");
         var tensors = Safetensors.Load(file).ToDictionary(kv => kv.Key["transformer.".Length..], kv => kv.Value);
         tensors["h.0.attn.bias"] = torch.ones(1, 1, 64, 64);
         Safetensors.Save(file, tensors);
@@ -262,9 +263,7 @@ public sealed class CheckpointTests : IDisposable
     public void A_stored_tied_head_must_equal_the_embedding()
     {
         using var model = TinyModels.Create("gpt2");
-        string folder = Folder("tied");
-        Checkpoint.Save(model, folder);
-        string file = Path.Combine(folder, Checkpoint.WeightsFile);
+        var (folder, file) = Saved(model, "tied");
         var tensors = Safetensors.Load(file);
         Assert.DoesNotContain("lm_head.weight", tensors.Keys);
         tensors["lm_head.weight"] = tensors["transformer.wte.weight"].clone();

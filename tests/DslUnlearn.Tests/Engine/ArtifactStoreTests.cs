@@ -6,6 +6,17 @@ public class ArtifactStoreTests
 {
     private static string Key(char c) => new(c, 64);
 
+    /// <summary>Commits one artifact per letter (its key: <see cref="Key"/>), each holding the one file "f".</summary>
+    private static void CommitEach(ArtifactStore store, string letters, Func<char, string> content)
+    {
+        foreach (var c in letters)
+        {
+            var w = store.Create(Key(c), "s");
+            w.WriteText("f", content(c));
+            w.Commit();
+        }
+    }
+
     [Fact]
     public void An_artifact_is_invisible_until_committed_then_verified_on_every_read()
     {
@@ -30,12 +41,7 @@ public class ArtifactStoreTests
     {
         using var dir = new TempDir();
         var store = new ArtifactStore(dir.Path);
-        foreach (var c in "bcd")
-        {
-            var w = store.Create(Key(c), "s");
-            w.WriteText("f", "content");
-            w.Commit();
-        }
+        CommitEach(store, "bcd", _ => "content");
         File.Delete(Path.Combine(store.DirectoryOf(Key('b')), "f"));
         File.AppendAllText(Path.Combine(store.DirectoryOf(Key('c')), "f"), "!");
         File.WriteAllText(Path.Combine(store.DirectoryOf(Key('d')), ArtifactStore.IndexFile), "{ not json");
@@ -71,12 +77,7 @@ public class ArtifactStoreTests
     {
         using var dir = new TempDir();
         var store = new ArtifactStore(dir.Path);
-        foreach (var c in "fgh")
-        {
-            var w = store.Create(Key(c), "s");
-            w.WriteText("f", new string(c, 100));
-            w.Commit();
-        }
+        CommitEach(store, "fgh", c => new string(c, 100));
         Directory.CreateDirectory(Path.Combine(store.WorkDirectory(Key('i')), "ckpt-00000002"));
         using var busy = store.Lock(Key('h'));
         var result = store.Collect(new HashSet<string> { Key('f') });

@@ -10,9 +10,10 @@ namespace DslUnlearn.Tests.Engine;
 [Collection(EngineCollection.Name)]
 public class FaithfulnessPoolTests
 {
-    private static ExperimentSpec Spec(string root)
+    /// <summary>The catalog's <paramref name="experiment"/>, writing under <paramref name="root"/>.</summary>
+    private static ExperimentSpec Spec(string experiment, string root)
     {
-        var spec = ExperimentCatalog.Find("tiny-faithfulness")!.Spec;
+        var spec = ExperimentCatalog.Find(experiment)!.Spec;
         return spec with { Report = spec.Report with { Out = root } };
     }
 
@@ -20,7 +21,7 @@ public class FaithfulnessPoolTests
     public void Pools_share_keys_with_the_spec_of_that_seed_and_es_tells_targets_from_oracles()
     {
         using var dir = new TempDir();
-        var spec = Spec(dir.Path);
+        var spec = Spec("tiny-faithfulness", dir.Path);
         var options = new RunOptions();
         var plan = StagedExperimentRunner.Plan(spec, options).ToDictionary(s => s.Id);
 
@@ -57,17 +58,11 @@ public class FaithfulnessPoolTests
         Assert.Contains("seeds 7, 8, 9", md);
     }
 
-    private static ExperimentSpec SizesSpec(string root)
-    {
-        var spec = ExperimentCatalog.Find("tiny-faithfulness-sizes")!.Spec;
-        return spec with { Report = spec.Report with { Out = root } };
-    }
-
     [Fact]
     public void A_size_pool_member_shares_its_artifacts_with_the_spec_whose_model_has_that_size()
     {
         using var dir = new TempDir();
-        var spec = SizesSpec(dir.Path);
+        var spec = Spec("tiny-faithfulness-sizes", dir.Path);
         var options = new RunOptions();
         var plan = StagedExperimentRunner.Plan(spec, options).ToDictionary(s => s.Id);
 
@@ -101,7 +96,7 @@ public class FaithfulnessPoolTests
     public void A_size_that_is_the_specs_own_or_sets_nothing_is_refused_with_the_fix()
     {
         using var dir = new TempDir();
-        var spec = SizesSpec(dir.Path);
+        var spec = Spec("tiny-faithfulness-sizes", dir.Path);
         ExperimentSpec WithSizes(params PoolSizeSpec[] sizes) => spec with { MetaEval = spec.MetaEval! with { Faithfulness = spec.MetaEval.Faithfulness! with { Sizes = [.. sizes] } } };
         var own = Assert.Throws<InvalidOperationException>(() => StagedExperimentRunner.Plan(WithSizes(new PoolSizeSpec { HiddenSize = spec.Model.HiddenSize }), new RunOptions()));
         Assert.Contains("meta_eval.faithfulness.sizes[0] (h64) is the same model as the spec's own model:", own.Message);

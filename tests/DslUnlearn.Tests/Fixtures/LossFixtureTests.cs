@@ -28,14 +28,30 @@ public class LossFixtureTests
     private static void Near(double expected, double actual, string what)
         => Assert.True(Math.Abs(expected - actual) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"{what}: expected {expected:R}, got {actual:R}");
 
+    /// <summary>The fixture's model W, its frozen reference W_ref, and its forget and retain batches.</summary>
+    private sealed class Inputs : IDisposable
+    {
+        public readonly BigramLM Model = LossFixtureTests.Model("W"), Reference = LossFixtureTests.Model("W_ref");
+        public readonly TokenBatch Forget = Batch("forget"), Retain = Batch("retain");
+
+        /// <summary>The method's loss on these inputs.</summary>
+        public double Loss(IUnlearningMethod method) => LossFixtureTests.Loss(method, Model, Reference, Forget, Retain);
+
+        public void Dispose()
+        {
+            Model.Dispose();
+            Reference.Dispose();
+            Forget.Dispose();
+            Retain.Dispose();
+        }
+    }
+
     [Fact]
     public void Every_loss_matches_its_reference_definition()
     {
-        using var model = Model("W");
-        using var reference = Model("W_ref");
-        using var forget = Batch("forget");
-        using var retain = Batch("retain");
-        double L(IUnlearningMethod m) => Loss(m, model, reference, forget, retain);
+        using var inputs = new Inputs();
+        var (model, reference, forget) = (inputs.Model, inputs.Reference, inputs.Forget);
+        double L(IUnlearningMethod m) => inputs.Loss(m);
         Near(E("ga"), L(new GradientAscent(new GaOptions())), "ga");
         Near(E("gd"), L(new GradientDifference(new GdOptions())), "gd");
         Near(E("kl"), L(new KlMinimization(new KlOptions { RetainWeight = 2 })), "kl");
@@ -67,14 +83,12 @@ public class LossFixtureTests
     [Fact]
     public void Rmu_wmdp_form_and_uwc_variant_match()
     {
-        using var model = Model("W");
-        using var reference = Model("W_ref");
-        using var forget = Batch("forget");
-        using var retain = Batch("retain");
+        using var inputs = new Inputs();
+        var model = inputs.Model;
         // The direction comes from torch.rand with a seeded generator: libtorch's CPU generator, as in PyTorch.
         using (var v = Rmu.ControlVector(model.HiddenSize, 1.0, 3, CPU, raw: true))
             Assert.Equal(Golden.Doubles(F.GetProperty("rmu_noise_seed3")), v.data<float>().ToArray().Select(x => (double)x).ToArray());
-        double L(RmuOptions o) => Loss(new Rmu(o), model, reference, forget, retain);
+        double L(RmuOptions o) => inputs.Loss(new Rmu(o));
         Near(E("rmu_raw_none"), L(new RmuOptions { Steering = "raw", RetainLoss = "none", SteeringCoeff = 2, DirectionSeed = 3 }), "rmu raw none");
         Near(E("rmu_raw_kl"), L(new RmuOptions { Steering = "raw", RetainLoss = "kl", Alpha = 1, SteeringCoeff = 2, DirectionSeed = 3 }), "rmu raw kl");
         Near(E("rmu_unit_activations"), L(new RmuOptions { SteeringCoeff = 2, DirectionSeed = 3 }), "rmu wmdp");

@@ -8,21 +8,11 @@ namespace DslUnlearn.Tests.Methods;
 public class ReferenceModelTests
 {
     /// <summary>An ICausalLM that records its clones and whether they were disposed.</summary>
-    private sealed class TrackingLM(ICausalLM inner, List<TrackingLM> clones) : ICausalLM
+    private sealed class TrackingLM(ICausalLM inner, List<TrackingLM> clones) : ForwardingCausalLM(inner)
     {
         public bool Disposed { get; private set; }
-        public ICausalLM Inner => inner;
-        public string Family => inner.Family;
-        public int VocabSize => inner.VocabSize;
-        public int HiddenSize => inner.HiddenSize;
-        public int NumLayers => inner.NumLayers;
-        public int MaxPositions => inner.MaxPositions;
-        public nn.Module Module => inner.Module;
-        public Tensor Logits(Tensor inputIds) => inner.Logits(inputIds);
-        public CausalLMOutput Forward(Tensor inputIds, bool outputHiddenStates) => inner.Forward(inputIds, outputHiddenStates);
-        public Tensor ReadOut(Tensor hidden) => inner.ReadOut(hidden);
-        public ICausalLM Clone() { var c = new TrackingLM(inner.Clone(), clones); clones.Add(c); return c; }
-        public void Dispose() { Disposed = true; inner.Dispose(); }
+        public override ICausalLM Clone() { var c = new TrackingLM(Inner.Clone(), clones); clones.Add(c); return c; }
+        public override void Dispose() { Disposed = true; Inner.Dispose(); }
     }
 
     /// <summary>NPO, plus per-step checks on the reference it receives.</summary>

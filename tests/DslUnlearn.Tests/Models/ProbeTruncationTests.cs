@@ -19,10 +19,7 @@ public class ProbeTruncationTests
         using var full = model.Forward(ids, outputHiddenStates: true);
         for (int layer = 0; layer <= model.NumLayers; layer++)
         {
-            var states = model.HiddenStatesUpTo(ids, null, null, layer);
-            Assert.Equal(layer + 1, states.Count);
-            for (int i = 0; i <= layer; i++) AssertBits(full.HiddenStates![i], states[i]);
-            foreach (var s in states) s.Dispose();
+            AssertFirstStates(full, model.HiddenStatesUpTo(ids, null, null, layer), layer);
         }
     }
 
@@ -43,10 +40,7 @@ public class ProbeTruncationTests
             foreach (var (input, m) in new[] { (ids, mask), (next, mask2) })
             {
                 using var full = model.Forward(input, m, fullCache, outputHiddenStates: true);
-                var states = model.HiddenStatesUpTo(input, m, cutCache, layer);
-                Assert.Equal(layer + 1, states.Count);
-                for (int i = 0; i <= layer; i++) AssertBits(full.HiddenStates![i], states[i]);
-                foreach (var s in states) s.Dispose();
+                AssertFirstStates(full, model.HiddenStatesUpTo(input, m, cutCache, layer), layer);
             }
         }
     }
@@ -120,6 +114,14 @@ public class ProbeTruncationTests
             model.HiddenStatesUpTo(ids, null, null, 1);
         }
         Assert.Equal(0, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    /// <summary>The truncated pass returned states 0..<paramref name="layer"/>, each the full pass's bit for bit; disposes them.</summary>
+    private static void AssertFirstStates(CausalLMOutput full, IReadOnlyList<Tensor> states, int layer)
+    {
+        Assert.Equal(layer + 1, states.Count);
+        for (int i = 0; i <= layer; i++) AssertBits(full.HiddenStates![i], states[i]);
+        foreach (var s in states) s.Dispose();
     }
 
     private static void AssertBits(Tensor expected, Tensor actual)

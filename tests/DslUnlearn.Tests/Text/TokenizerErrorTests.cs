@@ -3,14 +3,8 @@ using DslUnlearn.Text;
 namespace DslUnlearn.Tests.Text;
 
 /// <summary>What a tokenizer folder does not say is an error, not a guess: EOS, and how spaces are written.</summary>
-public sealed class TokenizerErrorTests : IDisposable
+public sealed class TokenizerErrorTests : FolderTests
 {
-    private readonly TempDir _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
-    private string Folder(string name) => _dir.Folder(name);
-
     private static Dictionary<string, int> VocabWithoutEos()
     {
         var vocab = TokenizerTests.ByteLevelVocab();

@@ -4,14 +4,8 @@ using DslUnlearn.Text;
 namespace DslUnlearn.Tests.Text;
 
 /// <summary>Every tokenizer file kind, built here as small files (nothing is downloaded).</summary>
-public sealed class TokenizerTests : IDisposable
+public sealed class TokenizerTests : FolderTests
 {
-    private readonly TempDir _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
-    private string Folder(string name) => _dir.Folder(name);
-
     // ---- GPT-2 byte-level BPE: 256 byte symbols (id = byte value) + 5 merges + <|endoftext|> ----
 
     /// <summary>GPT-2's printable stand-ins for bytes: printable Latin-1 bytes map to themselves, the rest to U+0100 onwards.</summary>

@@ -89,30 +89,20 @@ public static class SlurmSubmission
         aggregate.AddRange(common);
         aggregate.AddRange(options.SbatchArgs.Where(a => !a.StartsWith("--gres", StringComparison.Ordinal)));
 
-        var arrayScript = new StringBuilder()
-            .AppendLine("#!/bin/bash")
-            .AppendLine($"# dslunlearn submit {experiment} --slurm: task i runs unit i of {units.Count} (tasks.tsv); written by dslunlearn, rewritten on every submit.")
-            .Append(string.Concat(array.Select(a => $"#SBATCH {a}\n")))
-            .AppendLine("# torch threads = the task's CPUs (libgomp busy-waits when processes oversubscribe cores)")
-            .AppendLine("export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"")
-            .AppendLine("export OMP_WAIT_POLICY=passive")
-            .AppendLine($"export {StageFailure.LogVariable}={Quote(Path.Combine(dir, "logs"))}/\"${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}.out\"")
-            .AppendLine($"{cmd} run {Quote(experiment)} --task \"$SLURM_ARRAY_TASK_ID\" --of {units.Count}{pass}")
-            .AppendLine("rc=$?")
-            .AppendLine($"echo \"$rc\" > {Quote(exitDir)}/\"${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}\"")
-            .AppendLine("exit \"$rc\"")
-            .ToString();
-        var aggregateScript = new StringBuilder()
-            .AppendLine("#!/bin/bash")
-            .AppendLine($"# dslunlearn submit {experiment} --slurm: the aggregation, after every array task succeeded (afterok): reports from the store.")
-            .Append(string.Concat(aggregate.Select(a => $"#SBATCH {a}\n")))
-            .AppendLine("export OMP_NUM_THREADS=1")
-            .AppendLine("export OMP_WAIT_POLICY=passive")
-            .AppendLine($"{cmd} report {Quote(experiment)}{pass}")
-            .AppendLine("rc=$?")
-            .AppendLine($"echo \"$rc\" > {Quote(exitDir)}/\"aggregate_${{SLURM_JOB_ID}}\"")
-            .AppendLine("exit \"$rc\"")
-            .ToString();
+        string arrayScript = Script($"# dslunlearn submit {experiment} --slurm: task i runs unit i of {units.Count} (tasks.tsv); written by dslunlearn, rewritten on every submit.",
+            array, new StringBuilder()
+                .AppendLine("# torch threads = the task's CPUs (libgomp busy-waits when processes oversubscribe cores)")
+                .AppendLine("export OMP_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"")
+                .AppendLine("export OMP_WAIT_POLICY=passive")
+                .AppendLine($"export {StageFailure.LogVariable}={Quote(Path.Combine(dir, "logs"))}/\"${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}.out\"")
+                .AppendLine($"{cmd} run {Quote(experiment)} --task \"$SLURM_ARRAY_TASK_ID\" --of {units.Count}{pass}"),
+            $"{Quote(exitDir)}/\"${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}\"");
+        string aggregateScript = Script($"# dslunlearn submit {experiment} --slurm: the aggregation, after every array task succeeded (afterok): reports from the store.",
+            aggregate, new StringBuilder()
+                .AppendLine("export OMP_NUM_THREADS=1")
+                .AppendLine("export OMP_WAIT_POLICY=passive")
+                .AppendLine($"{cmd} report {Quote(experiment)}{pass}"),
+            $"{Quote(exitDir)}/\"aggregate_${{SLURM_JOB_ID}}\"");
         var tasks = new StringBuilder("task\tunit\tkind\n");
         foreach (var u in units) tasks.Append(CultureInfo.InvariantCulture, $"{u.Index}\t{u.Id}\t{(u.Stages is null ? "cell" : "unlearn entry")}\n");
 
@@ -122,6 +112,19 @@ public static class SlurmSubmission
         AtomicFile.WriteText(tasksPath, tasks.ToString());
         return new SlurmPlan(dir, arrayPath, aggregatePath, tasksPath, units, array, aggregate);
     }
+
+    /// <summary>An sbatch script: the header comment, one #SBATCH line per directive, the body, then the body's exit code
+    /// written to <paramref name="exitFile"/> (a shell word), which `--wait` reads to name failed jobs without sacct.</summary>
+    private static string Script(string comment, IEnumerable<string> directives, StringBuilder body, string exitFile)
+        => new StringBuilder()
+            .AppendLine("#!/bin/bash")
+            .AppendLine(comment)
+            .Append(string.Concat(directives.Select(a => $"#SBATCH {a}\n")))
+            .Append(body)
+            .AppendLine("rc=$?")
+            .AppendLine($"echo \"$rc\" > {exitFile}")
+            .AppendLine("exit \"$rc\"")
+            .ToString();
 
     /// <summary>Submits the array, then the aggregation with afterok on it (killed if a task fails); saves submit.json.</summary>
     public static SubmitRecord Submit(string experiment, SlurmPlan plan)
