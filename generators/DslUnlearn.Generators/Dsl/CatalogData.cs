@@ -93,6 +93,8 @@ internal static class CatalogData
                 .Append(",\"distinct\":").Append(Bool(o.Distinct))
                 .Append(",\"text\":").Append(Bool(o.IsText))
                 .Append(",\"before\":").Append(StrOrNull(o.Before))
+                .Append(",\"discriminator\":").Append(Bool(o.IsDiscriminator))
+                .Append(",\"item_sweep\":").Append(Bool(o.IsItemSweep))
                 .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(EnumMember)))
@@ -168,6 +170,8 @@ internal static class CatalogData
             Distinct = Flag(o, "distinct"),
             IsText = Flag(o, "text"),
             Before = NullableText(o, "before"),
+            IsDiscriminator = Flag(o, "discriminator"),
+            IsItemSweep = Flag(o, "item_sweep"),
             Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(ReadNestedKey).ToEquatableArray(),
         });
 
