@@ -125,6 +125,7 @@ internal static class ComponentReader
         {
             Properties = properties.Select(p => p.Name).ToEquatableArray(),
             ComponentProperty = component?.Name,
+            ComponentKind = component is null ? null : ComponentKinds.First(k => component.Type.ToDisplayString() == ComponentCatalog.InterfaceOf(k)),
         };
     }
 

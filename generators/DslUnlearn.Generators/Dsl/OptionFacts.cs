@@ -31,6 +31,7 @@ internal sealed class OptionFacts
     private bool _text;
     private bool _discriminator;
     private bool _sweep;
+    private string? _keyNeutral;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -62,6 +63,7 @@ internal sealed class OptionFacts
             case "Text" when value is bool b: _text = b; break;
             case "Discriminator" when value is bool b: _discriminator = b; break;
             case "Sweep" when value is bool b: _sweep = b; break;
+            case "KeyNeutral": _keyNeutral = value as string; break;
         }
     }
 
@@ -108,5 +110,6 @@ internal sealed class OptionFacts
             IsText = _text,
             IsDiscriminator = _discriminator,
             IsItemSweep = _sweep,
+            KeyNeutral = _keyNeutral,
         };
 }

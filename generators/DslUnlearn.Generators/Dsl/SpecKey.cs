@@ -157,6 +157,12 @@ internal sealed record SpecKey(
     /// <summary>Section keys only (<c>[ItemKey("sweep", Sweep = true)]</c>): the item's <c>sweep:</c> block (option -> values), bound by the item binder.</summary>
     public bool IsItemSweep { get; init; }
 
+    /// <summary>
+    /// <c>[Option(KeyNeutral = "1")]</c>: the value (YAML) at which the key is left out of every stage key that holds it
+    /// (<see cref="KeyNeutral"/>; the plan's drops, <see cref="SpecSchema.KeyNeutral"/>).
+    /// </summary>
+    public string? KeyNeutral { get; init; }
+
     /// <summary>Section keys only (<c>[ItemKey(Before = ...)]</c>): a key with no property, placed before this key (null = last).</summary>
     public string? Before { get; init; }
 

@@ -36,6 +36,7 @@ internal sealed partial class SpecSchema
         Keys = KeysWith(catalog, type, new Dictionary<string, SpecSection>(StringComparer.Ordinal)),
         Properties = catalog.Section(Specs + type)?.Properties.ToArray() ?? Array.Empty<string>(),
         ComponentProperty = catalog.Section(Specs + type)?.ComponentProperty,
+        ComponentKind = catalog.Section(Specs + type)?.ComponentKind,
     };
 
     /// <summary>How messages name the items of a component list: "an 'unlearn' item", "a 'metrics' item"; "'calibration'" (one mapping).</summary>

@@ -165,6 +165,9 @@ internal sealed class SpecSection
     /// <summary>Item records: the property that holds the constructed component (<see cref="SectionInfo.ComponentProperty"/>).</summary>
     public string? ComponentProperty { get; init; }
 
+    /// <summary>Item records: the kind of that component (<see cref="SectionInfo.ComponentKind"/>).</summary>
+    public ComponentKind? ComponentKind { get; init; }
+
     /// <summary>The key that picks the item's component (method) and selects which <see cref="SpecKey.OnlyFor"/> keys apply
     /// (data.source): the record's <c>[Option(Discriminator = true)]</c> or <c>[ItemKey(Discriminator = true)]</c>.</summary>
     public string? Discriminator => Keys.FirstOrDefault(k => k.IsDiscriminator)?.Key;
@@ -265,6 +268,7 @@ internal sealed partial class SpecSchema
         var attackItem = Item("attacks");
         return new SpecSchema(root, catalog)
         {
+            KeyNeutral = KeyNeutralOf(root, catalog),
             UnlearnItem = Item("unlearn"),
             MetricItem = Item("metrics"),
             AttackItem = attackItem,

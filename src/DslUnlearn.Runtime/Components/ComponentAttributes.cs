@@ -156,6 +156,12 @@ public sealed class OptionAttribute : Attribute
     /// <summary>Section keys only: the key whose value picks the rest, one per record: an item's component name (<c>method</c>,
     /// <c>metric</c>, <c>attack</c>, <c>calibrator</c>), or the value that <see cref="OnlyFor"/> names (<c>data.source</c>).</summary>
     public bool Discriminator { get; set; }
+    /// <summary>
+    /// Section keys and options: the value (YAML: "1", "false", "float32", "~") at which the key is left out of every stage
+    /// key that holds it, for a key added after stage keys existed whose value then is the behaviour from before it: the
+    /// keys of specs that do not set it stay as they were (Engine.KeyNeutral; the static plan and the runtime both read this).
+    /// </summary>
+    public string? KeyNeutral { get; set; }
 }
 
 /// <summary>

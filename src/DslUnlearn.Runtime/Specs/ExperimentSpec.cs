@@ -51,10 +51,10 @@ public sealed record ExperimentSpec
     [Option(Items = "calibrator", Default = "~", Help = "the calibration procedure (default none)", Aliases = ["calibrate", "control"])]
     public CalibrationSpec? Calibration { get; init; }
     /// <summary>The biographies testbed (data.source biographies), else null; see TestbedSpec.</summary>
-    [Option(Default = "~", Help = "the biographies testbed (with data.source: biographies); write 'testbed: {}' for its defaults", Aliases = ["biographies", "world"])]
+    [Option(Default = "~", KeyNeutral = "~", Help = "the biographies testbed (with data.source: biographies); write 'testbed: {}' for its defaults", Aliases = ["biographies", "world"])]
     public TestbedSpec? Testbed { get; init; }
     /// <summary>The meta-evaluation's extra model pools (faithfulness), else null; see MetaEvalSpec.</summary>
-    [Option(Default = "~", Help = "the meta-evaluation of the metrics beyond the spec's own models (tables/meta_eval)", Aliases = ["meta_evaluation", "metaeval"])]
+    [Option(Default = "~", KeyNeutral = "~", Help = "the meta-evaluation of the metrics beyond the spec's own models (tables/meta_eval)", Aliases = ["meta_evaluation", "metaeval"])]
     public MetaEvalSpec? MetaEval { get; init; }
     [Option(Default = "{}", Help = "where results go", Aliases = ["output"])]
     public required ReportSpec Report { get; init; }
@@ -89,7 +89,7 @@ public sealed record ModelSpec
     public required double RmsNormEps { get; init; }
     /// <summary>Precision of weights and compute. 16-bit training keeps float32 master weights and optimizer state;
     /// losses and metric reductions stay float32/float64 (Torch/Precision.cs). Left out of stage keys when float32.</summary>
-    [Option(Sweepable = true, Names = "dtype", Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = ["precision", "torch_dtype"])]
+    [Option(Sweepable = true, Names = "dtype", Default = "float32", KeyNeutral = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = ["precision", "torch_dtype"])]
     public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
 }
 
