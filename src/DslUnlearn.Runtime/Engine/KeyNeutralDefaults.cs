@@ -107,13 +107,35 @@ public static class KeyNeutralDefaults
         }
     }
 
-    /// <summary>A component interface's options records (the constructor parameter of each compiled component implementing it), else null.</summary>
+    /// <summary>
+    /// A component interface's options records (the one constructor parameter of each component implementing it, in this
+    /// assembly and in the loaded ones that reference it, as the generator reads the compilation's references), else null.
+    /// </summary>
     private static IEnumerable<Type>? ComponentOptions(Type type)
     {
         if (!type.IsInterface) return null;
-        var components = typeof(ComponentAttribute).Assembly.GetTypes()
-            .Where(t => t.IsClass && !t.IsAbstract && type.IsAssignableFrom(t) && t.GetCustomAttribute<ComponentAttribute>() is not null).ToList();
-        return components.Count == 0 ? null : components.Select(t => t.GetConstructors().Single().GetParameters()[0].ParameterType).Distinct();
+        var runtime = typeof(ComponentAttribute).Assembly;
+        var components = AppDomain.CurrentDomain.GetAssemblies()
+            .Where(a => a == runtime || a.GetReferencedAssemblies().Any(r => r.Name == runtime.GetName().Name))
+            .SelectMany(Types)
+            .Where(t => t.IsClass && !t.IsAbstract && type.IsAssignableFrom(t) && t.GetCustomAttribute<ComponentAttribute>() is not null)
+            .Select(t => t.GetConstructors())
+            .Where(c => c.Length == 1 && c[0].GetParameters().Length == 1) // the component contract; the build refuses the others
+            .Select(c => c[0].GetParameters()[0].ParameterType)
+            .Distinct().ToList();
+        return components.Count == 0 ? null : components;
+    }
+
+    private static IEnumerable<Type> Types(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types.OfType<Type>();
+        }
     }
 
     private static void Add(List<KeyNeutral> found, KeyNeutral key)
