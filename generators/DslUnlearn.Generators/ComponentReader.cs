@@ -101,9 +101,12 @@ internal static class ComponentReader
 
                 facts.Apply("Key", key);
                 var before = data.NamedArguments.Where(a => a.Key == "Before").Select(a => a.Value.Value as string).FirstOrDefault();
+                var sweep = data.NamedArguments.Any(a => a.Key == "Sweep" && a.Value.Value is true);
                 var extra = composition
                     ? facts.ToSectionKey("", SpecValueKind.Unsupported, "", false, "", Array.Empty<EnumMemberInfo>()) with { IsComposition = true }
-                    : facts.ToSectionKey("", SpecValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
+                    : sweep
+                        ? facts.ToSectionKey("", SpecValueKind.Section, "", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before }
+                        : facts.ToSectionKey("", SpecValueKind.String, "string", false, "", Array.Empty<EnumMemberInfo>()) with { Before = before };
                 var at = before is null ? -1 : keys.FindIndex(k => k.Key == before);
                 if (at < 0)
                 {
@@ -122,6 +125,7 @@ internal static class ComponentReader
         {
             Properties = properties.Select(p => p.Name).ToEquatableArray(),
             ComponentProperty = component?.Name,
+            ComponentKind = component is null ? null : ComponentKinds.First(k => component.Type.ToDisplayString() == ComponentCatalog.InterfaceOf(k)),
         };
     }
 

@@ -71,6 +71,31 @@ public sealed class DeclaredKeysTests
     }
 
     [Fact]
+    public void Discriminators_item_sweeps_and_the_chain_are_the_records_and_survive_the_catalog_data()
+    {
+        // [Option(Discriminator = true)], [ItemKey("attack", Discriminator = true)], [ItemKey("sweep", Sweep = true)] and the
+        // chain's element record: SpecSchema.cs names none of them, and validate (the catalog data) reads the same.
+        foreach (var catalog in new[] { GeneratorHarness.RuntimeCatalog, CatalogData.Read(CatalogData.Write(GeneratorHarness.RuntimeCatalog)) })
+        {
+            var schema = SpecSchema.Create(catalog);
+            Assert.Equal(new[] { "source", "method", "metric", "attack", "attack", "calibrator" },
+                new[] { schema.Root.Find("data")!.Section!, schema.UnlearnItem, schema.MetricItem, schema.AttackItem, schema.AttackStep, schema.CalibrationSection }.Select(s => s.Discriminator));
+            Assert.Equal(new[] { "an 'unlearn' item", "a 'metrics' item", "an 'attacks' item", "a 'chain' item", "'calibration'" },
+                new[] { schema.UnlearnItem, schema.MetricItem, schema.AttackItem, schema.AttackStep, schema.CalibrationSection }.Select(s => s.DisplayName));
+            foreach (var item in new[] { schema.UnlearnItem, schema.AttackItem })
+            {
+                var sweep = item.Find("sweep")!;
+                Assert.Equal((true, SpecValueKind.Section, null, false), (sweep.IsItemSweep, sweep.Kind, sweep.Section, sweep.Sweepable));
+                Assert.Equal(new[] { "grid", "sweeps" }, sweep.Aliases);
+                Assert.StartsWith("option -> list of values", sweep.Help);
+            }
+
+            Assert.Null(schema.MetricItem.Find("sweep"));
+            Assert.Equal(("global::DslUnlearn.Specs.AttackStep", "Attack"), (schema.AttackStep.CSharpType, schema.AttackStep.ComponentProperty));
+        }
+    }
+
+    [Fact]
     public void Item_fixed_keys_keep_their_located_errors()
     {
         var run = Run("experiment: t\nmetrics:\n  - metric: es_exact\n    splits: [forget, forget]\ncalibration:\n  calibrator: model_mixing\n  retain_split: holdout\n");

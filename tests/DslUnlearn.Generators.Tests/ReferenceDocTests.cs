@@ -31,4 +31,20 @@ public sealed class ReferenceDocTests
 
         Assert.Equal(expected, actual);
     }
+
+    [Fact]
+    public void The_reference_marks_sweepable_exactly_the_keys_an_experiment_sweep_accepts()
+    {
+        // What the build accepts: the keys its "not sweepable" message lists (DSLU0027's argument).
+        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nsweep:\n  device: [cpu, auto]\n"));
+        var message = Assert.Single(run.Diagnostics).GetMessage();
+        var listed = message.Substring(message.IndexOf("sweepable keys: ", StringComparison.Ordinal) + "sweepable keys: ".Length).Split(';')[0].Split(", ");
+        var rows = ReferenceDoc.Render(SpecSchema.Create(GeneratorHarness.RuntimeCatalog)).Split('\n')
+            .TakeWhile(l => l.Length > 0).Skip(2).Select(l => l.Split(" | "))
+            .Where(c => c[4] == "yes")
+            .Select(c => (c[0] == "| top level" ? "" : c[0].Trim('|', ' ', '`') + ".") + c[1].Trim('`'))
+            .ToArray();
+        Assert.Equal(listed, rows);
+        Assert.Equal(24, rows.Length);
+    }
 }

@@ -15,7 +15,7 @@ public sealed class StaticPlanTests
         var context = new SpecContext(RepoPaths.Experiments, null, p => File.Exists(p) ? File.ReadAllText(p) : null);
         var compiled = GeneratorHarness.Compile(path, yaml, "quickstart.yaml", context);
         Assert.Empty(compiled.Diagnostics.Select(d => d.ToString()));
-        return PlanEmitter.Build(compiled.Model!.Spec).Stages.ToDictionary(s => s.Stage.Id, s => s.StaticKey);
+        return PlanEmitter.Build(compiled.Model!.Spec, compiled.Model.KeyNeutral).Stages.ToDictionary(s => s.Stage.Id, s => s.StaticKey);
     }
 
     private static string[] Moved(string from, string to)

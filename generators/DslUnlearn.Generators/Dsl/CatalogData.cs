@@ -47,6 +47,7 @@ internal static class CatalogData
             sb.Append("{\"type\":").Append(Str(section.TypeName))
                 .Append(",\"properties\":[").Append(string.Join(",", section.Properties.Select(Str))).Append(']')
                 .Append(",\"component_property\":").Append(StrOrNull(section.ComponentProperty))
+                .Append(",\"component_kind\":").Append(StrOrNull(section.ComponentKind?.ToString()))
                 .Append(",\"keys\":[");
             WriteOptions(sb, section.Keys);
             sb.Append("]}");
@@ -93,6 +94,9 @@ internal static class CatalogData
                 .Append(",\"distinct\":").Append(Bool(o.Distinct))
                 .Append(",\"text\":").Append(Bool(o.IsText))
                 .Append(",\"before\":").Append(StrOrNull(o.Before))
+                .Append(",\"discriminator\":").Append(Bool(o.IsDiscriminator))
+                .Append(",\"item_sweep\":").Append(Bool(o.IsItemSweep))
+                .Append(",\"key_neutral\":").Append(StrOrNull(o.KeyNeutral))
                 .Append(",\"nested\":[").Append(string.Join(",", o.Nested.Select(NestedKey))).Append(']')
                 .Append(",\"enum\":[")
                 .Append(string.Join(",", o.EnumMembers.Select(EnumMember)))
@@ -138,6 +142,7 @@ internal static class CatalogData
         {
             Properties = Seq(x, "properties").Select(Scalar).ToEquatableArray(),
             ComponentProperty = NullableText(x, "component_property"),
+            ComponentKind = NullableText(x, "component_kind") is { } kind ? (ComponentKind)Enum.Parse(typeof(ComponentKind), kind) : null,
         });
         return new ComponentCatalog(components.ToEquatableArray(), Seq(root, "problems").Select(Scalar).ToEquatableArray()) { Sections = sections.ToEquatableArray() };
     }
@@ -168,6 +173,9 @@ internal static class CatalogData
             Distinct = Flag(o, "distinct"),
             IsText = Flag(o, "text"),
             Before = NullableText(o, "before"),
+            IsDiscriminator = Flag(o, "discriminator"),
+            IsItemSweep = Flag(o, "item_sweep"),
+            KeyNeutral = NullableText(o, "key_neutral"),
             Nested = Seq(o, "nested").Cast<YamlMappingNode>().Select(ReadNestedKey).ToEquatableArray(),
         });
 

@@ -45,6 +45,9 @@ internal sealed record SectionInfo(string TypeName, EquatableArray<SpecKey> Keys
 
     /// <summary>Item records only: the property that holds the constructed component (its type is a component interface: <c>UnlearnSpec.Method</c>).</summary>
     public string? ComponentProperty { get; init; }
+
+    /// <summary>Item records only: the kind of component <see cref="ComponentProperty"/> holds (its interface's).</summary>
+    public ComponentKind? ComponentKind { get; init; }
 }
 
 /// <summary>One runtime component: its YAML name, kind, C# type, options type and options.</summary>

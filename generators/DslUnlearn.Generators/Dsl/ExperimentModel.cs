@@ -26,6 +26,9 @@ internal sealed record ExperimentModel(
     /// <see cref="Spec"/>. Each spec carries its id in its <c>Cell</c> property.
     /// </summary>
     public EquatableArray<ExperimentCell> Cells { get; init; } = EquatableArray<ExperimentCell>.Empty;
+
+    /// <summary>The schema's key-neutral keys (<see cref="SpecSchema.KeyNeutral"/>), which the static plan leaves out at their neutral value.</summary>
+    public EquatableArray<KeyNeutral> KeyNeutral { get; init; } = EquatableArray<KeyNeutral>.Empty;
 }
 
 /// <summary>One experiment-level sweep cell: its stable id (<c>seed=2,finetune.lr=3e-3</c>) and its resolved spec.</summary>

@@ -29,6 +29,9 @@ internal sealed class OptionFacts
     private bool _nonEmpty;
     private bool _distinct;
     private bool _text;
+    private bool _discriminator;
+    private bool _sweep;
+    private string? _keyNeutral;
 
     /// <summary>Takes one named argument of <c>[Option(...)]</c> (unknown names and NaN bounds are ignored).</summary>
     public void Apply(string name, object? value)
@@ -58,6 +61,9 @@ internal sealed class OptionFacts
             case "NonEmpty" when value is bool b: _nonEmpty = b; break;
             case "Distinct" when value is bool b: _distinct = b; break;
             case "Text" when value is bool b: _text = b; break;
+            case "Discriminator" when value is bool b: _discriminator = b; break;
+            case "Sweep" when value is bool b: _sweep = b; break;
+            case "KeyNeutral": _keyNeutral = value as string; break;
         }
     }
 
@@ -102,5 +108,8 @@ internal sealed class OptionFacts
             NonEmpty = _nonEmpty,
             Distinct = _distinct,
             IsText = _text,
+            IsDiscriminator = _discriminator,
+            IsItemSweep = _sweep,
+            KeyNeutral = _keyNeutral,
         };
 }

@@ -27,7 +27,7 @@ internal static class PlanEmitter
         w.OpenBrace();
         foreach (var (cell, spec) in specs)
         {
-            WritePlan(w, cell, spec);
+            WritePlan(w, model, cell, spec);
         }
 
         w.CloseBrace(";");
@@ -36,9 +36,9 @@ internal static class PlanEmitter
         w.Line();
     }
 
-    private static void WritePlan(SourceWriter w, string? cell, SpecObject spec)
+    private static void WritePlan(SourceWriter w, ExperimentModel model, string? cell, SpecObject spec)
     {
-        var plan = Build(spec);
+        var plan = Build(spec, model.KeyNeutral);
         w.Line($"new {Engine}StaticPlan({(cell is null ? "null" : Emitter.Literal(cell))},");
         w.Indent();
         w.Line($"new {Engine}PlanGroup[]");
@@ -102,8 +102,8 @@ internal static class PlanEmitter
         public List<Planned> Stages { get; } = new List<Planned>();
     }
 
-    /// <summary>The plan of one resolved spec.</summary>
-    internal static Plan Build(SpecObject spec)
+    /// <summary>The plan of one resolved spec; <paramref name="neutral"/> the key-neutral keys its stage keys leave out at their neutral value.</summary>
+    internal static Plan Build(SpecObject spec, IReadOnlyList<KeyNeutral> neutral)
     {
         var plan = new Plan();
         var staticKeys = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -111,7 +111,7 @@ internal static class PlanEmitter
         {
             var key = new List<string>();
             var expanded = new List<string>();
-            foreach (var part in StageShape.KeyParts(stage))
+            foreach (var part in StageShape.KeyParts(stage, neutral))
             {
                 var lines = PartLines(part, spec, stage);
                 if (lines.Count == 0)

@@ -12,12 +12,12 @@ internal static class ReferenceDoc
     public static string Render(SpecSchema schema)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| section | key | type | default | help |");
-        sb.AppendLine("|---|---|---|---|---|");
-        WriteSection(sb, "top level", schema.Root);
+        sb.AppendLine("| section | key | type | default | sweepable | help |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        WriteSection(sb, "top level", schema.Root, experimentLevel: true);
         foreach (var key in schema.Root.Keys.Where(k => k.Kind == SpecValueKind.Section && k.Section is not null))
         {
-            WriteSection(sb, "`" + key.Key + "`", key.Section!);
+            WriteSection(sb, "`" + key.Key + "`", key.Section!, experimentLevel: true);
         }
 
         foreach (var (name, section) in new[]
@@ -26,7 +26,7 @@ internal static class ReferenceDoc
                      ("`metrics` items", schema.MetricItem), ("`calibration`", schema.CalibrationSection),
                  })
         {
-            WriteSection(sb, name, section);
+            WriteSection(sb, name, section, experimentLevel: false);
         }
 
         sb.AppendLine();
@@ -63,7 +63,9 @@ internal static class ReferenceDoc
         return sb.ToString();
     }
 
-    private static void WriteSection(StringBuilder sb, string name, SpecSection section)
+    /// <param name="experimentLevel">The top level or one of its sections: the keys an experiment-level sweep may vary
+    /// (<see cref="SpecBinder.IsExperimentSweepable"/>) say "yes"; an item's keys are never swept (its options are).</param>
+    private static void WriteSection(StringBuilder sb, string name, SpecSection section, bool experimentLevel)
     {
         foreach (var key in section.Keys.Where(k => k.IsUserKey))
         {
@@ -84,7 +86,8 @@ internal static class ReferenceDoc
                 def = "none";
             }
 
-            sb.AppendLine($"| {name} | `{key.Key}` | {type} | {def} | {Cell(key.Help)} |");
+            var sweepable = experimentLevel && SpecBinder.IsExperimentSweepable(key) ? "yes" : "no";
+            sb.AppendLine($"| {name} | `{key.Key}` | {type} | {def} | {sweepable} | {Cell(key.Help)} |");
         }
     }
 

@@ -40,7 +40,9 @@ internal static class SpecCompiler
                 var root = YamlReader.Read(text, path, diagnostics, out var syntaxError);
                 if (!syntaxError)
                 {
-                    model = new SpecBinder(schema, path, relativePath, diagnostics, context).Bind(root);
+                    model = new SpecBinder(schema, path, relativePath, diagnostics, context).Bind(root) is { } bound
+                        ? bound with { KeyNeutral = schema.KeyNeutral.ToEquatableArray() }
+                        : null;
                 }
             }
         }

@@ -150,6 +150,19 @@ internal sealed record SpecKey(
     /// <summary>Section keys only (<c>[Option(Text = true)]</c>): written as a string the binder resolves (a metric name).</summary>
     public bool IsText { get; init; }
 
+    /// <summary>Section keys only (<c>[Option(Discriminator = true)]</c>, <c>[ItemKey(Discriminator = true)]</c>): the key that picks
+    /// the item's component, or that <see cref="OnlyFor"/> names (<see cref="SpecSection.Discriminator"/>).</summary>
+    public bool IsDiscriminator { get; init; }
+
+    /// <summary>Section keys only (<c>[ItemKey("sweep", Sweep = true)]</c>): the item's <c>sweep:</c> block (option -> values), bound by the item binder.</summary>
+    public bool IsItemSweep { get; init; }
+
+    /// <summary>
+    /// <c>[Option(KeyNeutral = "1")]</c>: the value (YAML) at which the key is left out of every stage key that holds it
+    /// (<see cref="KeyNeutral"/>; the plan's drops, <see cref="SpecSchema.KeyNeutral"/>).
+    /// </summary>
+    public string? KeyNeutral { get; init; }
+
     /// <summary>Section keys only (<c>[ItemKey(Before = ...)]</c>): a key with no property, placed before this key (null = last).</summary>
     public string? Before { get; init; }
 
@@ -193,8 +206,4 @@ internal sealed record SpecKey(
         };
         return markdown ? text : text.Replace("\\|", "|");
     }
-
-    /// <summary>A key made in the schema, with no property of a record (an item's <c>sweep:</c>).</summary>
-    public static SpecKey Made(string key, SpecValueKind kind, string help, params string[] aliases)
-        => new(key, "", kind, "", false, null, false, null, false, false, help, EquatableArray<EnumMemberInfo>.Empty) { Aliases = aliases.ToEquatableArray() };
 }

@@ -13,31 +13,35 @@ internal sealed partial class SpecSchema
         => catalog.Section(Specs + type) is { } section ? section.Keys.Select(k => Linked(catalog, type, k, path)).ToArray() : Array.Empty<SpecKey>();
 
     /// <summary>
-    /// The section record <paramref name="type"/> at YAML path <paramref name="path"/> ("testbed"), keys from its <c>[Option]</c>s;
-    /// with what an attribute cannot say: the key that picks the component of an item, and the rules between keys.
+    /// The section record <paramref name="type"/> at YAML path <paramref name="path"/> ("data"), keys from its <c>[Option]</c>s;
+    /// with what an attribute cannot say: the rules between keys.
     /// </summary>
-    private static SpecSection DeclaredSection(ComponentCatalog catalog, string type, string path, string? discriminator = null, params SpecCheck[] checks) => new()
+    private static SpecSection DeclaredSection(ComponentCatalog catalog, string type, string path, params SpecCheck[] checks) => new()
     {
         DisplayName = $"'{path}'",
         CSharpType = Specs + type,
         Keys = DeclaredKeys(catalog, type, path),
-        Discriminator = discriminator,
         Checks = checks,
     };
 
     /// <summary>
-    /// An item of a list of component items (<c>an 'unlearn' item</c>), keys from its record's <c>[Option]</c>s and
-    /// <paramref name="extra"/>; the binder builds the record from its properties (<see cref="SpecSection.Properties"/>).
+    /// An item of a list of component items (<c>an 'unlearn' item</c>, a <c>chain</c> step) or the one component mapping
+    /// (<c>calibration</c>): keys from its record's <c>[Option]</c>s and <c>[ItemKey]</c>s (the discriminator, <c>sweep</c>);
+    /// the binder builds the record from its properties (<see cref="SpecSection.Properties"/>).
     /// </summary>
-    private static SpecSection DeclaredItem(ComponentCatalog catalog, string type, string displayName, string discriminator, params SpecKey[] extra) => new()
+    private static SpecSection DeclaredItem(ComponentCatalog catalog, string type, string displayName) => new()
     {
         DisplayName = displayName,
         CSharpType = Specs + type,
-        Discriminator = discriminator,
-        Keys = DeclaredKeys(catalog, type).Concat(extra).ToArray(),
+        Keys = KeysWith(catalog, type, new Dictionary<string, SpecSection>(StringComparer.Ordinal)),
         Properties = catalog.Section(Specs + type)?.Properties.ToArray() ?? Array.Empty<string>(),
         ComponentProperty = catalog.Section(Specs + type)?.ComponentProperty,
+        ComponentKind = catalog.Section(Specs + type)?.ComponentKind,
     };
+
+    /// <summary>How messages name the items of a component list: "an 'unlearn' item", "a 'metrics' item"; "'calibration'" (one mapping).</summary>
+    private static string ItemDisplayName(SpecKey key)
+        => key.Items == "calibrator" ? $"'{key.Key}'" : ("aeiou".IndexOf(key.Key[0]) >= 0 ? "an" : "a") + $" '{key.Key}' item";
 
     /// <summary>
     /// A nested section key (<c>testbed.pretrain</c>, a <c>FinetuneSpec</c>): the record's keys, narrowed to and
@@ -70,19 +74,26 @@ internal sealed partial class SpecSchema
     private static string SpecsRelative(string csharpType)
         => csharpType.StartsWith(Specs, StringComparison.Ordinal) ? csharpType.Substring(Specs.Length) : csharpType;
 
-    /// <summary>The item section of a list-of-sections key: the element record's keys; null when it declares none.</summary>
+    /// <summary>
+    /// The item section of a list-of-sections key: the element record's keys; null when it declares none. A record that
+    /// holds a component (a <c>chain</c> step, <c>AttackStep</c>) is a component item (<see cref="DeclaredItem"/>).
+    /// </summary>
     private static SpecSection? ItemSection(ComponentCatalog catalog, SpecKey key, string? path)
     {
         var itemType = SpecsRelative(key.CSharpType);
         var display = path is null ? key.Key : path + "." + key.Key;
+        if (catalog.Section(key.CSharpType)?.ComponentProperty is not null)
+        {
+            return DeclaredItem(catalog, itemType, $"a '{display}' item");
+        }
+
         var keys = DeclaredKeys(catalog, itemType, display);
         return keys.Length == 0 ? null : new SpecSection { DisplayName = $"a '{display}' item", CSharpType = key.CSharpType, Keys = keys };
     }
 
     /// <summary>
-    /// The top level: <c>ExperimentSpec</c>'s <c>[Option]</c>s and <c>[CompositionKey]</c>s. A nested section or
-    /// component list whose rules live here (data's checks, the items' fixed keys, meta_eval's table) takes its
-    /// section from <paramref name="sections"/>, by key.
+    /// The top level: <c>ExperimentSpec</c>'s <c>[Option]</c>s and <c>[CompositionKey]</c>s. A nested section whose rules
+    /// live in the schema (data's and model's checks) takes its section from <paramref name="sections"/>, by key.
     /// </summary>
     private static SpecKey[] RootKeys(ComponentCatalog catalog, IReadOnlyDictionary<string, SpecSection> sections)
         => KeysWith(catalog, "ExperimentSpec", sections);
@@ -97,8 +108,8 @@ internal sealed partial class SpecSchema
     };
 
     /// <summary>
-    /// The keys of <paramref name="type"/>, where a nested section or list of sections whose rules live in the schema
-    /// (data's checks, an item's fixed keys, the chain's steps) takes its section from <paramref name="sections"/>, by key.
+    /// The keys of <paramref name="type"/>, where a nested section whose rules live in the schema (data's checks) takes its
+    /// section from <paramref name="sections"/>, by key.
     /// </summary>
     private static SpecKey[] KeysWith(ComponentCatalog catalog, string type, IReadOnlyDictionary<string, SpecSection> sections)
         => DeclaredKeys(catalog, type)
@@ -117,17 +128,21 @@ internal sealed partial class SpecSchema
                 $"{type}.{key.Property}: a section key of type {key.CSharpType} cannot be declared with [Option] yet; declare it in SpecSchema.Create");
         }
 
+        if (key.IsItemSweep)
+        {
+            return key; // a mapping of the item's options to values, bound by the item binder (no section record)
+        }
+
         var set = key.Names is { } n ? NameSet(n, type, key) : null;
         if (key.IsList && key.Items is null && key.TypeKind == SpecValueKind.Section && !key.IsText)
         {
-            // A list of sections: its item's keys are the element record's [Option]s (meta_eval.faithfulness.sizes); where the
-            // schema adds rules of its own (chain: the attack discriminator) it replaces this section (KeysWith).
+            // A list of sections: its item's keys are the element record's [Option]s (meta_eval.faithfulness.sizes, a chain's steps).
             return key with { Section = ItemSection(catalog, key, path) };
         }
 
         if (key.IsList && key.Items is null)
         {
-            // A list of names (splits), of strings (forget_metrics), or of sections (chain: its section is set by the schema).
+            // A list of names (splits) or of strings (forget_metrics).
             var item = key.TypeKind == SpecValueKind.Section && !key.IsText
                 ? null
                 : key with
@@ -140,7 +155,8 @@ internal sealed partial class SpecSchema
 
         return key with
         {
-            Section = key.Kind == SpecValueKind.Section && !key.IsText ? NestedSection(catalog, type, key, path) : null,
+            Section = key.Items is not null ? DeclaredItem(catalog, SpecsRelative(key.CSharpType), ItemDisplayName(key))
+                : key.Kind == SpecValueKind.Section && !key.IsText ? NestedSection(catalog, type, key, path) : null,
             ComponentItems = key.Items is not null ? ItemsKind(type, key) : null,
             Components = set,
         };

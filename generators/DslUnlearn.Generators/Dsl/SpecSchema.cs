@@ -165,8 +165,12 @@ internal sealed class SpecSection
     /// <summary>Item records: the property that holds the constructed component (<see cref="SectionInfo.ComponentProperty"/>).</summary>
     public string? ComponentProperty { get; init; }
 
-    /// <summary>The component key that selects which <see cref="SpecKey.OnlyFor"/> options apply (method).</summary>
-    public string? Discriminator { get; init; }
+    /// <summary>Item records: the kind of that component (<see cref="SectionInfo.ComponentKind"/>).</summary>
+    public ComponentKind? ComponentKind { get; init; }
+
+    /// <summary>The key that picks the item's component (method) and selects which <see cref="SpecKey.OnlyFor"/> keys apply
+    /// (data.source): the record's <c>[Option(Discriminator = true)]</c> or <c>[ItemKey(Discriminator = true)]</c>.</summary>
+    public string? Discriminator => Keys.FirstOrDefault(k => k.IsDiscriminator)?.Key;
 
     /// <summary>For list items: this key's value must be unique within the list (unlearn names).</summary>
     public string? UniqueKey { get; init; }
@@ -209,97 +213,67 @@ internal sealed partial class SpecSchema
 
     public static SpecSchema Create(ComponentCatalog catalog)
     {
-        var data = new SpecSection
-        {
-            DisplayName = "'data'",
-            CSharpType = Specs + "Vocabulary.DataSpec",
-            Discriminator = "source",
-            Keys = DeclaredKeys(catalog, "Vocabulary.DataSpec"),
-            Checks = new[]
+        // The rules between keys of data: and model:, the one thing their records cannot say.
+        var data = DeclaredSection(catalog, "Vocabulary.DataSpec", "data",
+            new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
             {
-                new SpecCheck(new[] { "authors", "forget_authors" }, new[] { "forget_authors", "authors" }, v =>
-                {
-                    int authors = v.Int("authors"), forget = v.Int("forget_authors");
-                    return forget < authors
-                        ? null
-                        : $"forget_authors ({forget}) must be less than authors ({authors}): at least one author has to stay in the retain split; " +
-                          $"use forget_authors in 1..{authors - 1} or raise authors";
-                }),
-                new SpecCheck(new[] { "source", "authors", "forget_authors", "retain_eval_authors" }, new[] { "retain_eval_authors" }, v =>
-                {
-                    int retain = v.Int("authors") - v.Int("forget_authors");
-                    return v.Name("source") != "synthetic" || v.IntOrNull("retain_eval_authors") is not { } e || e < retain || (e == 1 && retain == 1)
-                        ? null
-                        : $"retain_eval_authors ({e}) must be less than the {retain} retain authors (authors - forget_authors): at least one retain author must stay " +
-                          $"for retain terms to train on; use 1..{System.Math.Max(1, retain - 1)} or ~ for the default";
-                }),
-                new SpecCheck(new[] { "source", "retain_eval_authors" }, new[] { "retain_eval_authors" }, v =>
-                    v.Name("source") == "tofu" && v.IntOrNull("retain_eval_authors") is > 20 and var e
-                        ? $"retain_eval_authors ({e}) is at most 20 on TOFU: retain_perturbed.json, the retain rows TOFU evaluates on, holds 20 authors"
-                        : null),
-                new SpecCheck(new[] { "source", "split", "holdout_authors" }, new[] { "holdout_authors" }, v =>
-                {
-                    // TOFU's retain splits hold 198, 190 and 180 authors; the holdout (their last authors) must leave
-                    // retain_perturbed's 20 evaluation authors and one author to train retain terms on.
-                    int retain = v.Name("split") switch { "forget01" => 198, "forget05" => 190, _ => 180 };
-                    return v.Name("source") == "tofu" && v.IntOrNull("holdout_authors") is { } h && h > retain - 21
-                        ? $"holdout_authors ({h}) is at most {retain - 21} for {v.Name("split")}: the holdout is taken from the last of its {retain} retain authors and must leave " +
-                          "the 20 evaluation authors of retain_perturbed.json and one retain author to train on"
-                        : null;
-                }),
-                new SpecCheck(new[] { "source", "retain_authors", "retain_eval_authors" }, new[] { "retain_eval_authors", "retain_authors" }, v =>
-                    v.Name("source") == "tofu" && v.IntOrNull("retain_authors") is { } kept && v.IntOrNull("retain_eval_authors") is { } e && e >= kept && kept > 1
-                        ? $"retain_eval_authors ({e}) must be less than retain_authors ({kept}): at least one kept retain author must stay for retain terms to train on"
-                        : null),
-            },
-        };
+                int authors = v.Int("authors"), forget = v.Int("forget_authors");
+                return forget < authors
+                    ? null
+                    : $"forget_authors ({forget}) must be less than authors ({authors}): at least one author has to stay in the retain split; " +
+                      $"use forget_authors in 1..{authors - 1} or raise authors";
+            }),
+            new SpecCheck(new[] { "source", "authors", "forget_authors", "retain_eval_authors" }, new[] { "retain_eval_authors" }, v =>
+            {
+                int retain = v.Int("authors") - v.Int("forget_authors");
+                return v.Name("source") != "synthetic" || v.IntOrNull("retain_eval_authors") is not { } e || e < retain || (e == 1 && retain == 1)
+                    ? null
+                    : $"retain_eval_authors ({e}) must be less than the {retain} retain authors (authors - forget_authors): at least one retain author must stay " +
+                      $"for retain terms to train on; use 1..{System.Math.Max(1, retain - 1)} or ~ for the default";
+            }),
+            new SpecCheck(new[] { "source", "retain_eval_authors" }, new[] { "retain_eval_authors" }, v =>
+                v.Name("source") == "tofu" && v.IntOrNull("retain_eval_authors") is > 20 and var e
+                    ? $"retain_eval_authors ({e}) is at most 20 on TOFU: retain_perturbed.json, the retain rows TOFU evaluates on, holds 20 authors"
+                    : null),
+            new SpecCheck(new[] { "source", "split", "holdout_authors" }, new[] { "holdout_authors" }, v =>
+            {
+                // TOFU's retain splits hold 198, 190 and 180 authors; the holdout (their last authors) must leave
+                // retain_perturbed's 20 evaluation authors and one author to train retain terms on.
+                int retain = v.Name("split") switch { "forget01" => 198, "forget05" => 190, _ => 180 };
+                return v.Name("source") == "tofu" && v.IntOrNull("holdout_authors") is { } h && h > retain - 21
+                    ? $"holdout_authors ({h}) is at most {retain - 21} for {v.Name("split")}: the holdout is taken from the last of its {retain} retain authors and must leave " +
+                      "the 20 evaluation authors of retain_perturbed.json and one retain author to train on"
+                    : null;
+            }),
+            new SpecCheck(new[] { "source", "retain_authors", "retain_eval_authors" }, new[] { "retain_eval_authors", "retain_authors" }, v =>
+                v.Name("source") == "tofu" && v.IntOrNull("retain_authors") is { } kept && v.IntOrNull("retain_eval_authors") is { } e && e >= kept && kept > 1
+                    ? $"retain_eval_authors ({e}) must be less than retain_authors ({kept}): at least one kept retain author must stay for retain terms to train on"
+                    : null));
 
         // The rules are Models/HeadRules.cs, shared with LlamaConfig.Validate.
-        var model = DeclaredSection(catalog, "ModelSpec", "model", null,
+        var model = DeclaredSection(catalog, "ModelSpec", "model",
             new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.HeadsDivideHidden(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
             new SpecCheck(new[] { "hidden_size", "heads" }, new[] { "heads", "hidden_size" }, v => HeadRules.EvenHeadDimension(v.Int("hidden_size"), v.Int("heads"), HeadKeys.Spec)),
             new SpecCheck(new[] { "heads", "kv_heads" }, new[] { "kv_heads", "heads" }, v => HeadRules.KvHeadsDivideHeads(v.Int("heads"), v.Int("kv_heads"), HeadKeys.Spec)));
-        var prompt = DeclaredSection(catalog, "Vocabulary.PromptSpec", "prompt");
-        var finetune = DeclaredSection(catalog, "Vocabulary.FinetuneSpec", "finetune");
-
-        // The items' fixed keys are the [Option]s of their records (UnlearnSpec.MethodName is 'method'); the
-        // discriminators, the item sweep and the chain's steps are the schema's.
-        var unlearnItem = DeclaredItem(catalog, "UnlearnSpec", "an 'unlearn' item", "method", SweepKey());
-        var metricItem = DeclaredItem(catalog, "MetricSpec", "a 'metrics' item", "metric");
-        var attackStep = DeclaredItem(catalog, "AttackStep", "a 'chain' item", "attack");
-        var attackItem = new SpecSection
-        {
-            DisplayName = "an 'attacks' item",
-            CSharpType = Specs + "AttackSpec",
-            Discriminator = "attack",
-            Keys = KeysWith(catalog, "AttackSpec", new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["chain"] = attackStep }).Append(SweepKey()).ToArray(),
-            Properties = catalog.Section(Specs + "AttackSpec")?.Properties.ToArray() ?? Array.Empty<string>(),
-        };
-        var calibration = DeclaredItem(catalog, "CalibrationSpec", "'calibration'", "calibrator");
-        var report = DeclaredSection(catalog, "ReportSpec", "report");
-
+        // Every other section, its discriminator, the items' sweep and the chain's steps are the records' (SpecSchema.Declared.cs).
         var root = new SpecSection
         {
             DisplayName = "the top level",
             CSharpType = Specs + "ExperimentSpec",
             Checks = new[] { TestbedSourceCheck(), PoolSizesCheck() },
-            Keys = RootKeys(catalog, new Dictionary<string, SpecSection>(StringComparer.Ordinal)
-            {
-                ["data"] = data, ["model"] = model, ["prompt"] = prompt, ["finetune"] = finetune, ["report"] = report,
-                ["unlearn"] = unlearnItem, ["attacks"] = attackItem, ["metrics"] = metricItem, ["calibration"] = calibration,
-            }),
+            Keys = RootKeys(catalog, new Dictionary<string, SpecSection>(StringComparer.Ordinal) { ["data"] = data, ["model"] = model }),
         };
 
+        SpecSection Item(string key) => root.Find(key)?.Section ?? new SpecSection();
+        var attackItem = Item("attacks");
         return new SpecSchema(root, catalog)
         {
-            UnlearnItem = unlearnItem,
-            MetricItem = metricItem,
+            KeyNeutral = KeyNeutralOf(root, catalog),
+            UnlearnItem = Item("unlearn"),
+            MetricItem = Item("metrics"),
             AttackItem = attackItem,
-            AttackStep = attackStep,
-            CalibrationSection = calibration,
+            AttackStep = attackItem.Find("chain")?.Section ?? new SpecSection(),
+            CalibrationSection = Item("calibration"),
         };
     }
-
-    private static SpecKey SweepKey() => SpecKey.Made("sweep", SpecValueKind.Section,
-        "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together", "grid", "sweeps");
 }

@@ -151,8 +151,17 @@ public sealed class OptionAttribute : Attribute
     /// (<c>CalibrationSpec.RetainMetric</c>, a metric name; for a list, each item).</summary>
     public bool Text { get; set; }
     /// <summary>Section keys only: a list of component items of this kind ("method", "metric", "attack"), or one
-    /// component mapping ("calibrator"); the items' fixed keys are the generator's (SpecSchema item sections).</summary>
+    /// component mapping ("calibrator"); the items' fixed keys are the <c>[Option]</c>s and <c>[ItemKey]</c>s of the element record.</summary>
     public string? Items { get; set; }
+    /// <summary>Section keys only: the key whose value picks the rest, one per record: an item's component name (<c>method</c>,
+    /// <c>metric</c>, <c>attack</c>, <c>calibrator</c>), or the value that <see cref="OnlyFor"/> names (<c>data.source</c>).</summary>
+    public bool Discriminator { get; set; }
+    /// <summary>
+    /// Section keys and options: the value (YAML: "1", "false", "float32", "~") at which the key is left out of every stage
+    /// key that holds it, for a key added after stage keys existed whose value then is the behaviour from before it: the
+    /// keys of specs that do not set it stay as they were (Engine.KeyNeutral; the static plan and the runtime both read this).
+    /// </summary>
+    public string? KeyNeutral { get; set; }
 }
 
 /// <summary>
@@ -213,4 +222,9 @@ public sealed class ItemKeyAttribute(string key) : Attribute
     public string? Help { get; set; }
     public string[] Aliases { get; set; } = [];
     public string? Before { get; set; }
+    /// <summary>The key picks the item's component (<see cref="OptionAttribute.Discriminator"/>): <c>attack</c> of an <c>attacks</c> item.</summary>
+    public bool Discriminator { get; set; }
+    /// <summary>The item's <c>sweep:</c> block, a mapping (option -> list of values, <c>zip: [a, b]</c>) instead of a string: the
+    /// records whose items may sweep their component's options (<c>UnlearnSpec</c>, <c>AttackSpec</c>) declare it.</summary>
+    public bool Sweep { get; set; }
 }

@@ -280,13 +280,18 @@ namespace DslUnlearn.Engine
         /// <summary>
         /// The options that enter a stage's key, by top-level name: where each comes from in the spec, what of it is
         /// left out, and what only the run can know. The runtime's options must have exactly these names (the
-        /// dry-run agreement test checks it for every spec in experiments/).
+        /// dry-run agreement test checks it for every spec in experiments/). Besides the drops written here (what a part
+        /// never holds), each part leaves out the <paramref name="neutral"/> keys it holds at their neutral value
+        /// (<see cref="KeyNeutral"/>: the records' <c>[Option(KeyNeutral = ...)]</c>, which the runtime drops too).
         /// </summary>
-        public static IReadOnlyList<KeyPart> KeyParts(ShapedStage stage)
+        public static IReadOnlyList<KeyPart> KeyParts(ShapedStage stage, IReadOnlyList<KeyNeutral> neutral)
+            => Parts(stage).Select(p => p.WithNeutral(neutral)).ToArray();
+
+        private static IReadOnlyList<KeyPart> Parts(ShapedStage stage)
         {
             var device = KeyPart.FromSpec("device", "Device", runTimeWhen: "auto", why: "`device: auto` resolves to the machine's device");
             var data = new KeyPart("data", new[] { new KeyFill("data", "Data"), new KeyFill("prompt", "Prompt"), new KeyFill("testbed", "Testbed") }, shared: true,
-                drops: new[] { "data.retain_authors if null", "testbed if null", "testbed.pretrain.length_groups if 1", "testbed.auxiliary_splits if false" },
+                drops: new[] { "data.retain_authors if null" }, // the data node's own: the resolved spec (report) keeps a null retain_authors
                 runTime: new[]
                 {
                     "data.splits: the split sizes, counted from the loaded data", "data.holdout_sha256: the holdout file's SHA-256", "tokenizer: the tokenizer's type and vocabulary size",
@@ -306,16 +311,16 @@ namespace DslUnlearn.Engine
                         new KeyPart("model", new KeyFill[0], runTime: new[] { ": the model's config, or a checkpoint's files and their SHA-256" }),
                         new KeyPart("tokenizer", new KeyFill[0], runTime: new[] { ": the tokenizer's type and vocabulary size" }),
                         device,
-                        new KeyPart("dtype", new[] { new KeyFill("", "Model.Dtype") }, drops: new[] { " if float32" }),
+                        new KeyPart("dtype", new[] { new KeyFill("", "Model.Dtype") }),
                     };
                 case StageKinds.Pretrain:
                     return new[]
                     {
-                        new KeyPart("pretrain", new[] { new KeyFill("", "Testbed.Pretrain") }, drops: new[] { "length_groups if 1" }, runTime: PretrainDefaults.Select(d => d.Substring("pretrain.".Length)).ToArray()),
+                        new KeyPart("pretrain", new[] { new KeyFill("", "Testbed.Pretrain") }, runTime: PretrainDefaults.Select(d => d.Substring("pretrain.".Length)).ToArray()),
                         data, device, KeyPart.Engine("authors"),
                     };
                 case StageKinds.Finetune:
-                    var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing", "length_groups if 1" });
+                    var finetune = new KeyPart("finetune", new[] { new KeyFill("", "Finetune") }, drops: new[] { "oracle", "gradient_checkpointing" });
                     return stage.Role == StageIds.Oracle ? new[] { finetune, data, device, KeyPart.Engine("rows") } : new[] { finetune, data, device };
                 case StageKinds.Evaluate when stage.Pool:
                     return new[] { new KeyPart("metrics", new KeyFill[0], runTime: new[] { ": the spec's metrics, each on the forget split only (faithfulness pools)" }) }
@@ -349,7 +354,7 @@ namespace DslUnlearn.Engine
                     return new[]
                     {
                         new KeyPart("spec", new[] { new KeyFill("", "") }, shared: true,
-                            drops: new[] { "report.out", "cell if null", "testbed if null", "meta_eval if null", "model.dtype if float32", "finetune.gradient_checkpointing if false", "finetune.length_groups if 1", "testbed.pretrain.length_groups if 1", "testbed.auxiliary_splits if false", "unlearn[*].method.options.gradient_checkpointing if false" },
+                            drops: new[] { "report.out", "cell if null" },
                             runTime: new[] { "report.out: \"\" (the output folder is not part of any key)", "testbed." + PretrainDefaults[0], "testbed." + PretrainDefaults[1] }),
                         KeyPart.Engine("results_format"), KeyPart.Engine("report_format"),
                         new KeyPart("plots", new KeyFill[0], runTime: new[] { ": whether a font is installed to draw plots" }),
@@ -435,6 +440,29 @@ namespace DslUnlearn.Engine
         /// <summary>The spec value (snake_case) for which the whole option is resolved at run time (device: auto).</summary>
         public string? RunTimeWhen { get; }
 
+        /// <summary>
+        /// This part with the drops of the key-neutral keys it holds: for each fill, the keys at or below its spec path
+        /// (<see cref="KeyNeutral.JsonPath"/> of <see cref="KeyFill.From"/>), relative to the part ("length_groups if 1"
+        /// under <c>Finetune</c>, " if float32" for a part that is <c>Model.Dtype</c>).
+        /// </summary>
+        public KeyPart WithNeutral(IReadOnlyList<KeyNeutral> neutral)
+        {
+            var drops = new List<string>(Drops);
+            foreach (var fill in Fills)
+            {
+                var from = KeyNeutral.JsonPath(fill.From);
+                foreach (var n in neutral)
+                {
+                    string? below = from.Length == 0 ? n.Path : n.Path == from ? "" : n.Path.StartsWith(from + ".", StringComparison.Ordinal) ? n.Path.Substring(from.Length + 1) : null;
+                    if (below is null) continue;
+                    var at = fill.At.Length == 0 ? below : below.Length == 0 ? fill.At : fill.At + "." + below;
+                    drops.Add(at + " if " + n.Json);
+                }
+            }
+
+            return new KeyPart(Name, Fills, drops.ToArray(), RunTime, Shared, Optional, RunTimeWhen);
+        }
+
         public static KeyPart FromSpec(string name, string from, string? runTimeWhen = null, string? why = null)
             => new KeyPart(name, new[] { new KeyFill("", from) }, runTime: runTimeWhen is null ? null : new[] { ": " + why }, runTimeWhen: runTimeWhen);
 
@@ -443,5 +471,48 @@ namespace DslUnlearn.Engine
 
         /// <summary>Component code versions above 1 (ComponentVersions), read from the compiled components.</summary>
         public static KeyPart Versions(string name) => new KeyPart(name, new KeyFill[0], runTime: new[] { ": component versions above 1, from the compiled components" }, optional: true);
+    }
+
+    /// <summary>
+    /// A key-neutral key: one added after stage keys existed, whose neutral value (<see cref="Value"/>) is the behaviour from
+    /// before it (length_groups 1 = one padded batch, model.dtype float32, gradient_checkpointing false, testbed ~). At that
+    /// value it is left out of every stage key that holds it, so the keys of specs that do not set it stay as they were.
+    /// Declared once, as <c>[Option(KeyNeutral = "1")]</c> on the key's property; the generator reads the records into its plan's
+    /// drops (<see cref="StageShape.KeyParts"/>), the runtime reads the same attributes into its JSON drop
+    /// (<c>KeyNeutralDefaults</c>), and a test holds the two lists equal. A key is neutral where YAML writes it: in a nested
+    /// use with <c>[NestedKey]</c>s (<c>testbed.pretrain</c>), only the listed keys are.
+    /// </summary>
+    public sealed class KeyNeutral : IEquatable<KeyNeutral>
+    {
+        public KeyNeutral(string path, string value)
+        {
+            Path = path;
+            Value = value;
+        }
+
+        /// <summary>Where the key is in the resolved spec's canonical JSON (snake_case property names; "[*]" any list index): "testbed.pretrain.length_groups".</summary>
+        public string Path { get; }
+
+        /// <summary>The neutral value as the attribute writes it (YAML: "1", "false", "float32", "~").</summary>
+        public string Value { get; }
+
+        /// <summary>The value as a drop's text compares it: null for "~", else as written (a drop also matches the quoted JSON string).</summary>
+        public string Json => Value == "~" ? "null" : Value;
+
+        public override string ToString() => Path + " if " + Json;
+
+        public bool Equals(KeyNeutral? other) => other is not null && other.Path == Path && other.Value == Value;
+
+        public override bool Equals(object? obj) => Equals(obj as KeyNeutral);
+
+        public override int GetHashCode() => Path.GetHashCode() * 31 + Value.GetHashCode();
+
+        /// <summary>A spec property path ("Unlearn[@model].Method", "Testbed.Pretrain") as its JSON path ("unlearn[*].method", "testbed.pretrain").</summary>
+        public static string JsonPath(string from)
+            => from.Length == 0 ? "" : string.Join(".", from.Split('.').Select(segment =>
+            {
+                var bracket = segment.IndexOf('[');
+                return bracket < 0 ? StageShape.SnakeCase(segment) : StageShape.SnakeCase(segment.Substring(0, bracket)) + "[*]";
+            }));
     }
 }

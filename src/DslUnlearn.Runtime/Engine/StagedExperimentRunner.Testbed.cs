@@ -29,22 +29,9 @@ public static partial class StagedExperimentRunner
         p.Graph.Add(new StageDefinition
         {
             Id = stage.Id, Kind = stage.Kind, Inputs = stage.Inputs, Seed = stage.Seed, KeyId = stage.KeyId,
-            Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain)!.AsObject().WithoutDefaultLengthGroups(), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
+            Options = new JsonObject { ["pretrain"] = CanonicalJson.FromObject(testbed.Pretrain)!.AsObject().WithoutKeyNeutralDefaults("testbed.pretrain"), ["data"] = dataNode.DeepClone(), ["device"] = DeviceName(p.Device), ["authors"] = rows },
             Execute = ctx => RunFinetune(p, ctx, stage, (model, ckpt) => Finetuner.Train(model, TestbedInputs.EncodeDocuments(corpus, p.Encoder.Tokenizer),
                 testbed.Pretrain, (ulong)(stage.Seed ?? spec.Seed), p.Device, progress, stage.Id.Replace('/', ' '), p.Encoder.Tokenizer.PadId, ctx.Cancellation, ckpt)),
         });
-    }
-}
-
-internal static class TestbedKeyExtensions
-{
-    /// <summary>Drops a testbed node's keys that are at the value they had before they existed: pretrain.length_groups at 1
-    /// and auxiliary_splits when false (the corpora as before), so the keys of testbed specs that do not set them stay as
-    /// they were. The resolved spec and the data node both call this.</summary>
-    public static JsonObject WithoutKeyNeutralDefaults(this JsonObject testbed)
-    {
-        testbed["pretrain"]?.AsObject().WithoutDefaultLengthGroups();
-        if (testbed["auxiliary_splits"] is JsonValue v && !v.GetValue<bool>()) testbed.Remove("auxiliary_splits");
-        return testbed;
     }
 }

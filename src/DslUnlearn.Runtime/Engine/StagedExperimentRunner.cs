@@ -188,9 +188,7 @@ public static partial class StagedExperimentRunner
 
         var resolved = CanonicalJson.FromObject(spec with { Report = spec.Report with { Out = "" } })!;
         if (spec.Cell is null) resolved.AsObject().Remove("cell"); // keeps the keys of specs without experiment-level sweeps
-        RemoveKeyNeutralDefaults(resolved, spec);
-        if (spec.Testbed is null) resolved.AsObject().Remove("testbed"); // likewise for specs off the biographies testbed
-        if (spec.MetaEval is null) resolved.AsObject().Remove("meta_eval"); // likewise for specs without faithfulness pools
+        RemoveKeyNeutralDefaults(resolved); // testbed and meta_eval when null, model.dtype float32, ... (KeyNeutralDefaults)
         var p = new Prepared(spec, ExperimentResult.DirectoryOf(spec, root), ArtifactStore.ForOutputRoot(root),
             new EngineOptions { CheckpointEvery = options.CheckpointEvery }, device, data, encoder, forget, retainTrain, retainEval, source, resolved, Plots.FontsAvailable(), new StageGraph(spec.Seed))
         {
@@ -237,8 +235,7 @@ public static partial class StagedExperimentRunner
         };
         if (spec.Testbed is { } testbed)
         {
-            dataNode["testbed"] = CanonicalJson.FromObject(testbed);
-            dataNode["testbed"]!.AsObject().WithoutKeyNeutralDefaults();
+            dataNode["testbed"] = CanonicalJson.FromObject(testbed)!.AsObject().WithoutKeyNeutralDefaults("testbed");
         }
         var evalOptions = EvaluationOptions(p, dataNode);
         var attackOptions = AttackOptions(p, evalOptions);

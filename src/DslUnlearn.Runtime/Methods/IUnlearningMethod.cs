@@ -100,7 +100,7 @@ public record UnlearnOptions
     public double TokenLossFraction { get; init; } = 1.0;
 
     /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more forward per step); left out of stage keys.</summary>
-    [Components.Option(Sweepable = false)]
+    [Components.Option(Sweepable = false, KeyNeutral = "false")]
     public bool GradientCheckpointing { get; init; }
 
     /// <summary>Whether either forget trick is switched on.</summary>

@@ -51,10 +51,10 @@ public sealed record ExperimentSpec
     [Option(Items = "calibrator", Default = "~", Help = "the calibration procedure (default none)", Aliases = ["calibrate", "control"])]
     public CalibrationSpec? Calibration { get; init; }
     /// <summary>The biographies testbed (data.source biographies), else null; see TestbedSpec.</summary>
-    [Option(Default = "~", Help = "the biographies testbed (with data.source: biographies); write 'testbed: {}' for its defaults", Aliases = ["biographies", "world"])]
+    [Option(Default = "~", KeyNeutral = "~", Help = "the biographies testbed (with data.source: biographies); write 'testbed: {}' for its defaults", Aliases = ["biographies", "world"])]
     public TestbedSpec? Testbed { get; init; }
     /// <summary>The meta-evaluation's extra model pools (faithfulness), else null; see MetaEvalSpec.</summary>
-    [Option(Default = "~", Help = "the meta-evaluation of the metrics beyond the spec's own models (tables/meta_eval)", Aliases = ["meta_evaluation", "metaeval"])]
+    [Option(Default = "~", KeyNeutral = "~", Help = "the meta-evaluation of the metrics beyond the spec's own models (tables/meta_eval)", Aliases = ["meta_evaluation", "metaeval"])]
     public MetaEvalSpec? MetaEval { get; init; }
     [Option(Default = "{}", Help = "where results go", Aliases = ["output"])]
     public required ReportSpec Report { get; init; }
@@ -89,19 +89,20 @@ public sealed record ModelSpec
     public required double RmsNormEps { get; init; }
     /// <summary>Precision of weights and compute. 16-bit training keeps float32 master weights and optimizer state;
     /// losses and metric reductions stay float32/float64 (Torch/Precision.cs). Left out of stage keys when float32.</summary>
-    [Option(Sweepable = true, Names = "dtype", Default = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = ["precision", "torch_dtype"])]
+    [Option(Sweepable = true, Names = "dtype", Default = "float32", KeyNeutral = "float32", Help = "precision of weights and compute; 16-bit training keeps float32 master weights and optimizer state", Aliases = ["precision", "torch_dtype"])]
     public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
 }
 
-/// <summary>One unlearning run, started from the fine-tuned target model. Its fixed YAML keys are the <c>[Option]</c>s (the
-/// method's options and <c>sweep</c> are the generator's).</summary>
+/// <summary>One unlearning run, started from the fine-tuned target model. Its fixed YAML keys are the <c>[Option]</c>s and
+/// <c>sweep</c> (the <c>[ItemKey]</c>); the method's options are its component's.</summary>
+[ItemKey("sweep", Sweep = true, Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together", Aliases = ["grid", "sweeps"])]
 public sealed record UnlearnSpec
 {
     /// <summary>Label in tables, unique in the spec: the item's name (default the method name), plus the cell id for sweeps, e.g. <c>gd[lr=1e-4]</c>.</summary>
     [Option(Help = "label in tables; unique in the list; default = the component name (+ the sweep cell)", Aliases = ["label"])]
     public required string Name { get; init; }
     /// <summary>The method's YAML name (e.g. "gd").</summary>
-    [Option(Key = "method", Required = true, Help = "the unlearning method", Aliases = ["algorithm", "type"])]
+    [Option(Key = "method", Required = true, Discriminator = true, Help = "the unlearning method", Aliases = ["algorithm", "type"])]
     public required string MethodName { get; init; }
     /// <summary>The constructed method with its options.</summary>
     public required IUnlearningMethod Method { get; init; }
@@ -113,7 +114,7 @@ public sealed record UnlearnSpec
 public sealed record MetricSpec
 {
     /// <summary>The metric's YAML name (e.g. "es_exact"); the key in results.</summary>
-    [Option(Key = "metric", Required = true, Help = "what to measure", Aliases = ["name", "type"])]
+    [Option(Key = "metric", Required = true, Discriminator = true, Help = "what to measure", Aliases = ["name", "type"])]
     public required string Name { get; init; }
     public required IMetric Metric { get; init; }
     [Option(Names = "split", NonEmpty = true, Distinct = true, Default = "[forget, retain]", Help = "splits to measure on", Aliases = ["split", "on"])]
@@ -121,7 +122,8 @@ public sealed record MetricSpec
 }
 
 /// <summary>One red-teaming pipeline: a single attack or a chain (the output of one is the input of the next).</summary>
-[ItemKey("attack", Before = "chain", Help = "one attack (or use 'chain:')", Aliases = ["type"])]
+[ItemKey("attack", Before = "chain", Discriminator = true, Help = "one attack (or use 'chain:')", Aliases = ["type"])]
+[ItemKey("sweep", Sweep = true, Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together", Aliases = ["grid", "sweeps"])]
 public sealed record AttackSpec
 {
     /// <summary>Label in tables, unique in the spec (default: the attack names joined by '+', plus the cell id for sweeps).</summary>
@@ -137,7 +139,7 @@ public sealed record AttackSpec
 public sealed record AttackStep
 {
     /// <summary>The attack's YAML name.</summary>
-    [Option(Key = "attack", Required = true, Help = "the attack", Aliases = ["type"])]
+    [Option(Key = "attack", Required = true, Discriminator = true, Help = "the attack", Aliases = ["type"])]
     public required string Name { get; init; }
     public required IAttack Attack { get; init; }
 }
@@ -146,7 +148,7 @@ public sealed record AttackStep
 public sealed record CalibrationSpec
 {
     /// <summary>The calibrator's YAML name.</summary>
-    [Option(Key = "calibrator", Required = true, Help = "the calibration procedure", Aliases = ["method", "type"])]
+    [Option(Key = "calibrator", Required = true, Discriminator = true, Help = "the calibration procedure", Aliases = ["method", "type"])]
     public required string Name { get; init; }
     public required ICalibrator Calibrator { get; init; }
     /// <summary>The criterion: this metric (higher = better) on <see cref="RetainSplit"/> must reach fraction x the reference model's.</summary>

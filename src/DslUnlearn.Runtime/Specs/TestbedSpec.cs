@@ -37,7 +37,7 @@ public sealed record TestbedSpec
     /// <summary>TOFU's real_authors and world_facts in the testbed's own terms (Data/Testbed/TestbedAuxiliary.cs), for
     /// model_utility. They add documents to both pretraining corpora, so on moves every key; off (the default) is left out
     /// of the stage keys, which stay as they were.</summary>
-    [Option(Default = "false", Help = "add the auxiliary splits real_authors (authors known from pretraining only) and world_facts (facts of the world in pretraining), each with wrong answers, so model_utility runs here; adds their documents to pretraining", Aliases = ["auxiliary", "aux_splits"])]
+    [Option(Default = "false", KeyNeutral = "false", Help = "add the auxiliary splits real_authors (authors known from pretraining only) and world_facts (facts of the world in pretraining), each with wrong answers, so model_utility runs here; adds their documents to pretraining", Aliases = ["auxiliary", "aux_splits"])]
     public bool AuxiliarySplits { get; init; }
     /// <summary>Pretraining on the corpus (biographies + mixed QA); the target and oracle fine-tunes start from it.</summary>
     [Option(Default = "{}", Help = "pretraining on the biographies and the mixed QA; the target and oracle fine-tunes start from it", Aliases = ["pretraining"])]

@@ -25,7 +25,7 @@ public static partial class StagedExperimentRunner
         var node = CanonicalJson.FromObject(spec.Finetune)!.AsObject();
         node.Remove("oracle");
         node.Remove("gradient_checkpointing"); // how, not what: the same model either way
-        return node.WithoutDefaultLengthGroups();
+        return node.WithoutKeyNeutralDefaults("finetune");
     }
 
     private static void AddTargetStage(Prepared p, ShapedStage stage, JsonObject dataNode, IProgressSink progress)

@@ -5,7 +5,7 @@ namespace DslUnlearn.Specs.Vocabulary;
 /// <summary>The QA data: the built-in synthetic fictitious authors, or TOFU from a local folder.</summary>
 public sealed record DataSpec
 {
-    [Option(Names = "data source", Default = "synthetic", Help = "where the QA data comes from")]
+    [Option(Names = "data source", Discriminator = true, Default = "synthetic", Help = "where the QA data comes from")]
     public required DataSource Source { get; init; }
     /// <summary>TOFU only: the data folder, relative to the repository root ('/' separators); null for synthetic data.</summary>
     [Option(Path = true, Required = true, OnlyFor = ["tofu"], Inapplicable = "~", Help = "tofu: the TOFU folder (relative to the spec file)", Aliases = ["dir", "folder", "data_dir"])]

@@ -23,7 +23,7 @@ public sealed record FinetuneSpec
     public bool Oracle { get; init; }
     /// <summary>Recompute each decoder layer in the backward pass (less activation memory, same gradients, one more
     /// forward per step). Changes how, not what, is computed: left out of stage keys.</summary>
-    [Option(Default = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = ["activation_checkpointing", "grad_checkpointing"])]
+    [Option(Default = "false", KeyNeutral = "false", Help = "recompute each decoder layer in the backward pass: less activation memory, same gradients, one more forward per step", Aliases = ["activation_checkpointing", "grad_checkpointing"])]
     public bool GradientCheckpointing { get; init; }
     /// <summary>
     /// Computes each step on the batch's real tokens: the rows, sorted by length, split into this many groups that are
@@ -31,7 +31,7 @@ public sealed record FinetuneSpec
     /// step's mean over all its labelled tokens. The same rows, order and loss as one padded batch (1, the default),
     /// up to floating-point summation order, which moves every number: it enters the stage keys when not 1.
     /// </summary>
-    [Option(Sweepable = true, Min = 1, Max = 64, Default = "1", Help = "split each step's rows, sorted by length, into this many groups padded only to their own longest: same rows and loss, fewer padded positions, other float rounding (1 = one padded batch)", Aliases = ["unpad_groups", "packing_groups"])]
+    [Option(Sweepable = true, Min = 1, Max = 64, Default = "1", KeyNeutral = "1", Help = "split each step's rows, sorted by length, into this many groups padded only to their own longest: same rows and loss, fewer padded positions, other float rounding (1 = one padded batch)", Aliases = ["unpad_groups", "packing_groups"])]
     public int LengthGroups { get; init; } = 1;
 
     /// <summary>
