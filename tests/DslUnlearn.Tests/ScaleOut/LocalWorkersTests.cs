@@ -26,6 +26,14 @@ public class LocalWorkersTests(TinyCellsReference reference)
         var stageLines = Regex.Matches(out2, @"^\[w\d\]   (seed=\d) (\S+) +(executed|resumed) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value + " " + m.Groups[2].Value).ToList();
         Assert.Equal(27, stageLines.Count);
         Assert.Equal(27, stageLines.Distinct().Count());
+
+        // Again on the stored run: no worker starts, and the published bytes are the same.
+        var (exit3, out3) = ScaleOutCli.Run("run", "tiny-cells", "--jobs", "2", "--out", two.Path);
+        Assert.True(exit3 == 0, out3);
+        Assert.Contains("Every stage is stored and verified: no workers needed", out3);
+        Assert.DoesNotContain("Starting 2 worker(s)", out3);
+        Assert.DoesNotContain("[w0]", out3);
+        ScaleOutCli.AssertSameResults(reference.ExperimentDir, Path.Combine(two.Path, "tiny-cells"));
     }
 
     [Fact]
