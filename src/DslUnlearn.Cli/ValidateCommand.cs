@@ -7,6 +7,7 @@ namespace DslUnlearn.Cli;
 /// `dslunlearn validate &lt;file|dir&gt;`: the build's spec diagnostics without building. It compiles the same
 /// Dsl/ sources as the source generator (linked into this project), against the component catalog of this build
 /// (the data the generator compiled into <see cref="ExperimentComponents.Catalog"/>), and prints `path(line,col): error DSLUxxxx: message`.
+/// Then what the build cannot see: the checkpoint folder a compiled spec names (<see cref="CheckpointCheck"/>, DSLU0029).
 /// Exit codes: 0 clean, 1 any error, 2 usage error.
 /// </summary>
 internal static class ValidateCommand
@@ -52,6 +53,7 @@ internal static class ValidateCommand
         var catalog = Catalog();
         var diagnostics = new List<SpecDiagnostic>();
         var models = new List<ExperimentModel>();
+        var checkpoints = new List<string>();
         int checkedSpecs = 0, bases = 0;
         foreach (var file in files)
         {
@@ -66,7 +68,13 @@ internal static class ValidateCommand
             try { text = File.ReadAllText(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             var result = SpecCompiler.Compile(file, text, SpecCompiler.MakeRelative(project, file), context, catalog);
             diagnostics.AddRange(result.Diagnostics);
-            if (result.Model is { } model) models.Add(model);
+            if (result.Model is not { } model) continue;
+            models.Add(model);
+            if (CheckpointCheck.Check(file, text!, model, context, dataRoots.Count > 0) is { } checkpoint)
+            {
+                diagnostics.AddRange(checkpoint.Diagnostics);
+                if (checkpoint.Summary is { } summary) checkpoints.Add($"{model.Name}: {summary}");
+            }
         }
 
         diagnostics.AddRange(SpecCompiler.CheckUniqueNames(models).Diagnostics);
@@ -78,6 +86,8 @@ internal static class ValidateCommand
         int errors = diagnostics.Count(d => d.Severity == SpecSeverity.Error) + catalog.Problems.Count;
         foreach (var m in models.Where(m => m.Cells.Count > 0))
             error.WriteLine($"{m.Name}: {m.Cells.Count} experiment cell(s): {string.Join("; ", m.Cells.Select(c => c.Id))}");
+        foreach (var line in checkpoints)
+            error.WriteLine(line);
         var note = bases > 0 ? $" ({bases} base file(s) under base/ checked through the specs that extend them)" : "";
         error.WriteLine($"{checkedSpecs} spec(s) checked{note}: {(errors == 0 ? "no errors" : $"{errors} error(s)")}.");
         return errors == 0 ? Commands.Ok : Commands.Failed;
@@ -110,7 +120,8 @@ internal static class ValidateCommand
             .Where(p => !Path.GetRelativePath(folder, p).Replace('\\', '/').Split('/').Any(s => s is "bin" or "obj"))
             .OrderBy(p => p, StringComparer.Ordinal);
 
-    private static string Display(string path)
+    /// <summary>Relative to the working folder when inside it, else absolute.</summary>
+    internal static string Display(string path)
     {
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;

@@ -99,7 +99,7 @@ public sealed class ValidateCommandTests
         return (code, output);
     }
 
-    private static (int Code, string Output, string Error) CliWithErrors(params string[] args)
+    internal static (int Code, string Output, string Error) CliWithErrors(params string[] args)
     {
         var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Config>/net10.0
         var dll = Path.Combine(RepoPaths.Root, "src", "DslUnlearn.Cli", "bin", config, "net10.0", "dslunlearn.dll");
@@ -118,7 +118,7 @@ public sealed class ValidateCommandTests
         return (process.ExitCode, stdout.Result.Replace("\r\n", "\n"), stderr.Result.Replace("\r\n", "\n"));
     }
 
-    private sealed class TempFolder : IDisposable
+    internal sealed class TempFolder : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("dslu-validate-").FullName;
 

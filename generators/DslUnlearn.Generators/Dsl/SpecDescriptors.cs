@@ -171,6 +171,7 @@ internal static class SpecDiagnosticIds
     public const string EmptySweep = "DSLU0026";
     public const string ZipUnsweptKey = "DSLU0027";
     public const string ZipLengthMismatch = "DSLU0028";
+    public const string BadCheckpoint = "DSLU0029"; // reported by dslunlearn validate only (src/DslUnlearn.Cli/CheckpointCheck.cs): the build cannot read the folder
     public const string InternalError = "DSLU0099";
 
     public static IReadOnlyList<SpecDescriptor> All => SpecDescriptors.All;
