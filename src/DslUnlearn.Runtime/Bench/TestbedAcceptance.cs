@@ -46,6 +46,8 @@ public sealed record TestbedAcceptanceOptions
     public double BioContextShare { get; init; }
     /// <summary>Share of the QA fine-tune's rows (target and oracle) after a drawn context (TestbedFinetuneRows); GA and relearning stay on plain rows.</summary>
     public double FinetuneContextShare { get; init; }
+    /// <summary>Literary circles of this many consecutive authors sharing a birth city and a genre (BiographyWorld.Generate); 0: independent authors.</summary>
+    public int CircleSize { get; init; }
     public PromptSpec Prompt { get; init; } = new() { QuestionTag = "Question: ", AnswerTag = "\nAnswer: " };
     /// <summary>
     /// model.bin files of the pretrained bases a spec's run left in the store (stages pretrain/target and pretrain/oracle
@@ -71,7 +73,7 @@ public static class TestbedAcceptance
     {
         var clock = Stopwatch.StartNew();
         var device = torch.CPU;
-        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt, o.SuffixShare, o.BioContextShare);
+        var inputs = TestbedInputs.Create(o.Authors, o.ForgetAuthors, o.Testbed, o.Prompt, o.SuffixShare, o.BioContextShare, o.CircleSize);
         var tok = inputs.Tokenizer;
         var encoder = new QaEncoder(tok, o.Prompt);
         var data = inputs.Data;
@@ -89,7 +91,7 @@ public static class TestbedAcceptance
             ["world"] = new JsonObject
             {
                 ["authors"] = o.Authors, ["forget_authors"] = o.ForgetAuthors, ["attributes"] = o.Testbed.Attributes, ["biographies_per_author"] = o.Testbed.BiographiesPerAuthor,
-                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["bio_context_share"] = o.BioContextShare, ["finetune_context_share"] = o.FinetuneContextShare, ["question_templates"] = o.Testbed.QuestionTemplates, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
+                ["mixed_share"] = o.Testbed.MixedShare, ["suffix_share"] = o.SuffixShare, ["bio_context_share"] = o.BioContextShare, ["finetune_context_share"] = o.FinetuneContextShare, ["circle_size"] = o.CircleSize, ["question_templates"] = o.Testbed.QuestionTemplates, ["tokenizer"] = o.Testbed.Tokenizer, ["vocab"] = tok.VocabSize,
                 ["corpus_docs"] = corpus.Length, ["corpus_tokens"] = corpus.Sum(r => r.Ids.Length), ["qa_tokens"] = forget.Concat(retain).Sum(r => r.Ids.Length),
                 ["longest_sequence"] = longest, ["mean_doc_tokens"] = corpus.Average(r => r.Ids.Length),
                 ["pretrain_batch_cost"] = PretrainBatchCost(corpus, o.Testbed.Pretrain.BatchSize),
@@ -123,6 +125,7 @@ public static class TestbedAcceptance
                 Finetuner.Train(m, pre, o.Testbed.Pretrain, (ulong)o.Seed, device, sink, $"pretrain {name}", tok.PadId);
             }
             times[$"pretrain_{name}"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
+            if (name == "target" && !o.RelearnOnly) result["base_readout"] = BaseReadout(m);
             sw.Restart();
             Finetuner.Train(m, qa, o.Finetune, (ulong)o.Seed, device, sink, $"finetune {name}", tok.PadId);
             times[$"finetune_{name}"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
@@ -136,6 +139,17 @@ public static class TestbedAcceptance
         }
         JsonObject Both(ICausalLM m, Func<QaExample, QaExample>? t = null, bool paraphrased = false)
             => new() { ["forget"] = Math.Round(Es(m, data.Forget, t, paraphrased), 4), ["retain"] = Math.Round(Es(m, data.RetainEval, t, paraphrased), 4) };
+
+        // The pretrained base before the QA fine-tune: it never saw a forget author's question, so its forget ES is what
+        // pretraining alone makes extractable from the biographies (a diagnostic; no verdict reads it).
+        JsonObject BaseReadout(ICausalLM m)
+        {
+            var inContext = new JailbreakAttack(new JailbreakOptions { Template = "none", InContext = 2 })
+                .Apply(new AttackContext(m, data, encoder, device, (ulong)o.Seed + 2, o.Finetune.Lr));
+            var b = new JsonObject { ["clean"] = Both(m), ["es_perturb"] = Both(m, paraphrased: true), ["in_context_k2"] = Both(m, inContext.InputTransform) };
+            log($"target base (before the QA fine-tune) {b.ToJsonString()}");
+            return b;
+        }
 
         var untrained = Both(init);
         using var target = Train(init, corpus, targetQa, "target");

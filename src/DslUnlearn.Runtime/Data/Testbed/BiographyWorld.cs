@@ -36,8 +36,19 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
     /// <summary>QA pairs of the authors with <paramref name="role"/>, grouped by author in order.</summary>
     public IEnumerable<WorldQa> QaOf(AuthorRole role) => AuthorsWith(role).SelectMany(a => Qa[a]);
 
-    public static BiographyWorld Generate(int authors, int forgetAuthors, TestbedSpec t)
+    /// <summary>Attributes the members of a literary circle share (<c>circleSize</c>): the city whose scene it is and the genre it writes.</summary>
+    public static IReadOnlyList<string> CircleAttributes { get; } = ["birth_city", "genre"];
+
+    /// <param name="circleSize">
+    /// 0 (the default): every author's facts are drawn independently. N &gt; 0: authors 0..N-1, N..2N-1, ... (holdout
+    /// authors too) form literary circles whose members share <see cref="CircleAttributes"/>, drawn once per circle from
+    /// a generator of the circle's own; every other value (but a same-type one that would equal a shared value), every
+    /// name and every wrong answer is the one drawn without circles. When the forget authors are whole circles, forgetting is forgetting a topic (as in WMDP), not TOFU's
+    /// random authors. testbed-check's <c>circle=</c>; no spec key.
+    /// </param>
+    public static BiographyWorld Generate(int authors, int forgetAuthors, TestbedSpec t, int circleSize = 0)
     {
+        if (circleSize < 0) throw new ArgumentOutOfRangeException(nameof(circleSize), circleSize, "testbed-check circle= must be 0 (off) or a circle size of 1 or more.");
         if (authors < 2) throw new ArgumentOutOfRangeException(nameof(authors), authors, "data.authors must be at least 2.");
         if (forgetAuthors < 1 || forgetAuthors >= authors)
             throw new ArgumentOutOfRangeException(nameof(forgetAuthors), forgetAuthors, "data.forget_authors must be in 1..authors-1.");
@@ -64,6 +75,7 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
             string name;
             do name = $"{PseudoWords.Next(facts, 2)} {PseudoWords.Next(facts, 3)}"; while (!names.Add(name));
             var values = DrawValues(facts, names);
+            if (circleSize > 0) ShareCircleValues(values, a, a / circleSize);
             var author = new Author(a, name, values);
             list.Add(author);
             roles.Add(a >= authors ? AuthorRole.Holdout : a >= authors - forgetAuthors ? AuthorRole.Forget : AuthorRole.Retain);
@@ -74,6 +86,24 @@ public sealed record BiographyWorld(IReadOnlyList<Author> Authors, IReadOnlyList
         var retain = Enumerable.Range(0, authors - forgetAuthors).ToList();
         int mixed = (int)Math.Round(t.MixedShare * retain.Count, MidpointRounding.AwayFromZero);
         return new BiographyWorld(list, roles, attributes, bios, qa, retain.Take(mixed).ToList());
+    }
+
+    /// <summary>
+    /// Replaces the circle's shared attributes by the circle's values (one draw per circle and attribute). Another
+    /// attribute of the same type that now equals a shared value (residence = the circle's city) is redrawn from a
+    /// generator of the author's own, so same-type values of one author still differ.
+    /// </summary>
+    private static void ShareCircleValues(List<string> values, int author, int circle)
+    {
+        var rng = Rng(circle, 4);
+        var redraw = Rng(author, 5);
+        var all = BiographyAttributes.All;
+        var shared = CircleAttributes.Select(key => all.ToList().FindIndex(x => x.Key == key)).ToList();
+        foreach (int i in shared) values[i] = Value(all[i].Type, rng);
+        foreach (int i in shared)
+            for (int j = 0; j < values.Count; j++)
+                if (j != i && !shared.Contains(j) && all[j].Type == all[i].Type && values[j] == values[i])
+                    do values[j] = Value(all[j].Type, redraw); while (values.Where((v, k) => k != j).Contains(values[j]));
     }
 
     private static SplitMix64 Rng(int author, ulong purpose) => new(WorldSeed ^ (0x9E37_79B9_7F4A_7C15UL * (ulong)(author + 1)) ^ (purpose << 56));

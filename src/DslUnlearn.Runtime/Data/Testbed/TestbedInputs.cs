@@ -25,9 +25,10 @@ public sealed record TestbedInputs(BiographyWorld World, QaDataset Data, ITokeni
 
     /// <param name="suffixShare">QA documents with neutral text after the question (TestbedCorpus.NeutralSuffixes); no spec key yet, testbed-check's <c>suffix=</c>.</param>
     /// <param name="bioContextShare">Biographies after a drawn context; no spec key yet, testbed-check's <c>bio_context=</c>.</param>
-    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt, double suffixShare = 0, double bioContextShare = 0)
+    /// <param name="circleSize">Literary circles whose members share a city and a genre (BiographyWorld.Generate); no spec key, testbed-check's <c>circle=</c>.</param>
+    public static TestbedInputs Create(int authors, int forgetAuthors, TestbedSpec t, PromptSpec prompt, double suffixShare = 0, double bioContextShare = 0, int circleSize = 0)
     {
-        var world = BiographyWorld.Generate(authors, forgetAuthors, t);
+        var world = BiographyWorld.Generate(authors, forgetAuthors, t, circleSize);
         var corpus = TestbedCorpus.Documents(world, prompt, withForget: true, suffixShare, bioContextShare);
         var oracle = TestbedCorpus.Documents(world, prompt, withForget: false, suffixShare, bioContextShare);
         if (!t.AuxiliarySplits)
