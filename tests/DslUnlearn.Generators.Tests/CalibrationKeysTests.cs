@@ -6,19 +6,13 @@ public sealed class CalibrationKeysTests
     private const string Specs = "global::DslUnlearn.Specs.";
     private const string Metrics = "global::DslUnlearn.Metrics.";
 
-    private static void AssertCompiles(GeneratorRun run)
-    {
-        Assert.Null(run.Single.Exception);
-        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
-    }
-
     [Fact]
     public void Criterion_split_and_forget_metrics_construct_the_metric_components()
     {
         var run = GeneratorHarness.Run(("s.yaml",
             "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: em\n  retain_split: forget\n  forget_metrics: [rouge_l_recall, truth_ratio]\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        AssertCompiles(run);
+        GeneratorHarness.AssertCompiles(run);
         var source = run.Source("s.g.cs")!;
         Assert.Contains($"RetainMetric = new {Specs}CalibrationMetric(\"em\", new {Metrics}ExactMemorizationMetric(", source);
         Assert.Contains($"RetainSplit = {Specs}Vocabulary.SplitKind.Forget,", source);
@@ -41,12 +35,12 @@ public sealed class CalibrationKeysTests
     [Fact]
     public void Unknown_metric_names_are_reported_at_their_line_with_did_you_mean()
     {
-        var run = GeneratorHarness.Run(("s.yaml",
-            "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: es_exat\n  forget_metrics:\n    - es_exact\n    - es_perturbb\n"));
-        Assert.Equal(new[] { "DSLU0006@4,18", "DSLU0006@7,7" }, run.Positions);
-        Assert.StartsWith("unknown metric 'es_exat' in calibration 'retain_metric'. Did you mean 'es_exact'?", run.Diagnostics[0].GetMessage());
-        Assert.StartsWith("unknown metric 'es_perturbb' in calibration 'forget_metrics'. Did you mean 'es_perturb'?", run.Diagnostics[1].GetMessage());
-        Assert.Contains("Valid metrics: ", run.Diagnostics[1].GetMessage());
+        var messages = GeneratorHarness.Messages(
+            "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: es_exat\n  forget_metrics:\n    - es_exact\n    - es_perturbb\n",
+            "DSLU0006@4,18", "DSLU0006@7,7");
+        Assert.StartsWith("unknown metric 'es_exat' in calibration 'retain_metric'. Did you mean 'es_exact'?", messages[0]);
+        Assert.StartsWith("unknown metric 'es_perturbb' in calibration 'forget_metrics'. Did you mean 'es_perturb'?", messages[1]);
+        Assert.Contains("Valid metrics: ", messages[1]);
     }
 
     [Theory]
@@ -54,33 +48,28 @@ public sealed class CalibrationKeysTests
     [InlineData("perplexity")]
     public void A_lower_is_better_criterion_is_refused(string metric)
     {
-        var run = GeneratorHarness.Run(("s.yaml", $"experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: {metric}\n"));
-        Assert.Equal(new[] { "DSLU0022@4,18" }, run.Positions);
-        Assert.StartsWith($"'{metric}' cannot be the calibration criterion: lower is better for it", run.Diagnostics[0].GetMessage());
+        var message = GeneratorHarness.Messages($"experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: {metric}\n", "DSLU0022@4,18").Single();
+        Assert.StartsWith($"'{metric}' cannot be the calibration criterion: lower is better for it", message);
     }
 
     /// <summary>truth_ratio's default aggregation is closer_to_1 on forget (lower = more knowledge) and true_better elsewhere.</summary>
     [Fact]
     public void Truth_ratio_is_refused_as_the_criterion_on_forget_only()
     {
-        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: truth_ratio\n  retain_split: forget\n"));
-        Assert.Equal(new[] { "DSLU0022@4,18" }, run.Positions);
-        Assert.StartsWith("'truth_ratio' cannot be the calibration criterion: lower is better for it", run.Diagnostics[0].GetMessage());
+        var forget = GeneratorHarness.Messages("experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: truth_ratio\n  retain_split: forget\n", "DSLU0022@4,18");
+        Assert.StartsWith("'truth_ratio' cannot be the calibration criterion: lower is better for it", forget.Single());
 
-        var retain = GeneratorHarness.Run(("s.yaml", "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: truth_ratio\n"));
-        Assert.Empty(retain.Positions);
+        GeneratorHarness.Messages("experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_metric: truth_ratio\n"); // none on retain
     }
 
     [Fact]
     public void Bad_split_empty_list_and_repeated_metric_are_errors()
     {
-        var run = GeneratorHarness.Run(("s.yaml",
-            "experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_split: retian\n  forget_metrics: [em, em]\n"));
-        Assert.Equal(new[] { "DSLU0006@4,17", "DSLU0019@5,24" }, run.Positions);
-        Assert.StartsWith("unknown split 'retian'. Did you mean 'retain'?", run.Diagnostics[0].GetMessage());
+        var messages = GeneratorHarness.Messages("experiment: s\ncalibration:\n  calibrator: model_mixing\n  retain_split: retian\n  forget_metrics: [em, em]\n",
+            "DSLU0006@4,17", "DSLU0019@5,24");
+        Assert.StartsWith("unknown split 'retian'. Did you mean 'retain'?", messages[0]);
 
-        var empty = GeneratorHarness.Run(("s.yaml", "experiment: s\ncalibration:\n  calibrator: model_mixing\n  forget_metrics: []\n"));
-        Assert.Equal(new[] { "DSLU0020@4,19" }, empty.Positions);
+        GeneratorHarness.Messages("experiment: s\ncalibration:\n  calibrator: model_mixing\n  forget_metrics: []\n", "DSLU0020@4,19");
     }
 
     [Fact]
@@ -88,11 +77,9 @@ public sealed class CalibrationKeysTests
     {
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nfinetune:\n  oracle: true\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        AssertCompiles(run);
+        GeneratorHarness.AssertCompiles(run);
         Assert.Contains("Oracle = true,", run.Source("s.g.cs")!);
 
-        var bad = GeneratorHarness.Run(("s.yaml", "experiment: s\nfinetune:\n  oracle: yes please\n"));
-        Assert.Equal(new[] { "DSLU0004@3,11" }, bad.Positions);
-        Assert.Contains("expects true or false", bad.Diagnostics[0].GetMessage());
+        Assert.Contains("expects true or false", GeneratorHarness.Messages("experiment: s\nfinetune:\n  oracle: yes please\n", "DSLU0004@3,11").Single());
     }
 }

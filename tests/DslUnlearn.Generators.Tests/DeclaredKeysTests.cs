@@ -48,9 +48,7 @@ public sealed class DeclaredKeysTests
     [Fact]
     public void A_negative_seed_is_refused_at_its_line_from_the_declared_range()
     {
-        var run = Run("experiment: t\nseed: -1\n");
-        Assert.Equal(new[] { "DSLU0005@2,7" }, run.Positions);
-        Assert.Contains("'seed' must be >= 0", run.Diagnostics.Single().GetMessage());
+        Assert.Contains("'seed' must be >= 0", GeneratorHarness.Messages("experiment: t\nseed: -1\n", "DSLU0005@2,7").Single());
     }
 
     [Fact]

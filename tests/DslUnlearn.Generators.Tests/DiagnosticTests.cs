@@ -31,19 +31,11 @@ public sealed class DiagnosticTests
         return message.Replace("{methods}", string.Join(", ", names)).Replace("{metrics}", string.Join(", ", metrics));
     }
 
-    [Fact]
-    public void DSLU0001_unclosed_flow_sequence()
-    {
-        var d = Only(Run("experiment: t\nunlearn: [ga, gd\n"), "DSLU0001@3,1");
-        Assert.StartsWith("YAML syntax error", d.GetMessage());
-    }
-
-    [Fact]
-    public void DSLU0001_bad_indentation()
-    {
-        var d = Only(Run("experiment: t\nmodel:\n  layers: 2\n heads: 4\n"), "DSLU0001@4,2");
-        Assert.StartsWith("YAML syntax error", d.GetMessage());
-    }
+    [Theory]
+    [InlineData("experiment: t\nunlearn: [ga, gd\n", "DSLU0001@3,1")] // unclosed flow sequence
+    [InlineData("experiment: t\nmodel:\n  layers: 2\n heads: 4\n", "DSLU0001@4,2")] // bad indentation
+    public void DSLU0001_syntax_error(string yaml, string position)
+        => Assert.StartsWith("YAML syntax error", Only(Run(yaml), position).GetMessage());
 
     [Fact]
     public void DSLU0001_two_documents()
@@ -52,39 +44,18 @@ public sealed class DiagnosticTests
         Assert.Contains("exactly one YAML document", d.GetMessage());
     }
 
-    [Fact]
-    public void DSLU0002_duplicate_key_never_last_wins()
-    {
-        var d = Only(Run("experiment: t\nseed: 1\nfinetune:\n  lr: 1e-3\n  lr: 2e-3\n"), "DSLU0002@5,3");
-        Assert.Equal("duplicate key 'lr' (first defined at line 4, column 3); a key may appear only once in a mapping, remove one of them", d.GetMessage());
-    }
-
-    [Fact]
-    public void DSLU0003_unknown_key_with_did_you_mean_and_valid_keys()
-    {
-        var d = Only(Run("experiment: t\nfinetune:\n  epochs: 3\n  lrr: 0.1\n"), "DSLU0003@4,3");
-        Assert.Equal(
-            "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm, oracle, gradient_checkpointing, length_groups",
-            d.GetMessage());
-    }
-
-    [Fact]
-    public void DSLU0003_misspelled_alias_suggests_the_real_key()
-    {
-        var d = Only(Run("experiment: t\nunlearn:\n  - method: ga\n    lerning_rate: 1e-4\n"), "DSLU0003@4,5");
-        Assert.Equal(
-            "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, gradient_checkpointing, sweep",
-            d.GetMessage());
-    }
-
-    [Fact]
-    public void DSLU0003_unknown_top_level_key_without_suggestion()
-    {
-        var d = Only(Run("experiment: t\nzzz: 1\n"), "DSLU0003@2,1");
-        Assert.Equal(
-            "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, attacks, metrics, calibration, testbed, meta_eval, report, extends, vars, fragments, sweep",
-            d.GetMessage());
-    }
+    /// <summary>DSLU0002 (a duplicate key never lets the last one win) and DSLU0003 (unknown keys, with a suggestion where one is close, and the valid keys).</summary>
+    [Theory]
+    [InlineData("experiment: t\nseed: 1\nfinetune:\n  lr: 1e-3\n  lr: 2e-3\n", "DSLU0002@5,3",
+        "duplicate key 'lr' (first defined at line 4, column 3); a key may appear only once in a mapping, remove one of them")]
+    [InlineData("experiment: t\nfinetune:\n  epochs: 3\n  lrr: 0.1\n", "DSLU0003@4,3",
+        "unknown key 'lrr' in 'finetune'. Did you mean 'lr'? Valid keys: epochs, lr, batch_size, weight_decay, warmup_steps, max_grad_norm, oracle, gradient_checkpointing, length_groups")]
+    [InlineData("experiment: t\nunlearn:\n  - method: ga\n    lerning_rate: 1e-4\n", "DSLU0003@4,5", // a misspelled alias suggests the real key
+        "unknown key 'lerning_rate' in an 'unlearn' item. Did you mean 'lr'? Valid keys for method 'ga': name, method, lr, steps, epochs, batch_size, gradient_accumulation, warmup_steps, weight_decay, max_grad_norm, optimizer, seed_offset, checkpoint_every, forget_temperature, token_loss_fraction, gradient_checkpointing, sweep")]
+    [InlineData("experiment: t\nzzz: 1\n", "DSLU0003@2,1", // no suggestion
+        "unknown key 'zzz' in the top level. Valid keys: experiment, description, seed, device, data, model, prompt, finetune, unlearn, attacks, metrics, calibration, testbed, meta_eval, report, extends, vars, fragments, sweep")]
+    public void DSLU0002_and_DSLU0003_duplicate_and_unknown_keys(string yaml, string position, string message)
+        => Assert.Equal(message, Only(Run(yaml), position).GetMessage());
 
     [Fact]
     public void DSLU0003_retain_weight_is_not_an_option_of_ga()

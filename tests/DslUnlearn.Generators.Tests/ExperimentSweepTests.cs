@@ -3,12 +3,6 @@ namespace DslUnlearn.Generators.Tests;
 /// <summary>Experiment-level sweeps: seed, data, model and finetune lists and the top-level 'sweep:' block.</summary>
 public sealed class ExperimentSweepTests
 {
-    private static void AssertCompiles(GeneratorRun run)
-    {
-        Assert.Null(run.Single.Exception);
-        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
-    }
-
     private static ExperimentModel Model(string yaml)
     {
         var result = GeneratorHarness.Compile(GeneratorHarness.PathOf("s.yaml"), yaml, "s.yaml");
@@ -92,7 +86,7 @@ public sealed class ExperimentSweepTests
     {
         var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nseed: [1, 2]\nfinetune:\n  lr: [1e-3, 3e-3]\nunlearn:\n  - method: ga\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        AssertCompiles(run);
+        GeneratorHarness.AssertCompiles(run);
         var source = run.Source("s.g.cs")!;
         Assert.Contains("public static global::System.Collections.Immutable.ImmutableArray<global::DslUnlearn.Specs.ExperimentSpec> Cells { get; } =", source);
         Assert.Contains("Cell = \"seed=1,finetune.lr=1e-3\",", source);
@@ -131,9 +125,8 @@ public sealed class ExperimentSweepTests
     [InlineData("finetune:\n  lr: [1e-3, 0]\n", "DSLU0005@3,14", "'lr' must be > 0, got 0; set it to a value > 0 (default 3e-3)")]
     public void Sweep_diagnostics(string yaml, string position, string? message)
     {
-        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\n" + yaml));
-        Assert.Equal(new[] { position }, run.Positions);
-        if (message is not null) Assert.Equal(message, run.Diagnostics[0].GetMessage());
+        var messages = GeneratorHarness.Messages("experiment: s\n" + yaml, position);
+        if (message is not null) Assert.Equal(message, messages.Single());
     }
 
     [Fact]

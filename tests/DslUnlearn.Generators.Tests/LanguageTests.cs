@@ -8,12 +8,6 @@ public sealed class LanguageTests
             files.Select(f => (AdditionalText)new InMemoryAdditionalText(GeneratorHarness.PathOf(f.FileName), f.Text)).ToArray(),
             withTestComponents: true);
 
-    private static void AssertCompiles(GeneratorRun run)
-    {
-        Assert.Null(run.Single.Exception);
-        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
-    }
-
     // ---- component discovery ----
 
     [Fact]
@@ -22,7 +16,7 @@ public sealed class LanguageTests
         var run = RunWithTestComponents(("s.yaml",
             "experiment: s\nunlearn:\n  - method: scaled_ga\n    temperature: 2\n    token_selection: high_loss\n    clip: true\n    lr: 5%\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        AssertCompiles(run);
+        GeneratorHarness.AssertCompiles(run);
         Assert.Contains(
             "Method = new global::DslUnlearn.Generators.Tests.TestComponents.ScaledGradientAscent(new global::DslUnlearn.Generators.Tests.TestComponents.ScaledGaOptions " +
             "{ Lr = 0.05, Temperature = 2.0, TokenSelection = global::DslUnlearn.Generators.Tests.TestComponents.TokenSelection.HighLoss, Clip = true }),",
@@ -210,7 +204,7 @@ public sealed class LanguageTests
             "  - name: noisy-relearn\n    chain:\n      - attack: noise\n        tokens: 3\n      - attack: test_relearn\n" +
             "calibration:\n  calibrator: mix\n  tau: 90%\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        AssertCompiles(run);
+        GeneratorHarness.AssertCompiles(run);
         var source = run.Source("s.g.cs")!;
         Assert.Contains("Name = \"test_relearn[lr=1e-5]\",", source);
         Assert.Contains("Name = \"test_relearn[lr=1e-4]\",", source);
@@ -244,7 +238,7 @@ public sealed class LanguageTests
             "  - method: gd\n    lr: [1e-4, 2e-4]\n    retain_weight: [1, 2]\n" +
             "  - method: ga\n    sweep:\n      lr: [1e-4, 2e-4, 4e-4]\n      steps: [5, 10, 20]\n      zip: [lr, steps]\n"));
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        AssertCompiles(run);
+        GeneratorHarness.AssertCompiles(run);
         var names = System.Text.RegularExpressions.Regex.Matches(run.Source("s.g.cs")!, "Name = \"([^\"]+)\",\\s+MethodName").Select(m => m.Groups[1].Value);
         Assert.Equal(new[]
         {
@@ -262,11 +256,7 @@ public sealed class LanguageTests
     [InlineData("  - method: gd\n    lr: []\n", "DSLU0026@4,9", "the sweep of 'lr' has no values; list at least one")]
     [InlineData("  - method: gd\n    lr: [1e-4, 0]\n", "DSLU0005@4,16", "'lr' must be > 0, got 0; set it to a value > 0")]
     public void Sweep_diagnostics(string item, string position, string message)
-    {
-        var run = GeneratorHarness.Run(("s.yaml", "experiment: s\nunlearn:\n" + item));
-        Assert.Equal(new[] { position }, run.Positions);
-        Assert.Equal(message, run.Diagnostics[0].GetMessage());
-    }
+        => Assert.Equal(message, GeneratorHarness.Messages("experiment: s\nunlearn:\n" + item, position).Single());
 
     [Fact]
     public void Sweeps_are_refused_in_metrics_and_on_plain_sections()

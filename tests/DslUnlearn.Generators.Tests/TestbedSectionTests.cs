@@ -39,17 +39,13 @@ public sealed class TestbedSectionTests
     [Fact]
     public void Biographies_without_a_testbed_section_is_an_error_at_data()
     {
-        var run = Run(Head);
-        Assert.Equal(new[] { "DSLU0017@3,3" }, run.Positions);
-        Assert.Contains("needs a 'testbed:' section; add 'testbed: {}'", run.Diagnostics.Single().GetMessage());
+        Assert.Contains("needs a 'testbed:' section; add 'testbed: {}'", GeneratorHarness.Messages(Head, "DSLU0017@3,3").Single());
     }
 
     [Fact]
     public void A_testbed_section_on_other_data_is_an_error_at_the_section()
     {
-        var run = Run("experiment: t\ndata:\n  source: synthetic\ntestbed:\n  attributes: 10\n");
-        Assert.Equal(new[] { "DSLU0017@5,3" }, run.Positions);
-        Assert.Contains("only applies to data.source 'biographies'", run.Diagnostics.Single().GetMessage());
+        Assert.Contains("only applies to data.source 'biographies'", GeneratorHarness.Messages("experiment: t\ndata:\n  source: synthetic\ntestbed:\n  attributes: 10\n", "DSLU0017@5,3").Single());
     }
 
     [Fact]

@@ -61,11 +61,7 @@ public sealed class TypedValueTests
     [InlineData("    warmup_steps: 150%\n", "DSLU0005@4,19", "'warmup_steps' must be at most 100% of the run's steps, got '150%'")]
     [InlineData("    checkpoint_every: 1 epoc\n", "DSLU0004@4,23", "Did you mean 'epochs'?")]
     public void Diagnostics_point_at_the_value(string line, string position, string message)
-    {
-        var run = GeneratorHarness.Run(("spec.yaml", "experiment: t\nunlearn:\n  - method: ga\n" + line));
-        Assert.Equal(new[] { position }, run.Positions);
-        Assert.Contains(message, run.Diagnostics.Single().GetMessage(), StringComparison.Ordinal);
-    }
+        => Assert.Contains(message, GeneratorHarness.Messages("experiment: t\nunlearn:\n  - method: ga\n" + line, position).Single(), StringComparison.Ordinal);
 
     [Fact]
     public void Plain_integers_emit_as_before_and_units_emit_a_step_count()

@@ -48,46 +48,13 @@ internal sealed partial class SpecBinder
         }
     }
 
-    private sealed class ExperimentAxis
-    {
-        public ExperimentAxis(string key, string? section, string name, YamlScalar keyNode, YamlSequence values, int order)
-        {
-            Key = key;
-            Section = section;
-            Name = name;
-            KeyNode = keyNode;
-            Values = values;
-            Order = order;
-        }
-
-        /// <summary>Dotted: "seed", "finetune.lr".</summary>
-        public string Key { get; }
-
-        public string? Section { get; }
-
-        public string Name { get; }
-
-        public YamlScalar KeyNode { get; }
-
-        public YamlSequence Values { get; }
-
-        /// <summary>Position in schema order (for stable cell ids).</summary>
-        public int Order { get; }
-    }
+    /// <summary>One swept key.</summary>
+    /// <param name="Key">Dotted: "seed", "finetune.lr".</param>
+    /// <param name="Order">Position in schema order (for stable cell ids).</param>
+    private sealed record ExperimentAxis(string Key, string? Section, string Name, YamlScalar KeyNode, YamlSequence Values, int Order);
 
     /// <summary>One experiment-level cell: its id and the composed YAML with one value per swept key.</summary>
-    private sealed class ExperimentCellMap
-    {
-        public ExperimentCellMap(string id, YamlMapping map)
-        {
-            Id = id;
-            Map = map;
-        }
-
-        public string Id { get; }
-
-        public YamlMapping Map { get; }
-    }
+    private sealed record ExperimentCellMap(string Id, YamlMapping Map);
 
     /// <summary>
     /// Splits the composed top-level mapping into experiment cells. Returns an empty list when nothing is swept at

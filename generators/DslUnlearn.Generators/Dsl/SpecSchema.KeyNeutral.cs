@@ -47,18 +47,6 @@ internal sealed partial class SpecSchema
         }
     }
 
-    private static void Add(List<KeyNeutral> found, KeyNeutral key)
-    {
-        if (found.FirstOrDefault(k => k.Path == key.Path) is { } seen)
-        {
-            if (seen.Value != key.Value)
-            {
-                throw new InvalidOperationException($"{key.Path}: [Option(KeyNeutral)] is '{seen.Value}' on one options record and '{key.Value}' on another; declare it once, on their common base");
-            }
-
-            return;
-        }
-
-        found.Add(key);
-    }
+    // The type's name is also this class's property, so the call names the type in full.
+    private static void Add(List<KeyNeutral> found, KeyNeutral key) => global::DslUnlearn.Generators.Dsl.KeyNeutral.AddOnce(found, key);
 }

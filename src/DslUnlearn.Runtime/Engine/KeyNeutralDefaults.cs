@@ -90,12 +90,12 @@ public static class KeyNeutralDefaults
                 foreach (var o in optionTypes)
                     foreach (var op in o.GetProperties(BindingFlags.Public | BindingFlags.Instance))
                         if (op.GetCustomAttribute<OptionAttribute>(inherit: true)?.KeyNeutral is { } v)
-                            Add(found, new KeyNeutral(path + ".options." + CanonicalJson.SnakeCase(op.Name), v));
+                            KeyNeutral.AddOnce(found, new KeyNeutral(path + ".options." + CanonicalJson.SnakeCase(op.Name), v));
                 continue;
             }
 
             if (option is null || (only is not null && !only.Contains(option.Key ?? CanonicalJson.SnakeCase(p.Name)))) continue;
-            if (option.KeyNeutral is { } value) Add(found, new KeyNeutral(path, value));
+            if (option.KeyNeutral is { } value) KeyNeutral.AddOnce(found, new KeyNeutral(path, value));
             var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
             bool list = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ImmutableArray<>);
             var element = list ? type.GetGenericArguments()[0] : type;
@@ -136,17 +136,5 @@ public static class KeyNeutralDefaults
         {
             return e.Types.OfType<Type>();
         }
-    }
-
-    private static void Add(List<KeyNeutral> found, KeyNeutral key)
-    {
-        if (found.FirstOrDefault(k => k.Path == key.Path) is { } seen)
-        {
-            if (seen.Value != key.Value)
-                throw new InvalidOperationException($"{key.Path}: [Option(KeyNeutral)] is '{seen.Value}' on one options record and '{key.Value}' on another; declare it once, on their common base");
-            return;
-        }
-
-        found.Add(key);
     }
 }

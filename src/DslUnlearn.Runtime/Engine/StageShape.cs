@@ -507,6 +507,25 @@ namespace DslUnlearn.Engine
 
         public override int GetHashCode() => Path.GetHashCode() * 31 + Value.GetHashCode();
 
+        /// <summary>
+        /// Adds <paramref name="key"/> to the keys both readers collect, once: options records that share a base declare
+        /// the same key again, which is fine at the same value and an error at another.
+        /// </summary>
+        public static void AddOnce(List<KeyNeutral> found, KeyNeutral key)
+        {
+            if (found.FirstOrDefault(k => k.Path == key.Path) is { } seen)
+            {
+                if (seen.Value != key.Value)
+                {
+                    throw new InvalidOperationException($"{key.Path}: [Option(KeyNeutral)] is '{seen.Value}' on one options record and '{key.Value}' on another; declare it once, on their common base");
+                }
+
+                return;
+            }
+
+            found.Add(key);
+        }
+
         /// <summary>A spec property path ("Unlearn[@model].Method", "Testbed.Pretrain") as its JSON path ("unlearn[*].method", "testbed.pretrain").</summary>
         public static string JsonPath(string from)
             => from.Length == 0 ? "" : string.Join(".", from.Split('.').Select(segment =>

@@ -103,6 +103,21 @@ internal static class GeneratorHarness
     public static GeneratorRun Run(params (string FileName, string Text)[] files)
         => Run(files.Select(f => (AdditionalText)new InMemoryAdditionalText(PathOf(f.FileName), f.Text)).ToArray());
 
+    /// <summary>Runs one spec, asserts where its diagnostics stand (in order), and returns their messages in that order.</summary>
+    public static string[] Messages(string yaml, params string[] positions)
+    {
+        var run = Run(("s.yaml", yaml));
+        Assert.Equal(positions, run.Positions);
+        return run.Diagnostics.Select(d => d.GetMessage()).ToArray();
+    }
+
+    /// <summary>The generator did not throw, and the generated code compiles without warnings.</summary>
+    public static void AssertCompiles(GeneratorRun run)
+    {
+        Assert.Null(run.Single.Exception);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+    }
+
     public static GeneratorRun Run(AdditionalText[] texts, string? projectDirectory = ProjectDirectory, bool withTestComponents = false)
     {
         var compilation = CreateCompilation(withTestComponents);

@@ -17,13 +17,16 @@ public class FaithfulnessPoolTests
         return spec with { Report = spec.Report with { Out = root } };
     }
 
+    /// <summary>The spec's stages with default run options, by id.</summary>
+    private static Dictionary<string, StagePlan> Plan(ExperimentSpec spec)
+        => StagedExperimentRunner.Plan(spec, new RunOptions()).ToDictionary(s => s.Id);
+
     [Fact]
     public void Pools_share_keys_with_the_spec_of_that_seed_and_es_tells_targets_from_oracles()
     {
         using var dir = new TempDir();
         var spec = Spec("tiny-faithfulness", dir.Path);
-        var options = new RunOptions();
-        var plan = StagedExperimentRunner.Plan(spec, options).ToDictionary(s => s.Id);
+        var plan = Plan(spec);
 
         // Seed 7 is the spec's: its target is reused, its oracle (the spec has none) is a pool stage; seeds 8 and 9 train the whole chain.
         Assert.DoesNotContain("finetune/target@seed7", plan.Keys);
@@ -34,16 +37,16 @@ public class FaithfulnessPoolTests
             Assert.All(new[] { "init/model", "finetune/target", "finetune/oracle", "evaluate/target", "evaluate/oracle" }, id => Assert.Contains($"{id}@seed{s}", plan.Keys));
 
         // A pool member's key is the key of the same stage of the spec with that seed (and an oracle): one artifact for both.
-        var seed8 = StagedExperimentRunner.Plan(spec with { Seed = 8, MetaEval = null, Finetune = spec.Finetune with { Oracle = true } }, options).ToDictionary(s => s.Id);
+        var seed8 = Plan(spec with { Seed = 8, MetaEval = null, Finetune = spec.Finetune with { Oracle = true } });
         Assert.Equal(seed8["init/model"].Key, plan["init/model@seed8"].Key);
         Assert.Equal(seed8["finetune/target"].Key, plan["finetune/target@seed8"].Key);
         Assert.Equal(seed8["finetune/oracle"].Key, plan["finetune/oracle@seed8"].Key);
-        var own = StagedExperimentRunner.Plan(spec with { MetaEval = null, Finetune = spec.Finetune with { Oracle = true } }, options).ToDictionary(s => s.Id);
+        var own = Plan(spec with { MetaEval = null, Finetune = spec.Finetune with { Oracle = true } });
         Assert.Equal(own["finetune/oracle"].Key, plan["finetune/oracle@seed7"].Key);
         Assert.Equal(own["finetune/target"].Key, plan["finetune/target"].Key);
         Assert.NotEqual(plan["finetune/target@seed8"].Key, plan["finetune/target@seed9"].Key);
 
-        var run = StagedExperimentRunner.Run(spec, options);
+        var run = StagedExperimentRunner.Run(spec, new RunOptions());
         Assert.Contains("finetune/oracle@seed9", run.Executed);
         string outDir = Path.GetDirectoryName(run.Result.ResultsJsonPath)!;
         var csv = File.ReadAllLines(Path.Combine(outDir, "tables", "meta_eval.csv"));
@@ -63,8 +66,7 @@ public class FaithfulnessPoolTests
     {
         using var dir = new TempDir();
         var spec = Spec("tiny-faithfulness-sizes", dir.Path);
-        var options = new RunOptions();
-        var plan = StagedExperimentRunner.Plan(spec, options).ToDictionary(s => s.Id);
+        var plan = Plan(spec);
 
         // Seed 7 at the spec's size is the spec's own target (and a pool oracle); hidden 32 x intermediate 64 trains its own chain.
         Assert.All(new[] { "init/model", "finetune/target", "finetune/oracle", "evaluate/target", "evaluate/oracle" }, id => Assert.Contains($"{id}@seed7-h32-i64", plan.Keys));
@@ -75,16 +77,16 @@ public class FaithfulnessPoolTests
         {
             Model = spec.Model with { HiddenSize = 32, IntermediateSize = 64 }, MetaEval = null, Finetune = spec.Finetune with { Oracle = true },
         };
-        var other = StagedExperimentRunner.Plan(narrow, options).ToDictionary(s => s.Id);
+        var other = Plan(narrow);
         Assert.Equal(other["init/model"].Key, plan["init/model@seed7-h32-i64"].Key);
         Assert.Equal(other["finetune/target"].Key, plan["finetune/target@seed7-h32-i64"].Key);
         Assert.Equal(other["finetune/oracle"].Key, plan["finetune/oracle@seed7-h32-i64"].Key);
         Assert.NotEqual(plan["init/model"].Key, plan["init/model@seed7-h32-i64"].Key); // the init key carries the size's config
 
-        var run = StagedExperimentRunner.Run(spec, options);
+        var run = StagedExperimentRunner.Run(spec, new RunOptions());
         Assert.Contains("finetune/target@seed7-h32-i64", run.Executed);
         // the spec whose model: has the narrow size finds its target (and init, oracle) already in the store
-        var reuse = StagedExperimentRunner.Plan(narrow with { Report = narrow.Report with { Out = dir.Path } }, options).ToDictionary(s => s.Id);
+        var reuse = Plan(narrow with { Report = narrow.Report with { Out = dir.Path } });
         Assert.All(new[] { "init/model", "finetune/target", "finetune/oracle" }, id => Assert.False(reuse[id].WillRun, id));
         string outDir = Path.GetDirectoryName(run.Result.ResultsJsonPath)!;
         var csv = File.ReadAllLines(Path.Combine(outDir, "tables", "meta_eval.csv"));
