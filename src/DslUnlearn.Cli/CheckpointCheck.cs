@@ -5,9 +5,12 @@ namespace DslUnlearn.Cli;
 
 /// <summary>
 /// `validate`'s check of the Hugging Face checkpoint a spec names, which the build cannot make (a source generator may not
-/// read files outside its inputs, and the folder need not exist where the build runs): the folder exists, its config.json
-/// parses, and the runtime accepts it: <see cref="DslUnlearn.Models.CausalLMFactory.ParseConfig"/>, the call the run makes
-/// first (a supported model_type, then the family's FromJson and Validate, which hold the head rules of Models/HeadRules.cs).
+/// read files outside its inputs, and the folder need not exist where the build runs): the folder exists and holds config.json,
+/// then what the run reads first (RunInputs.ModelSource), each by the runtime's own reader:
+/// <see cref="DslUnlearn.Models.CausalLMFactory.ParseConfig"/> (a supported model_type, then the family's FromJson and
+/// Validate, which hold the head rules of Models/HeadRules.cs), <see cref="DslUnlearn.Text.TokenizerFactory.FromFolder"/>
+/// (with its end-of-sequence token), <see cref="DslUnlearn.Checkpoints.Checkpoint.WeightFiles"/> and each file's
+/// <see cref="DslUnlearn.Checkpoints.Safetensors.ReadHeader"/> (headers only: no tensor is read, so validate stays fast).
 /// No rule is restated here. Each problem is DSLU0029 at the YAML value of <c>model.checkpoint</c> (in the base file when
 /// it is written there). <c>model.checkpoint</c> is the only key that names a checkpoint: the other <c>[Option(Path)]</c>s
 /// are <c>data.path</c> (TOFU's folder) and <c>data.holdout</c> (a JSON Lines file).
