@@ -7,7 +7,8 @@ namespace DslUnlearn.Cli;
 /// `dslunlearn validate &lt;file|dir&gt;`: the build's spec diagnostics without building. It compiles the same
 /// Dsl/ sources as the source generator (linked into this project), against the component catalog of this build
 /// (the data the generator compiled into <see cref="ExperimentComponents.Catalog"/>), and prints `path(line,col): error DSLUxxxx: message`.
-/// Then what the build cannot see: the checkpoint folder a compiled spec names (<see cref="CheckpointCheck"/>, DSLU0029).
+/// Then what the build cannot see: the checkpoint folder a compiled spec names, its config.json, tokenizer and weight headers
+/// (<see cref="CheckpointCheck"/>, DSLU0029).
 /// Exit codes: 0 clean, 1 any error, 2 usage error.
 /// </summary>
 internal static class ValidateCommand
