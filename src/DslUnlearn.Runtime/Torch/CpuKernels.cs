@@ -76,27 +76,23 @@ public static class CpuKernels
     }
 
     /// <summary>The CPU's model name from /proc/cpuinfo (Linux), or null: with <see cref="Current"/>, what a run's bits depend on.</summary>
-    public static string? CpuModel()
-    {
-        try
-        {
-            if (!File.Exists("/proc/cpuinfo")) return null;
-            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
-        }
-        catch (IOException) { return null; }
-    }
+    public static string? CpuModel() => CpuInfo.Value.Model;
 
     /// <summary>Whether this CPU has AVX-512 (Linux flags), i.e. whether the pin changes anything here; null when unknown.</summary>
-    public static bool? HasAvx512()
+    public static bool? HasAvx512() => CpuInfo.Value.Avx512;
+
+    // Read once: the CPU does not change under a process, and every manifest asks.
+    private static readonly Lazy<(string? Model, bool? Avx512)> CpuInfo = new(() =>
     {
         try
         {
-            if (!File.Exists("/proc/cpuinfo")) return null;
-            string? flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
-            return flags?.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("avx512f");
+            if (!File.Exists("/proc/cpuinfo")) return (null, null);
+            var lines = File.ReadAllLines("/proc/cpuinfo");
+            string? Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1];
+            return (Field("model name")?.Trim(), Field("flags")?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("avx512f"));
         }
-        catch (IOException) { return null; }
-    }
+        catch (IOException) { return (null, null); }
+    });
 
     /// <summary>A variable as the native C library sees it (what libtorch reads); for tests and diagnostics.</summary>
     public static string? NativeValue(string name)
