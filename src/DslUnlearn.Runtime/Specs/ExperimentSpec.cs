@@ -93,9 +93,15 @@ public sealed record ModelSpec
     public ModelDtype Dtype { get; init; } = ModelDtype.Float32;
 }
 
+/// <summary>The <c>sweep:</c> item key's help, for the two records that declare it (<c>[ItemKey]</c> takes constants).</summary>
+internal static class ItemSweep
+{
+    public const string Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together";
+}
+
 /// <summary>One unlearning run, started from the fine-tuned target model. Its fixed YAML keys are the <c>[Option]</c>s and
 /// <c>sweep</c> (the <c>[ItemKey]</c>); the method's options are its component's.</summary>
-[ItemKey("sweep", Sweep = true, Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together", Aliases = ["grid", "sweeps"])]
+[ItemKey("sweep", Sweep = true, Help = ItemSweep.Help, Aliases = ["grid", "sweeps"])]
 public sealed record UnlearnSpec
 {
     /// <summary>Label in tables, unique in the spec: the item's name (default the method name), plus the cell id for sweeps, e.g. <c>gd[lr=1e-4]</c>.</summary>
@@ -123,7 +129,7 @@ public sealed record MetricSpec
 
 /// <summary>One red-teaming pipeline: a single attack or a chain (the output of one is the input of the next).</summary>
 [ItemKey("attack", Before = "chain", Discriminator = true, Help = "one attack (or use 'chain:')", Aliases = ["type"])]
-[ItemKey("sweep", Sweep = true, Help = "option -> list of values; one run per combination (grid), keys listed in 'zip: [a, b]' vary together", Aliases = ["grid", "sweeps"])]
+[ItemKey("sweep", Sweep = true, Help = ItemSweep.Help, Aliases = ["grid", "sweeps"])]
 public sealed record AttackSpec
 {
     /// <summary>Label in tables, unique in the spec (default: the attack names joined by '+', plus the cell id for sweeps).</summary>
